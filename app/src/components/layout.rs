@@ -1,0 +1,66 @@
+//! The console frame: a header, the navigation (a side bar on wide screens, a bottom bar on
+//! phones) and the content area.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::icon::{Icon, IconName};
+use super::theme_toggle::ThemeToggle;
+use crate::model::theme::Theme;
+
+/// The navigation entries, in order. Only screens that exist are listed.
+const NAVIGATION: &[(&str, &str, IconName)] = &[
+    ("/", "Overview", IconName::Overview),
+    ("/system", "System", IconName::System),
+];
+
+#[component]
+pub fn ConsoleLayout(theme: Theme, children: Children) -> impl IntoView {
+    view! {
+        <a
+            href="#content"
+            class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-surface focus:px-3 focus:py-2"
+        >
+            "Skip to content"
+        </a>
+        <header class="sticky top-0 z-30 border-b border-line bg-surface/95 backdrop-blur">
+            <div class="flex h-14 items-center justify-between px-4 md:px-6">
+                <a href="/" class="flex min-h-11 items-center gap-2 font-semibold tracking-tight">
+                    <Icon name=IconName::Wheel class="size-6 text-accent" />
+                    <span>"Wheelhouse"</span>
+                </a>
+                <ThemeToggle initial=theme />
+            </div>
+        </header>
+        <div class="md:flex">
+            <nav
+                aria-label="Main"
+                class="fixed inset-x-0 bottom-0 z-30 border-t border-line bg-surface md:sticky md:top-14 md:h-[calc(100vh-3.5rem)] md:w-56 md:shrink-0 md:border-r md:border-t-0"
+                data-testid="main-nav"
+            >
+                <ul class="flex justify-around md:flex-col md:justify-start md:gap-1 md:p-3">
+                    {NAVIGATION
+                        .iter()
+                        .map(|(href, label, icon)| {
+                            view! {
+                                <li class="flex-1 md:flex-none">
+                                    <A
+                                        href=*href
+                                        exact=true
+                                        attr:class="flex min-h-14 flex-col items-center justify-center gap-0.5 rounded-md px-2 text-xs text-muted hover:bg-subtle hover:text-ink aria-[current=page]:text-accent md:min-h-10 md:flex-row md:justify-start md:gap-3 md:px-3 md:text-sm md:aria-[current=page]:bg-accent-soft"
+                                    >
+                                        <Icon name=*icon />
+                                        <span>{*label}</span>
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <main id="content" class="min-w-0 flex-1 px-4 pb-24 pt-5 md:px-8 md:pb-10 md:pt-8">
+                {children()}
+            </main>
+        </div>
+    }
+}

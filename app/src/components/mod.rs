@@ -1,0 +1,7 @@
+//! Reusable pieces of the console.
+
+pub mod card;
+pub mod icon;
+pub mod layout;
+pub mod status;
+pub mod theme_toggle;

@@ -1,0 +1,4 @@
+//! Serde types shared by the server and the browser: no sqlx, no tokio, nothing server-only.
+
+pub mod system;
+pub mod theme;

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# First-load weight of the console: serves the release build and prints the compressed bytes
+# (gzip and brotli, as the server sends them) that a browser downloads for a first visit:
+# the HTML of the page, then the CSS, JS and WASM it references. Budget (DESIGN.md): WASM + JS +
+# CSS <= 200 KB compressed; the HTML is reported too and counted in the total.
+#
+#   bench/first-load.sh [PAGE_PATH]     (default /; builds the release if it is missing)
+#   WHEELHOUSE_BENCH_NO_BUILD=1 ...     (use the existing build as it is)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+page="${1:-/}"
+budget=$((200 * 1024))
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+binary="$target_dir/release/wheelhouse"
+
+if [ -z "${WHEELHOUSE_BENCH_NO_BUILD:-}" ]; then
+  bash scripts/setup.sh >/dev/null
+  bash scripts/build-style.sh
+  cargo leptos build --release 2>&1 | tail -n 2
+fi
+[ -x "$binary" ] || { echo "no release build at $binary" >&2; exit 1; }
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+data="$(mktemp -d)"
+"$binary" serve --addr "127.0.0.1:$port" --database-url "sqlite://$data/bench.db" \
+  --site-root "$root/target/site" >"$data/server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+  sleep 0.1
+done
+
+base="http://127.0.0.1:$port"
+html="$(curl -sf "$base$page")"
+# The assets a first visit downloads: stylesheet, module script and the wasm it preloads.
+mapfile -t assets < <(printf '%s' "$html" \
+  | grep -oE '(href|src)="/pkg/[^"]+\.(css|js|wasm)"' | sed -E 's/^(href|src)="//; s/"$//' | sort -u)
+
+bytes() { curl -sf -H "Accept-Encoding: $1" -o /dev/null -w '%{size_download}' "$base$2"; }
+
+printf '%-28s %10s %10s %10s\n' "first load of $page" "raw" "gzip" "brotli"
+total_gzip=0; total_br=0; assets_gzip=0; assets_br=0
+for path in "$page" "${assets[@]}"; do
+  raw="$(bytes identity "$path")"; gz="$(bytes gzip "$path")"; br="$(bytes br "$path")"
+  printf '%-28s %10d %10d %10d\n' "$path" "$raw" "$gz" "$br"
+  total_gzip=$((total_gzip + gz)); total_br=$((total_br + br))
+  if [ "$path" != "$page" ]; then assets_gzip=$((assets_gzip + gz)); assets_br=$((assets_br + br)); fi
+done
+printf '%-28s %10s %10d %10d\n' "WASM + JS + CSS" "" "$assets_gzip" "$assets_br"
+printf '%-28s %10s %10d %10d\n' "total with HTML" "" "$total_gzip" "$total_br"
+printf 'budget: %d bytes (200 KB) compressed; gzip total uses %d%% of it\n' "$budget" $((100 * total_gzip / budget))
+if [ "$total_gzip" -gt "$budget" ]; then
+  echo "OVER BUDGET" >&2
+  exit 1
+fi

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs whatever is missing to build, run and test Wheelhouse on a Debian machine with Rust
+# and Node. Idempotent: a second run checks versions and returns in seconds.
+# Used by scripts/run.sh and scripts/test.sh; safe to run on its own.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif have sudo; then sudo "$@"; else
+    echo "setup: need root (or sudo) to run: $*" >&2; exit 1
+  fi
+}
+
+# --- Debian packages: wasm-opt (binaryen), Chromium for browser tests, brotli and curl for the bench
+missing_packages=()
+have wasm-opt || missing_packages+=(binaryen)
+[ -x /usr/bin/chromium ] || missing_packages+=(chromium)
+have brotli || missing_packages+=(brotli)
+have curl || missing_packages+=(curl)
+have pg_isready || missing_packages+=(postgresql-client)
+if [ ${#missing_packages[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing_packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_packages[@]}"
+fi
+
+# --- Rust: the wasm target, cargo-leptos, and the wasm-bindgen CLI that matches Cargo.lock
+have cargo || { echo "setup: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+leptos_version="0.3.5" # the newest cargo-leptos that builds on the stable toolchain here (DESIGN.md)
+if ! cargo leptos --version 2>/dev/null | grep -q "$leptos_version"; then
+  say "installing cargo-leptos $leptos_version (takes several minutes, once)"
+  cargo install cargo-leptos --version "$leptos_version" --locked
+fi
+
+bindgen_version="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')"
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $bindgen_version\$"; then
+  say "installing wasm-bindgen-cli $bindgen_version (matches Cargo.lock)"
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+
+# --- Node packages: the stylesheet tool (style/) and Playwright (end2end/), from their lock files
+have npm || { echo "setup: Node.js with npm is required" >&2; exit 1; }
+for dir in style end2end; do
+  stamp="$dir/node_modules/.installed-from-lock"
+  if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+    say "installing npm packages in $dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+done

@@ -1,0 +1,84 @@
+//! The command line: every option also reads an environment variable, so deployments configure
+//! Wheelhouse without flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::store::DEFAULT_DATABASE_URL;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wheelhouse",
+    version,
+    about = "Managed Kubernetes console and provisioning backend"
+)]
+pub struct Cli {
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, global = true, env = "WHEELHOUSE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the console and the APIs (applies pending migrations first).
+    Serve(ServeOptions),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseOptions),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseOptions {
+    /// sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DATABASE.
+    #[arg(long, env = "WHEELHOUSE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeOptions {
+    /// Address to listen on, HOST:PORT.
+    #[arg(long, env = "WHEELHOUSE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+
+    /// Folder with the built console assets (pkg/ with wasm, js and css); cargo-leptos sets
+    /// LEPTOS_SITE_ROOT when it runs the server.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serve_defaults_to_loopback_and_the_sqlite_file() {
+        let cli = Cli::try_parse_from(["wheelhouse", "serve"]).expect("defaults parse");
+        let Command::Serve(options) = cli.command else {
+            panic!("expected serve");
+        };
+        assert_eq!(options.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(options.database.database_url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn a_bad_address_is_refused_with_a_clear_message() {
+        let error = Cli::try_parse_from(["wheelhouse", "serve", "--addr", "localhost:http"])
+            .expect_err("not a socket address");
+        let message = error.to_string();
+        assert!(message.contains("--addr"), "{message}");
+        assert!(message.contains("invalid socket address"), "{message}");
+    }
+}

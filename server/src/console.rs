@@ -1,0 +1,53 @@
+//! The server side of the console port (`app::api::ssr::ConsoleServices`): each method calls the
+//! domain and returns the console's model types.
+
+use app::api::ssr::ConsoleServices;
+use app::model::system::{AppliedMigration, SystemStatus};
+
+use crate::http::AppState;
+
+pub struct Console {
+    state: AppState,
+}
+
+impl Console {
+    pub fn new(state: AppState) -> Console {
+        Console { state }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConsoleServices for Console {
+    async fn system_status(&self) -> SystemStatus {
+        let database = &self.state.database;
+        let reachable = database.is_reachable().await;
+        let migrations = if reachable {
+            database.applied_migrations().await.unwrap_or_else(|error| {
+                tracing::warn!(%error, "cannot list applied migrations");
+                Vec::new()
+            })
+        } else {
+            Vec::new()
+        };
+        let now = self.state.clock.now();
+        SystemStatus {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            database_kind: database.kind().label().to_string(),
+            database_location: database.location().to_string(),
+            database_reachable: reachable,
+            migrations: migrations
+                .into_iter()
+                .map(|record| AppliedMigration {
+                    version: record.version,
+                    description: record.description,
+                    installed_at: record.installed_at,
+                })
+                .collect(),
+            started_at: self
+                .state
+                .started_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            uptime_seconds: (now - self.state.started_at).num_seconds().max(0) as u64,
+        }
+    }
+}

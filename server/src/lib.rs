@@ -1,0 +1,9 @@
+//! The Wheelhouse server: configuration, the HTTP surface (console SSR, server functions, APIs)
+//! and, behind it, the domain and its stores.
+
+pub mod cli;
+pub mod clock;
+pub mod console;
+pub mod http;
+pub mod serve;
+pub mod store;

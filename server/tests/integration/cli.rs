@@ -1,0 +1,152 @@
+//! The real `wheelhouse` binary: it starts, answers, stops on SIGTERM, and refuses bad
+//! configuration with one clear line and a non-zero exit.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_wheelhouse");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BINARY)
+        .args(args)
+        .env_remove("WHEELHOUSE_DATABASE_URL")
+        .env_remove("WHEELHOUSE_ADDR")
+        .output()
+        .expect("run wheelhouse")
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port")
+}
+
+/// A minimal HTTP/1.0 GET, so the test needs no HTTP client crate.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
+fn a_bad_address_fails_with_one_line() {
+    let output = run(&["serve", "--addr", "not-an-address"]);
+    assert!(!output.status.success());
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("invalid value 'not-an-address' for '--addr"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_address_in_use_fails_with_one_line() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("w.db").display());
+    let output = run(&["serve", "--addr", &addr, "--database-url", &url]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    let line = stderr.lines().last().unwrap_or_default();
+    assert!(
+        line.starts_with(&format!("wheelhouse: error: cannot listen on {addr}:")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreachable_database_fails_with_one_line() {
+    let output = run(&[
+        "migrate",
+        "--database-url",
+        "postgres://postgres@127.0.0.1:1/test",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.trim_end().ends_with("connection refused")
+            || stderr.to_lowercase().contains("connection refused"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("wheelhouse: error: cannot connect to the database at postgres://postgres@127.0.0.1:1/test"), "{stderr}");
+}
+
+#[test]
+fn a_database_file_that_cannot_be_written_fails_with_one_line() {
+    let file = tempfile::NamedTempFile::new().expect("temporary file");
+    let url = format!("sqlite://{}/wheelhouse.db", file.path().display());
+    let output = run(&["migrate", "--database-url", &url]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("wheelhouse: error: the database file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cannot be created or written"), "{stderr}");
+}
+
+#[test]
+fn migrate_reports_the_schema_is_up_to_date() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("w.db").display());
+    let output = run(&["migrate", "--database-url", &url]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("is up to date"), "{stdout}");
+}
+
+#[test]
+fn serve_answers_probes_and_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = free_port();
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env(
+            "WHEELHOUSE_DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("w.db").display()),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wheelhouse");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let ready = loop {
+        if let Some(response) = http_get(port, "/readyz") {
+            break response;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "wheelhouse did not start within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(ready.starts_with("HTTP/1.0 200"), "{ready}");
+
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "wheelhouse ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "a graceful stop exits 0: {status:?}");
+}

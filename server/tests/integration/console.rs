@@ -1,0 +1,110 @@
+//! The console pages as the server renders them: complete HTML without JavaScript, islands
+//! marked for hydration, and the no-JavaScript theme form.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use wheelhouse::store::Database;
+
+use crate::on_both_databases;
+use crate::support::{read, TestApp};
+
+on_both_databases!(
+    overview_renders_the_layout_and_the_service_status,
+    |database: Database| async move {
+        let app = TestApp::new(database.clone());
+        let (response, html) = app.get("/").await;
+        assert_eq!(response.status(), StatusCode::OK, "{html}");
+        assert!(
+            html.contains("<title>Overview · Wheelhouse</title>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"aria-label="Main""#),
+            "navigation is rendered"
+        );
+        assert!(
+            html.contains(r#"aria-current="page""#),
+            "the current page is marked"
+        );
+        assert!(
+            html.contains("<leptos-island"),
+            "the theme toggle is an island"
+        );
+        assert!(html.contains("Who manages what"));
+        assert!(
+            html.contains("Operational"),
+            "the database answered: {html}"
+        );
+        assert!(html.contains(database.kind().label()));
+    }
+);
+
+on_both_databases!(
+    system_page_lists_the_applied_migrations,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        app.clock.advance(chrono::Duration::minutes(90));
+        let (response, html) = app.get("/system").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            html.contains("projects and api keys"),
+            "migration 1 is listed: {html}"
+        );
+        assert!(html.contains("1 h 30 min"), "uptime follows the clock");
+        assert!(html.contains("Reachable"));
+    }
+);
+
+on_both_databases!(
+    unknown_pages_are_404_with_the_console_frame,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let (response, html) = app.get("/clusters/does-not-exist").await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(html.contains("This page does not exist"));
+        assert!(html.contains(r#"aria-label="Main""#));
+    }
+);
+
+on_both_databases!(
+    the_theme_form_sets_a_cookie_and_returns_to_the_page,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let request = Request::post("/preferences/theme")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::REFERER, "http://127.0.0.1:3000/system")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("theme=dark"))
+            .expect("request");
+        let (response, _) = read(app.send(request).await).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()[header::LOCATION], "/system");
+        let cookie = response.headers()[header::SET_COOKIE]
+            .to_str()
+            .expect("ascii");
+        assert!(cookie.starts_with("wh_theme=dark;"), "{cookie}");
+
+        // The next page is rendered dark on the server: no flash, no JavaScript needed.
+        let request = Request::get("/")
+            .header(header::COOKIE, "wh_theme=dark")
+            .body(Body::empty())
+            .expect("request");
+        let (_, html) = read(app.send(request).await).await;
+        assert!(html.contains(r#"data-theme="dark""#), "{html}");
+    }
+);
+
+on_both_databases!(
+    an_unknown_theme_is_refused_and_sets_nothing,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let request = Request::post("/preferences/theme")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("theme=purple"))
+            .expect("request");
+        let (response, body) = read(app.send(request).await).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert!(body.contains("unknown theme `purple`"), "{body}");
+        assert!(response.headers().get(header::SET_COOKIE).is_none());
+    }
+);

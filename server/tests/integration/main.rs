@@ -1,0 +1,9 @@
+//! Integration tests of the `wheelhouse` server: one test binary (one link on 2 cores), one module
+//! per capability. Database tests run on SQLite and on PostgreSQL (see `support`).
+
+mod support;
+
+mod cli;
+mod console;
+mod probes;
+mod store;

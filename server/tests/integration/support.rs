@@ -1,0 +1,201 @@
+//! Test fixtures: a fresh database per test, on SQLite (a temporary file) or PostgreSQL (a
+//! schema of its own in the database named by `WHEELHOUSE_TEST_POSTGRES_URL`), and an in-process
+//! application to call with `tower::ServiceExt::oneshot`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, Response};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use wheelhouse::clock::{ManualClock, SharedClock};
+use wheelhouse::http::{router, AppState};
+use wheelhouse::store::Database;
+
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The PostgreSQL server the tests use.
+pub fn postgres_url() -> String {
+    std::env::var("WHEELHOUSE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into())
+}
+
+pub fn test_start_time() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-01T08:00:00Z")
+        .expect("valid timestamp")
+        .with_timezone(&chrono::Utc)
+}
+
+/// A migrated database that exists only for one test.
+pub struct TestDatabase {
+    pub database: Database,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    PostgresSchema(String),
+}
+
+impl TestDatabase {
+    pub async fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("wheelhouse.db").display());
+        let database = Database::connect_and_migrate(&url)
+            .await
+            .expect("SQLite database in a temporary directory");
+        TestDatabase {
+            database,
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    /// A new schema in the test PostgreSQL database. Without PostgreSQL the test fails when
+    /// `CI` is set (so CI never silently skips); elsewhere it is skipped with a loud message.
+    pub async fn postgres() -> Option<TestDatabase> {
+        let base = postgres_url();
+        let admin = match Database::connect(&base).await {
+            Ok(admin) => admin,
+            Err(error) => {
+                if std::env::var_os("CI").is_some() {
+                    panic!("PostgreSQL is required in CI ({base}): {error}");
+                }
+                eprintln!("SKIPPED: PostgreSQL test, no server at {base}: {error}");
+                return None;
+            }
+        };
+        sweep_stale_schemas(&admin).await;
+        let schema = format!(
+            "wh_test_{}_{}",
+            chrono::Utc::now().timestamp(),
+            uuid::Uuid::new_v4().simple()
+        );
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(admin.pool())
+            .await
+            .expect("create test schema");
+        admin.close().await;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+        let database = Database::connect_and_migrate(&url)
+            .await
+            .expect("migrated PostgreSQL test schema");
+        Some(TestDatabase {
+            database,
+            cleanup: Cleanup::PostgresSchema(schema),
+        })
+    }
+
+    pub async fn cleanup(self) {
+        self.database.close().await;
+        if let Cleanup::PostgresSchema(schema) = self.cleanup {
+            if let Ok(admin) = Database::connect(&postgres_url()).await {
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(admin.pool())
+                    .await;
+                admin.close().await;
+            }
+        }
+    }
+}
+
+/// Schemas left behind by tests that panicked more than an hour ago.
+async fn sweep_stale_schemas(admin: &Database) {
+    use sqlx::Row;
+    let cutoff = chrono::Utc::now().timestamp() - 3600;
+    let Ok(rows) = sqlx::query(
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'wh_test_%'",
+    )
+    .fetch_all(admin.pool())
+    .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get::<String, _>("schema_name") else {
+            continue;
+        };
+        let created = name
+            .split('_')
+            .nth(2)
+            .and_then(|seconds| seconds.parse::<i64>().ok());
+        if created.is_some_and(|created| created < cutoff) {
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                .execute(admin.pool())
+                .await;
+        }
+    }
+}
+
+/// Runs the same test body against SQLite and against PostgreSQL, as two tests.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let test_database = $crate::support::TestDatabase::sqlite().await;
+                ($body)(test_database.database.clone()).await;
+                test_database.cleanup().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(test_database) = $crate::support::TestDatabase::postgres().await else {
+                    return;
+                };
+                ($body)(test_database.database.clone()).await;
+                test_database.cleanup().await;
+            }
+        }
+    };
+}
+
+/// The application as the server builds it, with a manual clock, without a listening socket.
+pub struct TestApp {
+    pub clock: ManualClock,
+    router: axum::Router,
+}
+
+impl TestApp {
+    pub fn new(database: Database) -> TestApp {
+        let clock = ManualClock::new(test_start_time());
+        let shared: SharedClock = Arc::new(clock.clone());
+        let addr: SocketAddr = "127.0.0.1:3000".parse().expect("address");
+        let site_root = std::env::temp_dir().join("wheelhouse-test-site");
+        let state = AppState::new(database, shared, &site_root, addr);
+        TestApp {
+            router: router(state),
+            clock,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible")
+    }
+
+    pub async fn get(&self, path: &str) -> (Response<()>, String) {
+        let request = Request::get(path)
+            .header("host", "127.0.0.1:3000")
+            .body(Body::empty())
+            .expect("request");
+        read(self.send(request).await).await
+    }
+}
+
+/// Splits a response into its head and its body as text.
+pub async fn read(response: Response<Body>) -> (Response<()>, String) {
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.expect("body").to_bytes();
+    (
+        Response::from_parts(parts, ()),
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
