@@ -29,6 +29,9 @@ pub enum Command {
     Serve(ServeOptions),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseOptions),
+    /// Manage API keys for the REST APIs.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -51,6 +54,44 @@ pub struct ServeOptions {
     /// LEPTOS_SITE_ROOT when it runs the server.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    /// Speed of the sandbox provider: realistic durations (a node boots in about 2 minutes)
+    /// divided by this factor. 1 is real time; the default 60 makes a boot take 2 seconds.
+    #[arg(long, env = "WHEELHOUSE_TIME_SCALE", default_value_t = 60.0, value_parser = positive_scale)]
+    pub time_scale: f64,
+
+    /// Pause between two reconciler passes, in milliseconds.
+    #[arg(long, env = "WHEELHOUSE_RECONCILE_INTERVAL_MS", default_value_t = 250)]
+    pub reconcile_interval_ms: u64,
+}
+
+fn positive_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(scale) if scale.is_finite() && (0.001..=100_000.0).contains(&scale) => Ok(scale),
+        _ => Err(format!(
+            "`{text}` is not a time scale: use a number from 0.001 to 100000 (1 = real time)"
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApiKeyCreateOptions {
+    /// Name of the project the key is for; created if it does not exist.
+    #[arg(long)]
+    pub project: String,
+
+    /// What the key is for (shown in listings).
+    #[arg(long, default_value = "")]
+    pub description: String,
+
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key for a project and print it as JSON (the secret is shown only once).
+    Create(ApiKeyCreateOptions),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod clock;
 pub mod console;
+pub mod domain;
 pub mod http;
+pub mod reconciler;
 pub mod serve;
 pub mod store;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use wheelhouse::cli::{Cli, Command};
+use wheelhouse::cli::{ApiKeyCommand, Cli, Command};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -12,6 +12,9 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(options) => wheelhouse::serve::serve(options).await,
         Command::Migrate(options) => wheelhouse::serve::migrate(options).await,
+        Command::ApiKey(ApiKeyCommand::Create(options)) => {
+            wheelhouse::serve::create_api_key(options).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,13 +2,18 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{DatabaseOptions, LogFormat, ServeOptions};
 use crate::clock::{SharedClock, SystemClock};
+use crate::domain::catalog::seed_catalog;
+use crate::domain::ids::RandomIds;
+use crate::domain::timing::Timing;
 use crate::http::{self, AppState};
+use crate::reconciler::Reconciler;
 use crate::store::{Database, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +22,8 @@ pub enum StartError {
     Database(#[from] StoreError),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: SocketAddr, reason: String },
+    #[error("{0}")]
+    Invalid(String),
     #[error("the server stopped unexpectedly: {0}")]
     Serve(std::io::Error),
 }
@@ -36,8 +43,21 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
+/// Connects, migrates and adds the seed versions catalog: what every command needs first.
+pub async fn prepare_database(url: &str) -> Result<Database, StoreError> {
+    let database = Database::connect_and_migrate(url).await?;
+    seed_catalog(&database).await?;
+    Ok(database)
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_string())
+        .unwrap_or_else(|_| "wheelhouse".to_string())
+}
+
 pub async fn migrate(options: DatabaseOptions) -> Result<(), StartError> {
-    let database = Database::connect_and_migrate(&options.database_url).await?;
+    let database = prepare_database(&options.database_url).await?;
     let applied = database.applied_migrations().await?;
     println!(
         "{} is up to date ({} migrations applied)",
@@ -49,7 +69,7 @@ pub async fn migrate(options: DatabaseOptions) -> Result<(), StartError> {
 }
 
 pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
-    let database = Database::connect_and_migrate(&options.database.database_url).await?;
+    let database = prepare_database(&options.database.database_url).await?;
     let clock: SharedClock = Arc::new(SystemClock);
     let listener = TcpListener::bind(options.addr)
         .await
@@ -58,8 +78,24 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
             reason: error.to_string(),
         })?;
     let local_addr = listener.local_addr().map_err(StartError::Serve)?;
-    let state = AppState::new(database.clone(), clock, &options.site_root, local_addr);
-    let router = http::router(state);
+    let state = AppState::new(
+        database.clone(),
+        clock,
+        Arc::new(RandomIds),
+        Timing::new(options.time_scale),
+        &options.site_root,
+        local_addr,
+    );
+    let router = http::router(state.clone());
+
+    // The reconciler runs beside the HTTP server and stops with it.
+    let (stop_reconciler, reconciler_stopped) = tokio::sync::oneshot::channel::<()>();
+    let owner = format!("{}-{}", hostname(), std::process::id());
+    let reconciler = Reconciler::new(state.provisioning.clone(), owner);
+    let interval = Duration::from_millis(options.reconcile_interval_ms.max(10));
+    let reconciler_task = tokio::spawn(reconciler.run_until(interval, async {
+        let _ = reconciler_stopped.await;
+    }));
 
     tracing::info!(addr = %local_addr, database = %database.location(), "wheelhouse is serving");
     // The one line a person starting the console looks for.
@@ -72,6 +108,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(StartError::Serve)?;
+    let _ = stop_reconciler.send(());
+    let _ = reconciler_task.await;
     database.close().await;
     tracing::info!("wheelhouse stopped");
     Ok(())
@@ -103,4 +141,35 @@ async fn shutdown_signal() {
         _ = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
         _ = terminate => tracing::info!("SIGTERM received, shutting down"),
     }
+}
+
+/// `wheelhouse api-key create --project NAME`: prints access_key, secret_key and project_id.
+pub async fn create_api_key(options: crate::cli::ApiKeyCreateOptions) -> Result<(), StartError> {
+    let name = options.project.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(StartError::Invalid(
+            "--project must be a name of 1 to 100 characters".into(),
+        ));
+    }
+    let database = prepare_database(&options.database.database_url).await?;
+    let ids = RandomIds;
+    let key = crate::domain::access::new_api_key(
+        &database,
+        &ids,
+        &SystemClock,
+        name,
+        &options.description,
+    )
+    .await?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "access_key": key.access_key,
+            "secret_key": key.secret_key,
+            "project_id": key.project_id,
+            "organization_id": key.organization_id,
+        })
+    );
+    database.close().await;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 mod health;
 mod middleware;
 mod preferences;
+pub mod scaleway;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -22,6 +23,9 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 
 use crate::clock::SharedClock;
 use crate::console::Console;
+use crate::domain::ids::SharedIds;
+use crate::domain::timing::Timing;
+use crate::domain::Provisioning;
 use crate::store::Database;
 
 /// Everything a request handler may need; cheap to clone.
@@ -31,12 +35,15 @@ pub struct AppState {
     pub database: Database,
     pub clock: SharedClock,
     pub started_at: DateTime<Utc>,
+    pub provisioning: Provisioning,
 }
 
 impl AppState {
     pub fn new(
         database: Database,
         clock: SharedClock,
+        ids: SharedIds,
+        timing: Timing,
         site_root: &Path,
         addr: SocketAddr,
     ) -> AppState {
@@ -47,11 +54,18 @@ impl AppState {
             .site_addr(addr)
             .build();
         let started_at = clock.now();
+        let provisioning = Provisioning {
+            database: database.clone(),
+            clock: clock.clone(),
+            ids,
+            timing,
+        };
         AppState {
             leptos_options,
             database,
             clock,
             started_at,
+            provisioning,
         }
     }
 }
@@ -84,5 +98,5 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
 
-    middleware::apply(probes.merge(console_routes)).with_state(state)
+    middleware::apply(probes.merge(scaleway::router()).merge(console_routes)).with_state(state)
 }

@@ -5,6 +5,15 @@
 //! dialects differ, `Database::kind` tells which one is in use. Columns therefore stick to types
 //! both drivers map the same way: TEXT, BIGINT, BOOLEAN, DOUBLE PRECISION/REAL.
 
+pub mod clusters;
+pub mod events;
+pub mod nodes;
+pub mod operations;
+pub mod pools;
+pub mod projects;
+pub mod rows;
+pub mod versions;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -6,4 +6,5 @@ mod support;
 mod cli;
 mod console;
 mod probes;
+mod scaleway_api;
 mod store;

@@ -10,7 +10,11 @@ use axum::http::{Request, Response};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use wheelhouse::clock::{ManualClock, SharedClock};
+use wheelhouse::domain::ids::SequentialIds;
+use wheelhouse::domain::timing::Timing;
+use wheelhouse::domain::Provisioning;
 use wheelhouse::http::{router, AppState};
+use wheelhouse::reconciler::Reconciler;
 use wheelhouse::store::Database;
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -41,7 +45,7 @@ impl TestDatabase {
     pub async fn sqlite() -> TestDatabase {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("wheelhouse.db").display());
-        let database = Database::connect_and_migrate(&url)
+        let database = wheelhouse::serve::prepare_database(&url)
             .await
             .expect("SQLite database in a temporary directory");
         TestDatabase {
@@ -77,7 +81,7 @@ impl TestDatabase {
         admin.close().await;
         let separator = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
-        let database = Database::connect_and_migrate(&url)
+        let database = wheelhouse::serve::prepare_database(&url)
             .await
             .expect("migrated PostgreSQL test schema");
         Some(TestDatabase {
@@ -157,6 +161,7 @@ macro_rules! on_both_databases {
 /// The application as the server builds it, with a manual clock, without a listening socket.
 pub struct TestApp {
     pub clock: ManualClock,
+    pub provisioning: Provisioning,
     router: axum::Router,
 }
 
@@ -166,8 +171,16 @@ impl TestApp {
         let shared: SharedClock = Arc::new(clock.clone());
         let addr: SocketAddr = "127.0.0.1:3000".parse().expect("address");
         let site_root = std::env::temp_dir().join("wheelhouse-test-site");
-        let state = AppState::new(database, shared, &site_root, addr);
+        let state = AppState::new(
+            database,
+            shared,
+            Arc::new(SequentialIds::default()),
+            Timing::default(),
+            &site_root,
+            addr,
+        );
         TestApp {
+            provisioning: state.provisioning.clone(),
             router: router(state),
             clock,
         }
@@ -198,4 +211,82 @@ pub async fn read(response: Response<Body>) -> (Response<()>, String) {
         Response::from_parts(parts, ()),
         String::from_utf8_lossy(&bytes).into_owned(),
     )
+}
+
+impl TestApp {
+    /// Creates a project and an API key; returns the secret for `X-Auth-Token`.
+    pub async fn api_key(&self, project: &str) -> String {
+        wheelhouse::domain::access::new_api_key(
+            &self.provisioning.database,
+            &wheelhouse::domain::ids::RandomIds,
+            &self.clock,
+            project,
+            "tests",
+        )
+        .await
+        .expect("API key")
+        .secret_key
+    }
+
+    /// A JSON request to the REST API with a token; returns the status and the JSON body.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("x-auth-token", token)
+            .header("content-type", "application/json")
+            .body(
+                body.map(|b| Body::from(b.to_string()))
+                    .unwrap_or_else(Body::empty),
+            )
+            .expect("request");
+        let (response, text) = read(self.send(request).await).await;
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (response.status().as_u16(), json)
+    }
+
+    pub fn reconciler(&self) -> Reconciler {
+        Reconciler::new(self.provisioning.clone(), "test-worker")
+    }
+
+    /// Steps the clock by `step` and runs a reconciler pass, until no operation is pending;
+    /// `observe` sees the state after every pass (to check invariants mid-rollout).
+    pub async fn run_until_idle_observing<F, Fut>(
+        &self,
+        step: chrono::Duration,
+        mut observe: F,
+    ) -> usize
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let reconciler = self.reconciler();
+        for pass in 0..20_000 {
+            reconciler.run_pass().await.expect("reconciler pass");
+            observe().await;
+            if self.pending_operations().await == 0 {
+                return pass;
+            }
+            self.clock.advance(step);
+        }
+        panic!("the reconciler did not finish its work in 20000 passes");
+    }
+
+    pub async fn run_until_idle(&self) -> usize {
+        self.run_until_idle_observing(chrono::Duration::seconds(5), || async {})
+            .await
+    }
+
+    pub async fn pending_operations(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM operations WHERE state = 'pending'")
+            .fetch_one(self.provisioning.database.pool())
+            .await
+            .expect("count operations")
+    }
 }

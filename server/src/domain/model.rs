@@ -1,0 +1,225 @@
+//! The provisioning objects as the domain sees them, with their statuses. Times are
+//! `DateTime<Utc>`; lists and maps are already decoded.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+macro_rules! status_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+status_enum!(
+    /// Scaleway's cluster statuses (`creating`, `updating` and `deleting` are transient).
+    ClusterStatus {
+        Creating => "creating",
+        Ready => "ready",
+        Deleting => "deleting",
+        Updating => "updating",
+        Locked => "locked",
+        PoolRequired => "pool_required",
+    }
+);
+
+status_enum!(
+    /// Scaleway's pool statuses (`scaling`, `upgrading` and `deleting` are transient).
+    PoolStatus {
+        Ready => "ready",
+        Deleting => "deleting",
+        Scaling => "scaling",
+        Warning => "warning",
+        Locked => "locked",
+        Upgrading => "upgrading",
+    }
+);
+
+status_enum!(
+    /// Scaleway's node statuses.
+    NodeStatus {
+        Creating => "creating",
+        NotReady => "not_ready",
+        Ready => "ready",
+        Deleting => "deleting",
+        Locked => "locked",
+        Rebooting => "rebooting",
+        CreationError => "creation_error",
+        Upgrading => "upgrading",
+        Starting => "starting",
+        Registering => "registering",
+    }
+);
+
+impl ClusterStatus {
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ClusterStatus::Creating | ClusterStatus::Updating | ClusterStatus::Deleting
+        )
+    }
+}
+
+impl PoolStatus {
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            PoolStatus::Scaling | PoolStatus::Upgrading | PoolStatus::Deleting
+        )
+    }
+}
+
+impl NodeStatus {
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            NodeStatus::Creating
+                | NodeStatus::Deleting
+                | NodeStatus::Rebooting
+                | NodeStatus::Upgrading
+                | NodeStatus::Starting
+                | NodeStatus::Registering
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    pub id: String,
+    pub project_id: String,
+    pub organization_id: String,
+    pub region: String,
+    pub name: String,
+    pub description: String,
+    pub cluster_type: String,
+    pub version: String,
+    pub target_version: Option<String>,
+    pub cni: String,
+    pub status: ClusterStatus,
+    pub tags: Vec<String>,
+    pub feature_gates: Vec<String>,
+    pub admission_plugins: Vec<String>,
+    pub apiserver_cert_sans: Vec<String>,
+    pub autoscaler_config: Value,
+    pub open_id_connect_config: Value,
+    pub auto_upgrade_enabled: bool,
+    pub maintenance_day: String,
+    pub maintenance_start_hour: i64,
+    pub pod_cidr: String,
+    pub service_cidr: String,
+    pub service_dns_ip: String,
+    pub private_network_id: Option<String>,
+    pub admin_token: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pool {
+    pub id: String,
+    pub cluster_id: String,
+    pub region: String,
+    pub zone: String,
+    pub name: String,
+    pub node_type: String,
+    pub status: PoolStatus,
+    pub version: String,
+    pub size: i64,
+    pub min_size: i64,
+    pub max_size: i64,
+    pub autoscaling: bool,
+    pub autohealing: bool,
+    pub container_runtime: String,
+    pub kubelet_args: serde_json::Map<String, Value>,
+    pub tags: Vec<String>,
+    pub root_volume_type: String,
+    pub root_volume_size: i64,
+    pub public_ip_disabled: bool,
+    pub placement_group_id: Option<String>,
+    pub security_group_id: String,
+    pub max_surge: i64,
+    pub max_unavailable: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub id: String,
+    pub pool_id: String,
+    pub cluster_id: String,
+    pub region: String,
+    pub name: String,
+    pub provider_id: String,
+    pub status: NodeStatus,
+    pub version: String,
+    pub os_image: String,
+    pub public_ip_v4: Option<String>,
+    pub public_ip_v6: Option<String>,
+    pub error_message: Option<String>,
+    pub conditions: serde_json::Map<String, Value>,
+    pub transition_due_at: Option<DateTime<Utc>>,
+    pub fault: Option<String>,
+    pub operation_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KubeVersionEntry {
+    pub name: String,
+    pub label: String,
+    pub released_at: DateTime<Utc>,
+    pub deprecated_at: Option<DateTime<Utc>>,
+    pub end_of_life_at: Option<DateTime<Utc>>,
+    pub available_cnis: Vec<String>,
+    pub available_runtimes: Vec<String>,
+    pub feature_gates: Vec<String>,
+    pub admission_plugins: Vec<String>,
+    pub kubelet_args: serde_json::Map<String, Value>,
+    pub removed_apis: Vec<String>,
+    pub changelog: Vec<String>,
+}
+
+impl KubeVersionEntry {
+    pub fn is_deprecated_at(&self, now: DateTime<Utc>) -> bool {
+        self.deprecated_at.is_some_and(|at| at <= now)
+    }
+
+    pub fn is_end_of_life_at(&self, now: DateTime<Utc>) -> bool {
+        self.end_of_life_at.is_some_and(|at| at <= now)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AclRule {
+    pub id: String,
+    pub ip: Option<String>,
+    pub scaleway_ranges: bool,
+    pub description: String,
+}
+
+/// A caller of the API, already authenticated: everything it touches must be in its project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub project_id: String,
+    pub organization_id: String,
+    pub access_key: String,
+}

@@ -1,0 +1,151 @@
+//! Node actions a user can take: replace, reboot, delete.
+
+use serde_json::json;
+
+use super::model::{Caller, Node, NodeStatus};
+use super::pools::require_settled_pool;
+use super::{DomainError, Provisioning};
+use crate::store::{nodes, pools};
+
+impl Provisioning {
+    pub(crate) async fn owned_node(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        region: &str,
+        node_id: &str,
+    ) -> Result<Node, DomainError> {
+        let node = nodes::get(conn, node_id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("k8s_node", node_id))?;
+        self.owned_cluster(conn, caller, region, &node.cluster_id)
+            .await
+            .map_err(|_| DomainError::not_found("k8s_node", node_id))?;
+        Ok(node)
+    }
+
+    pub async fn get_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        node_id: &str,
+    ) -> Result<Node, DomainError> {
+        let mut conn = self.database.pool().acquire().await?;
+        self.owned_node(&mut conn, caller, region, node_id).await
+    }
+
+    pub async fn list_nodes(
+        &self,
+        caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+    ) -> Result<Vec<Node>, DomainError> {
+        let mut conn = self.database.pool().acquire().await?;
+        self.owned_cluster(&mut conn, caller, region, cluster_id)
+            .await?;
+        Ok(nodes::of_cluster(&mut conn, cluster_id).await?)
+    }
+
+    /// Shared checks and bookkeeping of the three node actions.
+    async fn node_action(
+        &self,
+        caller: &Caller,
+        region: &str,
+        node_id: &str,
+        kind: &str,
+        params: serde_json::Value,
+    ) -> Result<Node, DomainError> {
+        let mut transaction = self.database.pool().begin().await?;
+        let node = self
+            .owned_node(&mut transaction, caller, region, node_id)
+            .await?;
+        if node.status.is_transient() || node.operation_id.is_some() {
+            return Err(DomainError::TransientState {
+                resource: "k8s_node",
+                resource_id: node.id.clone(),
+                current_state: node.status.as_str().to_string(),
+            });
+        }
+        let pool = pools::get(&mut transaction, &node.pool_id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("k8s_pool", &node.pool_id))?;
+        require_settled_pool(&pool)?;
+        let operation_id = self
+            .enqueue(&mut transaction, kind, &node.cluster_id, &node.id, params)
+            .await?;
+        // The node belongs to this operation from now on: no second action can start on it.
+        let (status, reason) = match kind {
+            "reboot_node" => (NodeStatus::Rebooting, "NodeRebootRequested"),
+            _ => (
+                node.status,
+                if kind == "replace_node" {
+                    "NodeReplaceRequested"
+                } else {
+                    "NodeDeleteRequested"
+                },
+            ),
+        };
+        sqlx::query(
+            "UPDATE nodes SET operation_id = $2, status = $3, updated_at = $4 WHERE id = $1",
+        )
+        .bind(&node.id)
+        .bind(&operation_id)
+        .bind(status.as_str())
+        .bind(crate::store::rows::millis(self.now()))
+        .execute(&mut *transaction)
+        .await?;
+        self.record_event(
+            &mut transaction,
+            &node.cluster_id,
+            "node",
+            &node.id,
+            reason,
+            format!("{kind} requested for node {}", node.name),
+        )
+        .await?;
+        let updated = nodes::get(&mut transaction, &node.id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("k8s_node", node_id))?;
+        transaction.commit().await?;
+        Ok(updated)
+    }
+
+    pub async fn replace_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        node_id: &str,
+    ) -> Result<Node, DomainError> {
+        self.node_action(caller, region, node_id, "replace_node", json!({}))
+            .await
+    }
+
+    pub async fn reboot_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        node_id: &str,
+    ) -> Result<Node, DomainError> {
+        self.node_action(caller, region, node_id, "reboot_node", json!({}))
+            .await
+    }
+
+    /// Deletes the node; without `replace` the pool shrinks by one.
+    pub async fn delete_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        node_id: &str,
+        skip_drain: bool,
+        replace: bool,
+    ) -> Result<Node, DomainError> {
+        self.node_action(
+            caller,
+            region,
+            node_id,
+            "delete_node",
+            json!({ "skip_drain": skip_drain, "replace": replace }),
+        )
+        .await
+    }
+}
