@@ -7,7 +7,11 @@ import * as path from "node:path";
 const port = Number(process.env.WHEELHOUSE_E2E_PORT ?? 3107);
 const binary = process.env.WHEELHOUSE_BIN ?? path.resolve(__dirname, "../target/debug/wheelhouse");
 const siteRoot = process.env.WHEELHOUSE_SITE_ROOT ?? path.resolve(__dirname, "../target/site");
-const databaseUrl = `sqlite://${path.join(os.tmpdir(), `wheelhouse-e2e-${process.pid}.db`)}`;
+// Computed once in the main process and inherited by the workers (which re-read this file):
+// the API contract tests create API keys in the same database with the CLI.
+process.env.WHEELHOUSE_E2E_DATABASE_URL ??= `sqlite://${path.join(os.tmpdir(), `wheelhouse-e2e-${process.pid}-${Date.now()}.db`)}`;
+process.env.WHEELHOUSE_BIN = binary;
+const databaseUrl = process.env.WHEELHOUSE_E2E_DATABASE_URL;
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -36,7 +40,8 @@ export default defineConfig({
   // One browser; phone.spec.ts sets a 360 px viewport itself, console.spec.ts runs at desktop size.
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 800 } } }],
   webServer: {
-    command: `${binary} serve --addr 127.0.0.1:${port} --database-url ${databaseUrl} --site-root ${siteRoot}`,
+    // A fast sandbox (a node boots in 0.1 s) so API journeys finish in seconds.
+    command: `${binary} serve --addr 127.0.0.1:${port} --database-url ${databaseUrl} --site-root ${siteRoot} --time-scale 1200 --reconcile-interval-ms 25`,
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,
