@@ -590,13 +590,15 @@ impl Provisioning {
         }
         let entry = versions::get(&mut transaction, &target_name).await?;
         match entry {
-            None => return Err(DomainError::invalid(
-                "version",
-                "constraint",
-                format!(
+            None => {
+                return Err(DomainError::invalid(
+                    "version",
+                    "constraint",
+                    format!(
                     "Kubernetes {target_name} is not offered: see the available-versions endpoint"
                 ),
-            )),
+                ))
+            }
             Some(entry) if entry.is_end_of_life_at(self.now()) => {
                 return Err(DomainError::invalid(
                     "version",

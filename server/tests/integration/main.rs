@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod console;
+mod crash;
 mod probes;
 mod scaleway_api;
 mod store;

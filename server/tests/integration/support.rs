@@ -33,6 +33,8 @@ pub fn test_start_time() -> chrono::DateTime<chrono::Utc> {
 /// A migrated database that exists only for one test.
 pub struct TestDatabase {
     pub database: Database,
+    /// The URL another process (a real `wheelhouse`) can use to reach this database.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -50,6 +52,7 @@ impl TestDatabase {
             .expect("SQLite database in a temporary directory");
         TestDatabase {
             database,
+            url,
             cleanup: Cleanup::Sqlite(dir),
         }
     }
@@ -86,6 +89,7 @@ impl TestDatabase {
             .expect("migrated PostgreSQL test schema");
         Some(TestDatabase {
             database,
+            url,
             cleanup: Cleanup::PostgresSchema(schema),
         })
     }

@@ -1,0 +1,298 @@
+//! Crash safety with a real process: `wheelhouse serve` is killed with SIGKILL in the middle of
+//! scaling a pool and in the middle of replacing a node, restarted, and the final state checked:
+//! no node lost, created twice or replaced twice.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sqlx::Row;
+
+use crate::support::TestDatabase;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_wheelhouse");
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(url: &str) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        let child = Command::new(BINARY)
+            .args([
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                url,
+            ])
+            .args(["--time-scale", "40", "--reconcile-interval-ms", "20"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start wheelhouse");
+        let server = Server { child, port };
+        server.wait_for(
+            || {
+                server
+                    .request("GET", "/readyz", "", None)
+                    .map(|(status, _)| status == 200)
+                    .unwrap_or(false)
+            },
+            "start",
+        );
+        server
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Option<(u16, Value)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .ok()?;
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        write!(stream, "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Auth-Token: {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        let status = response.split(' ').nth(1)?.parse().ok()?;
+        let json = response
+            .split_once("\r\n\r\n")
+            .and_then(|(_, b)| serde_json::from_str(b).ok())
+            .unwrap_or(Value::Null);
+        Some((status, json))
+    }
+
+    fn wait_for(&self, mut done: impl FnMut() -> bool, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill_9(mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn api_key(url: &str) -> String {
+    let output = Command::new(BINARY)
+        .args([
+            "api-key",
+            "create",
+            "--project",
+            "crash",
+            "--database-url",
+            url,
+        ])
+        .output()
+        .expect("api-key create");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let key: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(key["access_key"]
+        .as_str()
+        .expect("access key")
+        .starts_with("SCW"));
+    key["secret_key"].as_str().expect("secret").to_string()
+}
+
+/// (status, count) of the pool's nodes, straight from the database.
+async fn node_statuses(test_db: &TestDatabase, pool_id: &str) -> Vec<String> {
+    sqlx::query("SELECT status FROM nodes WHERE pool_id = $1 ORDER BY created_at")
+        .bind(pool_id)
+        .fetch_all(test_db.database.pool())
+        .await
+        .expect("nodes")
+        .iter()
+        .map(|row| row.try_get::<String, _>("status").expect("status"))
+        .collect()
+}
+
+async fn count(test_db: &TestDatabase, sql: &str, bind: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(bind)
+        .fetch_one(test_db.database.pool())
+        .await
+        .expect("count")
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
+}
+
+async fn crash_during_scaling_and_replacement(test_db: TestDatabase) {
+    let url = test_db.url.clone();
+    let token = api_key(&url);
+    let region = "/k8s/v1/regions/fr-par";
+
+    // 1. Scaling: kill while the nodes are booting.
+    let server = Server::start(&url);
+    let (status, cluster) = server.request("POST", &format!("{region}/clusters"), &token, Some(json!({
+        "name": "crash", "version": "1.35.1", "cni": "cilium",
+        "pools": [{ "name": "workers", "node_type": "pro2_xs", "size": 3, "upgrade_policy": { "max_surge": 1, "max_unavailable": 0 } }],
+    }))).expect("create");
+    assert_eq!(status, 200, "{cluster}");
+    let cluster_id = cluster["id"].as_str().expect("id").to_string();
+    let (_, pools) = server
+        .request(
+            "GET",
+            &format!("{region}/clusters/{cluster_id}/pools"),
+            &token,
+            None,
+        )
+        .expect("pools");
+    let pool_id = pools["pools"][0]["id"].as_str().expect("pool").to_string();
+    server.wait_for(
+        || {
+            block_on(node_statuses(&test_db, &pool_id))
+                .iter()
+                .any(|s| s == "creating")
+        },
+        "nodes booting",
+    );
+    server.kill_9();
+    let statuses = node_statuses(&test_db, &pool_id).await;
+    assert!(
+        statuses.iter().any(|s| s == "creating"),
+        "killed mid-scaling: {statuses:?}"
+    );
+
+    let server = Server::start(&url);
+    server.wait_for(
+        || {
+            let statuses = block_on(node_statuses(&test_db, &pool_id));
+            statuses.len() == 3
+                && statuses.iter().all(|s| s == "ready")
+                && block_on(count(
+                    &test_db,
+                    "SELECT COUNT(*) FROM operations WHERE cluster_id = $1 AND state = 'pending'",
+                    &cluster_id,
+                )) == 0
+        },
+        "the pool to settle after the restart",
+    );
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM nodes WHERE pool_id = $1",
+            &pool_id
+        )
+        .await,
+        3,
+        "no node created twice"
+    );
+    let (_, pool) = server
+        .request("GET", &format!("{region}/pools/{pool_id}"), &token, None)
+        .expect("pool");
+    assert_eq!(pool["status"], "ready");
+
+    // 2. Replacement: kill while the replacement boots (surge first: 4 nodes exist then).
+    let (_, nodes) = server
+        .request(
+            "GET",
+            &format!("{region}/clusters/{cluster_id}/nodes"),
+            &token,
+            None,
+        )
+        .expect("nodes");
+    let old_id = nodes["nodes"][0]["id"].as_str().expect("node").to_string();
+    let (status, _) = server
+        .request(
+            "POST",
+            &format!("{region}/nodes/{old_id}/replace"),
+            &token,
+            Some(json!({})),
+        )
+        .expect("replace");
+    assert_eq!(status, 200);
+    server.wait_for(
+        || block_on(node_statuses(&test_db, &pool_id)).len() == 4,
+        "the replacement to boot",
+    );
+    server.kill_9();
+
+    let server = Server::start(&url);
+    server.wait_for(
+        || {
+            let statuses = block_on(node_statuses(&test_db, &pool_id));
+            statuses.len() == 3
+                && statuses.iter().all(|s| s == "ready")
+                && block_on(count(
+                    &test_db,
+                    "SELECT COUNT(*) FROM operations WHERE cluster_id = $1 AND state = 'pending'",
+                    &cluster_id,
+                )) == 0
+        },
+        "the replacement to finish after the restart",
+    );
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM nodes WHERE id = $1",
+            &old_id
+        )
+        .await,
+        0,
+        "the old node is gone"
+    );
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM events WHERE cluster_id = $1 AND reason = 'NodeCreating'",
+            &cluster_id
+        )
+        .await,
+        4,
+        "three nodes for the pool and exactly one replacement were ever created"
+    );
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM operations WHERE cluster_id = $1 AND state = 'failed'",
+            &cluster_id
+        )
+        .await,
+        0
+    );
+    drop(server);
+    test_db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_rollout_resumes_without_loss_or_duplicates_sqlite() {
+    crash_during_scaling_and_replacement(TestDatabase::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_rollout_resumes_without_loss_or_duplicates_postgres() {
+    let Some(test_db) = TestDatabase::postgres().await else {
+        return;
+    };
+    crash_during_scaling_and_replacement(test_db).await;
+}
