@@ -8,7 +8,7 @@ bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/build-style.sh
-cargo leptos build --release
+cargo leptos build --release --precompress
 
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
-exec "$target_dir/release/wheelhouse" serve --site-root "$root/target/site" "$@"
+exec "$target_dir/release/wheelhouse" serve --demo --site-root "$root/target/site" "$@"

@@ -30,9 +30,9 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 step "cargo test (SQLite and PostgreSQL)"
 CI="${CI:-true}" cargo test
 
-step "build the console (cargo leptos build)"
+step "build the console's browser side (wasm, css, assets)"
 bash scripts/build-style.sh
-cargo leptos build
+cargo leptos build --frontend-only # the server binary is the one `cargo test` just built
 
 step "Playwright end-to-end tests in Debian's Chromium"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"

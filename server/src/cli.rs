@@ -60,6 +60,10 @@ pub struct ServeOptions {
     #[arg(long, env = "WHEELHOUSE_TIME_SCALE", default_value_t = 60.0, value_parser = positive_scale)]
     pub time_scale: f64,
 
+    /// On first start, create a "demo" project with a cluster and print an API key for it.
+    #[arg(long, env = "WHEELHOUSE_DEMO")]
+    pub demo: bool,
+
     /// Pause between two reconciler passes, in milliseconds.
     #[arg(long, env = "WHEELHOUSE_RECONCILE_INTERVAL_MS", default_value_t = 250)]
     pub reconcile_interval_ms: u64,

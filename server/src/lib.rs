@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod console;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod reconciler;

@@ -87,6 +87,15 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
         local_addr,
     );
     let router = http::router(state.clone());
+    if options.demo {
+        match crate::demo::seed(&state.provisioning).await {
+            Ok(Some((access_key, secret_key))) => println!(
+                "Demo project created with a cluster. Its API key (shown once): access key {access_key}, secret key {secret_key}\n  try: curl -H 'X-Auth-Token: {secret_key}' http://{local_addr}/k8s/v1/regions/fr-par/clusters"
+            ),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not create the demo project"),
+        }
+    }
 
     // The reconciler runs beside the HTTP server and stops with it.
     let (stop_reconciler, reconciler_stopped) = tokio::sync::oneshot::channel::<()>();
