@@ -26,21 +26,21 @@ pub const WEEK_DAYS: &[&str] = &[
 /// Kubelets may lag the API server by up to three minors (Kubernetes version skew policy).
 pub const MAX_KUBELET_SKEW_MINORS: u32 = 3;
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct MaintenanceWindowInput {
     pub start_hour: Option<i64>,
     pub day: Option<String>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct AutoUpgradeInput {
     pub enable: Option<bool>,
     pub maintenance_window: Option<MaintenanceWindowInput>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct NewCluster {
     pub project_id: Option<String>,
@@ -65,7 +65,7 @@ pub struct NewCluster {
     pub service_dns_ip: Option<String>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct ClusterChanges {
     pub name: Option<String>,
@@ -79,7 +79,7 @@ pub struct ClusterChanges {
     pub apiserver_cert_sans: Option<Vec<String>>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct AclRuleInput {
     pub ip: Option<String>,

@@ -29,7 +29,7 @@ pub enum DomainError {
     },
     #[error("{help_message}")]
     PreconditionFailed {
-        precondition: &'static str,
+        precondition: String,
         help_message: String,
     },
     #[error("{resource} named `{name}` already exists")]
@@ -37,6 +37,11 @@ pub enum DomainError {
         resource: &'static str,
         name: String,
     },
+    #[error("authentication is denied: {0}")]
+    Unauthenticated(String),
+    /// The provider behind the port failed or could not be reached.
+    #[error("the provider failed: {0}")]
+    Provider(String),
     #[error("permission denied: {0}")]
     PermissionDenied(String),
     #[error("quota exceeded: {0}")]
@@ -69,7 +74,7 @@ impl DomainError {
 
     pub fn precondition(precondition: &'static str, help: impl Into<String>) -> Self {
         DomainError::PreconditionFailed {
-            precondition,
+            precondition: precondition.to_string(),
             help_message: help.into(),
         }
     }

@@ -13,14 +13,14 @@ use crate::store::{pools, versions};
 pub const ROOT_VOLUME_TYPES: &[&str] =
     &["default_volume_type", "l_ssd", "b_ssd", "sbs_5k", "sbs_15k"];
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct UpgradePolicyInput {
     pub max_unavailable: Option<i64>,
     pub max_surge: Option<i64>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct NewPool {
     pub name: Option<String>,
@@ -42,7 +42,7 @@ pub struct NewPool {
     pub security_group_id: Option<String>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct PoolChanges {
     pub autoscaling: Option<bool>,

@@ -14,13 +14,13 @@ use crate::support::TestDatabase;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_wheelhouse");
 
-struct Server {
+pub struct Server {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Server {
-    fn start(url: &str) -> Server {
+    pub fn start(url: &str, time_scale: &str) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -33,7 +33,7 @@ impl Server {
                 "--database-url",
                 url,
             ])
-            .args(["--time-scale", "40", "--reconcile-interval-ms", "20"])
+            .args(["--time-scale", time_scale, "--reconcile-interval-ms", "20"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -97,7 +97,7 @@ impl Drop for Server {
     }
 }
 
-fn api_key(url: &str) -> String {
+pub fn api_key(url: &str) -> String {
     let output = Command::new(BINARY)
         .args([
             "api-key",
@@ -152,7 +152,7 @@ async fn crash_during_scaling_and_replacement(test_db: TestDatabase) {
     let region = "/k8s/v1/regions/fr-par";
 
     // 1. Scaling: kill while the nodes are booting.
-    let server = Server::start(&url);
+    let server = Server::start(&url, "40");
     let (status, cluster) = server.request("POST", &format!("{region}/clusters"), &token, Some(json!({
         "name": "crash", "version": "1.35.1", "cni": "cilium",
         "pools": [{ "name": "workers", "node_type": "pro2_xs", "size": 3, "upgrade_policy": { "max_surge": 1, "max_unavailable": 0 } }],
@@ -183,7 +183,7 @@ async fn crash_during_scaling_and_replacement(test_db: TestDatabase) {
         "killed mid-scaling: {statuses:?}"
     );
 
-    let server = Server::start(&url);
+    let server = Server::start(&url, "40");
     server.wait_for(
         || {
             let statuses = block_on(node_statuses(&test_db, &pool_id));
@@ -237,7 +237,7 @@ async fn crash_during_scaling_and_replacement(test_db: TestDatabase) {
     );
     server.kill_9();
 
-    let server = Server::start(&url);
+    let server = Server::start(&url, "40");
     server.wait_for(
         || {
             let statuses = block_on(node_statuses(&test_db, &pool_id));

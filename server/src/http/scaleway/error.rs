@@ -84,6 +84,17 @@ impl IntoResponse for ApiError {
                     json!({ "type": "permissions_denied", "message": "insufficient permissions",
                             "details": [{ "resource": "k8s", "action": "write" }], "help_message": message }),
                 ),
+                DomainError::Unauthenticated(_) => (
+                    StatusCode::UNAUTHORIZED,
+                    json!({ "type": "denied_authentication", "message": "authentication is denied", "method": "api_key", "reason": "not_found" }),
+                ),
+                DomainError::Provider(error) => {
+                    tracing::error!(%error, "the provider behind the port failed");
+                    (
+                        StatusCode::BAD_GATEWAY,
+                        json!({ "type": "internal", "message": "the provider failed, please retry" }),
+                    )
+                }
                 DomainError::QuotaExceeded(message) => (
                     StatusCode::FORBIDDEN,
                     json!({ "type": "quotas_exceeded", "message": "quota(s) exceeded for this resource",

@@ -1,0 +1,608 @@
+//! The remote adapter: drives any endpoint speaking Scaleway's k8s v1 API with an API key's
+//! secret (`X-Auth-Token`). Responses are read into domain types; Scaleway error bodies become
+//! the matching domain errors.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Map, Value};
+
+use super::ProvisioningBackend;
+use crate::domain::clusters::NewCluster;
+use crate::domain::error::InvalidArgument;
+use crate::domain::model::{
+    Cluster, ClusterStatus, KubeVersionEntry, Node, NodeStatus, Pool, PoolStatus,
+};
+use crate::domain::pools::PoolChanges;
+use crate::domain::DomainError;
+
+pub struct ScalewayRemote {
+    base_url: String,
+    secret_key: String,
+    client: reqwest::Client,
+}
+
+impl ScalewayRemote {
+    /// `base_url` without a trailing slash, e.g. `https://api.scaleway.com`.
+    pub fn new(base_url: &str, secret_key: &str) -> Result<ScalewayRemote, DomainError> {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .user_agent(concat!("wheelhouse/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| {
+                DomainError::Provider(format!("cannot build the HTTP client: {error}"))
+            })?;
+        Ok(ScalewayRemote {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            secret_key: secret_key.to_string(),
+            client,
+        })
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Result<Value, DomainError> {
+        let url = format!("{}/k8s/v1/regions/{path}", self.base_url);
+        let mut request = self
+            .client
+            .request(method, &url)
+            .header("X-Auth-Token", &self.secret_key)
+            .query(query);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| DomainError::Provider(format!("{url}: {error}")))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|error| DomainError::Provider(format!("{url}: {error}")))?;
+        let json: Value = if text.trim().is_empty() {
+            json!({})
+        } else {
+            serde_json::from_str(&text).map_err(|_| {
+                DomainError::Provider(format!(
+                    "{url} answered {status} with a body that is not JSON"
+                ))
+            })?
+        };
+        if status.is_success() {
+            Ok(json)
+        } else {
+            Err(error_from(status, &json))
+        }
+    }
+
+    /// Every page of a list endpoint.
+    async fn list_all(&self, path: &str, field: &str) -> Result<Vec<Value>, DomainError> {
+        let mut items = Vec::new();
+        for page in 1.. {
+            let body = self
+                .call(
+                    Method::GET,
+                    path,
+                    &[("page", page.to_string()), ("page_size", "100".into())],
+                    None,
+                )
+                .await?;
+            let batch = body
+                .get(field)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let total = body.get("total_count").and_then(Value::as_i64).unwrap_or(0);
+            let done = batch.is_empty() || (items.len() + batch.len()) as i64 >= total;
+            items.extend(batch);
+            if done {
+                break;
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// Scaleway's error body → the domain error it stands for.
+fn error_from(status: StatusCode, body: &Value) -> DomainError {
+    let text = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let resource = match text("resource").as_str() {
+        "k8s_cluster" => "k8s_cluster",
+        "k8s_pool" => "k8s_pool",
+        "k8s_node" => "k8s_node",
+        "k8s_version" => "k8s_version",
+        "k8s_acl" => "k8s_acl",
+        _ => "resource",
+    };
+    match text("type").as_str() {
+        "invalid_arguments" => DomainError::InvalidArguments(
+            body.get("details")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|detail| InvalidArgument {
+                    argument_name: detail
+                        .get("argument_name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    reason: match detail.get("reason").and_then(Value::as_str) {
+                        Some("required") => "required",
+                        Some("unknown") => "unknown",
+                        _ => "constraint",
+                    },
+                    help_message: detail
+                        .get("help_message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                })
+                .collect(),
+        ),
+        "not_found" => DomainError::NotFound {
+            resource,
+            resource_id: text("resource_id"),
+        },
+        "transient_state" => DomainError::TransientState {
+            resource,
+            resource_id: text("resource_id"),
+            current_state: text("current_state"),
+        },
+        "precondition_failed" => DomainError::PreconditionFailed {
+            precondition: text("precondition"),
+            help_message: text("help_message"),
+        },
+        "denied_authentication" => DomainError::Unauthenticated(format!(
+            "the provider refused the API key ({})",
+            text("reason")
+        )),
+        "permissions_denied" => {
+            DomainError::PermissionDenied("the provider denied the action".into())
+        }
+        _ if status.is_client_error() => DomainError::invalid(
+            "request",
+            "constraint",
+            format!(
+                "the provider refused the request ({status}): {}",
+                text("message")
+            ),
+        ),
+        _ => DomainError::Provider(format!(
+            "the provider answered {status}: {}",
+            text("message")
+        )),
+    }
+}
+
+fn string(value: &Value, name: &str) -> String {
+    value
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn optional_string(value: &Value, name: &str) -> Option<String> {
+    value
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn strings(value: &Value, name: &str) -> Vec<String> {
+    value
+        .get(name)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn number(value: &Value, name: &str) -> i64 {
+    value.get(name).and_then(Value::as_i64).unwrap_or_default()
+}
+
+fn flag(value: &Value, name: &str) -> bool {
+    value.get(name).and_then(Value::as_bool).unwrap_or_default()
+}
+
+fn time(value: &Value, name: &str) -> Option<DateTime<Utc>> {
+    value
+        .get(name)
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn map(value: &Value, name: &str) -> Map<String, Value> {
+    value
+        .get(name)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn unknown_status(kind: &str, status: &str) -> DomainError {
+    DomainError::Provider(format!(
+        "the provider reported an unknown {kind} status `{status}`"
+    ))
+}
+
+fn cluster_from(value: &Value) -> Result<Cluster, DomainError> {
+    let status = string(value, "status");
+    let window = value
+        .pointer("/auto_upgrade/maintenance_window")
+        .cloned()
+        .unwrap_or_default();
+    Ok(Cluster {
+        id: string(value, "id"),
+        project_id: string(value, "project_id"),
+        organization_id: string(value, "organization_id"),
+        region: string(value, "region"),
+        name: string(value, "name"),
+        description: string(value, "description"),
+        cluster_type: string(value, "type"),
+        version: string(value, "version"),
+        target_version: None,
+        cni: string(value, "cni"),
+        status: ClusterStatus::parse(&status).ok_or_else(|| unknown_status("cluster", &status))?,
+        tags: strings(value, "tags"),
+        feature_gates: strings(value, "feature_gates"),
+        admission_plugins: strings(value, "admission_plugins"),
+        apiserver_cert_sans: strings(value, "apiserver_cert_sans"),
+        autoscaler_config: value.get("autoscaler_config").cloned().unwrap_or_default(),
+        open_id_connect_config: value
+            .get("open_id_connect_config")
+            .cloned()
+            .unwrap_or_default(),
+        auto_upgrade_enabled: value
+            .pointer("/auto_upgrade/enabled")
+            .and_then(Value::as_bool)
+            .unwrap_or_default(),
+        maintenance_day: string(&window, "day"),
+        maintenance_start_hour: number(&window, "start_hour"),
+        pod_cidr: string(value, "pod_cidr"),
+        service_cidr: string(value, "service_cidr"),
+        service_dns_ip: string(value, "service_dns_ip"),
+        private_network_id: optional_string(value, "private_network_id"),
+        // The admin token stays with the provider; only its kubeconfig carries it.
+        admin_token: String::new(),
+        created_at: time(value, "created_at").unwrap_or_default(),
+        updated_at: time(value, "updated_at").unwrap_or_default(),
+    })
+}
+
+fn pool_from(value: &Value) -> Result<Pool, DomainError> {
+    let status = string(value, "status");
+    let policy = value.get("upgrade_policy").cloned().unwrap_or_default();
+    Ok(Pool {
+        id: string(value, "id"),
+        cluster_id: string(value, "cluster_id"),
+        region: string(value, "region"),
+        zone: string(value, "zone"),
+        name: string(value, "name"),
+        node_type: string(value, "node_type"),
+        status: PoolStatus::parse(&status).ok_or_else(|| unknown_status("pool", &status))?,
+        version: string(value, "version"),
+        size: number(value, "size"),
+        min_size: number(value, "min_size"),
+        max_size: number(value, "max_size"),
+        autoscaling: flag(value, "autoscaling"),
+        autohealing: flag(value, "autohealing"),
+        container_runtime: string(value, "container_runtime"),
+        kubelet_args: map(value, "kubelet_args"),
+        tags: strings(value, "tags"),
+        root_volume_type: string(value, "root_volume_type"),
+        root_volume_size: number(value, "root_volume_size"),
+        public_ip_disabled: flag(value, "public_ip_disabled"),
+        placement_group_id: optional_string(value, "placement_group_id"),
+        security_group_id: string(value, "security_group_id"),
+        max_surge: number(&policy, "max_surge"),
+        max_unavailable: number(&policy, "max_unavailable"),
+        created_at: time(value, "created_at").unwrap_or_default(),
+        updated_at: time(value, "updated_at").unwrap_or_default(),
+    })
+}
+
+fn node_from(value: &Value) -> Result<Node, DomainError> {
+    let status = string(value, "status");
+    Ok(Node {
+        id: string(value, "id"),
+        pool_id: string(value, "pool_id"),
+        cluster_id: string(value, "cluster_id"),
+        region: string(value, "region"),
+        name: string(value, "name"),
+        provider_id: string(value, "provider_id"),
+        status: NodeStatus::parse(&status).ok_or_else(|| unknown_status("node", &status))?,
+        // Scaleway's node object carries neither its kubelet version nor its image.
+        version: String::new(),
+        os_image: String::new(),
+        public_ip_v4: optional_string(value, "public_ip_v4"),
+        public_ip_v6: optional_string(value, "public_ip_v6"),
+        error_message: optional_string(value, "error_message"),
+        conditions: map(value, "conditions"),
+        transition_due_at: None,
+        fault: None,
+        operation_id: None,
+        created_at: time(value, "created_at").unwrap_or_default(),
+        updated_at: time(value, "updated_at").unwrap_or_default(),
+    })
+}
+
+fn version_from(value: &Value) -> KubeVersionEntry {
+    KubeVersionEntry {
+        name: string(value, "name"),
+        label: string(value, "label"),
+        released_at: time(value, "released_at").unwrap_or_default(),
+        deprecated_at: time(value, "deprecated_at"),
+        end_of_life_at: time(value, "end_of_life_at"),
+        available_cnis: strings(value, "available_cnis"),
+        available_runtimes: strings(value, "available_container_runtimes"),
+        feature_gates: strings(value, "available_feature_gates"),
+        admission_plugins: strings(value, "available_admission_plugins"),
+        kubelet_args: map(value, "available_kubelet_args"),
+        removed_apis: Vec::new(),
+        changelog: Vec::new(),
+    }
+}
+
+/// The request body without its unset fields (Scaleway treats a null as a value).
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}
+
+fn body_of<T: serde::Serialize>(value: &T) -> Result<Value, DomainError> {
+    serde_json::to_value(value)
+        .map(without_nulls)
+        .map_err(|error| DomainError::Provider(format!("cannot encode the request: {error}")))
+}
+
+#[async_trait]
+impl ProvisioningBackend for ScalewayRemote {
+    fn kind(&self) -> &'static str {
+        "scaleway-remote"
+    }
+
+    async fn list_versions(&self, region: &str) -> Result<Vec<KubeVersionEntry>, DomainError> {
+        let body = self
+            .call(Method::GET, &format!("{region}/versions"), &[], None)
+            .await?;
+        Ok(body
+            .get("versions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(version_from)
+            .collect())
+    }
+
+    async fn list_clusters(&self, region: &str) -> Result<Vec<Cluster>, DomainError> {
+        self.list_all(&format!("{region}/clusters"), "clusters")
+            .await?
+            .iter()
+            .map(cluster_from)
+            .collect()
+    }
+
+    async fn get_cluster(&self, region: &str, cluster_id: &str) -> Result<Cluster, DomainError> {
+        cluster_from(
+            &self
+                .call(
+                    Method::GET,
+                    &format!("{region}/clusters/{cluster_id}"),
+                    &[],
+                    None,
+                )
+                .await?,
+        )
+    }
+
+    async fn create_cluster(&self, region: &str, spec: NewCluster) -> Result<Cluster, DomainError> {
+        cluster_from(
+            &self
+                .call(
+                    Method::POST,
+                    &format!("{region}/clusters"),
+                    &[],
+                    Some(body_of(&spec)?),
+                )
+                .await?,
+        )
+    }
+
+    async fn upgrade_cluster(
+        &self,
+        region: &str,
+        cluster_id: &str,
+        version: &str,
+        upgrade_pools: bool,
+    ) -> Result<Cluster, DomainError> {
+        let body = json!({ "version": version, "upgrade_pools": upgrade_pools });
+        cluster_from(
+            &self
+                .call(
+                    Method::POST,
+                    &format!("{region}/clusters/{cluster_id}/upgrade"),
+                    &[],
+                    Some(body),
+                )
+                .await?,
+        )
+    }
+
+    async fn delete_cluster(
+        &self,
+        region: &str,
+        cluster_id: &str,
+        with_additional_resources: bool,
+    ) -> Result<Cluster, DomainError> {
+        let query = [(
+            "with_additional_resources",
+            with_additional_resources.to_string(),
+        )];
+        cluster_from(
+            &self
+                .call(
+                    Method::DELETE,
+                    &format!("{region}/clusters/{cluster_id}"),
+                    &query,
+                    None,
+                )
+                .await?,
+        )
+    }
+
+    async fn list_pools(&self, region: &str, cluster_id: &str) -> Result<Vec<Pool>, DomainError> {
+        self.list_all(&format!("{region}/clusters/{cluster_id}/pools"), "pools")
+            .await?
+            .iter()
+            .map(pool_from)
+            .collect()
+    }
+
+    async fn update_pool(
+        &self,
+        region: &str,
+        pool_id: &str,
+        changes: PoolChanges,
+    ) -> Result<Pool, DomainError> {
+        pool_from(
+            &self
+                .call(
+                    Method::PATCH,
+                    &format!("{region}/pools/{pool_id}"),
+                    &[],
+                    Some(body_of(&changes)?),
+                )
+                .await?,
+        )
+    }
+
+    async fn upgrade_pool(
+        &self,
+        region: &str,
+        pool_id: &str,
+        version: &str,
+    ) -> Result<Pool, DomainError> {
+        pool_from(
+            &self
+                .call(
+                    Method::POST,
+                    &format!("{region}/pools/{pool_id}/upgrade"),
+                    &[],
+                    Some(json!({ "version": version })),
+                )
+                .await?,
+        )
+    }
+
+    async fn list_nodes(&self, region: &str, cluster_id: &str) -> Result<Vec<Node>, DomainError> {
+        self.list_all(&format!("{region}/clusters/{cluster_id}/nodes"), "nodes")
+            .await?
+            .iter()
+            .map(node_from)
+            .collect()
+    }
+
+    async fn replace_node(&self, region: &str, node_id: &str) -> Result<Node, DomainError> {
+        node_from(
+            &self
+                .call(
+                    Method::POST,
+                    &format!("{region}/nodes/{node_id}/replace"),
+                    &[],
+                    Some(json!({})),
+                )
+                .await?,
+        )
+    }
+
+    async fn reboot_node(&self, region: &str, node_id: &str) -> Result<Node, DomainError> {
+        node_from(
+            &self
+                .call(
+                    Method::POST,
+                    &format!("{region}/nodes/{node_id}/reboot"),
+                    &[],
+                    Some(json!({})),
+                )
+                .await?,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaleway_error_bodies_become_domain_errors() {
+        let not_found = error_from(
+            StatusCode::NOT_FOUND,
+            &json!({ "type": "not_found", "resource": "k8s_pool", "resource_id": "p1" }),
+        );
+        assert!(
+            matches!(not_found, DomainError::NotFound { resource: "k8s_pool", ref resource_id } if resource_id == "p1")
+        );
+        let invalid = error_from(
+            StatusCode::BAD_REQUEST,
+            &json!({ "type": "invalid_arguments",
+            "details": [{ "argument_name": "version", "reason": "constraint", "help_message": "no downgrades" }] }),
+        );
+        assert!(
+            matches!(invalid, DomainError::InvalidArguments(ref args) if args[0].argument_name == "version")
+        );
+        let busy = error_from(
+            StatusCode::CONFLICT,
+            &json!({ "type": "transient_state", "resource": "k8s_cluster", "resource_id": "c", "current_state": "updating" }),
+        );
+        assert!(
+            matches!(busy, DomainError::TransientState { ref current_state, .. } if current_state == "updating")
+        );
+        assert!(matches!(
+            error_from(StatusCode::BAD_GATEWAY, &json!({})),
+            DomainError::Provider(_)
+        ));
+        assert!(matches!(
+            error_from(
+                StatusCode::UNAUTHORIZED,
+                &json!({ "type": "denied_authentication" })
+            ),
+            DomainError::Unauthenticated(_)
+        ));
+    }
+
+    #[test]
+    fn unset_fields_are_not_sent() {
+        assert_eq!(
+            without_nulls(json!({ "a": null, "b": { "c": null, "d": 1 }, "e": [ { "f": null } ] })),
+            json!({ "b": { "d": 1 }, "e": [ {} ] })
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! The provisioning port's contract, run against both adapters: the sandbox (in-process, clock
+//! and reconciler stepped by hand) and the Scaleway-compatible remote client talking to a second,
+//! real Wheelhouse on loopback.
+
+use std::future::Future;
+use std::time::Duration;
+
+use wheelhouse::backend::sandbox::SandboxBackend;
+use wheelhouse::backend::scaleway_remote::ScalewayRemote;
+use wheelhouse::backend::ProvisioningBackend;
+use wheelhouse::domain::clusters::NewCluster;
+use wheelhouse::domain::pools::{NewPool, PoolChanges, UpgradePolicyInput};
+use wheelhouse::domain::DomainError;
+
+use crate::crash::{api_key, Server};
+use crate::support::{TestApp, TestDatabase};
+
+const REGION: &str = "fr-par";
+
+/// Calls `settle` until `done` holds (at most 2000 times).
+async fn until<S, SF, D, DF>(settle: &S, what: &str, done: D)
+where
+    S: Fn() -> SF,
+    SF: Future<Output = ()>,
+    D: Fn() -> DF,
+    DF: Future<Output = bool>,
+{
+    for _ in 0..2000 {
+        if done().await {
+            return;
+        }
+        settle().await;
+    }
+    panic!("gave up waiting for {what}");
+}
+
+async fn the_contract<S, SF>(backend: &dyn ProvisioningBackend, settle: S)
+where
+    S: Fn() -> SF,
+    SF: Future<Output = ()>,
+{
+    let versions: Vec<String> = backend
+        .list_versions(REGION)
+        .await
+        .expect("versions")
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    assert!(versions.contains(&"1.35.1".to_string()), "{versions:?}");
+
+    let spec = NewCluster {
+        name: Some(format!("contract-{}", backend.kind())),
+        version: Some("1.34.2".into()),
+        cni: Some("cilium".into()),
+        pools: Some(vec![NewPool {
+            name: Some("workers".into()),
+            node_type: Some("pro2_xs".into()),
+            size: Some(2),
+            upgrade_policy: Some(UpgradePolicyInput {
+                max_surge: Some(1),
+                max_unavailable: Some(0),
+            }),
+            ..NewPool::default()
+        }]),
+        ..NewCluster::default()
+    };
+    let cluster = backend.create_cluster(REGION, spec).await.expect("create");
+    assert_eq!(cluster.status.as_str(), "creating");
+    let id = cluster.id.clone();
+    assert!(backend
+        .list_clusters(REGION)
+        .await
+        .expect("list")
+        .iter()
+        .any(|c| c.id == id));
+
+    let settled = || async {
+        let cluster = backend.get_cluster(REGION, &id).await.expect("cluster");
+        let pools = backend.list_pools(REGION, &id).await.expect("pools");
+        cluster.status.as_str() == "ready" && pools.iter().all(|p| p.status.as_str() == "ready")
+    };
+    until(&settle, "the cluster to be ready", settled).await;
+    assert_eq!(
+        backend.list_nodes(REGION, &id).await.expect("nodes").len(),
+        2
+    );
+
+    let pool = backend
+        .list_pools(REGION, &id)
+        .await
+        .expect("pools")
+        .remove(0);
+    let scaling = backend
+        .update_pool(
+            REGION,
+            &pool.id,
+            PoolChanges {
+                size: Some(3),
+                ..PoolChanges::default()
+            },
+        )
+        .await
+        .expect("scale");
+    assert_eq!(scaling.status.as_str(), "scaling");
+    until(&settle, "the pool to scale", || async {
+        settled().await && backend.list_nodes(REGION, &id).await.expect("nodes").len() == 3
+    })
+    .await;
+
+    let refused = backend
+        .upgrade_cluster(REGION, &id, "1.33.7", false)
+        .await
+        .expect_err("a downgrade");
+    assert!(
+        matches!(refused, DomainError::InvalidArguments(_)),
+        "{refused:?}"
+    );
+    let upgrading = backend
+        .upgrade_cluster(REGION, &id, "1.35.1", true)
+        .await
+        .expect("upgrade");
+    assert_eq!(upgrading.status.as_str(), "updating");
+    let busy = backend
+        .upgrade_cluster(REGION, &id, "1.35.1", true)
+        .await
+        .expect_err("busy");
+    assert!(
+        matches!(busy, DomainError::TransientState { .. }),
+        "{busy:?}"
+    );
+    until(&settle, "the upgrade", || async {
+        settled().await
+            && backend
+                .get_cluster(REGION, &id)
+                .await
+                .expect("cluster")
+                .version
+                == "1.35.1"
+            && backend
+                .list_pools(REGION, &id)
+                .await
+                .expect("pools")
+                .iter()
+                .all(|p| p.version == "1.35.1")
+    })
+    .await;
+
+    let old = backend
+        .list_nodes(REGION, &id)
+        .await
+        .expect("nodes")
+        .remove(0);
+    backend
+        .replace_node(REGION, &old.id)
+        .await
+        .expect("replace");
+    until(&settle, "the replacement", || async {
+        let nodes = backend.list_nodes(REGION, &id).await.expect("nodes");
+        nodes.len() == 3
+            && nodes
+                .iter()
+                .all(|n| n.id != old.id && n.status.as_str() == "ready")
+    })
+    .await;
+
+    backend
+        .delete_cluster(REGION, &id, true)
+        .await
+        .expect("delete");
+    until(&settle, "the deletion", || async {
+        matches!(
+            backend.get_cluster(REGION, &id).await,
+            Err(DomainError::NotFound {
+                resource: "k8s_cluster",
+                ..
+            })
+        )
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_adapter_honours_the_contract() {
+    let test_db = TestDatabase::sqlite().await;
+    let app = TestApp::new(test_db.database.clone());
+    let secret = app.api_key("contract").await;
+    let caller = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT k.access_key, p.id, p.organization_id FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.secret_hash = $1",
+    )
+    .bind(wheelhouse::http::scaleway::secret_hash(&secret))
+    .fetch_one(test_db.database.pool())
+    .await
+    .map(|(access_key, project_id, organization_id)| wheelhouse::domain::model::Caller { access_key, project_id, organization_id })
+    .expect("caller");
+    let backend = SandboxBackend::new(app.provisioning.clone(), caller);
+    let reconciler = app.reconciler();
+    let settle = || async {
+        app.clock.advance(chrono::Duration::seconds(5));
+        reconciler.run_pass().await.expect("pass");
+    };
+    the_contract(&backend, settle).await;
+    test_db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_remote_adapter_drives_another_wheelhouse_on_loopback() {
+    let test_db = TestDatabase::sqlite().await;
+    let remote = Server::start(&test_db.url, "1200");
+    let secret = api_key(&test_db.url);
+    let backend =
+        ScalewayRemote::new(&format!("http://127.0.0.1:{}", remote.port), &secret).expect("client");
+    let settle = || tokio::time::sleep(Duration::from_millis(50));
+    the_contract(&backend, settle).await;
+
+    let stranger = ScalewayRemote::new(
+        &format!("http://127.0.0.1:{}", remote.port),
+        "11111111-2222-4333-8444-555555555555",
+    )
+    .expect("client");
+    let refused = stranger
+        .list_clusters(REGION)
+        .await
+        .expect_err("unknown key");
+    assert!(
+        matches!(refused, DomainError::Unauthenticated(_)),
+        "{refused:?}"
+    );
+    let unreachable = ScalewayRemote::new("http://127.0.0.1:1", &secret).expect("client");
+    assert!(matches!(
+        unreachable.list_versions(REGION).await,
+        Err(DomainError::Provider(_))
+    ));
+    drop(remote);
+    test_db.cleanup().await;
+}
