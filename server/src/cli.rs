@@ -32,6 +32,37 @@ pub enum Command {
     /// Manage API keys for the REST APIs.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Operator tools.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Inject a fault into the sandbox provider (for drills and tests).
+    #[command(subcommand)]
+    Fault(FaultCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FaultCommand {
+    /// A node fault: not_ready (now), provisioning_failure (its pool's booting nodes), none.
+    Node {
+        node_id: String,
+        #[arg(value_parser = ["not_ready", "provisioning_failure", "none"])]
+        fault: String,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
+    /// A component's health: crash_loop, degraded or healthy.
+    Component {
+        cluster_id: String,
+        component: String,
+        #[arg(value_parser = ["crash_loop", "degraded", "healthy"])]
+        health: String,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

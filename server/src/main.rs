@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use wheelhouse::cli::{ApiKeyCommand, Cli, Command};
+use wheelhouse::cli::{AdminCommand, ApiKeyCommand, Cli, Command};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -15,6 +15,7 @@ async fn main() -> ExitCode {
         Command::ApiKey(ApiKeyCommand::Create(options)) => {
             wheelhouse::serve::create_api_key(options).await
         }
+        Command::Admin(AdminCommand::Fault(fault)) => wheelhouse::serve::inject_fault(fault).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

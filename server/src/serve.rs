@@ -182,3 +182,39 @@ pub async fn create_api_key(options: crate::cli::ApiKeyCreateOptions) -> Result<
     database.close().await;
     Ok(())
 }
+
+/// `wheelhouse admin fault …`: changes the sandbox's state; a running server plays it out.
+pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), StartError> {
+    use crate::cli::FaultCommand;
+    let database_url = match &command {
+        FaultCommand::Node { database, .. } | FaultCommand::Component { database, .. } => {
+            database.database_url.clone()
+        }
+    };
+    let database = prepare_database(&database_url).await?;
+    let provisioning = crate::domain::Provisioning {
+        database: database.clone(),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
+        timing: Timing::default(),
+    };
+    let outcome = match &command {
+        FaultCommand::Node { node_id, fault, .. } => {
+            crate::reconciler::inject_fault(&provisioning, node_id, fault).await
+        }
+        FaultCommand::Component {
+            cluster_id,
+            component,
+            health,
+            ..
+        } => {
+            provisioning
+                .set_component_health(cluster_id, component, health)
+                .await
+        }
+    };
+    database.close().await;
+    outcome.map_err(|error| StartError::Invalid(error.to_string()))?;
+    println!("fault injected");
+    Ok(())
+}

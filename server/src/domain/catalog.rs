@@ -219,6 +219,9 @@ pub async fn seed_catalog(database: &Database) -> Result<(), StoreError> {
     for entry in seed_versions() {
         versions::insert_if_absent(&mut conn, &entry).await?;
     }
+    for image in super::components::seed_os_images() {
+        crate::store::inventory::insert_os_image_if_absent(&mut conn, &image).await?;
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod catalog;
 pub mod clusters;
+pub mod components;
 pub mod error;
 pub mod ids;
 pub mod model;

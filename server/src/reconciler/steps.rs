@@ -8,10 +8,11 @@ use sqlx::AnyConnection;
 
 use super::Next;
 use crate::domain::catalog::CURRENT_OS_IMAGE;
+use crate::domain::components::{default_components, follows_kubernetes};
 use crate::domain::model::{ClusterStatus, Node, NodeStatus, Pool, PoolStatus};
 use crate::domain::{DomainError, Provisioning};
 use crate::store::operations::Operation;
-use crate::store::{clusters, nodes, pools};
+use crate::store::{clusters, inventory, nodes, pools};
 
 pub(crate) async fn run(
     p: &Provisioning,
@@ -222,6 +223,9 @@ async fn create_cluster(
         ClusterStatus::PoolRequired
     };
     clusters::set_status(conn, &cluster.id, status, p.now()).await?;
+    for component in default_components(&cluster.version, &cluster.cni) {
+        inventory::upsert_component(conn, &cluster.id, &component, p.now()).await?;
+    }
     p.record_event(
         conn,
         &cluster.id,
@@ -268,6 +272,13 @@ async fn upgrade_cluster(
         return Ok(wait);
     }
     let previous = std::mem::replace(&mut cluster.version, target.clone());
+    for mut component in inventory::components(conn, &cluster.id).await? {
+        // A component the user took over stays as the user left it.
+        if follows_kubernetes(&component.name) && component.managed_by == "provider" {
+            component.version = format!("v{target}");
+            inventory::upsert_component(conn, &cluster.id, &component, p.now()).await?;
+        }
+    }
     cluster.target_version = None;
     cluster.status = ClusterStatus::Ready;
     cluster.updated_at = p.now();
@@ -329,6 +340,12 @@ async fn delete_cluster(
     if !cluster_nodes.is_empty() {
         return Ok(poll(p, "wait_nodes"));
     }
+    let with_resources = op
+        .params
+        .get("with_additional_resources")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    inventory::dispose_additional_resources(conn, &cluster.id, with_resources).await?;
     clusters::delete(conn, &cluster.id).await?;
     p.record_event(
         conn,

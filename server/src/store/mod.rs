@@ -7,6 +7,7 @@
 
 pub mod clusters;
 pub mod events;
+pub mod inventory;
 pub mod nodes;
 pub mod operations;
 pub mod pools;

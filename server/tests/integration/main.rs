@@ -8,5 +8,6 @@ mod cli;
 mod console;
 mod crash;
 mod probes;
+mod sandbox;
 mod scaleway_api;
 mod store;
