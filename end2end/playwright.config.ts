@@ -1,17 +1,29 @@
 // Playwright drives Debian's Chromium (/usr/bin/chromium): browsers cannot be downloaded here.
-// The server under test is the binary cargo-leptos built, on its own port and a fresh SQLite file.
+// Two servers run the binary `cargo test` built: one on a fresh SQLite file (every journey), one
+// on a fresh PostgreSQL schema (the API contract tests run against both).
 import { defineConfig, devices } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 
-const port = Number(process.env.WHEELHOUSE_E2E_PORT ?? 3107);
 const binary = process.env.WHEELHOUSE_BIN ?? path.resolve(__dirname, "../target/debug/wheelhouse");
 const siteRoot = process.env.WHEELHOUSE_SITE_ROOT ?? path.resolve(__dirname, "../target/site");
-// Computed once in the main process and inherited by the workers (which re-read this file):
-// the API contract tests create API keys in the same database with the CLI.
-process.env.WHEELHOUSE_E2E_DATABASE_URL ??= `sqlite://${path.join(os.tmpdir(), `wheelhouse-e2e-${process.pid}-${Date.now()}.db`)}`;
+const postgresUrl = process.env.WHEELHOUSE_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const sqlitePort = 3107;
+const postgresPort = 3108;
+
+// Computed once in the main process; the workers (which re-read this file) inherit them.
+if (!process.env.WHEELHOUSE_E2E_SQLITE_URL) {
+  const run = `${process.pid}_${Date.now()}`;
+  process.env.WHEELHOUSE_E2E_SQLITE_URL = `sqlite://${path.join(os.tmpdir(), `wheelhouse-e2e-${run}.db`)}`;
+  const schema = `wh_e2e_${run}`;
+  // A schema of its own; earlier runs' schemas are dropped first.
+  execFileSync("psql", [postgresUrl, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+    `DO $$ DECLARE s text; BEGIN FOR s IN SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'wh_e2e_%' LOOP EXECUTE 'DROP SCHEMA ' || quote_ident(s) || ' CASCADE'; END LOOP; END $$; CREATE SCHEMA ${schema};`]);
+  const separator = postgresUrl.includes("?") ? "&" : "?";
+  process.env.WHEELHOUSE_E2E_POSTGRES_URL = `${postgresUrl}${separator}options=-c%20search_path%3D${schema}`;
+}
 process.env.WHEELHOUSE_BIN = binary;
-const databaseUrl = process.env.WHEELHOUSE_E2E_DATABASE_URL;
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -26,6 +38,16 @@ const chromium = {
   ],
 };
 
+// A fast sandbox (a node boots in 0.1 s) so API journeys finish in seconds.
+const server = (port: number, databaseUrl: string) => ({
+  command: `"${binary}" serve --addr 127.0.0.1:${port} --database-url "${databaseUrl}" --site-root "${siteRoot}" --time-scale 1200 --reconcile-interval-ms 25`,
+  url: `http://127.0.0.1:${port}/readyz`,
+  reuseExistingServer: false,
+  timeout: 60_000,
+  stdout: "ignore" as const,
+  stderr: "pipe" as const,
+});
+
 export default defineConfig({
   testDir: "./tests",
   fullyParallel: true,
@@ -33,19 +55,26 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
     trace: "retain-on-failure",
     launchOptions: chromium,
   },
-  // One browser; phone.spec.ts sets a 360 px viewport itself, console.spec.ts runs at desktop size.
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 800 } } }],
-  webServer: {
-    // A fast sandbox (a node boots in 0.1 s) so API journeys finish in seconds.
-    command: `${binary} serve --addr 127.0.0.1:${port} --database-url ${databaseUrl} --site-root ${siteRoot} --time-scale 1200 --reconcile-interval-ms 25`,
-    url: `http://127.0.0.1:${port}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "ignore",
-    stderr: "pipe",
-  },
+  projects: [
+    // Every journey on SQLite; phone.spec.ts sets a 360 px viewport itself.
+    {
+      name: "sqlite",
+      use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 800 }, baseURL: `http://127.0.0.1:${sqlitePort}` },
+      metadata: { databaseUrl: process.env.WHEELHOUSE_E2E_SQLITE_URL },
+    },
+    // The API contract tests again on PostgreSQL.
+    {
+      name: "postgres",
+      testMatch: /scaleway-sdk\.spec\.ts/,
+      use: { baseURL: `http://127.0.0.1:${postgresPort}` },
+      metadata: { databaseUrl: process.env.WHEELHOUSE_E2E_POSTGRES_URL },
+    },
+  ],
+  webServer: [
+    server(sqlitePort, process.env.WHEELHOUSE_E2E_SQLITE_URL!),
+    server(postgresPort, process.env.WHEELHOUSE_E2E_POSTGRES_URL!),
+  ],
 });

@@ -7,10 +7,12 @@ import { K8Sv1 } from "@scaleway/sdk-k8s";
 
 type Key = { access_key: string; secret_key: string; project_id: string };
 
+/** A new API key, made with the CLI in the database of the server this project tests. */
 function apiKey(project: string): Key {
+  const databaseUrl = test.info().project.metadata.databaseUrl as string;
   const output = execFileSync(
     process.env.WHEELHOUSE_BIN!,
-    ["api-key", "create", "--project", project, "--database-url", process.env.WHEELHOUSE_E2E_DATABASE_URL!],
+    ["api-key", "create", "--project", project, "--database-url", databaseUrl],
     { encoding: "utf8" },
   );
   return JSON.parse(output) as Key;
