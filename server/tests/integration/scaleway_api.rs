@@ -666,3 +666,26 @@ on_both_databases!(
         assert_eq!(listed["total_count"], 1);
     }
 );
+
+on_both_databases!(
+    unknown_endpoints_and_methods_answer_in_json,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("acme").await;
+        let (status, body) = app
+            .api("GET", "/k8s/v1/regions/fr-par/widgets", &token, None)
+            .await;
+        assert_eq!(status, 404);
+        assert_eq!(body["type"], "not_found", "{body}");
+        let (status, body) = app.api("PUT", &format!("{R}/versions"), &token, None).await;
+        assert_eq!(status, 405);
+        assert!(
+            body["message"].as_str().expect("message").contains("PUT"),
+            "{body}"
+        );
+        // The console's own pages are unaffected.
+        let (response, html) = app.get("/no-such-page").await;
+        assert_eq!(response.status(), 404);
+        assert!(html.contains("This page does not exist"));
+    }
+);

@@ -109,6 +109,27 @@ pub fn router() -> Router<AppState> {
             "/k8s/v1/regions/{region}/cluster-types",
             get(list_cluster_types),
         )
+        // API clients get JSON errors, never the console's HTML 404 page.
+        .route("/k8s/{*rest}", axum::routing::any(unknown_endpoint))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn unknown_endpoint(uri: axum::http::Uri) -> Response {
+    let body = json!({
+        "type": "not_found",
+        "message": format!("no endpoint at {}", uri.path()),
+        "resource": "endpoint",
+        "resource_id": uri.path(),
+    });
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let body = json!({
+        "type": "invalid_request_error",
+        "message": format!("{method} is not allowed on {}", uri.path()),
+    });
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
 /// Hex SHA-256 of a secret key, as stored.
