@@ -184,14 +184,7 @@ async fn the_sandbox_adapter_honours_the_contract() {
     let test_db = TestDatabase::sqlite().await;
     let app = TestApp::new(test_db.database.clone());
     let secret = app.api_key("contract").await;
-    let caller = sqlx::query_as::<_, (String, String, String)>(
-        "SELECT k.access_key, p.id, p.organization_id FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.secret_hash = $1",
-    )
-    .bind(wheelhouse::http::scaleway::secret_hash(&secret))
-    .fetch_one(test_db.database.pool())
-    .await
-    .map(|(access_key, project_id, organization_id)| wheelhouse::domain::model::Caller { access_key, project_id, organization_id })
-    .expect("caller");
+    let caller = app.caller(&secret).await;
     let backend = SandboxBackend::new(app.provisioning.clone(), caller);
     let reconciler = app.reconciler();
     let settle = || async {

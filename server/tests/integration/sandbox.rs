@@ -3,7 +3,6 @@
 //! and leases keep two workers off the same operation.
 
 use serde_json::json;
-use wheelhouse::domain::model::Caller;
 use wheelhouse::reconciler::{inject_fault, Reconciler, MAX_ATTEMPTS};
 use wheelhouse::store::Database;
 
@@ -11,21 +10,6 @@ use crate::on_both_databases;
 use crate::support::TestApp;
 
 const R: &str = "/k8s/v1/regions/fr-par";
-
-async fn caller_of(app: &TestApp, secret: &str) -> Caller {
-    let (access_key, project_id, organization_id): (String, String, String) = sqlx::query_as(
-        "SELECT k.access_key, p.id, p.organization_id FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.secret_hash = $1",
-    )
-    .bind(wheelhouse::http::scaleway::secret_hash(secret))
-    .fetch_one(app.provisioning.database.pool())
-    .await
-    .expect("caller");
-    Caller {
-        access_key,
-        project_id,
-        organization_id,
-    }
-}
 
 async fn cluster_with_pool(app: &TestApp, token: &str, size: i64) -> (String, String) {
     let (status, cluster) = app
@@ -56,7 +40,7 @@ on_both_databases!(
     |database: Database| async move {
         let app = TestApp::new(database);
         let token = app.api_key("lab").await;
-        let caller = caller_of(&app, &token).await;
+        let caller = app.caller(&token).await;
         let (id, _) = cluster_with_pool(&app, &token, 1).await;
         let cluster = app
             .provisioning
@@ -170,7 +154,7 @@ on_both_databases!(
     |database: Database| async move {
         let app = TestApp::new(database);
         let token = app.api_key("lab").await;
-        let caller = caller_of(&app, &token).await;
+        let caller = app.caller(&token).await;
         for with_resources in [true, false] {
             let (id, _) = cluster_with_pool(&app, &token, 1).await;
             let cluster = app

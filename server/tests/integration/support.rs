@@ -255,6 +255,23 @@ impl TestApp {
         (response.status().as_u16(), json)
     }
 
+    /// The caller an API key's secret authenticates as.
+    pub async fn caller(&self, secret: &str) -> wheelhouse::domain::model::Caller {
+        let (access_key, project_id, organization_id): (String, String, String) = sqlx::query_as(
+            "SELECT k.access_key, p.id, p.organization_id FROM api_keys k \
+             JOIN projects p ON p.id = k.project_id WHERE k.secret_hash = $1",
+        )
+        .bind(wheelhouse::http::scaleway::secret_hash(secret))
+        .fetch_one(self.provisioning.database.pool())
+        .await
+        .expect("caller");
+        wheelhouse::domain::model::Caller {
+            access_key,
+            project_id,
+            organization_id,
+        }
+    }
+
     pub fn reconciler(&self) -> Reconciler {
         Reconciler::new(self.provisioning.clone(), "test-worker")
     }
