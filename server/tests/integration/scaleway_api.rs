@@ -689,3 +689,97 @@ on_both_databases!(
         assert!(html.contains("This page does not exist"));
     }
 );
+
+/// For each policy, after every reconciler pass of a pool upgrade: live nodes never exceed
+/// size + max_surge, Ready nodes never drop below size − max_unavailable, and in the end every
+/// node runs the new version exactly once.
+on_both_databases!(
+    rollouts_respect_surge_and_unavailability_budgets,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("budgets").await;
+        for (size, surge, unavailable) in [
+            (3, 1, 0),
+            (3, 0, 1),
+            (4, 2, 1),
+            (5, 0, 2),
+            (2, 3, 0),
+            (1, 1, 1),
+        ] {
+            let mut spec = new_cluster(
+                &format!("budget-{size}-{surge}-{unavailable}"),
+                "1.34.2",
+                size,
+            );
+            spec["pools"][0]["upgrade_policy"] =
+                json!({ "max_surge": surge, "max_unavailable": unavailable });
+            let (status, cluster) = app
+                .api("POST", &format!("{R}/clusters"), &token, Some(spec))
+                .await;
+            assert_eq!(status, 200, "{cluster}");
+            app.run_until_idle().await;
+            let id = cluster["id"].as_str().expect("id").to_string();
+            let (_, pools) = app
+                .api("GET", &format!("{R}/clusters/{id}/pools"), &token, None)
+                .await;
+            let pool_id = pools["pools"][0]["id"].as_str().expect("pool").to_string();
+            let (status, body) = app
+                .api(
+                    "POST",
+                    &format!("{R}/clusters/{id}/upgrade"),
+                    &token,
+                    Some(json!({ "version": "1.35.1", "upgrade_pools": true })),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+
+            let db = app.provisioning.database.clone();
+            let violations = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+            app.run_until_idle_observing(chrono::Duration::seconds(5), || {
+                let (db, pool_id, violations) = (db.clone(), pool_id.clone(), violations.clone());
+                async move {
+                    let live: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM nodes WHERE pool_id = $1 AND status <> 'deleting'",
+                    )
+                    .bind(&pool_id)
+                    .fetch_one(db.pool())
+                    .await
+                    .expect("count");
+                    let ready: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM nodes WHERE pool_id = $1 AND status = 'ready'",
+                    )
+                    .bind(&pool_id)
+                    .fetch_one(db.pool())
+                    .await
+                    .expect("count");
+                    let mut violations = violations.lock().expect("lock");
+                    if live > size + surge {
+                        violations.push(format!("{live} live nodes > {size} + surge {surge}"));
+                    }
+                    if ready < size - unavailable {
+                        violations.push(format!(
+                            "{ready} ready nodes < {size} - unavailable {unavailable}"
+                        ));
+                    }
+                }
+            })
+            .await;
+            let violations = violations.lock().expect("lock").clone();
+            assert!(
+                violations.is_empty(),
+                "size {size}, surge {surge}, unavailable {unavailable}: {violations:?}"
+            );
+            let versions: Vec<String> =
+                sqlx::query_scalar("SELECT version FROM nodes WHERE pool_id = $1")
+                    .bind(&pool_id)
+                    .fetch_all(app.provisioning.database.pool())
+                    .await
+                    .expect("versions");
+            assert_eq!(
+                versions,
+                vec!["1.35.1".to_string(); size as usize],
+                "size {size}, surge {surge}, unavailable {unavailable}"
+            );
+        }
+    }
+);
