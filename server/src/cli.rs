@@ -91,6 +91,11 @@ pub struct ServeOptions {
     #[arg(long, env = "WHEELHOUSE_TIME_SCALE", default_value_t = 60.0, value_parser = positive_scale)]
     pub time_scale: f64,
 
+    /// The address users reach this server at (behind a proxy, say), e.g.
+    /// https://wheelhouse.example.com; defaults to http://ADDR. Kubeconfigs point there.
+    #[arg(long, env = "WHEELHOUSE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// On first start, create a "demo" project with a cluster and print an API key for it.
     #[arg(long, env = "WHEELHOUSE_DEMO")]
     pub demo: bool,

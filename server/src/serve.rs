@@ -78,7 +78,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
             reason: error.to_string(),
         })?;
     let local_addr = listener.local_addr().map_err(StartError::Serve)?;
-    let state = AppState::new(
+    let mut state = AppState::new(
         database.clone(),
         clock,
         Arc::new(RandomIds),
@@ -86,6 +86,10 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
         &options.site_root,
         local_addr,
     );
+    if let Some(public_url) = &options.public_url {
+        state.provisioning.api_server_base =
+            format!("{}/sandbox/k8s", public_url.trim_end_matches('/'));
+    }
     let router = http::router(state.clone());
     if options.demo {
         match crate::demo::seed(&state.provisioning).await {
@@ -197,6 +201,7 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         timing: Timing::default(),
+        api_server_base: String::new(),
     };
     let outcome = match &command {
         FaultCommand::Node { node_id, fault, .. } => {

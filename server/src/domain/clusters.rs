@@ -780,7 +780,7 @@ impl Provisioning {
         let yaml = format!(
             "apiVersion: v1\nkind: Config\nclusters:\n- name: \"{name}\"\n  cluster:\n    server: \"{url}\"\ncontexts:\n- name: \"{context}\"\n  context:\n    cluster: \"{name}\"\n    user: \"{name}-admin\"\ncurrent-context: \"{context}\"\nusers:\n- name: \"{name}-admin\"\n  user:\n    token: \"{token}\"\n",
             name = cluster.name,
-            url = cluster_url(&cluster),
+            url = self.cluster_url(&cluster),
         );
         Ok((cluster, yaml))
     }
@@ -930,13 +930,6 @@ impl Provisioning {
             updated_at: now,
         }
     }
-}
-
-pub fn cluster_url(cluster: &Cluster) -> String {
-    format!(
-        "https://{}.api.k8s.{}.scw.cloud:6443",
-        cluster.id, cluster.region
-    )
 }
 
 pub fn parse_version(argument: &str, text: &str) -> Result<KubeVersion, DomainError> {

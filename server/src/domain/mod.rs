@@ -33,11 +33,22 @@ pub struct Provisioning {
     pub clock: SharedClock,
     pub ids: SharedIds,
     pub timing: Timing,
+    /// Where the sandbox's Kubernetes API servers answer: `{this}/{cluster_id}` is a cluster's
+    /// URL (its kubeconfig's server).
+    pub api_server_base: String,
 }
 
 impl Provisioning {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    pub fn cluster_url(&self, cluster: &Cluster) -> String {
+        format!(
+            "{}/{}",
+            self.api_server_base.trim_end_matches('/'),
+            cluster.id
+        )
     }
 
     /// The caller's cluster, or "not found" — also for other projects' clusters, so that ids

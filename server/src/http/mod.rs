@@ -4,6 +4,7 @@
 mod health;
 mod middleware;
 mod preferences;
+mod sandbox_api;
 pub mod scaleway;
 
 use std::net::SocketAddr;
@@ -59,6 +60,7 @@ impl AppState {
             clock: clock.clone(),
             ids,
             timing,
+            api_server_base: format!("http://{addr}/sandbox/k8s"),
         };
         AppState {
             leptos_options,
@@ -98,5 +100,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
 
-    middleware::apply(probes.merge(scaleway::router()).merge(console_routes)).with_state(state)
+    middleware::apply(
+        probes
+            .merge(scaleway::router())
+            .merge(sandbox_api::router())
+            .merge(console_routes),
+    )
+    .with_state(state)
 }

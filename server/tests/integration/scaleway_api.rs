@@ -607,7 +607,7 @@ on_both_databases!(
             "{first}"
         );
         assert!(first.contains(&format!(
-            "server: \"https://{id}.api.k8s.fr-par.scw.cloud:6443\""
+            "server: \"http://127.0.0.1:3000/sandbox/k8s/{id}\""
         )));
         let token_line = first
             .lines()
@@ -630,6 +630,43 @@ on_both_databases!(
             !second.contains(&token_line),
             "the old token no longer appears"
         );
+
+        // The token is real: the cluster's API server accepts the current one only.
+        let token_of = |yaml: &str| {
+            yaml.lines()
+                .find_map(|l| l.trim().strip_prefix("token: "))
+                .expect("token")
+                .trim_matches('"')
+                .to_string()
+        };
+        let path = format!("/sandbox/k8s/{id}");
+        let kube = |suffix: &str, token: &str| {
+            axum::http::Request::get(format!("{path}{suffix}"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("request")
+        };
+        let (response, body) =
+            crate::support::read(app.send(kube("/version", &token_of(&first))).await).await;
+        assert_eq!(
+            response.status(),
+            401,
+            "the reset revoked the old token: {body}"
+        );
+        let (response, body) =
+            crate::support::read(app.send(kube("/version", &token_of(&second))).await).await;
+        assert_eq!(response.status(), 200, "{body}");
+        assert!(body.contains("\"gitVersion\":\"v1.35.1\""), "{body}");
+        let (response, body) =
+            crate::support::read(app.send(kube("/api/v1/nodes", &token_of(&second))).await).await;
+        assert_eq!(response.status(), 200, "{body}");
+        assert!(
+            body.contains("\"kind\":\"NodeList\"")
+                && body.contains("\"kubeletVersion\":\"v1.35.1\""),
+            "{body}"
+        );
+        let (response, _) = crate::support::read(app.send(kube("/version", "")).await).await;
+        assert_eq!(response.status(), 401);
 
         let (_, file) = app
             .api(
@@ -690,9 +727,9 @@ on_both_databases!(
     }
 );
 
-/// For each policy, after every reconciler pass of a pool upgrade: live nodes never exceed
-/// size + max_surge, Ready nodes never drop below size − max_unavailable, and in the end every
-/// node runs the new version exactly once.
+// For each policy, after every reconciler pass of a pool upgrade: live nodes never exceed
+// size + max_surge, Ready nodes never drop below size − max_unavailable, and in the end every
+// node runs the new version exactly once.
 on_both_databases!(
     rollouts_respect_surge_and_unavailability_budgets,
     |database: Database| async move {

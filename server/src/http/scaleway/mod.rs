@@ -21,6 +21,11 @@ use sha2::{Digest, Sha256};
 
 pub use error::ApiError;
 
+/// RFC 3339 with whole seconds, as Kubernetes writes times.
+pub fn timestamp_seconds(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 use super::AppState;
 use crate::domain::catalog;
 use crate::domain::clusters::{AclRuleInput, ClusterChanges, NewCluster};
@@ -299,6 +304,7 @@ async fn cluster_json(state: &AppState, cluster: &Cluster) -> Result<Value, ApiE
     let versions = state.provisioning.list_versions().await?;
     Ok(views::cluster(
         cluster,
+        state.provisioning.cluster_url(cluster),
         upgrade_available(cluster, &versions, state.provisioning.now()),
     ))
 }
@@ -352,7 +358,13 @@ async fn list_clusters(
     let now = state.provisioning.now();
     let items: Vec<Value> = clusters
         .iter()
-        .map(|c| views::cluster(c, upgrade_available(c, &versions, now)))
+        .map(|c| {
+            views::cluster(
+                c,
+                state.provisioning.cluster_url(c),
+                upgrade_available(c, &versions, now),
+            )
+        })
         .collect();
     ok(json!({ "clusters": items, "total_count": total }))
 }

@@ -5,14 +5,13 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::domain::catalog::ClusterType;
-use crate::domain::clusters::cluster_url;
 use crate::domain::model::{AclRule, Cluster, KubeVersionEntry, Node, Pool};
 
 pub fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-pub fn cluster(cluster: &Cluster, upgrade_available: bool) -> Value {
+pub fn cluster(cluster: &Cluster, cluster_url: String, upgrade_available: bool) -> Value {
     let commitment_ends_at = crate::domain::catalog::cluster_type(&cluster.cluster_type)
         .and_then(|t| t.commitment_delay_seconds)
         .map(|seconds| timestamp(cluster.created_at + chrono::Duration::seconds(seconds)));
@@ -28,7 +27,7 @@ pub fn cluster(cluster: &Cluster, upgrade_available: bool) -> Value {
         "tags": cluster.tags,
         "cni": cluster.cni,
         "description": cluster.description,
-        "cluster_url": cluster_url(cluster),
+        "cluster_url": cluster_url,
         "dns_wildcard": format!("*.{}.nodes.k8s.{}.scw.cloud", cluster.id, cluster.region),
         "created_at": timestamp(cluster.created_at),
         "updated_at": timestamp(cluster.updated_at),
