@@ -230,3 +230,68 @@ impl Provisioning {
         Ok(())
     }
 }
+
+/// The APIs a cluster's workloads use and the PDBs that would block a drain: the inputs of an
+/// upgrade pre-flight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkloadReport {
+    /// (api_version, kind, how many objects)
+    pub api_usage: Vec<(String, String, i64)>,
+    /// (namespace, name) of PDBs that allow no disruption.
+    pub blocking_pdbs: Vec<(String, String)>,
+}
+
+impl Provisioning {
+    /// Records that a workload object uses `api_version`/`kind` (what the sandbox's clusters
+    /// report; a real provider reads it from the API server's audit of requests).
+    pub async fn record_workload(
+        &self,
+        cluster: &Cluster,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), DomainError> {
+        let valid = |text: &str| {
+            !text.is_empty() && text.len() <= 253 && !text.contains(char::is_whitespace)
+        };
+        if !(valid(api_version) && valid(kind) && valid(namespace) && valid(name)) {
+            return Err(DomainError::invalid(
+                "workload",
+                "constraint",
+                "api version, kind, namespace and name are 1 to 253 characters without spaces",
+            ));
+        }
+        let mut conn = self.database.pool().acquire().await?;
+        inventory::record_workload(&mut conn, &cluster.id, api_version, kind, namespace, name)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn record_pdb(
+        &self,
+        cluster: &Cluster,
+        namespace: &str,
+        name: &str,
+        disruptions_allowed: i64,
+    ) -> Result<(), DomainError> {
+        if disruptions_allowed < 0 {
+            return Err(DomainError::invalid(
+                "disruptions_allowed",
+                "constraint",
+                "a PDB allows 0 or more disruptions",
+            ));
+        }
+        let mut conn = self.database.pool().acquire().await?;
+        inventory::upsert_pdb(&mut conn, &cluster.id, namespace, name, disruptions_allowed).await?;
+        Ok(())
+    }
+
+    pub async fn workload_report(&self, cluster: &Cluster) -> Result<WorkloadReport, DomainError> {
+        let mut conn = self.database.pool().acquire().await?;
+        Ok(WorkloadReport {
+            api_usage: inventory::api_usage(&mut conn, &cluster.id).await?,
+            blocking_pdbs: inventory::blocking_pdbs(&mut conn, &cluster.id).await?,
+        })
+    }
+}

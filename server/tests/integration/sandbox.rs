@@ -340,3 +340,71 @@ on_both_databases!(
         assert_eq!(report.steps_failed, 0, "a failed operation is not retried");
     }
 );
+
+on_both_databases!(
+    workload_api_usage_and_blocking_pdbs_are_reported,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("lab").await;
+        let caller = app.caller(&token).await;
+        let (id, _) = cluster_with_pool(&app, &token, 1).await;
+        let cluster = app
+            .provisioning
+            .get_cluster(&caller, "fr-par", &id)
+            .await
+            .expect("cluster");
+        for (api, kind, name) in [
+            ("apps/v1", "Deployment", "web"),
+            ("apps/v1", "Deployment", "api"),
+            ("policy/v1beta1", "PodSecurityPolicy", "legacy"),
+        ] {
+            app.provisioning
+                .record_workload(&cluster, api, kind, "default", name)
+                .await
+                .expect("record");
+        }
+        app.provisioning
+            .record_workload(&cluster, "apps/v1", "Deployment", "default", "web")
+            .await
+            .expect("idempotent");
+        assert!(app
+            .provisioning
+            .record_workload(&cluster, "apps/v1", "", "default", "x")
+            .await
+            .is_err());
+        app.provisioning
+            .record_pdb(&cluster, "default", "web", 1)
+            .await
+            .expect("pdb");
+        app.provisioning
+            .record_pdb(&cluster, "db", "postgres", 0)
+            .await
+            .expect("pdb");
+        assert!(app
+            .provisioning
+            .record_pdb(&cluster, "db", "bad", -1)
+            .await
+            .is_err());
+
+        let report = app
+            .provisioning
+            .workload_report(&cluster)
+            .await
+            .expect("report");
+        assert_eq!(
+            report.api_usage,
+            vec![
+                ("apps/v1".to_string(), "Deployment".to_string(), 2),
+                (
+                    "policy/v1beta1".to_string(),
+                    "PodSecurityPolicy".to_string(),
+                    1
+                ),
+            ]
+        );
+        assert_eq!(
+            report.blocking_pdbs,
+            vec![("db".to_string(), "postgres".to_string())]
+        );
+    }
+);
