@@ -375,7 +375,13 @@ async fn scale_pool(
         return Ok(Next::Done);
     }
     if cluster.status == ClusterStatus::Creating {
-        return Ok(poll(p, op.step_name()));
+        // Nothing to do before the control plane is up; keep the step we are at.
+        let step = if op.step == "settle" {
+            "settle"
+        } else {
+            "start"
+        };
+        return Ok(poll(p, step));
     }
     let pool_nodes = nodes::of_pool(conn, &pool.id).await?;
     if op.step == "start" {
@@ -680,18 +686,4 @@ async fn delete_node(
         pools::update(conn, &pool).await?;
     }
     Ok(poll(p, "wait"))
-}
-
-trait StepName {
-    fn step_name(&self) -> &'static str;
-}
-
-impl StepName for Operation {
-    /// The current step as a static name (steps are a closed set).
-    fn step_name(&self) -> &'static str {
-        match self.step.as_str() {
-            "settle" => "settle",
-            _ => "start",
-        }
-    }
 }
