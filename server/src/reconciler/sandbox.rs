@@ -10,22 +10,15 @@ pub async fn settle_due_nodes(provisioning: &Provisioning) -> Result<usize, Doma
     let now = provisioning.now();
     let mut transaction = provisioning.database.pool().begin().await?;
     let due = nodes::due(&mut transaction, now, 5000).await?;
+    let mut settled = 0;
     for node in &due {
-        match node.status {
-            NodeStatus::Deleting => {
-                nodes::delete(&mut transaction, &node.id).await?;
-                provisioning
-                    .record_event(
-                        &mut transaction,
-                        &node.cluster_id,
-                        "node",
-                        &node.id,
-                        "NodeDeleted",
-                        format!("node {} was drained and deleted", node.name),
-                    )
-                    .await?;
-            }
-            NodeStatus::Creating if node.fault.as_deref() == Some("provisioning_failure") => {
+        let (changed, reason, message) = match node.status {
+            NodeStatus::Deleting => (
+                nodes::delete_drained(&mut transaction, node).await?,
+                "NodeDeleted",
+                format!("node {} was drained and deleted", node.name),
+            ),
+            NodeStatus::Creating if node.fault.as_deref() == Some("provisioning_failure") => (
                 nodes::settle(
                     &mut transaction,
                     node,
@@ -33,20 +26,11 @@ pub async fn settle_due_nodes(provisioning: &Provisioning) -> Result<usize, Doma
                     Some("the instance could not be provisioned (injected provisioning failure)"),
                     now,
                 )
-                .await?;
-                release(&mut transaction, &node.id).await?;
-                provisioning
-                    .record_event(
-                        &mut transaction,
-                        &node.cluster_id,
-                        "node",
-                        &node.id,
-                        "NodeCreationFailed",
-                        format!("node {} could not be provisioned", node.name),
-                    )
-                    .await?;
-            }
-            _ if node.fault.as_deref() == Some("not_ready") => {
+                .await?,
+                "NodeCreationFailed",
+                format!("node {} could not be provisioned", node.name),
+            ),
+            _ if node.fault.as_deref() == Some("not_ready") => (
                 nodes::settle(
                     &mut transaction,
                     node,
@@ -54,37 +38,36 @@ pub async fn settle_due_nodes(provisioning: &Provisioning) -> Result<usize, Doma
                     Some("kubelet stopped posting node status (injected fault)"),
                     now,
                 )
-                .await?;
-                release(&mut transaction, &node.id).await?;
-                provisioning
-                    .record_event(
-                        &mut transaction,
-                        &node.cluster_id,
-                        "node",
-                        &node.id,
-                        "NodeNotReady",
-                        format!("node {} is NotReady", node.name),
-                    )
-                    .await?;
-            }
-            _ => {
-                nodes::settle(&mut transaction, node, NodeStatus::Ready, None, now).await?;
-                release(&mut transaction, &node.id).await?;
-                provisioning
-                    .record_event(
-                        &mut transaction,
-                        &node.cluster_id,
-                        "node",
-                        &node.id,
-                        "NodeReady",
-                        format!("node {} is Ready", node.name),
-                    )
-                    .await?;
-            }
+                .await?,
+                "NodeNotReady",
+                format!("node {} is NotReady", node.name),
+            ),
+            _ => (
+                nodes::settle(&mut transaction, node, NodeStatus::Ready, None, now).await?,
+                "NodeReady",
+                format!("node {} is Ready", node.name),
+            ),
+        };
+        if !changed {
+            continue; // another replica settled it first
         }
+        if node.status != NodeStatus::Deleting {
+            release(&mut transaction, &node.id).await?;
+        }
+        provisioning
+            .record_event(
+                &mut transaction,
+                &node.cluster_id,
+                "node",
+                &node.id,
+                reason,
+                message,
+            )
+            .await?;
+        settled += 1;
     }
     transaction.commit().await?;
-    Ok(due.len())
+    Ok(settled)
 }
 
 /// The node's transition is over: it no longer belongs to an operation.

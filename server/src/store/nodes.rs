@@ -87,14 +87,15 @@ pub async fn begin_transition(
     Ok(())
 }
 
-/// Ends a transition with a settled status.
+/// Ends the transition `node` was observed in, with a settled status. Returns false when another
+/// worker settled it first (the row no longer matches what was observed).
 pub async fn settle(
     conn: &mut AnyConnection,
     node: &Node,
     status: NodeStatus,
     error_message: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let mut conditions = node.conditions.clone();
     let ready = if status == NodeStatus::Ready {
         "True"
@@ -102,18 +103,24 @@ pub async fn settle(
         "False"
     };
     conditions.insert("Ready".into(), ready.into());
-    sqlx::query(
+    let result = sqlx::query(
         "UPDATE nodes SET status = $2, transition_due_at = NULL, error_message = $3, \
-         conditions = $4, updated_at = $5 WHERE id = $1",
+         conditions = $4, updated_at = $5 WHERE id = $1 AND status = $6 AND transition_due_at = $7",
     )
     .bind(&node.id)
     .bind(status.as_str())
     .bind(error_message)
     .bind(json(&conditions))
     .bind(millis(now))
+    .bind(node.status.as_str())
+    .bind(node.transition_due_at.map(millis))
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(result_changed(result))
+}
+
+fn result_changed(result: sqlx::any::AnyQueryResult) -> bool {
+    result.rows_affected() == 1
 }
 
 pub async fn set_fault(
@@ -179,10 +186,15 @@ pub async fn due(
     rows.iter().map(from_row).collect()
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM nodes WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Removes a drained node, if it is still the draining node that was observed (false when
+/// another worker removed it first).
+pub async fn delete_drained(conn: &mut AnyConnection, node: &Node) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "DELETE FROM nodes WHERE id = $1 AND status = 'deleting' AND transition_due_at = $2",
+    )
+    .bind(&node.id)
+    .bind(node.transition_due_at.map(millis))
+    .execute(conn)
+    .await?;
+    Ok(result_changed(result))
 }

@@ -296,3 +296,129 @@ async fn killed_mid_rollout_resumes_without_loss_or_duplicates_postgres() {
     };
     crash_during_scaling_and_replacement(test_db).await;
 }
+
+/// Two replicas share one PostgreSQL database and both reconcile: every node is created, settled
+/// and deleted exactly once, whichever replica took each step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_share_the_work_without_doing_it_twice() {
+    let Some(test_db) = TestDatabase::postgres().await else {
+        return;
+    };
+    let url = test_db.url.clone();
+    let token = api_key(&url);
+    let region = "/k8s/v1/regions/fr-par";
+    let (a, b) = (Server::start(&url, "120"), Server::start(&url, "120"));
+    let settled = |cluster_id: &str, pool_id: &str, size: usize| {
+        let statuses = block_on(node_statuses(&test_db, pool_id));
+        statuses.len() == size
+            && statuses.iter().all(|s| s == "ready")
+            && block_on(count(
+                &test_db,
+                "SELECT COUNT(*) FROM operations WHERE cluster_id = $1 AND state = 'pending'",
+                cluster_id,
+            )) == 0
+    };
+
+    let (status, cluster) = a.request("POST", &format!("{region}/clusters"), &token, Some(json!({
+        "name": "replicas", "version": "1.34.2", "cni": "cilium",
+        "pools": [{ "name": "workers", "node_type": "pro2_xs", "size": 4, "upgrade_policy": { "max_surge": 1, "max_unavailable": 0 } }],
+    }))).expect("create");
+    assert_eq!(status, 200, "{cluster}");
+    let id = cluster["id"].as_str().expect("id").to_string();
+    let (_, pools) = b
+        .request(
+            "GET",
+            &format!("{region}/clusters/{id}/pools"),
+            &token,
+            None,
+        )
+        .expect("pools");
+    let pool_id = pools["pools"][0]["id"].as_str().expect("pool").to_string();
+    a.wait_for(|| settled(&id, &pool_id, 4), "4 nodes");
+
+    let (status, _) = b
+        .request(
+            "PATCH",
+            &format!("{region}/pools/{pool_id}"),
+            &token,
+            Some(json!({ "size": 6 })),
+        )
+        .expect("scale");
+    assert_eq!(status, 200);
+    a.wait_for(|| settled(&id, &pool_id, 6), "6 nodes");
+    let (_, nodes) = a
+        .request(
+            "GET",
+            &format!("{region}/clusters/{id}/nodes"),
+            &token,
+            None,
+        )
+        .expect("nodes");
+    let node_id = nodes["nodes"][0]["id"].as_str().expect("node").to_string();
+    let (status, _) = a
+        .request(
+            "POST",
+            &format!("{region}/nodes/{node_id}/replace"),
+            &token,
+            Some(json!({})),
+        )
+        .expect("replace");
+    assert_eq!(status, 200);
+    a.wait_for(
+        || {
+            settled(&id, &pool_id, 6)
+                && block_on(count(
+                    &test_db,
+                    "SELECT COUNT(*) FROM nodes WHERE id = $1",
+                    &node_id,
+                )) == 0
+        },
+        "the replacement",
+    );
+    let (status, body) = b
+        .request(
+            "POST",
+            &format!("{region}/clusters/{id}/upgrade"),
+            &token,
+            Some(json!({ "version": "1.35.1", "upgrade_pools": true })),
+        )
+        .expect("upgrade");
+    assert_eq!(status, 200, "{body}");
+    a.wait_for(
+        || {
+            settled(&id, &pool_id, 6)
+                && block_on(count(
+                    &test_db,
+                    "SELECT COUNT(*) FROM nodes WHERE pool_id = $1 AND version = '1.35.1'",
+                    &pool_id,
+                )) == 6
+        },
+        "the upgrade",
+    );
+
+    // 4 + 2 (scale) + 1 (replace) + 6 (upgrade) nodes were ever created; 7 were removed.
+    let events = |reason: &'static str| {
+        let test_db = &test_db;
+        let id = id.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM events WHERE cluster_id = $1 AND reason = $2",
+            )
+            .bind(&id)
+            .bind(reason)
+            .fetch_one(test_db.database.pool())
+            .await
+            .expect("count")
+        }
+    };
+    assert_eq!(events("NodeCreating").await, 13);
+    assert_eq!(
+        events("NodeReady").await,
+        13,
+        "each boot settled by exactly one replica"
+    );
+    assert_eq!(events("NodeDeleted").await, 7);
+    assert_eq!(events("ControlPlaneUpgraded").await, 1);
+    drop((a, b));
+    test_db.cleanup().await;
+}
