@@ -42,6 +42,8 @@ test("navigation moves between pages and marks the current one", async ({ page }
   await expect(page.getByRole("heading", { level: 1, name: "System" })).toBeVisible();
   await expect(page.getByRole("link", { name: "System" })).toHaveAttribute("aria-current", "page");
   await expect(page.getByTestId("migrations").getByRole("listitem").first()).toContainText("projects and api keys");
+  await expect(page.getByRole("heading", { name: "Sandbox provider" })).toBeVisible();
+  await expect(page.getByTestId("provider-summary")).toContainText("Clusters (");
   await page.screenshot({ path: `screenshots/system-${testInfo.project.name}.png`, fullPage: true });
 });
 

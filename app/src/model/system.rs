@@ -17,6 +17,29 @@ pub struct SystemStatus {
     /// RFC 3339 time at which this process started serving.
     pub started_at: String,
     pub uptime_seconds: u64,
+    /// What the sandbox provider is running; `None` when the database did not answer.
+    pub provider: Option<ProviderSummary>,
+}
+
+/// Aggregate counts across all projects: what an operator needs to see the provider at work,
+/// without any tenant's details.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderSummary {
+    /// (status, count), e.g. ("ready", 3).
+    pub clusters: Vec<(String, i64)>,
+    pub nodes: Vec<(String, i64)>,
+    pub pending_operations: i64,
+    pub failed_operations: i64,
+}
+
+impl ProviderSummary {
+    pub fn total_clusters(&self) -> i64 {
+        self.clusters.iter().map(|(_, count)| count).sum()
+    }
+
+    pub fn total_nodes(&self) -> i64 {
+        self.nodes.iter().map(|(_, count)| count).sum()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -95,6 +95,11 @@ pub fn OverviewPage() -> impl IntoView {
                                         <p class="mt-3 text-sm text-muted">
                                             {format!("Wheelhouse {} on {}", status.version, status.database_kind)}
                                         </p>
+                                        {status.provider.map(|provider| view! {
+                                            <p class="mt-1 text-sm text-muted">
+                                                {format!("Sandbox provider: {} cluster(s), {} node(s)", provider.total_clusters(), provider.total_nodes())}
+                                            </p>
+                                        })}
                                         <a href="/system" class="mt-3 inline-flex min-h-11 items-center text-sm font-medium text-accent hover:underline">
                                             "System details"
                                         </a>

@@ -7,7 +7,7 @@ use super::{LoadError, PageHeader};
 use crate::api::system::get_system_status;
 use crate::components::card::Card;
 use crate::components::status::{StatusBadge, Tone};
-use crate::model::system::{human_duration, SystemStatus};
+use crate::model::system::{human_duration, ProviderSummary, SystemStatus};
 
 #[component]
 pub fn SystemPage() -> impl IntoView {
@@ -61,6 +61,55 @@ fn SystemDetails(status: SystemStatus) -> impl IntoView {
             </Card>
             <Card title="Schema migrations">
                 <MigrationList migrations=status.migrations />
+            </Card>
+            {status.provider.map(|provider| view! { <ProviderCard provider /> })}
+        </div>
+    }
+}
+
+/// What the sandbox provider runs, in counts only (no tenant's details).
+#[component]
+fn ProviderCard(provider: ProviderSummary) -> impl IntoView {
+    let tone_of = |status: &str| match status {
+        "ready" => Tone::Good,
+        "creation_error" | "not_ready" | "warning" => Tone::Critical,
+        _ => Tone::Warning,
+    };
+    let rows = move |counts: Vec<(String, i64)>| {
+        if counts.is_empty() {
+            return view! { <p class="text-sm text-muted">"None yet."</p> }.into_any();
+        }
+        view! {
+            <ul class="flex flex-wrap gap-2">
+                {counts
+                    .into_iter()
+                    .map(|(status, count)| {
+                        let label = format!("{count} {}", status.replace('_', " "));
+                        view! { <li><StatusBadge tone=tone_of(&status) label /></li> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    let operations = format!(
+        "{} operation(s) in progress, {} failed",
+        provider.pending_operations, provider.failed_operations
+    );
+    view! {
+        <div class="lg:col-span-2">
+            <Card title="Sandbox provider">
+                <div class="grid gap-4 sm:grid-cols-2" data-testid="provider-summary">
+                    <div>
+                        <h3 class="mb-2 text-sm font-medium">{format!("Clusters ({})", provider.total_clusters())}</h3>
+                        {rows(provider.clusters.clone())}
+                    </div>
+                    <div>
+                        <h3 class="mb-2 text-sm font-medium">{format!("Nodes ({})", provider.total_nodes())}</h3>
+                        {rows(provider.nodes.clone())}
+                    </div>
+                </div>
+                <p class="mt-3 text-sm text-muted">{operations}</p>
             </Card>
         </div>
     }

@@ -108,3 +108,48 @@ on_both_databases!(
         assert!(response.headers().get(header::SET_COOKIE).is_none());
     }
 );
+
+on_both_databases!(
+    system_page_summarises_the_provider_without_tenant_details,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let (_, html) = app.get("/system").await;
+        assert!(html.contains("Sandbox provider"), "{html}");
+        assert!(html.contains("None yet."), "no cluster yet");
+
+        let token = app.api_key("tenant-a").await;
+        let (status, _) = app
+        .api(
+            "POST",
+            "/k8s/v1/regions/fr-par/clusters",
+            &token,
+            Some(serde_json::json!({ "name": "secret-project-name", "version": "1.35.1", "cni": "cilium",
+                "pools": [{ "name": "p", "node_type": "pro2_xs", "size": 2 }] })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        app.run_until_idle().await;
+        let (_, html) = app.get("/system").await;
+        assert!(
+            html.contains("Clusters (1)") && html.contains("1 ready"),
+            "{html}"
+        );
+        assert!(
+            html.contains("Nodes (2)") && html.contains("2 ready"),
+            "{html}"
+        );
+        assert!(
+            html.contains("0 operation(s) in progress, 0 failed"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("secret-project-name"),
+            "counts only, no tenant's details"
+        );
+        let (_, overview) = app.get("/").await;
+        assert!(
+            overview.contains("Sandbox provider: 1 cluster(s), 2 node(s)"),
+            "{overview}"
+        );
+    }
+);
