@@ -51,6 +51,24 @@ fn set_param(op: &mut Operation, key: &str, value: Value) {
     }
 }
 
+/// Records when a timed transition (control plane create or upgrade) ends and waits for it.
+fn start_timer(
+    p: &Provisioning,
+    op: &mut Operation,
+    duration: Duration,
+    step: &'static str,
+) -> Next {
+    set_param(
+        op,
+        "due_at",
+        json!(crate::store::rows::millis(p.now() + duration)),
+    );
+    Next::Continue {
+        step,
+        after: duration,
+    }
+}
+
 /// Waits until the recorded due time; `None` when it has passed.
 fn wait_until_due(p: &Provisioning, op: &Operation, step: &'static str) -> Option<Next> {
     let due = due_at(op)?;
@@ -201,17 +219,12 @@ async fn create_cluster(
         return Ok(Next::Done); // deleted or taken over meanwhile
     }
     if op.step == "start" {
-        set_param(
+        return Ok(start_timer(
+            p,
             op,
-            "due_at",
-            json!(crate::store::rows::millis(
-                p.now() + p.timing.control_plane_create()
-            )),
-        );
-        return Ok(Next::Continue {
-            step: "control_plane",
-            after: p.timing.control_plane_create(),
-        });
+            p.timing.control_plane_create(),
+            "control_plane",
+        ));
     }
     if let Some(wait) = wait_until_due(p, op, "control_plane") {
         return Ok(wait);
@@ -256,17 +269,12 @@ async fn upgrade_cluster(
         .unwrap_or_default()
         .to_string();
     if op.step == "start" {
-        set_param(
+        return Ok(start_timer(
+            p,
             op,
-            "due_at",
-            json!(crate::store::rows::millis(
-                p.now() + p.timing.control_plane_upgrade()
-            )),
-        );
-        return Ok(Next::Continue {
-            step: "control_plane",
-            after: p.timing.control_plane_upgrade(),
-        });
+            p.timing.control_plane_upgrade(),
+            "control_plane",
+        ));
     }
     if let Some(wait) = wait_until_due(p, op, "control_plane") {
         return Ok(wait);
