@@ -17,8 +17,7 @@ binary="$target_dir/release/wheelhouse"
 
 if [ -z "${WHEELHOUSE_BENCH_NO_BUILD:-}" ]; then
   bash scripts/setup.sh >/dev/null
-  bash scripts/build-style.sh
-  cargo leptos build --release --precompress 2>&1 | tail -n 2
+  bash scripts/build-release.sh 2>&1 | tail -n 2
 fi
 [ -x "$binary" ] || { echo "no release build at $binary" >&2; exit 1; }
 

@@ -7,8 +7,7 @@ cd "$root"
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
-bash scripts/build-style.sh
-cargo leptos build --release --precompress
+bash scripts/build-release.sh
 
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 exec "$target_dir/release/wheelhouse" serve --demo --site-root "$root/target/site" "$@"
