@@ -9,7 +9,7 @@ use super::error::Validation;
 use super::model::{AclRule, Caller, Cluster, ClusterStatus, KubeVersionEntry, Pool, PoolStatus};
 use super::pools::{validate_new_pool, NewPool};
 use super::version::{KubeVersion, UpgradeRefusal};
-use super::{require_settled_cluster, DomainError, Provisioning};
+use super::{refuse_if_deleting, require_settled_cluster, DomainError, Provisioning};
 use crate::store::{clusters, pools, versions};
 
 pub const WEEK_DAYS: &[&str] = &[
@@ -398,9 +398,7 @@ impl Provisioning {
         let mut cluster = self
             .owned_cluster(&mut transaction, caller, region, id)
             .await?;
-        if cluster.status == ClusterStatus::Deleting {
-            require_settled_cluster(&cluster)?;
-        }
+        refuse_if_deleting(&cluster)?;
         let mut validation = Validation::default();
         if let Some(name) = &changes.name {
             validation.check(
@@ -494,9 +492,7 @@ impl Provisioning {
         let mut cluster = self
             .owned_cluster(&mut transaction, caller, region, id)
             .await?;
-        if cluster.status == ClusterStatus::Deleting {
-            require_settled_cluster(&cluster)?;
-        }
+        refuse_if_deleting(&cluster)?;
         cluster.status = ClusterStatus::Deleting;
         cluster.updated_at = self.now();
         clusters::update(&mut transaction, &cluster).await?;
@@ -836,9 +832,7 @@ impl Provisioning {
         let cluster = self
             .owned_cluster(&mut transaction, caller, region, id)
             .await?;
-        if cluster.status == ClusterStatus::Deleting {
-            require_settled_cluster(&cluster)?;
-        }
+        refuse_if_deleting(&cluster)?;
         let mut all = if replace {
             Vec::new()
         } else {

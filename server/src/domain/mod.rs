@@ -136,3 +136,11 @@ pub(crate) fn require_settled_cluster(cluster: &Cluster) -> Result<(), DomainErr
     }
     Ok(())
 }
+
+/// Refuses changes to a cluster that is being deleted (other states allow them).
+pub(crate) fn refuse_if_deleting(cluster: &Cluster) -> Result<(), DomainError> {
+    if cluster.status == ClusterStatus::Deleting {
+        return require_settled_cluster(cluster);
+    }
+    Ok(())
+}

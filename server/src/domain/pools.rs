@@ -7,7 +7,7 @@ use super::catalog::{self, ClusterType};
 use super::clusters::{parse_version, valid_name};
 use super::error::Validation;
 use super::model::{Caller, ClusterStatus, KubeVersionEntry, Pool, PoolStatus};
-use super::{require_settled_cluster, DomainError, Provisioning};
+use super::{refuse_if_deleting, require_settled_cluster, DomainError, Provisioning};
 use crate::store::{pools, versions};
 
 pub const ROOT_VOLUME_TYPES: &[&str] =
@@ -387,9 +387,7 @@ impl Provisioning {
             .owned_pool(&mut transaction, caller, region, pool_id)
             .await?;
         require_settled_pool(&pool)?;
-        if cluster.status == ClusterStatus::Deleting {
-            require_settled_cluster(&cluster)?;
-        }
+        refuse_if_deleting(&cluster)?;
         let cluster_type = catalog::cluster_type(&cluster.cluster_type).ok_or_else(|| {
             DomainError::precondition("unknown_type", "the cluster's type is no longer offered")
         })?;
