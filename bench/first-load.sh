@@ -23,7 +23,7 @@ fi
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 data="$(mktemp -d)"
-"$binary" serve --addr "127.0.0.1:$port" --database-url "sqlite://$data/bench.db" \
+"$binary" serve --addr "127.0.0.1:$port" --kube-api-addr 127.0.0.1:0 --database-url "sqlite://$data/bench.db" \
   --site-root "$root/target/site" >"$data/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"' EXIT

@@ -40,7 +40,7 @@ const chromium = {
 
 // A fast sandbox (a node boots in 0.1 s) so API journeys finish in seconds.
 const server = (port: number, databaseUrl: string) => ({
-  command: `"${binary}" serve --addr 127.0.0.1:${port} --database-url "${databaseUrl}" --site-root "${siteRoot}" --time-scale 1200 --reconcile-interval-ms 25`,
+  command: `"${binary}" serve --addr 127.0.0.1:${port} --kube-api-addr 127.0.0.1:0 --database-url "${databaseUrl}" --site-root "${siteRoot}" --time-scale 1200 --reconcile-interval-ms 25`,
   url: `http://127.0.0.1:${port}/readyz`,
   reuseExistingServer: false,
   timeout: 60_000,
@@ -68,7 +68,7 @@ export default defineConfig({
     // The API contract tests again on PostgreSQL.
     {
       name: "postgres",
-      testMatch: /scaleway-sdk\.spec\.ts/,
+      testMatch: /scaleway-(python-)?sdk\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${postgresPort}` },
       metadata: { databaseUrl: process.env.WHEELHOUSE_E2E_POSTGRES_URL },
     },

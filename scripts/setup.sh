@@ -59,3 +59,26 @@ for dir in style end2end; do
     touch "$stamp"
   fi
 done
+
+# --- Python: the official Scaleway SDK (PyPI `scaleway`) for the contract tests, in a venv
+venv="end2end/python/.venv"
+stamp="$venv/.installed-from-requirements"
+if [ ! -f "$stamp" ] || [ end2end/python/requirements.txt -nt "$stamp" ]; then
+  have python3 || { echo "setup: Python 3 is required for the Python SDK contract tests" >&2; exit 1; }
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    say "installing Debian's python3-venv"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+  fi
+  say "installing the Scaleway Python SDK in $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r end2end/python/requirements.txt
+  touch "$stamp"
+fi
+
+# --- kubectl: the kubeconfig test runs the real one (these machines' image has 1.32)
+if ! have kubectl; then
+  echo "setup: kubectl is not installed: the kubeconfig test (kubectl against a sandbox cluster)" >&2
+  echo "       will fail. Install kubectl 1.32 or newer (https://kubernetes.io/docs/tasks/tools/)." >&2
+fi

@@ -96,6 +96,20 @@ pub struct ServeOptions {
     #[arg(long, env = "WHEELHOUSE_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Address of the TLS listener where the sandbox clusters' Kubernetes API servers answer
+    /// (their kubeconfigs point there), HOST:PORT; port 0 picks a free one.
+    #[arg(
+        long,
+        env = "WHEELHOUSE_KUBE_API_ADDR",
+        default_value = "127.0.0.1:6443"
+    )]
+    pub kube_api_addr: SocketAddr,
+
+    /// The address kubectl reaches that listener at, when it is not https://KUBE_API_ADDR
+    /// (behind a proxy or a DNS name, say); its host goes into the server certificate.
+    #[arg(long, env = "WHEELHOUSE_KUBE_API_URL")]
+    pub kube_api_url: Option<String>,
+
     /// On first start, create a "demo" project with a cluster and print an API key for it.
     #[arg(long, env = "WHEELHOUSE_DEMO")]
     pub demo: bool,

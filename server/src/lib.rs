@@ -2,6 +2,7 @@
 //! and, behind it, the domain and its stores.
 
 pub mod backend;
+pub mod base64;
 pub mod cli;
 pub mod clock;
 pub mod console;

@@ -87,10 +87,39 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
         local_addr,
     );
     if let Some(public_url) = &options.public_url {
-        state.provisioning.api_server_base =
-            format!("{}/sandbox/k8s", public_url.trim_end_matches('/'));
+        state.public_url = public_url.trim_end_matches('/').to_string();
     }
+    let kube_listener = TcpListener::bind(options.kube_api_addr)
+        .await
+        .map_err(|error| StartError::Listen {
+            addr: options.kube_api_addr,
+            reason: error.to_string(),
+        })?;
+    let kube_addr = kube_listener.local_addr().map_err(StartError::Serve)?;
+    let kube_url = kube_api_url(options.kube_api_url.as_deref(), kube_addr)?;
+    let tls = http::kube_api::tls::prepare(
+        &database,
+        &certificate_hosts(&kube_url, kube_addr),
+        clock_now_millis(&state),
+    )
+    .await
+    .map_err(|error| StartError::Invalid(error.to_string()))?;
+    state.provisioning.api_server_base = format!(
+        "{}{}",
+        kube_url.as_str().trim_end_matches('/'),
+        http::kube_api::CLUSTER_PATH
+    );
+    state.provisioning.api_server_ca_pem = tls.ca_pem.clone();
     let router = http::router(state.clone());
+    let (stop_kube_api, kube_api_stopped) = tokio::sync::oneshot::channel::<()>();
+    let kube_api_task = tokio::spawn(http::kube_api::tls::serve(
+        kube_listener,
+        tls.server_config.clone(),
+        http::kube_api::router(state.clone()),
+        async {
+            let _ = kube_api_stopped.await;
+        },
+    ));
     if options.demo {
         match crate::demo::seed(&state.provisioning).await {
             Ok(Some((access_key, secret_key))) => println!(
@@ -113,6 +142,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     tracing::info!(addr = %local_addr, database = %database.location(), "wheelhouse is serving");
     // The one line a person starting the console looks for.
     println!("Wheelhouse console: http://{local_addr}/");
+    println!("Sandbox clusters' Kubernetes API: {kube_url}");
 
     axum::serve(
         listener,
@@ -122,10 +152,54 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     .await
     .map_err(StartError::Serve)?;
     let _ = stop_reconciler.send(());
+    let _ = stop_kube_api.send(());
     let _ = reconciler_task.await;
+    let _ = kube_api_task.await;
     database.close().await;
     tracing::info!("wheelhouse stopped");
     Ok(())
+}
+
+/// Where kubectl reaches the sandbox's API servers: the configured URL, or the listener.
+fn kube_api_url(configured: Option<&str>, listener: SocketAddr) -> Result<url::Url, StartError> {
+    let text = configured
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("https://{listener}"));
+    match url::Url::parse(&text) {
+        Ok(url) if url.scheme() == "https" && url.host_str().is_some() => Ok(url),
+        _ => Err(StartError::Invalid(format!(
+            "--kube-api-url `{text}` is not an https:// URL with a host"
+        ))),
+    }
+}
+
+/// The names and addresses the API servers' certificate is valid for: the URL's host, the
+/// listener's address, and loopback.
+fn certificate_hosts(url: &url::Url, listener: SocketAddr) -> Vec<String> {
+    let mut hosts = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
+    let mut add = |host: String| {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    };
+    if let Some(host) = url.host_str() {
+        add(host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string());
+    }
+    if !listener.ip().is_unspecified() {
+        add(listener.ip().to_string());
+    }
+    hosts
+}
+
+fn clock_now_millis(state: &AppState) -> i64 {
+    state.clock.now().timestamp_millis()
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the process exits.
@@ -202,6 +276,7 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
         ids: Arc::new(RandomIds),
         timing: Timing::default(),
         api_server_base: String::new(),
+        api_server_ca_pem: String::new(),
     };
     let outcome = match &command {
         FaultCommand::Node { node_id, fault, .. } => {

@@ -315,9 +315,22 @@ fn pool_from(value: &Value) -> Result<Pool, DomainError> {
         security_group_id: string(value, "security_group_id"),
         max_surge: number(&policy, "max_surge"),
         max_unavailable: number(&policy, "max_unavailable"),
+        labels: map(value, "labels"),
+        taints: taints(value, "taints"),
+        startup_taints: taints(value, "startup_taints"),
+        // User data stays with the provider; its keys are listed on their own endpoint.
+        user_data: serde_json::Map::new(),
         created_at: time(value, "created_at").unwrap_or_default(),
         updated_at: time(value, "updated_at").unwrap_or_default(),
     })
+}
+
+fn taints(value: &Value, field: &str) -> Vec<crate::domain::model::Taint> {
+    value
+        .get(field)
+        .cloned()
+        .and_then(|list| serde_json::from_value(list).ok())
+        .unwrap_or_default()
 }
 
 fn node_from(value: &Value) -> Result<Node, DomainError> {

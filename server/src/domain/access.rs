@@ -2,8 +2,17 @@
 
 use crate::clock::Clock;
 use crate::domain::ids::IdGenerator;
-use crate::http::scaleway::secret_hash;
+use sha2::{Digest, Sha256};
+
 use crate::store::{projects, Database, StoreError};
+
+/// Hex SHA-256 of a secret (API key secrets, node secrets), as stored.
+pub fn secret_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
 
 pub struct CreatedApiKey {
     pub access_key: String,
@@ -21,7 +30,7 @@ pub async fn new_api_key(
     description: &str,
 ) -> Result<CreatedApiKey, StoreError> {
     let now = clock.now();
-    let mut transaction = database.pool().begin().await?;
+    let mut transaction = database.begin().await?;
     let (project_id, organization_id) = projects::ensure_project(
         &mut transaction,
         project_name,

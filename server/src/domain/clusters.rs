@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::catalog::{self, ClusterType};
 use super::error::Validation;
+use super::input::{self, AutoscalerConfigInput, OidcConfigInput, MAX_TEXT};
 use super::model::{AclRule, Caller, Cluster, ClusterStatus, KubeVersionEntry, Pool, PoolStatus};
 use super::pools::{validate_new_pool, NewPool};
 use super::version::{KubeVersion, UpgradeRefusal};
@@ -26,6 +27,9 @@ pub const WEEK_DAYS: &[&str] = &[
 /// Kubelets may lag the API server by up to three minors (Kubernetes version skew policy).
 pub const MAX_KUBELET_SKEW_MINORS: u32 = 3;
 
+/// Most ACL rules one cluster's API server takes.
+pub const MAX_ACL_RULES: usize = 100;
+
 #[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct MaintenanceWindowInput {
@@ -37,6 +41,7 @@ pub struct MaintenanceWindowInput {
 #[serde(default)]
 pub struct AutoUpgradeInput {
     pub enable: Option<bool>,
+    #[serde(deserialize_with = "input::object")]
     pub maintenance_window: Option<MaintenanceWindowInput>,
 }
 
@@ -52,12 +57,16 @@ pub struct NewCluster {
     pub tags: Option<Vec<String>>,
     pub version: Option<String>,
     pub cni: Option<String>,
+    #[serde(deserialize_with = "input::objects")]
     pub pools: Option<Vec<NewPool>>,
-    pub autoscaler_config: Option<Value>,
+    #[serde(deserialize_with = "input::object")]
+    pub autoscaler_config: Option<AutoscalerConfigInput>,
+    #[serde(deserialize_with = "input::object")]
     pub auto_upgrade: Option<AutoUpgradeInput>,
     pub feature_gates: Option<Vec<String>>,
     pub admission_plugins: Option<Vec<String>>,
-    pub open_id_connect_config: Option<Value>,
+    #[serde(deserialize_with = "input::object")]
+    pub open_id_connect_config: Option<OidcConfigInput>,
     pub apiserver_cert_sans: Option<Vec<String>>,
     pub private_network_id: Option<String>,
     pub pod_cidr: Option<String>,
@@ -71,11 +80,14 @@ pub struct ClusterChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub tags: Option<Vec<String>>,
-    pub autoscaler_config: Option<Value>,
+    #[serde(deserialize_with = "input::object")]
+    pub autoscaler_config: Option<AutoscalerConfigInput>,
+    #[serde(deserialize_with = "input::object")]
     pub auto_upgrade: Option<AutoUpgradeInput>,
     pub feature_gates: Option<Vec<String>>,
     pub admission_plugins: Option<Vec<String>>,
-    pub open_id_connect_config: Option<Value>,
+    #[serde(deserialize_with = "input::object")]
+    pub open_id_connect_config: Option<OidcConfigInput>,
     pub apiserver_cert_sans: Option<Vec<String>>,
 }
 
@@ -113,6 +125,56 @@ fn check_subset(
             ),
         );
     }
+}
+
+/// The checks a cluster's free-form settings get on creation and on update alike.
+fn check_settings(
+    validation: &mut Validation,
+    description: Option<&str>,
+    tags: Option<&[String]>,
+    autoscaler_config: Option<&AutoscalerConfigInput>,
+    oidc_config: Option<&OidcConfigInput>,
+    apiserver_cert_sans: Option<&[String]>,
+) {
+    if let Some(description) = description {
+        input::check_text(validation, "description", description, MAX_TEXT);
+    }
+    if let Some(tags) = tags {
+        input::check_tags(validation, "tags", tags);
+    }
+    if let Some(config) = autoscaler_config {
+        input::check_autoscaler_config(validation, config);
+    }
+    if let Some(config) = oidc_config {
+        input::check_oidc_config(validation, config);
+    }
+    if let Some(sans) = apiserver_cert_sans {
+        validation.check(
+            sans.len() <= 20,
+            "apiserver_cert_sans",
+            "constraint",
+            "at most 20 names",
+        );
+        for (index, san) in sans.iter().enumerate() {
+            validation.check(
+                input::is_dns_name_or_ip(san),
+                &format!("apiserver_cert_sans[{index}]"),
+                "constraint",
+                format!(
+                    "`{}` is not a DNS name or an IP address",
+                    input::shorten(san)
+                ),
+            );
+        }
+    }
+}
+
+/// The stored form of a typed settings object: known fields only, merged over `base`.
+fn merged(mut base: Value, changes: &impl serde::Serialize) -> Value {
+    if let Ok(changes) = serde_json::to_value(changes) {
+        merge_json(&mut base, changes);
+    }
+    base
 }
 
 fn check_window(validation: &mut Validation, window: &MaintenanceWindowInput) {
@@ -218,12 +280,46 @@ impl Provisioning {
             "a cluster name is 1 to 100 letters, digits, '-', '_' or '.'",
         );
         let description = input.description.clone().unwrap_or_default();
-        validation.check(
-            description.len() <= 255,
-            "description",
-            "constraint",
-            "at most 255 characters",
+        check_settings(
+            &mut validation,
+            Some(&description),
+            input.tags.as_deref(),
+            input.autoscaler_config.as_ref(),
+            input.open_id_connect_config.as_ref(),
+            input.apiserver_cert_sans.as_deref(),
         );
+        if let Some(network) = &input.private_network_id {
+            validation.check(
+                input::is_uuid(network),
+                "private_network_id",
+                "constraint",
+                "a private network ID is a UUID",
+            );
+        }
+        for (argument, value) in [
+            ("pod_cidr", &input.pod_cidr),
+            ("service_cidr", &input.service_cidr),
+        ] {
+            if let Some(value) = value {
+                validation.check(
+                    value.contains('/') && valid_cidr(value),
+                    argument,
+                    "constraint",
+                    format!(
+                        "`{}` is not an IP range such as 10.32.0.0/20",
+                        input::shorten(value)
+                    ),
+                );
+            }
+        }
+        if let Some(ip) = &input.service_dns_ip {
+            validation.check(
+                ip.parse::<std::net::IpAddr>().is_ok(),
+                "service_dns_ip",
+                "constraint",
+                format!("`{}` is not an IP address", input::shorten(ip)),
+            );
+        }
         let type_name = input
             .cluster_type
             .clone()
@@ -299,7 +395,19 @@ impl Provisioning {
         let window = auto_upgrade.maintenance_window.clone().unwrap_or_default();
         check_window(&mut validation, &window);
 
-        let new_pools = input.pools.clone().unwrap_or_default();
+        let new_pools: Vec<NewPool> = input
+            .pools
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(NewPool::normalised)
+            .collect();
+        validation.check(
+            new_pools.len() <= 20,
+            "pools",
+            "constraint",
+            "at most 20 pools at creation",
+        );
         let mut pool_names = std::collections::HashSet::new();
         for (index, pool) in new_pools.iter().enumerate() {
             let pool_name = pool.name.clone().unwrap_or_default();
@@ -346,10 +454,14 @@ impl Provisioning {
             feature_gates: input.feature_gates.unwrap_or_default(),
             admission_plugins: input.admission_plugins.unwrap_or_default(),
             apiserver_cert_sans: input.apiserver_cert_sans.unwrap_or_default(),
-            autoscaler_config: input
-                .autoscaler_config
-                .unwrap_or_else(default_autoscaler_config),
-            open_id_connect_config: input.open_id_connect_config.unwrap_or_else(|| json!({})),
+            autoscaler_config: merged(
+                default_autoscaler_config(),
+                &input.autoscaler_config.unwrap_or_default(),
+            ),
+            open_id_connect_config: merged(
+                json!({}),
+                &input.open_id_connect_config.unwrap_or_default(),
+            ),
             auto_upgrade_enabled: auto_upgrade.enable.unwrap_or(false),
             maintenance_day: window.day.unwrap_or_else(|| "any".into()),
             maintenance_start_hour: window.start_hour.unwrap_or(0),
@@ -361,7 +473,7 @@ impl Provisioning {
             created_at: now,
             updated_at: now,
         };
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         clusters::insert(&mut transaction, &cluster).await?;
         self.enqueue(&mut transaction, "create_cluster", &id, &id, json!({}))
             .await?;
@@ -394,7 +506,7 @@ impl Provisioning {
         id: &str,
         changes: ClusterChanges,
     ) -> Result<Cluster, DomainError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let mut cluster = self
             .owned_cluster(&mut transaction, caller, region, id)
             .await?;
@@ -408,14 +520,14 @@ impl Provisioning {
                 "a cluster name is 1 to 100 letters, digits, '-', '_' or '.'",
             );
         }
-        if let Some(description) = &changes.description {
-            validation.check(
-                description.len() <= 255,
-                "description",
-                "constraint",
-                "at most 255 characters",
-            );
-        }
+        check_settings(
+            &mut validation,
+            changes.description.as_deref(),
+            changes.tags.as_deref(),
+            changes.autoscaler_config.as_ref(),
+            changes.open_id_connect_config.as_ref(),
+            changes.apiserver_cert_sans.as_deref(),
+        );
         let version = versions::get(&mut transaction, &cluster.version).await?;
         if let Some(version) = &version {
             check_subset(
@@ -449,10 +561,10 @@ impl Provisioning {
             cluster.tags = tags;
         }
         if let Some(config) = changes.autoscaler_config {
-            merge_json(&mut cluster.autoscaler_config, config);
+            cluster.autoscaler_config = merged(cluster.autoscaler_config, &config);
         }
         if let Some(config) = changes.open_id_connect_config {
-            merge_json(&mut cluster.open_id_connect_config, config);
+            cluster.open_id_connect_config = merged(cluster.open_id_connect_config, &config);
         }
         if let Some(gates) = changes.feature_gates {
             cluster.feature_gates = gates;
@@ -488,7 +600,7 @@ impl Provisioning {
         id: &str,
         with_additional_resources: bool,
     ) -> Result<Cluster, DomainError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let mut cluster = self
             .owned_cluster(&mut transaction, caller, region, id)
             .await?;
@@ -570,7 +682,7 @@ impl Provisioning {
             ));
         }
         let target = parse_version("version", &target_name)?;
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let mut cluster = self
             .owned_cluster(&mut transaction, caller, region, id)
             .await?;
@@ -667,7 +779,7 @@ impl Provisioning {
         type_name: Option<String>,
     ) -> Result<Cluster, DomainError> {
         let type_name = type_name.unwrap_or_default();
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let mut cluster = self
             .owned_cluster(&mut transaction, caller, region, id)
             .await?;
@@ -731,7 +843,7 @@ impl Provisioning {
         region: &str,
         id: &str,
     ) -> Result<(), DomainError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let mut cluster = self
             .owned_cluster(&mut transaction, caller, region, id)
             .await?;
@@ -773,8 +885,16 @@ impl Provisioning {
             cluster.admin_token.clone()
         };
         let context = format!("admin@{}", cluster.name);
+        let authority = if self.api_server_ca_pem.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\n    certificate-authority-data: {}",
+                crate::base64::encode(self.api_server_ca_pem.as_bytes())
+            )
+        };
         let yaml = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: \"{name}\"\n  cluster:\n    server: \"{url}\"\ncontexts:\n- name: \"{context}\"\n  context:\n    cluster: \"{name}\"\n    user: \"{name}-admin\"\ncurrent-context: \"{context}\"\nusers:\n- name: \"{name}-admin\"\n  user:\n    token: \"{token}\"\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: \"{name}\"\n  cluster:\n    server: \"{url}\"{authority}\ncontexts:\n- name: \"{context}\"\n  context:\n    cluster: \"{name}\"\n    user: \"{name}-admin\"\ncurrent-context: \"{context}\"\nusers:\n- name: \"{name}-admin\"\n  user:\n    token: \"{token}\"\n",
             name = cluster.name,
             url = self.cluster_url(&cluster),
         );
@@ -802,8 +922,22 @@ impl Provisioning {
         replace: bool,
     ) -> Result<Vec<AclRule>, DomainError> {
         let mut validation = Validation::default();
+        validation.check(
+            inputs.len() <= MAX_ACL_RULES,
+            "acls",
+            "constraint",
+            format!("a cluster has at most {MAX_ACL_RULES} ACL rules"),
+        );
         let mut new_rules = Vec::new();
         for (index, input) in inputs.iter().enumerate() {
+            if let Some(description) = &input.description {
+                input::check_text(
+                    &mut validation,
+                    &format!("acls[{index}].description"),
+                    description,
+                    MAX_TEXT,
+                );
+            }
             let scaleway_ranges = input.scaleway_ranges.unwrap_or(false);
             let ip = input.ip.clone().filter(|ip| !ip.is_empty());
             validation.check(
@@ -828,17 +962,29 @@ impl Provisioning {
             });
         }
         validation.finish()?;
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let cluster = self
             .owned_cluster(&mut transaction, caller, region, id)
             .await?;
         refuse_if_deleting(&cluster)?;
+        // Concurrent writers of one cluster's rules take turns (each reads the list it changes).
+        clusters::lock(&mut transaction, id).await?;
         let mut all = if replace {
             Vec::new()
         } else {
             clusters::acl_rules(&mut transaction, id).await?
         };
         all.extend(new_rules.iter().cloned());
+        if all.len() > MAX_ACL_RULES {
+            return Err(DomainError::invalid(
+                "acls",
+                "constraint",
+                format!(
+                    "a cluster has at most {MAX_ACL_RULES} ACL rules; it has {} already",
+                    all.len() - new_rules.len()
+                ),
+            ));
+        }
         clusters::replace_acl_rules(&mut transaction, id, &all).await?;
         transaction.commit().await?;
         Ok(if replace { all } else { new_rules })
@@ -850,7 +996,7 @@ impl Provisioning {
         region: &str,
         rule_id: &str,
     ) -> Result<(), DomainError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let cluster_id = clusters::cluster_of_acl_rule(&mut transaction, rule_id)
             .await?
             .ok_or_else(|| DomainError::not_found("k8s_acl", rule_id))?;
@@ -879,12 +1025,15 @@ impl Provisioning {
             region: cluster.region.clone(),
             zone: input.zone.clone().unwrap_or_else(|| zones[0].to_string()),
             name: input.name.clone().unwrap_or_default(),
-            node_type: input
-                .node_type
-                .as_deref()
-                .and_then(catalog::canonical_node_type)
-                .unwrap_or("pro2_xs")
-                .to_string(),
+            node_type: match input.node_type.as_deref() {
+                Some(super::external_nodes::EXTERNAL_NODE_TYPE) => {
+                    super::external_nodes::EXTERNAL_NODE_TYPE.to_string()
+                }
+                other => other
+                    .and_then(catalog::canonical_node_type)
+                    .unwrap_or("pro2_xs")
+                    .to_string(),
+            },
             status: if size > 0 {
                 PoolStatus::Scaling
             } else {
@@ -920,6 +1069,19 @@ impl Provisioning {
                 .unwrap_or_else(|| self.ids.uuid()),
             max_surge: policy.max_surge.unwrap_or(0),
             max_unavailable: policy.max_unavailable.unwrap_or(1),
+            labels: input.labels.clone().unwrap_or_default(),
+            // Validation has accepted these; the conversion only fills in default effects.
+            taints: super::pools::check_taints(
+                &mut Validation::default(),
+                "taints",
+                input.taints.as_deref().unwrap_or_default(),
+            ),
+            startup_taints: super::pools::check_taints(
+                &mut Validation::default(),
+                "startup_taints",
+                input.startup_taints.as_deref().unwrap_or_default(),
+            ),
+            user_data: input.user_data.clone().unwrap_or_default(),
             created_at: now,
             updated_at: now,
         }

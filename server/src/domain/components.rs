@@ -209,7 +209,7 @@ impl Provisioning {
                 ),
             ));
         }
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let mut found = inventory::components(&mut transaction, cluster_id)
             .await?
             .into_iter()

@@ -6,7 +6,9 @@ pub mod catalog;
 pub mod clusters;
 pub mod components;
 pub mod error;
+pub mod external_nodes;
 pub mod ids;
+pub mod input;
 pub mod model;
 pub mod nodes;
 pub mod pools;
@@ -34,8 +36,10 @@ pub struct Provisioning {
     pub ids: SharedIds,
     pub timing: Timing,
     /// Where the sandbox's Kubernetes API servers answer: `{this}/{cluster_id}` is a cluster's
-    /// URL (its kubeconfig's server).
+    /// URL (its `cluster_url` and its kubeconfig's server), e.g. `https://127.0.0.1:6443/clusters`.
     pub api_server_base: String,
+    /// The CA (PEM) that signs the API servers' certificate; kubeconfigs carry it.
+    pub api_server_ca_pem: String,
 }
 
 impl Provisioning {

@@ -156,8 +156,24 @@ pub struct Pool {
     pub security_group_id: String,
     pub max_surge: i64,
     pub max_unavailable: i64,
+    /// Kubernetes labels and taints the pool applies to all its nodes (reconciled), and the
+    /// taints new nodes start with (left to the user or a controller to remove).
+    pub labels: serde_json::Map<String, Value>,
+    pub taints: Vec<Taint>,
+    pub startup_taints: Vec<Taint>,
+    /// Files given at creation, by key (cloud-init style), applied to every node.
+    pub user_data: serde_json::Map<String, Value>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A Kubernetes taint; `effect` in Scaleway's spelling (`no_schedule`, …).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Taint {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+    pub effect: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -55,7 +55,7 @@ impl Provisioning {
         kind: &str,
         params: serde_json::Value,
     ) -> Result<Node, DomainError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let node = self
             .owned_node(&mut transaction, caller, region, node_id)
             .await?;
@@ -70,6 +70,18 @@ impl Provisioning {
             .await?
             .ok_or_else(|| DomainError::not_found("k8s_pool", &node.pool_id))?;
         require_settled_pool(&pool)?;
+        let replaces = kind == "replace_node"
+            || params.get("replace").and_then(serde_json::Value::as_bool) == Some(true);
+        if crate::domain::external_nodes::is_external(&pool) && (kind == "reboot_node" || replaces)
+        {
+            return Err(DomainError::precondition(
+                "external_node",
+                format!(
+                    "node {} runs outside the provider: reboot or replace the machine yourself (delete removes it from the cluster)",
+                    node.name
+                ),
+            ));
+        }
         let operation_id = self
             .enqueue(&mut transaction, kind, &node.cluster_id, &node.id, params)
             .await?;

@@ -6,6 +6,8 @@ use serde_json::json;
 use super::catalog::{self, ClusterType};
 use super::clusters::{parse_version, valid_name};
 use super::error::Validation;
+use super::external_nodes::{is_external, EXTERNAL_NODE_TYPE};
+use super::input;
 use super::model::{Caller, ClusterStatus, KubeVersionEntry, Pool, PoolStatus};
 use super::{refuse_if_deleting, require_settled_cluster, DomainError, Provisioning};
 use crate::store::{pools, versions};
@@ -33,13 +35,197 @@ pub struct NewPool {
     pub container_runtime: Option<String>,
     pub autohealing: Option<bool>,
     pub tags: Option<Vec<String>>,
+    #[serde(deserialize_with = "input::object")]
     pub kubelet_args: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(deserialize_with = "input::object")]
     pub upgrade_policy: Option<UpgradePolicyInput>,
     pub zone: Option<String>,
     pub root_volume_type: Option<String>,
     pub root_volume_size: Option<i64>,
     pub public_ip_disabled: Option<bool>,
     pub security_group_id: Option<String>,
+    #[serde(deserialize_with = "input::object")]
+    pub labels: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(deserialize_with = "input::objects")]
+    pub taints: Option<Vec<TaintInput>>,
+    #[serde(deserialize_with = "input::objects")]
+    pub startup_taints: Option<Vec<TaintInput>>,
+    #[serde(deserialize_with = "input::object")]
+    pub user_data: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A taint as requests give it; `effect` defaults to `no_schedule` as Scaleway's does.
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct TaintInput {
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub effect: Option<String>,
+}
+
+pub const TAINT_EFFECTS: &[&str] = &["no_schedule", "prefer_no_schedule", "no_execute"];
+const MAX_TAINTS: usize = 50;
+const MAX_LABELS: usize = 100;
+const MAX_USER_DATA_KEYS: usize = 10;
+const MAX_USER_DATA_BYTES: usize = 64 * 1024;
+
+/// A Kubernetes qualified name (`name` or `prefix/name`), as label and taint keys are.
+fn is_qualified_name(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .last()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+    name_ok && prefix.is_none_or(|prefix| prefix.len() <= 253 && input::is_dns_name_or_ip(prefix))
+}
+
+/// A Kubernetes label value: empty, or up to 63 characters, alphanumeric at both ends.
+fn is_label_value(value: &str) -> bool {
+    value.is_empty()
+        || (value.len() <= 63
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && value
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+            && value
+                .bytes()
+                .last()
+                .is_some_and(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Labels under the provider's own prefix are the provider's; users set the others.
+fn reserved_key(key: &str) -> bool {
+    key.starts_with("k8s.scaleway.com/")
+        || key.starts_with("kubernetes.io/")
+        || key.starts_with("k8s.io/")
+}
+
+pub(crate) fn check_labels(
+    validation: &mut Validation,
+    argument: &str,
+    labels: &serde_json::Map<String, serde_json::Value>,
+) {
+    validation.check(
+        labels.len() <= MAX_LABELS,
+        argument,
+        "constraint",
+        format!("at most {MAX_LABELS} labels"),
+    );
+    for (key, value) in labels {
+        let shown = input::shorten(key);
+        validation.check(
+            is_qualified_name(key) && !reserved_key(key),
+            &format!("{argument}.{shown}"),
+            "constraint",
+            format!("`{shown}` is not a label key you can set: a name of up to 63 letters, digits, '-', '_' or '.', optionally under a DNS prefix other than kubernetes.io/, k8s.io/ or k8s.scaleway.com/"),
+        );
+        validation.check(
+            value.as_str().is_some_and(is_label_value),
+            &format!("{argument}.{shown}"),
+            "constraint",
+            "a label value is a string of up to 63 letters, digits, '-', '_' or '.'",
+        );
+    }
+}
+
+/// Checks taints and returns them in their stored form.
+pub(crate) fn check_taints(
+    validation: &mut Validation,
+    argument: &str,
+    taints: &[TaintInput],
+) -> Vec<crate::domain::model::Taint> {
+    validation.check(
+        taints.len() <= MAX_TAINTS,
+        argument,
+        "constraint",
+        format!("at most {MAX_TAINTS} taints"),
+    );
+    let mut checked = Vec::new();
+    for (index, taint) in taints.iter().enumerate() {
+        let key = taint.key.clone().unwrap_or_default();
+        let value = taint.value.clone().unwrap_or_default();
+        let effect = taint
+            .effect
+            .clone()
+            .filter(|effect| !effect.is_empty())
+            .unwrap_or_else(|| "no_schedule".into());
+        validation.check(
+            is_qualified_name(&key) && !reserved_key(&key),
+            &format!("{argument}[{index}].key"),
+            if key.is_empty() { "required" } else { "constraint" },
+            "a taint key is a name of up to 63 letters, digits, '-', '_' or '.', optionally under a DNS prefix other than kubernetes.io/, k8s.io/ or k8s.scaleway.com/",
+        );
+        validation.check(
+            is_label_value(&value),
+            &format!("{argument}[{index}].value"),
+            "constraint",
+            "a taint value is up to 63 letters, digits, '-', '_' or '.'",
+        );
+        validation.check(
+            TAINT_EFFECTS.contains(&effect.as_str()),
+            &format!("{argument}[{index}].effect"),
+            "constraint",
+            format!(
+                "unknown effect `{}`: use {}",
+                input::shorten(&effect),
+                TAINT_EFFECTS.join(", ")
+            ),
+        );
+        checked.push(crate::domain::model::Taint { key, value, effect });
+    }
+    checked
+}
+
+fn check_user_data(
+    validation: &mut Validation,
+    argument: &str,
+    files: &serde_json::Map<String, serde_json::Value>,
+) {
+    validation.check(
+        files.len() <= MAX_USER_DATA_KEYS,
+        argument,
+        "constraint",
+        format!("at most {MAX_USER_DATA_KEYS} user data files"),
+    );
+    for (key, content) in files {
+        let shown = input::shorten(key);
+        validation.check(
+            !key.is_empty()
+                && key.len() <= 64
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')),
+            &format!("{argument}.{shown}"),
+            "constraint",
+            "a user data key is 1 to 64 letters, digits, '-', '_' or '.'",
+        );
+        validation.check(
+            content
+                .as_str()
+                .is_some_and(|text| text.len() <= MAX_USER_DATA_BYTES),
+            &format!("{argument}.{shown}"),
+            "constraint",
+            format!(
+                "user data is a string of at most {} KiB",
+                MAX_USER_DATA_BYTES / 1024
+            ),
+        );
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
@@ -51,8 +237,46 @@ pub struct PoolChanges {
     pub max_size: Option<i64>,
     pub autohealing: Option<bool>,
     pub tags: Option<Vec<String>>,
+    #[serde(deserialize_with = "input::object")]
     pub kubelet_args: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(deserialize_with = "input::object")]
     pub upgrade_policy: Option<UpgradePolicyInput>,
+}
+
+impl NewPool {
+    /// Reads the values SDKs send by default the way Scaleway reads them: `min_size` and
+    /// `max_size` only count with autoscaling, and zero, empty or "unknown" values mean "the
+    /// default" (the Python SDK sends `root_volume_size: 0`, `min_size: 0`, `max_size: 0`).
+    pub fn normalised(mut self) -> NewPool {
+        if !self.autoscaling.unwrap_or(false) {
+            self.min_size = None;
+            self.max_size = None;
+        }
+        self.root_volume_size = self.root_volume_size.filter(|size| *size != 0);
+        self.container_runtime = self
+            .container_runtime
+            .filter(|runtime| !runtime.is_empty() && runtime != "unknown_runtime");
+        for field in [
+            &mut self.zone,
+            &mut self.placement_group_id,
+            &mut self.security_group_id,
+            &mut self.root_volume_type,
+        ] {
+            *field = field.take().filter(|value| !value.is_empty());
+        }
+        self
+    }
+}
+
+impl PoolChanges {
+    /// As [`NewPool::normalised`]: bounds sent without autoscaling are not used.
+    pub fn normalised(mut self, autoscaling: bool) -> PoolChanges {
+        if !self.autoscaling.unwrap_or(autoscaling) {
+            self.min_size = self.min_size.filter(|size| *size != 0);
+            self.max_size = self.max_size.filter(|size| *size != 0);
+        }
+        self
+    }
 }
 
 /// The size rules shared by creation and updates.
@@ -131,15 +355,22 @@ fn check_kubelet_args(
     args: &serde_json::Map<String, serde_json::Value>,
     version: &KubeVersionEntry,
 ) {
-    for name in args.keys() {
+    for (name, value) in args {
         validation.check(
             version.kubelet_args.contains_key(name),
             &format!("{prefix}kubelet_args"),
             "constraint",
             format!(
-                "kubelet argument `{name}` is not available on Kubernetes {}",
+                "kubelet argument `{}` is not available on Kubernetes {}",
+                input::shorten(name),
                 version.name
             ),
+        );
+        validation.check(
+            value.as_str().is_some_and(|text| text.len() <= 1024),
+            &format!("{prefix}kubelet_args.{}", input::shorten(name)),
+            "constraint",
+            "a kubelet argument's value is a string of at most 1024 characters",
         );
     }
 }
@@ -166,6 +397,26 @@ pub(crate) fn validate_new_pool(
         "a pool name is 1 to 63 letters, digits, '-', '_' or '.'",
     );
     let node_type = pool.node_type.clone().unwrap_or_default();
+    if node_type == EXTERNAL_NODE_TYPE {
+        if let Some(cluster_type) = cluster_type {
+            validation.check(
+                cluster_type.family == "multicloud",
+                &format!("{prefix}node_type"),
+                "constraint",
+                format!(
+                    "external pools need a multicloud cluster; this one is {}",
+                    cluster_type.name
+                ),
+            );
+        }
+        validation.check(
+            pool.size.unwrap_or(0) == 0 && !pool.autoscaling.unwrap_or(false),
+            &format!("{prefix}size"),
+            "constraint",
+            "an external pool starts empty (size 0, no autoscaling): its nodes join on their own",
+        );
+        return;
+    }
     validation.check(
         catalog::canonical_node_type(&node_type).is_some(),
         &format!("{prefix}node_type"),
@@ -218,6 +469,36 @@ pub(crate) fn validate_new_pool(
             &pool.kubelet_args.clone().unwrap_or_default(),
             version,
         );
+    }
+    if let Some(tags) = &pool.tags {
+        input::check_tags(validation, &format!("{prefix}tags"), tags);
+    }
+    if let Some(labels) = &pool.labels {
+        check_labels(validation, &format!("{prefix}labels"), labels);
+    }
+    for (field, taints) in [
+        ("taints", &pool.taints),
+        ("startup_taints", &pool.startup_taints),
+    ] {
+        if let Some(taints) = taints {
+            check_taints(validation, &format!("{prefix}{field}"), taints);
+        }
+    }
+    if let Some(files) = &pool.user_data {
+        check_user_data(validation, &format!("{prefix}user_data"), files);
+    }
+    for (field, value) in [
+        ("placement_group_id", &pool.placement_group_id),
+        ("security_group_id", &pool.security_group_id),
+    ] {
+        if let Some(value) = value {
+            validation.check(
+                input::is_uuid(value),
+                &format!("{prefix}{field}"),
+                "constraint",
+                format!("`{}` is not an ID (a UUID)", input::shorten(value)),
+            );
+        }
     }
     if let Some(zone) = &pool.zone {
         validation.check(
@@ -301,7 +582,8 @@ impl Provisioning {
         cluster_id: &str,
         input: NewPool,
     ) -> Result<Pool, DomainError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let input = input.normalised();
+        let mut transaction = self.database.begin().await?;
         let mut cluster = self
             .owned_cluster(&mut transaction, caller, region, cluster_id)
             .await?;
@@ -382,7 +664,7 @@ impl Provisioning {
         pool_id: &str,
         changes: PoolChanges,
     ) -> Result<Pool, DomainError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let (cluster, mut pool) = self
             .owned_pool(&mut transaction, caller, region, pool_id)
             .await?;
@@ -391,6 +673,17 @@ impl Provisioning {
         let cluster_type = catalog::cluster_type(&cluster.cluster_type).ok_or_else(|| {
             DomainError::precondition("unknown_type", "the cluster's type is no longer offered")
         })?;
+        let changes = changes.normalised(pool.autoscaling);
+        if is_external(&pool)
+            && (changes.size.is_some_and(|size| size != pool.size)
+                || changes.autoscaling == Some(true))
+        {
+            return Err(DomainError::invalid(
+                "size",
+                "constraint",
+                "an external pool grows as its nodes register and shrinks as you delete them",
+            ));
+        }
         let autoscaling = changes.autoscaling.unwrap_or(pool.autoscaling);
         let size = changes.size.unwrap_or(pool.size);
         let min = changes.min_size.unwrap_or(pool.min_size.min(size));
@@ -411,6 +704,9 @@ impl Provisioning {
                 max_unavailable: policy.max_unavailable.or(Some(pool.max_unavailable)),
             };
             check_policy(&mut validation, "", &merged);
+        }
+        if let Some(tags) = &changes.tags {
+            input::check_tags(&mut validation, "tags", tags);
         }
         if let Some(args) = &changes.kubelet_args {
             if let Some(version) = versions::get(&mut transaction, &pool.version).await? {
@@ -483,12 +779,18 @@ impl Provisioning {
             ));
         }
         let target = parse_version("version", &target_name)?;
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let (cluster, mut pool) = self
             .owned_pool(&mut transaction, caller, region, pool_id)
             .await?;
         require_settled_pool(&pool)?;
         require_settled_cluster(&cluster)?;
+        if is_external(&pool) {
+            return Err(DomainError::precondition(
+                "external_pool",
+                "the nodes of an external pool run elsewhere and are upgraded by their node agent",
+            ));
+        }
         let current = parse_version("version", &pool.version)?;
         let cluster_version = parse_version("version", &cluster.version)?;
         if target < current {
@@ -536,7 +838,7 @@ impl Provisioning {
         region: &str,
         pool_id: &str,
     ) -> Result<Pool, DomainError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin().await?;
         let (cluster, mut pool) = self
             .owned_pool(&mut transaction, caller, region, pool_id)
             .await?;
@@ -572,6 +874,76 @@ impl Provisioning {
         transaction.commit().await?;
         Ok(pool)
     }
+}
+
+impl Provisioning {
+    /// Replaces the pool's labels, taints or startup taints (Scaleway's set-labels, set-taints
+    /// and set-startup-taints); the rest of the pool, and any rollout in progress, is untouched.
+    pub async fn set_pool_node_metadata(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        change: NodeMetadataChange,
+    ) -> Result<Pool, DomainError> {
+        let mut validation = Validation::default();
+        let (which, value_json) = match &change {
+            NodeMetadataChange::Labels(labels) => {
+                check_labels(&mut validation, "labels", labels);
+                (pools::NodeMetadata::Labels, serde_json::to_string(labels))
+            }
+            NodeMetadataChange::Taints(taints) => {
+                let taints = check_taints(&mut validation, "taints", taints);
+                (pools::NodeMetadata::Taints, serde_json::to_string(&taints))
+            }
+            NodeMetadataChange::StartupTaints(taints) => {
+                let taints = check_taints(&mut validation, "startup_taints", taints);
+                (
+                    pools::NodeMetadata::StartupTaints,
+                    serde_json::to_string(&taints),
+                )
+            }
+        };
+        validation.finish()?;
+        let value_json = value_json.map_err(|error| DomainError::Provider(error.to_string()))?;
+        let mut transaction = self.database.begin().await?;
+        let (cluster, pool) = self
+            .owned_pool(&mut transaction, caller, region, pool_id)
+            .await?;
+        refuse_if_deleting(&cluster)?;
+        if pool.status == PoolStatus::Deleting {
+            require_settled_pool(&pool)?;
+        }
+        pools::set_node_metadata(&mut transaction, &pool.id, which, &value_json, self.now())
+            .await?;
+        let what = match which {
+            pools::NodeMetadata::Labels => "labels",
+            pools::NodeMetadata::Taints => "taints",
+            pools::NodeMetadata::StartupTaints => "startup taints",
+        };
+        self.record_event(
+            &mut transaction,
+            &cluster.id,
+            "pool",
+            &pool.id,
+            "PoolNodeMetadataSet",
+            format!("pool {} {what} replaced", pool.name),
+        )
+        .await?;
+        let updated = pools::get(&mut transaction, &pool.id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("k8s_pool", pool_id))?;
+        transaction.commit().await?;
+        Ok(updated)
+    }
+}
+
+/// What a set-labels / set-taints / set-startup-taints request replaces.
+#[derive(Debug, Clone)]
+pub enum NodeMetadataChange {
+    Labels(serde_json::Map<String, serde_json::Value>),
+    Taints(Vec<TaintInput>),
+    StartupTaints(Vec<TaintInput>),
 }
 
 pub(crate) fn require_settled_pool(pool: &Pool) -> Result<(), DomainError> {

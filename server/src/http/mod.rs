@@ -2,9 +2,9 @@
 //! the health probes and, as they arrive, the REST APIs; the middleware every response passes.
 
 mod health;
+pub mod kube_api;
 mod middleware;
 mod preferences;
-mod sandbox_api;
 pub mod scaleway;
 
 use std::net::SocketAddr;
@@ -37,6 +37,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub started_at: DateTime<Utc>,
     pub provisioning: Provisioning,
+    /// Where users and agents reach this server (`--public-url`, else http://ADDR).
+    pub public_url: String,
 }
 
 impl AppState {
@@ -60,7 +62,9 @@ impl AppState {
             clock: clock.clone(),
             ids,
             timing,
-            api_server_base: format!("http://{addr}/sandbox/k8s"),
+            // `serve` sets where its TLS listener really is, and the CA.
+            api_server_base: format!("https://{}:6443{}", addr.ip(), kube_api::CLUSTER_PATH),
+            api_server_ca_pem: String::new(),
         };
         AppState {
             leptos_options,
@@ -68,6 +72,7 @@ impl AppState {
             clock,
             started_at,
             provisioning,
+            public_url: format!("http://{addr}"),
         }
     }
 }
@@ -102,8 +107,7 @@ pub fn router(state: AppState) -> Router {
 
     middleware::apply(
         probes
-            .merge(scaleway::router())
-            .merge(sandbox_api::router())
+            .merge(scaleway::router(state.clone()))
             .merge(console_routes),
     )
     .with_state(state)

@@ -87,7 +87,7 @@ impl Reconciler {
     /// Runs one step of a claimed operation in one transaction. Returns false if the lease was
     /// lost meanwhile (the step is then rolled back and left to the new owner).
     async fn advance(&self, id: &str) -> Result<bool, DomainError> {
-        let mut transaction = self.provisioning.database.pool().begin().await?;
+        let mut transaction = self.provisioning.database.begin().await?;
         let Some(mut operation) = operations::get(&mut transaction, id).await? else {
             return Ok(false);
         };

@@ -8,7 +8,7 @@ use crate::store::{nodes, pools};
 /// Settles every node whose transition is due; returns how many.
 pub async fn settle_due_nodes(provisioning: &Provisioning) -> Result<usize, DomainError> {
     let now = provisioning.now();
-    let mut transaction = provisioning.database.pool().begin().await?;
+    let mut transaction = provisioning.database.begin().await?;
     let due = nodes::due(&mut transaction, now, 5000).await?;
     let mut settled = 0;
     for node in &due {
@@ -86,7 +86,7 @@ pub async fn inject_fault(
     node_id: &str,
     fault: &str,
 ) -> Result<(), DomainError> {
-    let mut transaction = provisioning.database.pool().begin().await?;
+    let mut transaction = provisioning.database.begin().await?;
     let node = nodes::get(&mut transaction, node_id)
         .await?
         .ok_or_else(|| DomainError::not_found("k8s_node", node_id))?;

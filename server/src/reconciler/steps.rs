@@ -307,7 +307,11 @@ async fn upgrade_cluster(
         .unwrap_or(false)
     {
         for mut pool in pools::of_cluster(conn, &cluster.id).await? {
-            if pool.version == target || pool.status == PoolStatus::Deleting {
+            // External nodes run elsewhere: their node agent upgrades them.
+            if pool.version == target
+                || pool.status == PoolStatus::Deleting
+                || crate::domain::external_nodes::is_external(&pool)
+            {
                 continue;
             }
             pool.version = target.clone();

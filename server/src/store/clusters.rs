@@ -155,6 +155,18 @@ pub struct ClusterFilter {
     pub private_network_id: Option<String>,
 }
 
+/// The text as a literal inside a LIKE pattern (`ESCAPE '\'`): `%`, `_` and `\` match themselves.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
 /// One page of clusters and the total matching the filter.
 pub async fn list(
     conn: &mut AnyConnection,
@@ -165,12 +177,12 @@ pub async fn list(
 ) -> Result<(Vec<Cluster>, i64), sqlx::Error> {
     // Fixed SQL with "no filter" spelled as NULL, so every statement is prepared once.
     let condition = "project_id = $1 AND region = $2 \
-        AND ($3 IS NULL OR LOWER(name) LIKE $3) AND ($4 IS NULL OR status = $4) \
+        AND ($3 IS NULL OR LOWER(name) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR status = $4) \
         AND ($5 IS NULL OR cluster_type = $5) AND ($6 IS NULL OR private_network_id = $6)";
     let pattern = filter
         .name_contains
         .as_ref()
-        .map(|name| format!("%{}%", name.to_lowercase().replace(['%', '_'], "")));
+        .map(|name| format!("%{}%", escape_like(&name.to_lowercase())));
     let total: i64 =
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM clusters WHERE {condition}"))
             .bind(&filter.project_id)
@@ -204,6 +216,17 @@ pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Erro
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Takes the cluster's row lock until the transaction ends (a no-op update: `FOR UPDATE` in
+/// PostgreSQL terms, and a write on SQLite, which IMMEDIATE transactions serialise anyway), so
+/// read-modify-write changes to what hangs off one cluster happen one at a time.
+pub async fn lock(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE clusters SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
 }
 
 pub async fn acl_rules(

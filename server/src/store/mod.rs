@@ -5,8 +5,10 @@
 //! dialects differ, `Database::kind` tells which one is in use. Columns therefore stick to types
 //! both drivers map the same way: TEXT, BIGINT, BOOLEAN, DOUBLE PRECISION/REAL.
 
+pub mod certificates;
 pub mod clusters;
 pub mod events;
+pub mod external_nodes;
 pub mod inventory;
 pub mod nodes;
 pub mod operations;
@@ -161,6 +163,17 @@ impl Database {
         &self.pool
     }
 
+    /// A transaction for work that writes. On SQLite it begins `IMMEDIATE`: a deferred `BEGIN`
+    /// that reads first cannot upgrade to a writer once another connection has committed
+    /// (`SQLITE_BUSY_SNAPSHOT`, which busy_timeout does not retry); taking the write lock up
+    /// front makes concurrent writers queue on busy_timeout instead of failing.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.kind {
+            DatabaseKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            DatabaseKind::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn kind(&self) -> DatabaseKind {
         self.kind
     }
@@ -208,7 +221,7 @@ impl Database {
     /// than at the first user action.
     async fn check_sqlite_writable(&self) -> Result<(), StoreError> {
         let attempt = async {
-            let mut transaction = self.pool.begin().await?;
+            let mut transaction = self.begin().await?;
             sqlx::query("CREATE TABLE IF NOT EXISTS _wheelhouse_write_check (x BIGINT)")
                 .execute(&mut *transaction)
                 .await?;

@@ -11,7 +11,8 @@ use crate::domain::model::{Pool, PoolStatus};
 const COLUMNS: &str = "id, cluster_id, region, zone, name, node_type, status, version, size, \
     min_size, max_size, autoscaling, autohealing, container_runtime, kubelet_args, tags, \
     root_volume_type, root_volume_size, public_ip_disabled, placement_group_id, \
-    security_group_id, max_surge, max_unavailable, created_at, updated_at";
+    security_group_id, max_surge, max_unavailable, created_at, updated_at, labels, taints, \
+    startup_taints, user_data";
 
 fn from_row(row: &AnyRow) -> Result<Pool, sqlx::Error> {
     let status: String = row.try_get("status")?;
@@ -39,6 +40,10 @@ fn from_row(row: &AnyRow) -> Result<Pool, sqlx::Error> {
         security_group_id: row.try_get("security_group_id")?,
         max_surge: row.try_get("max_surge")?,
         max_unavailable: row.try_get("max_unavailable")?,
+        labels: get_json(row, "labels")?,
+        taints: get_json(row, "taints")?,
+        startup_taints: get_json(row, "startup_taints")?,
+        user_data: get_json(row, "user_data")?,
         created_at: get_time(row, "created_at")?,
         updated_at: get_time(row, "updated_at")?,
     })
@@ -47,7 +52,7 @@ fn from_row(row: &AnyRow) -> Result<Pool, sqlx::Error> {
 pub async fn insert(conn: &mut AnyConnection, pool: &Pool) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
         "INSERT INTO pools ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
+         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)"
     ))
     .bind(&pool.id)
     .bind(&pool.cluster_id)
@@ -74,6 +79,60 @@ pub async fn insert(conn: &mut AnyConnection, pool: &Pool) -> Result<(), sqlx::E
     .bind(pool.max_unavailable)
     .bind(millis(pool.created_at))
     .bind(millis(pool.updated_at))
+    .bind(json(&pool.labels))
+    .bind(json(&pool.taints))
+    .bind(json(&pool.startup_taints))
+    .bind(json(&pool.user_data))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Which node metadata a pool update replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeMetadata {
+    Labels,
+    Taints,
+    StartupTaints,
+}
+
+/// Replaces one kind of node metadata, and nothing else of the pool (a concurrent scale or
+/// upgrade keeps its own columns).
+pub async fn set_node_metadata(
+    conn: &mut AnyConnection,
+    id: &str,
+    which: NodeMetadata,
+    value_json: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let column = match which {
+        NodeMetadata::Labels => "labels",
+        NodeMetadata::Taints => "taints",
+        NodeMetadata::StartupTaints => "startup_taints",
+    };
+    let result = sqlx::query(&format!(
+        "UPDATE pools SET {column} = $2, updated_at = $3 WHERE id = $1"
+    ))
+    .bind(id)
+    .bind(value_json)
+    .bind(millis(now))
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// One more node joined the pool on its own (a Kosmos external node registering).
+pub async fn grow_by_one(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE pools SET size = size + 1, max_size = CASE WHEN max_size < size + 1 \
+         THEN size + 1 ELSE max_size END, updated_at = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(millis(now))
     .execute(conn)
     .await?;
     Ok(())

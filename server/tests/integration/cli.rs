@@ -55,7 +55,15 @@ fn an_address_in_use_fails_with_one_line() {
     let addr = taken.local_addr().expect("addr").to_string();
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("w.db").display());
-    let output = run(&["serve", "--addr", &addr, "--database-url", &url]);
+    let output = run(&[
+        "serve",
+        "--addr",
+        &addr,
+        "--database-url",
+        &url,
+        "--kube-api-addr",
+        "127.0.0.1:0",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = stderr_of(&output);
     let line = stderr.lines().last().unwrap_or_default();
@@ -112,6 +120,7 @@ fn serve_answers_probes_and_stops_gracefully_on_sigterm() {
     let port = free_port();
     let mut child = Command::new(BINARY)
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(["--kube-api-addr", "127.0.0.1:0"])
         .env(
             "WHEELHOUSE_DATABASE_URL",
             format!("sqlite://{}", dir.path().join("w.db").display()),

@@ -17,14 +17,20 @@ const BINARY: &str = env!("CARGO_BIN_EXE_wheelhouse");
 pub struct Server {
     child: Child,
     pub port: u16,
+    /// The TLS listener of the sandbox clusters' Kubernetes API servers.
+    pub kube_port: u16,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 impl Server {
     pub fn start(url: &str, time_scale: &str) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
+        let (port, kube_port) = (free_port(), free_port());
         let child = Command::new(BINARY)
             .args([
                 "serve",
@@ -34,11 +40,16 @@ impl Server {
                 url,
             ])
             .args(["--time-scale", time_scale, "--reconcile-interval-ms", "20"])
+            .args(["--kube-api-addr", &format!("127.0.0.1:{kube_port}")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start wheelhouse");
-        let server = Server { child, port };
+        let server = Server {
+            child,
+            port,
+            kube_port,
+        };
         server.wait_for(
             || {
                 server
@@ -51,13 +62,25 @@ impl Server {
         server
     }
 
-    fn request(
+    pub fn request(
         &self,
         method: &str,
         path: &str,
         token: &str,
         body: Option<Value>,
     ) -> Option<(u16, Value)> {
+        let (status, text) = self.request_text(method, path, token, body)?;
+        Some((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    }
+
+    /// The status and the body as text.
+    pub fn request_text(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Option<(u16, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -67,14 +90,14 @@ impl Server {
         let mut response = String::new();
         stream.read_to_string(&mut response).ok()?;
         let status = response.split(' ').nth(1)?.parse().ok()?;
-        let json = response
+        let body = response
             .split_once("\r\n\r\n")
-            .and_then(|(_, b)| serde_json::from_str(b).ok())
-            .unwrap_or(Value::Null);
-        Some((status, json))
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default();
+        Some((status, body))
     }
 
-    fn wait_for(&self, mut done: impl FnMut() -> bool, what: &str) {
+    pub fn wait_for(&self, mut done: impl FnMut() -> bool, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while !done() {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");

@@ -5,9 +5,13 @@ mod support;
 
 mod backend;
 mod cli;
+mod concurrency;
 mod console;
 mod crash;
+mod fuzz;
+mod kubectl;
 mod probes;
 mod sandbox;
 mod scaleway_api;
 mod store;
+mod strict_inputs;

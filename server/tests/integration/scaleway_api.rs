@@ -33,7 +33,7 @@ async fn nodes_of(app: &TestApp, token: &str, cluster_id: &str) -> Vec<Value> {
     body["nodes"].as_array().cloned().unwrap_or_default()
 }
 
-async fn ready_cluster(
+pub async fn ready_cluster(
     app: &TestApp,
     token: &str,
     name: &str,
@@ -606,9 +606,7 @@ on_both_databases!(
             first.starts_with("apiVersion: v1\nkind: Config\n"),
             "{first}"
         );
-        assert!(first.contains(&format!(
-            "server: \"http://127.0.0.1:3000/sandbox/k8s/{id}\""
-        )));
+        assert!(first.contains(&format!("server: \"https://127.0.0.1:6443/clusters/{id}\"")));
         let token_line = first
             .lines()
             .find(|l| l.trim_start().starts_with("token:"))
@@ -639,7 +637,7 @@ on_both_databases!(
                 .trim_matches('"')
                 .to_string()
         };
-        let path = format!("/sandbox/k8s/{id}");
+        let path = format!("/clusters/{id}");
         let kube = |suffix: &str, token: &str| {
             axum::http::Request::get(format!("{path}{suffix}"))
                 .header("authorization", format!("Bearer {token}"))
@@ -647,25 +645,28 @@ on_both_databases!(
                 .expect("request")
         };
         let (response, body) =
-            crate::support::read(app.send(kube("/version", &token_of(&first))).await).await;
+            crate::support::read(app.send_kube(kube("/version", &token_of(&first))).await).await;
         assert_eq!(
             response.status(),
             401,
             "the reset revoked the old token: {body}"
         );
         let (response, body) =
-            crate::support::read(app.send(kube("/version", &token_of(&second))).await).await;
+            crate::support::read(app.send_kube(kube("/version", &token_of(&second))).await).await;
         assert_eq!(response.status(), 200, "{body}");
         assert!(body.contains("\"gitVersion\":\"v1.35.1\""), "{body}");
-        let (response, body) =
-            crate::support::read(app.send(kube("/api/v1/nodes", &token_of(&second))).await).await;
+        let (response, body) = crate::support::read(
+            app.send_kube(kube("/api/v1/nodes", &token_of(&second)))
+                .await,
+        )
+        .await;
         assert_eq!(response.status(), 200, "{body}");
         assert!(
             body.contains("\"kind\":\"NodeList\"")
                 && body.contains("\"kubeletVersion\":\"v1.35.1\""),
             "{body}"
         );
-        let (response, _) = crate::support::read(app.send(kube("/version", "")).await).await;
+        let (response, _) = crate::support::read(app.send_kube(kube("/version", "")).await).await;
         assert_eq!(response.status(), 401);
 
         let (_, file) = app

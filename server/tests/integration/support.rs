@@ -167,6 +167,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub provisioning: Provisioning,
     router: axum::Router,
+    /// The sandbox clusters' Kubernetes API servers (served over TLS by `serve`).
+    kube_api: axum::Router,
 }
 
 impl TestApp {
@@ -185,6 +187,7 @@ impl TestApp {
         );
         TestApp {
             provisioning: state.provisioning.clone(),
+            kube_api: wheelhouse::http::kube_api::router(state.clone()),
             router: router(state),
             clock,
         }
@@ -192,6 +195,15 @@ impl TestApp {
 
     pub async fn send(&self, request: Request<Body>) -> Response<Body> {
         self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible")
+    }
+
+    /// A request to the sandbox clusters' Kubernetes API servers.
+    pub async fn send_kube(&self, request: Request<Body>) -> Response<Body> {
+        self.kube_api
             .clone()
             .oneshot(request)
             .await

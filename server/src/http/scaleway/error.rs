@@ -15,8 +15,8 @@ pub enum ApiError {
     Authentication {
         reason: &'static str,
     },
-    /// The body is not the JSON the endpoint expects.
-    Body(String),
+    /// The body is larger than the API reads.
+    BodyTooLarge,
 }
 
 impl From<DomainError> for ApiError {
@@ -38,10 +38,11 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 json!({ "type": "denied_authentication", "message": "authentication is denied", "method": "api_key", "reason": reason }),
             ),
-            ApiError::Body(message) => (
-                StatusCode::BAD_REQUEST,
+            ApiError::BodyTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
                 json!({ "type": "invalid_arguments", "message": "invalid argument(s)",
-                        "details": [{ "argument_name": "body", "reason": "constraint", "help_message": message }] }),
+                        "details": [{ "argument_name": "body", "reason": "constraint",
+                                      "help_message": format!("the request body is larger than {} KiB", super::MAX_BODY_BYTES / 1024) }] }),
             ),
             ApiError::Domain(error) => match error {
                 DomainError::InvalidArguments(arguments) => (

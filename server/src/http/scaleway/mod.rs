@@ -8,16 +8,16 @@ mod views;
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 pub use error::ApiError;
 
@@ -29,14 +29,17 @@ pub fn timestamp_seconds(time: chrono::DateTime<chrono::Utc>) -> String {
 use super::AppState;
 use crate::domain::catalog;
 use crate::domain::clusters::{AclRuleInput, ClusterChanges, NewCluster};
-use crate::domain::model::{Caller, Cluster, KubeVersionEntry};
-use crate::domain::pools::{NewPool, PoolChanges};
+use crate::domain::input;
+use crate::domain::model::{
+    Caller, Cluster, ClusterStatus, KubeVersionEntry, NodeStatus, PoolStatus,
+};
+use crate::domain::pools::{NewPool, NodeMetadataChange, PoolChanges, TaintInput};
 use crate::domain::version::KubeVersion;
 use crate::domain::DomainError;
 use crate::store::clusters::ClusterFilter;
 use crate::store::projects;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/k8s/v1/regions/{region}/clusters",
@@ -90,6 +93,31 @@ pub fn router() -> Router<AppState> {
             post(upgrade_pool),
         )
         .route(
+            "/k8s/v1/regions/{region}/pools/{pool_id}/set-taints",
+            put(set_pool_taints),
+        )
+        .route(
+            "/k8s/v1/regions/{region}/pools/{pool_id}/set-startup-taints",
+            put(set_pool_startup_taints),
+        )
+        .route(
+            "/k8s/v1/regions/{region}/pools/{pool_id}/set-labels",
+            put(set_pool_labels),
+        )
+        .route(
+            "/k8s/v1/regions/{region}/pools/{pool_id}/external-nodes/auth",
+            post(authorize_external_node),
+        )
+        .route("/k8s/v1/regions/{region}/node-metadata", get(node_metadata))
+        .route(
+            "/k8s/v1/regions/{region}/pools/{pool_id}/user-data",
+            get(list_user_data),
+        )
+        .route(
+            "/k8s/v1/regions/{region}/pools/{pool_id}/user-data/{key}",
+            get(get_user_data),
+        )
+        .route(
             "/k8s/v1/regions/{region}/clusters/{cluster_id}/nodes",
             get(list_nodes),
         )
@@ -117,6 +145,7 @@ pub fn router() -> Router<AppState> {
         // API clients get JSON errors, never the console's HTML 404 page.
         .route("/k8s/{*rest}", axum::routing::any(unknown_endpoint))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 
 async fn unknown_endpoint(uri: axum::http::Uri) -> Response {
@@ -137,15 +166,9 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
-/// Hex SHA-256 of a secret key, as stored.
-pub fn secret_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
+pub use crate::domain::access::secret_hash;
 
-/// The authenticated caller: `X-Auth-Token` is an API key's secret.
+/// The authenticated caller: `X-Auth-Token` is an API key's secret, checked by [`guard`].
 pub struct ApiCaller(pub Caller);
 
 impl FromRequestParts<AppState> for ApiCaller {
@@ -155,20 +178,10 @@ impl FromRequestParts<AppState> for ApiCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get("x-auth-token")
-            .and_then(|value| value.to_str().ok())
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or(ApiError::Authentication {
-                reason: "invalid_argument",
-            })?;
-        let mut conn = state.database.pool().acquire().await?;
-        let caller = projects::caller_by_secret_hash(&mut conn, &secret_hash(token)).await?;
-        caller.map(ApiCaller).ok_or(ApiError::Authentication {
-            reason: "not_found",
-        })
+        match parts.extensions.get::<Caller>() {
+            Some(caller) => Ok(ApiCaller(caller.clone())),
+            None => authenticate(parts, state).await.map(ApiCaller),
+        }
     }
 }
 
@@ -177,17 +190,65 @@ struct Body<T>(T);
 
 impl<T: DeserializeOwned> Body<T> {
     fn parse(bytes: &Bytes) -> Result<Body<T>, ApiError> {
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            bytes
-        };
-        serde_json::from_slice(text).map(Body).map_err(|error| {
-            ApiError::Body(format!(
-                "the request body is not valid JSON for this endpoint: {error}"
-            ))
-        })
+        Ok(Body(input::parse_body(bytes)?))
     }
+}
+
+/// The largest request body the API reads; Scaleway's requests are a few kilobytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Every request under `/k8s/` passes here before routing: the caller is authenticated first
+/// (so a stranger learns nothing, not even which paths exist), then the body is read up to
+/// [`MAX_BODY_BYTES`] and, when there is one, must be a JSON object. Handlers find the caller
+/// in the request's extensions.
+async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    // node-metadata is called by external nodes with their node secret, not an API key; its
+    // handler authenticates that secret.
+    let caller = if parts.uri.path().ends_with("/node-metadata") {
+        None
+    } else {
+        match authenticate(&parts, &state).await {
+            Ok(caller) => Some(caller),
+            Err(error) => return error.into_response(),
+        }
+    };
+    let declared_length = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared_length.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return ApiError::BodyTooLarge.into_response();
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return ApiError::BodyTooLarge.into_response();
+    };
+    if let Err(error) = input::parse_body::<serde_json::Map<String, Value>>(&bytes) {
+        return ApiError::from(error).into_response();
+    }
+    if let Some(caller) = caller {
+        parts.extensions.insert(caller);
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let token = parts
+        .headers
+        .get("x-auth-token")
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(ApiError::Authentication {
+            reason: "invalid_argument",
+        })?;
+    let mut conn = state.database.pool().acquire().await?;
+    let caller = projects::caller_by_secret_hash(&mut conn, &secret_hash(token)).await?;
+    caller.ok_or(ApiError::Authentication {
+        reason: "not_found",
+    })
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -259,14 +320,37 @@ fn order_by(params: &HashMap<String, String>) -> Result<(&'static str, bool), Do
     ))
 }
 
+/// A boolean in the query string, in every spelling the SDKs send: `true`/`false` (JavaScript),
+/// `True`/`False` (Python), `1`/`0`.
 fn bool_param(params: &HashMap<String, String>, name: &str) -> Result<bool, DomainError> {
     match params.get(name).map(String::as_str) {
-        None | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") => Ok(true),
+        None => Ok(false),
+        Some(text) if text.eq_ignore_ascii_case("false") || text == "0" => Ok(false),
+        Some(text) if text.eq_ignore_ascii_case("true") || text == "1" => Ok(true),
         Some(other) => Err(DomainError::invalid(
             name,
             "constraint",
-            format!("`{other}` is not a boolean: use true or false"),
+            format!(
+                "`{}` is not a boolean: use true or false",
+                input::shorten(other)
+            ),
+        )),
+    }
+}
+
+/// The `status` filter of a list: `unknown` (or none) means any; `deleted` is a valid status
+/// that nothing listed has; anything else must be a status of the resource.
+fn status_filter(
+    params: &HashMap<String, String>,
+    is_status: impl Fn(&str) -> bool,
+) -> Result<Option<String>, DomainError> {
+    match params.get("status").map(String::as_str) {
+        None | Some("") | Some("unknown") => Ok(None),
+        Some(text) if text == "deleted" || is_status(text) => Ok(Some(text.to_string())),
+        Some(other) => Err(DomainError::invalid(
+            "status",
+            "constraint",
+            format!("unknown status `{}`", input::shorten(other)),
         )),
     }
 }
@@ -325,24 +409,12 @@ async fn list_clusters(
             return ok(json!({ "clusters": [], "total_count": 0 }));
         }
     }
-    if let Some(status) = params.get("status") {
-        if status != "unknown" && crate::domain::model::ClusterStatus::parse(status).is_none() {
-            return Err(DomainError::invalid(
-                "status",
-                "constraint",
-                format!("unknown cluster status `{status}`"),
-            )
-            .into());
-        }
-    }
+    let status = status_filter(&params, |text| ClusterStatus::parse(text).is_some())?;
     let filter = ClusterFilter {
         project_id: caller.project_id.clone(),
         region: region.clone(),
         name_contains: params.get("name").filter(|n| !n.is_empty()).cloned(),
-        status: params
-            .get("status")
-            .filter(|s| s.as_str() != "unknown")
-            .cloned(),
+        status,
         cluster_type: params.get("type").filter(|t| !t.is_empty()).cloned(),
         private_network_id: params
             .get("private_network_id")
@@ -495,7 +567,7 @@ async fn available_types(
         .available_types(&caller, &region, &id)
         .await?;
     ok(
-        json!({ "cluster_types": types.iter().map(|t| views::cluster_type(t)).collect::<Vec<_>>(), "total_count": types.len() }),
+        json!({ "cluster_types": types.iter().map(|t| views::cluster_type(t, &region)).collect::<Vec<_>>(), "total_count": types.len() }),
     )
 }
 
@@ -511,23 +583,11 @@ async fn kubeconfig(
         .provisioning
         .kubeconfig(&caller, &region, &id, redacted)
         .await?;
-    if bool_param(&params, "dl")? {
-        return Ok((
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "application/octet-stream"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"kubeconfig.yaml\"",
-                ),
-            ],
-            yaml,
-        )
-            .into_response());
-    }
-    use base64_encoding::encode;
-    ok(
-        json!({ "name": "kubeconfig.yaml", "content_type": "application/octet-stream", "content": encode(yaml.as_bytes()) }),
+    file_response(
+        "kubeconfig.yaml",
+        "application/octet-stream",
+        yaml,
+        bool_param(&params, "dl")?,
     )
 }
 
@@ -546,6 +606,7 @@ async fn reset_admin_token(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct AclBody {
+    #[serde(deserialize_with = "input::objects")]
     acls: Option<Vec<AclRuleInput>>,
 }
 
@@ -558,7 +619,7 @@ async fn list_acls(
     let (page, page_size) = pagination(&params)?;
     let rules = state.provisioning.acl_rules(&caller, &region, &id).await?;
     ok(
-        json!({ "rules": paginate(&rules, page, page_size).iter().map(views::acl_rule).collect::<Vec<_>>(), "total_count": rules.len() }),
+        json!({ "rules": paginate(&rules, page, page_size).iter().map(|rule| views::acl_rule(rule, &region)).collect::<Vec<_>>(), "total_count": rules.len() }),
     )
 }
 
@@ -573,7 +634,9 @@ async fn add_acls(
         .provisioning
         .write_acl_rules(&caller, &region, &id, input.acls.unwrap_or_default(), false)
         .await?;
-    ok(json!({ "rules": rules.iter().map(views::acl_rule).collect::<Vec<_>>() }))
+    ok(
+        json!({ "rules": rules.iter().map(|rule| views::acl_rule(rule, &region)).collect::<Vec<_>>() }),
+    )
 }
 
 async fn set_acls(
@@ -587,7 +650,9 @@ async fn set_acls(
         .provisioning
         .write_acl_rules(&caller, &region, &id, input.acls.unwrap_or_default(), true)
         .await?;
-    ok(json!({ "rules": rules.iter().map(views::acl_rule).collect::<Vec<_>>() }))
+    ok(
+        json!({ "rules": rules.iter().map(|rule| views::acl_rule(rule, &region)).collect::<Vec<_>>() }),
+    )
 }
 
 async fn delete_acl(
@@ -638,6 +703,7 @@ async fn list_pools(
         .provisioning
         .list_pools(&caller, &region, &cluster_id)
         .await?;
+    let status = status_filter(&params, |text| PoolStatus::parse(text).is_some())?;
     let pools = filter_and_order(
         pools,
         &params,
@@ -645,9 +711,7 @@ async fn list_pools(
             params
                 .get("name")
                 .is_none_or(|n| pool.name.contains(n.as_str()))
-                && params
-                    .get("status")
-                    .is_none_or(|s| s == "unknown" || pool.status.as_str() == s)
+                && status.as_ref().is_none_or(|s| pool.status.as_str() == s)
         },
         |pool, field| match field {
             "name" => pool.name.clone(),
@@ -738,6 +802,195 @@ async fn delete_pool(
     ))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TaintsBody {
+    #[serde(deserialize_with = "input::objects")]
+    taints: Option<Vec<TaintInput>>,
+    #[serde(deserialize_with = "input::objects")]
+    startup_taints: Option<Vec<TaintInput>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LabelsBody {
+    #[serde(deserialize_with = "input::object")]
+    labels: Option<serde_json::Map<String, Value>>,
+}
+
+/// PUT set-taints: the pool's taints become exactly these (none clears them).
+async fn set_pool_taints(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, pool_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let Body(input) = Body::<TaintsBody>::parse(&body)?;
+    let change = NodeMetadataChange::Taints(input.taints.unwrap_or_default());
+    ok(views::pool(
+        &state
+            .provisioning
+            .set_pool_node_metadata(&caller, &region, &pool_id, change)
+            .await?,
+    ))
+}
+
+async fn set_pool_startup_taints(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, pool_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let Body(input) = Body::<TaintsBody>::parse(&body)?;
+    let change = NodeMetadataChange::StartupTaints(input.startup_taints.unwrap_or_default());
+    ok(views::pool(
+        &state
+            .provisioning
+            .set_pool_node_metadata(&caller, &region, &pool_id, change)
+            .await?,
+    ))
+}
+
+async fn set_pool_labels(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, pool_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let Body(input) = Body::<LabelsBody>::parse(&body)?;
+    let change = NodeMetadataChange::Labels(input.labels.unwrap_or_default());
+    ok(views::pool(
+        &state
+            .provisioning
+            .set_pool_node_metadata(&caller, &region, &pool_id, change)
+            .await?,
+    ))
+}
+
+/// The keys of the user data given at the pool's creation.
+async fn list_user_data(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, pool_id)): Path<(String, String)>,
+) -> ApiResult {
+    let pool = state
+        .provisioning
+        .get_pool(&caller, &region, &pool_id)
+        .await?;
+    let keys: Vec<Value> = pool
+        .user_data
+        .keys()
+        .map(|key| json!({ "key": key }))
+        .collect();
+    ok(json!({ "user_data": keys }))
+}
+
+/// One user data file: Scaleway's file object, or the file itself with `dl=1`.
+async fn get_user_data(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, pool_id, key)): Path<(String, String, String)>,
+    Query(params): Params,
+) -> ApiResult {
+    let pool = state
+        .provisioning
+        .get_pool(&caller, &region, &pool_id)
+        .await?;
+    let content = pool
+        .user_data
+        .get(&key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| DomainError::not_found("k8s_user_data", &key))?
+        .to_string();
+    file_response(&key, "text/plain", content, bool_param(&params, "dl")?)
+}
+
+/// Scaleway's file object `{name, content_type, content (base64)}`, or the file with `dl=1`.
+fn file_response(name: &str, content_type: &str, content: String, download: bool) -> ApiResult {
+    if download {
+        return Ok((
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            content,
+        )
+            .into_response());
+    }
+    ok(json!({ "name": name, "content_type": content_type,
+               "content": crate::base64::encode(content.as_bytes()) }))
+}
+
+/// A node secret for a machine joining an external pool, and where it registers.
+async fn authorize_external_node(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, pool_id)): Path<(String, String)>,
+) -> ApiResult {
+    let secret = state
+        .provisioning
+        .authorize_external_node(&caller, &region, &pool_id)
+        .await?;
+    ok(json!({
+        "node_secret_key": secret,
+        "metadata_url": format!("{}/k8s/v1/regions/{region}/node-metadata", state.public_url.trim_end_matches('/')),
+    }))
+}
+
+/// What an external node's agent needs to join, for the node its secret registers.
+async fn node_metadata(
+    State(state): State<AppState>,
+    Path(region): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult {
+    check_region(&region)?;
+    let secret = headers
+        .get("x-auth-token")
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|secret| !secret.is_empty())
+        .ok_or(ApiError::Authentication {
+            reason: "invalid_argument",
+        })?;
+    let registration = state
+        .provisioning
+        .register_external_node(&region, secret)
+        .await?;
+    let mut taints: Vec<Value> = registration
+        .pool
+        .taints
+        .iter()
+        .chain(&registration.pool.startup_taints)
+        .map(|taint| json!({ "key": taint.key, "value": taint.value, "effect": taint.effect }))
+        .collect();
+    taints.dedup();
+    ok(json!({
+        "id": registration.node.id,
+        "name": registration.node.name,
+        "cluster_url": state.provisioning.cluster_url(&registration.cluster),
+        "cluster_ca": crate::base64::encode(state.provisioning.api_server_ca_pem.as_bytes()),
+        "credential_provider_config": "",
+        "pool_version": registration.pool.version,
+        "kubelet_config": "",
+        "node_labels": registration.pool.labels,
+        "node_taints": taints,
+        "provider_id": registration.node.provider_id,
+        "resolvconf_path": "/etc/resolv.conf",
+        "template_args": {},
+        "has_gpu": false,
+        "external_ip": "",
+        "repo_uri": "",
+        "installer_tags": [],
+        "updater_bin_url": "",
+        "updater_bin_version": "",
+        "updater_bin_path": "",
+    }))
+}
+
 // ---- nodes -------------------------------------------------------------------------------
 
 async fn list_nodes(
@@ -751,6 +1004,7 @@ async fn list_nodes(
         .provisioning
         .list_nodes(&caller, &region, &cluster_id)
         .await?;
+    let status = status_filter(&params, |text| NodeStatus::parse(text).is_some())?;
     let nodes = filter_and_order(
         nodes,
         &params,
@@ -761,9 +1015,7 @@ async fn list_nodes(
                 && params
                     .get("name")
                     .is_none_or(|n| node.name.contains(n.as_str()))
-                && params
-                    .get("status")
-                    .is_none_or(|s| s == "unknown" || node.status.as_str() == s)
+                && status.as_ref().is_none_or(|s| node.status.as_str() == s)
         },
         |node, field| match field {
             "name" => node.name.clone(),
@@ -870,43 +1122,6 @@ async fn list_cluster_types(
     let (page, page_size) = pagination(&params)?;
     let types: Vec<_> = catalog::CLUSTER_TYPES.iter().collect();
     ok(
-        json!({ "cluster_types": paginate(&types, page, page_size).iter().map(|t| views::cluster_type(t)).collect::<Vec<_>>(), "total_count": types.len() }),
+        json!({ "cluster_types": paginate(&types, page, page_size).iter().map(|t| views::cluster_type(t, &region)).collect::<Vec<_>>(), "total_count": types.len() }),
     )
-}
-
-/// Standard base64 (RFC 4648) for the kubeconfig file object; small enough not to need a crate.
-mod base64_encoding {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    pub fn encode(input: &[u8]) -> String {
-        let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-        for chunk in input.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
-            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-            for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-                if i <= chunk.len() {
-                    out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn encodes_like_rfc_4648() {
-            assert_eq!(super::encode(b""), "");
-            assert_eq!(super::encode(b"f"), "Zg==");
-            assert_eq!(super::encode(b"fo"), "Zm8=");
-            assert_eq!(super::encode(b"foo"), "Zm9v");
-            assert_eq!(super::encode(b"foobar"), "Zm9vYmFy");
-        }
-    }
 }

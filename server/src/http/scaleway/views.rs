@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::domain::catalog::ClusterType;
-use crate::domain::model::{AclRule, Cluster, KubeVersionEntry, Node, Pool};
+use crate::domain::model::{AclRule, Cluster, KubeVersionEntry, Node, Pool, Taint};
 
 pub fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -44,7 +44,8 @@ pub fn cluster(cluster: &Cluster, cluster_url: String, upgrade_available: bool) 
         "private_network_id": cluster.private_network_id,
         "commitment_ends_at": commitment_ends_at,
         "acl_available": true,
-        "iam_nodes_group_id": Value::Null,
+        // Scaleway's IAM group of the nodes; the sandbox has no IAM, and the SDKs want a string.
+        "iam_nodes_group_id": "",
         "new_images_enabled": true,
         "pod_cidr": cluster.pod_cidr,
         "service_cidr": cluster.service_cidr,
@@ -98,7 +99,15 @@ pub fn pool(pool: &Pool) -> Value {
         "new_images_enabled": true,
         "security_group_id": pool.security_group_id,
         "region": pool.region,
+        "labels": pool.labels,
+        "taints": pool.taints.iter().map(taint).collect::<Vec<_>>(),
+        "startup_taints": pool.startup_taints.iter().map(taint).collect::<Vec<_>>(),
+        "error_message": Value::Null,
     })
+}
+
+fn taint(taint: &Taint) -> Value {
+    json!({ "key": taint.key, "value": taint.value, "effect": taint.effect })
 }
 
 pub fn node(node: &Node) -> Value {
@@ -129,14 +138,16 @@ pub fn version(entry: &KubeVersionEntry, region: &str) -> Value {
         "available_feature_gates": entry.feature_gates,
         "available_admission_plugins": entry.admission_plugins,
         "available_kubelet_args": entry.kubelet_args,
+        "additional_components": {},
         "deprecated_at": entry.deprecated_at.map(timestamp),
         "end_of_life_at": entry.end_of_life_at.map(timestamp),
         "released_at": timestamp(entry.released_at),
     })
 }
 
-pub fn cluster_type(cluster_type: &ClusterType) -> Value {
+pub fn cluster_type(cluster_type: &ClusterType, region: &str) -> Value {
     json!({
+        "region": region,
         "name": cluster_type.name,
         "availability": cluster_type.availability,
         "max_nodes": cluster_type.max_nodes,
@@ -150,8 +161,8 @@ pub fn cluster_type(cluster_type: &ClusterType) -> Value {
     })
 }
 
-pub fn acl_rule(rule: &AclRule) -> Value {
-    let mut value = json!({ "id": rule.id, "description": rule.description });
+pub fn acl_rule(rule: &AclRule, region: &str) -> Value {
+    let mut value = json!({ "id": rule.id, "description": rule.description, "region": region });
     if rule.scaleway_ranges {
         value["scaleway_ranges"] = json!(true);
     } else {
