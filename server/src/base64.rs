@@ -23,6 +23,27 @@ pub fn encode(input: &[u8]) -> String {
     out
 }
 
+/// Decodes standard base64 (padding optional, whitespace ignored); None when malformed.
+pub fn decode(input: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() / 4 * 3);
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for byte in input.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        if byte == b'=' {
+            break;
+        }
+        let value = ALPHABET.iter().position(|c| *c == byte)? as u32;
+        buffer = (buffer << 6) | value;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -32,5 +53,9 @@ mod tests {
         assert_eq!(super::encode(b"fo"), "Zm8=");
         assert_eq!(super::encode(b"foo"), "Zm9v");
         assert_eq!(super::encode(b"foobar"), "Zm9vYmFy");
+        for text in [&b""[..], b"f", b"fo", b"foo", b"foobar", b"\x00\xff\x10"] {
+            assert_eq!(super::decode(&super::encode(text)).as_deref(), Some(text));
+        }
+        assert_eq!(super::decode("!!"), None);
     }
 }

@@ -96,6 +96,19 @@ pub struct ServeOptions {
     #[arg(long, env = "WHEELHOUSE_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// The provider behind the provisioning port: the embedded sandbox, or any endpoint
+    /// speaking Scaleway's k8s v1 API (Scaleway itself, another Wheelhouse).
+    #[arg(long, env = "WHEELHOUSE_PROVIDER", value_enum, default_value_t = Provider::Sandbox)]
+    pub provider: Provider,
+
+    /// With `--provider scaleway`: the API's base URL, e.g. https://api.scaleway.com.
+    #[arg(long, env = "WHEELHOUSE_PROVIDER_URL")]
+    pub provider_url: Option<String>,
+
+    /// With `--provider scaleway`: the secret key of the API key Wheelhouse acts with.
+    #[arg(long, env = "WHEELHOUSE_PROVIDER_SECRET_KEY", hide_env_values = true)]
+    pub provider_secret_key: Option<String>,
+
     /// Address of the TLS listener where the sandbox clusters' Kubernetes API servers answer
     /// (their kubeconfigs point there), HOST:PORT; port 0 picks a free one.
     #[arg(
@@ -117,6 +130,14 @@ pub struct ServeOptions {
     /// Pause between two reconciler passes, in milliseconds.
     #[arg(long, env = "WHEELHOUSE_RECONCILE_INTERVAL_MS", default_value_t = 250)]
     pub reconcile_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Provider {
+    /// Wheelhouse's own simulated provider, in this process and its database.
+    Sandbox,
+    /// A Scaleway-compatible k8s v1 endpoint (`--provider-url`, `--provider-secret-key`).
+    Scaleway,
 }
 
 fn positive_scale(text: &str) -> Result<f64, String> {

@@ -30,10 +30,19 @@ impl ConsoleServices for Console {
             Vec::new()
         };
         let provider = if reachable {
-            provider_summary(database)
-                .await
-                .map_err(|error| tracing::warn!(%error, "cannot summarise the provider"))
-                .ok()
+            match self.state.service.provider_stats().await {
+                Ok(Some(stats)) => Some(ProviderSummary {
+                    clusters: stats.clusters_by_status,
+                    nodes: stats.nodes_by_status,
+                    pending_operations: stats.operations_pending,
+                    failed_operations: stats.operations_failed,
+                }),
+                Ok(None) => None,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot summarise the provider");
+                    None
+                }
+            }
         } else {
             None
         };
@@ -59,33 +68,4 @@ impl ConsoleServices for Console {
             provider,
         }
     }
-}
-
-async fn provider_summary(
-    database: &crate::store::Database,
-) -> Result<ProviderSummary, sqlx::Error> {
-    let by_status = |table: &'static str| async move {
-        sqlx::query_as::<_, (String, i64)>(&format!(
-            "SELECT status, COUNT(*) FROM {table} GROUP BY status ORDER BY status"
-        ))
-        .fetch_all(database.pool())
-        .await
-    };
-    let operations: Vec<(String, i64)> =
-        sqlx::query_as("SELECT state, COUNT(*) FROM operations GROUP BY state")
-            .fetch_all(database.pool())
-            .await?;
-    let in_state = |state: &str| {
-        operations
-            .iter()
-            .find(|(name, _)| name == state)
-            .map(|(_, count)| *count)
-            .unwrap_or(0)
-    };
-    Ok(ProviderSummary {
-        clusters: by_status("clusters").await?,
-        nodes: by_status("nodes").await?,
-        pending_operations: in_state("pending"),
-        failed_operations: in_state("failed"),
-    })
 }

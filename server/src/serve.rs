@@ -7,13 +7,15 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{DatabaseOptions, LogFormat, ServeOptions};
+use crate::backend::sandbox::catalog::seed_catalog;
+use crate::backend::sandbox::kube_api;
+use crate::backend::sandbox::reconciler::Reconciler;
+use crate::backend::sandbox::timing::Timing;
+use crate::backend::scaleway_remote::ScalewayRemote;
+use crate::cli::{DatabaseOptions, LogFormat, Provider, ServeOptions};
 use crate::clock::{SharedClock, SystemClock};
-use crate::domain::catalog::seed_catalog;
 use crate::domain::ids::RandomIds;
-use crate::domain::timing::Timing;
 use crate::http::{self, AppState};
-use crate::reconciler::Reconciler;
 use crate::store::{Database, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -89,39 +91,29 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     if let Some(public_url) = &options.public_url {
         state.public_url = public_url.trim_end_matches('/').to_string();
     }
-    let kube_listener = TcpListener::bind(options.kube_api_addr)
-        .await
-        .map_err(|error| StartError::Listen {
-            addr: options.kube_api_addr,
-            reason: error.to_string(),
-        })?;
-    let kube_addr = kube_listener.local_addr().map_err(StartError::Serve)?;
-    let kube_url = kube_api_url(options.kube_api_url.as_deref(), kube_addr)?;
-    let tls = http::kube_api::tls::prepare(
-        &database,
-        &certificate_hosts(&kube_url, kube_addr),
-        clock_now_millis(&state),
-    )
-    .await
-    .map_err(|error| StartError::Invalid(error.to_string()))?;
-    state.provisioning.api_server_base = format!(
-        "{}{}",
-        kube_url.as_str().trim_end_matches('/'),
-        http::kube_api::CLUSTER_PATH
-    );
-    state.provisioning.api_server_ca_pem = tls.ca_pem.clone();
+    // The provider behind the port: the sandbox runs here (its reconciler and its clusters' API
+    // servers beside the HTTP server); a remote one is only called.
+    let sandbox = match options.provider {
+        Provider::Sandbox => Some(start_sandbox(&options, &mut state).await?),
+        Provider::Scaleway => {
+            let (url, secret) = match (&options.provider_url, &options.provider_secret_key) {
+                (Some(url), Some(secret)) if !url.is_empty() && !secret.is_empty() => (url, secret),
+                _ => {
+                    return Err(StartError::Invalid(
+                        "--provider scaleway needs --provider-url and --provider-secret-key".into(),
+                    ))
+                }
+            };
+            let remote = ScalewayRemote::new(url, secret)
+                .map_err(|error| StartError::Invalid(error.to_string()))?;
+            state.use_backend(Arc::new(remote));
+            println!("Provider: the Scaleway-compatible API at {url}");
+            None
+        }
+    };
     let router = http::router(state.clone());
-    let (stop_kube_api, kube_api_stopped) = tokio::sync::oneshot::channel::<()>();
-    let kube_api_task = tokio::spawn(http::kube_api::tls::serve(
-        kube_listener,
-        tls.server_config.clone(),
-        http::kube_api::router(state.clone()),
-        async {
-            let _ = kube_api_stopped.await;
-        },
-    ));
     if options.demo {
-        match crate::demo::seed(&state.provisioning).await {
+        match crate::services::demo::seed(&state).await {
             Ok(Some((access_key, secret_key))) => println!(
                 "Demo project created with a cluster. Its API key (shown once): access key {access_key}, secret key {secret_key}\n  try: curl -H 'X-Auth-Token: {secret_key}' http://{local_addr}/k8s/v1/regions/fr-par/clusters"
             ),
@@ -129,20 +121,12 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
             Err(error) => tracing::warn!(%error, "could not create the demo project"),
         }
     }
-
-    // The reconciler runs beside the HTTP server and stops with it.
-    let (stop_reconciler, reconciler_stopped) = tokio::sync::oneshot::channel::<()>();
-    let owner = format!("{}-{}", hostname(), std::process::id());
-    let reconciler = Reconciler::new(state.provisioning.clone(), owner);
-    let interval = Duration::from_millis(options.reconcile_interval_ms.max(10));
-    let reconciler_task = tokio::spawn(reconciler.run_until(interval, async {
-        let _ = reconciler_stopped.await;
-    }));
+    let reconcile_interval = Duration::from_millis(options.reconcile_interval_ms.max(10));
+    let sandbox = sandbox.map(|sandbox| sandbox.run(&state, reconcile_interval));
 
     tracing::info!(addr = %local_addr, database = %database.location(), "wheelhouse is serving");
     // The one line a person starting the console looks for.
     println!("Wheelhouse console: http://{local_addr}/");
-    println!("Sandbox clusters' Kubernetes API: {kube_url}");
 
     axum::serve(
         listener,
@@ -151,13 +135,91 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(StartError::Serve)?;
-    let _ = stop_reconciler.send(());
-    let _ = stop_kube_api.send(());
-    let _ = reconciler_task.await;
-    let _ = kube_api_task.await;
+    if let Some(sandbox) = sandbox {
+        sandbox.stop().await;
+    }
     database.close().await;
     tracing::info!("wheelhouse stopped");
     Ok(())
+}
+
+/// The sandbox's TLS listener for its clusters' API servers, bound and with its certificate.
+struct SandboxStart {
+    kube_listener: TcpListener,
+    tls: crate::backend::sandbox::kube_api::tls::KubeApiTls,
+}
+
+/// The sandbox's parts that run beside the HTTP server, and how to stop them.
+struct SandboxRunning {
+    stop: Vec<tokio::sync::oneshot::Sender<()>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl SandboxStart {
+    fn run(self, state: &AppState, interval: Duration) -> SandboxRunning {
+        let (stop_kube_api, kube_api_stopped) = tokio::sync::oneshot::channel::<()>();
+        let kube_api = tokio::spawn(kube_api::tls::serve(
+            self.kube_listener,
+            self.tls.server_config.clone(),
+            kube_api::router(state.provisioning.clone()),
+            async {
+                let _ = kube_api_stopped.await;
+            },
+        ));
+        let (stop_reconciler, reconciler_stopped) = tokio::sync::oneshot::channel::<()>();
+        let owner = format!("{}-{}", hostname(), std::process::id());
+        let reconciler = Reconciler::new(state.provisioning.clone(), owner);
+        let reconciler = tokio::spawn(reconciler.run_until(interval, async {
+            let _ = reconciler_stopped.await;
+        }));
+        SandboxRunning {
+            stop: vec![stop_reconciler, stop_kube_api],
+            tasks: vec![reconciler, kube_api],
+        }
+    }
+}
+
+impl SandboxRunning {
+    async fn stop(self) {
+        for stop in self.stop {
+            let _ = stop.send(());
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Binds the sandbox's API server listener, loads its CA, and points the sandbox (and the
+/// service above the port) at it.
+async fn start_sandbox(
+    options: &ServeOptions,
+    state: &mut AppState,
+) -> Result<SandboxStart, StartError> {
+    let kube_listener = TcpListener::bind(options.kube_api_addr)
+        .await
+        .map_err(|error| StartError::Listen {
+            addr: options.kube_api_addr,
+            reason: error.to_string(),
+        })?;
+    let kube_addr = kube_listener.local_addr().map_err(StartError::Serve)?;
+    let kube_url = kube_api_url(options.kube_api_url.as_deref(), kube_addr)?;
+    let tls = kube_api::tls::prepare(
+        &state.database,
+        &certificate_hosts(&kube_url, kube_addr),
+        state.clock.now().timestamp_millis(),
+    )
+    .await
+    .map_err(|error| StartError::Invalid(error.to_string()))?;
+    state.provisioning.api_server_base = format!(
+        "{}{}",
+        kube_url.as_str().trim_end_matches('/'),
+        kube_api::CLUSTER_PATH
+    );
+    state.provisioning.api_server_ca_pem = tls.ca_pem.clone();
+    state.use_sandbox();
+    println!("Sandbox clusters' Kubernetes API: {kube_url}");
+    Ok(SandboxStart { kube_listener, tls })
 }
 
 /// Where kubectl reaches the sandbox's API servers: the configured URL, or the listener.
@@ -198,10 +260,6 @@ fn certificate_hosts(url: &url::Url, listener: SocketAddr) -> Vec<String> {
     hosts
 }
 
-fn clock_now_millis(state: &AppState) -> i64 {
-    state.clock.now().timestamp_millis()
-}
-
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the process exits.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -240,7 +298,7 @@ pub async fn create_api_key(options: crate::cli::ApiKeyCreateOptions) -> Result<
     }
     let database = prepare_database(&options.database.database_url).await?;
     let ids = RandomIds;
-    let key = crate::domain::access::new_api_key(
+    let key = crate::services::identity::new_api_key(
         &database,
         &ids,
         &SystemClock,
@@ -270,7 +328,7 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
         }
     };
     let database = prepare_database(&database_url).await?;
-    let provisioning = crate::domain::Provisioning {
+    let provisioning = crate::backend::sandbox::Provisioning {
         database: database.clone(),
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
@@ -280,7 +338,7 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
     };
     let outcome = match &command {
         FaultCommand::Node { node_id, fault, .. } => {
-            crate::reconciler::inject_fault(&provisioning, node_id, fault).await
+            crate::backend::sandbox::reconciler::inject_fault(&provisioning, node_id, fault).await
         }
         FaultCommand::Component {
             cluster_id,

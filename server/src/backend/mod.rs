@@ -1,57 +1,216 @@
-//! The provisioning backend port: what Wheelhouse needs from a managed-Kubernetes provider.
-//! Two adapters implement it: the sandbox (Wheelhouse's own simulated provider, the embedded
-//! default) and a client for any endpoint speaking Scaleway's k8s v1 API (Scaleway itself or
-//! another Wheelhouse). Errors are domain errors on both sides, so a refusal means the same
-//! whichever provider answered.
+//! The provisioning port: everything Wheelhouse asks of a managed-Kubernetes provider, in
+//! Scaleway's k8s v1 terms. Wheelhouse's services call only this; two adapters implement it:
+//! the sandbox (Wheelhouse's own simulated provider, the embedded default) and a client of any
+//! endpoint speaking Scaleway's k8s v1 API (Scaleway itself, or another Wheelhouse).
+//!
+//! Every call says on whose behalf it is made (`Caller`: the project). The sandbox is a
+//! multi-tenant provider and scopes by it; a remote provider is one account whose key the
+//! adapter holds, and Wheelhouse's provisioning service keeps the tenancy above it. Errors are
+//! domain errors on both sides, so a refusal means the same whichever provider answered.
 
 pub mod sandbox;
 pub mod scaleway_remote;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
-use crate::domain::clusters::NewCluster;
-use crate::domain::model::{Cluster, KubeVersionEntry, Node, Pool};
-use crate::domain::pools::PoolChanges;
+use crate::domain::model::{
+    AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
+    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
+};
+use crate::domain::requests::{
+    AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
+    PoolChanges,
+};
 use crate::domain::DomainError;
+
+pub type SharedBackend = Arc<dyn ProvisioningBackend>;
+
+type Result<T> = std::result::Result<T, DomainError>;
 
 #[async_trait]
 pub trait ProvisioningBackend: Send + Sync {
     /// "sandbox" or "scaleway-remote", for logs and the console.
     fn kind(&self) -> &'static str;
 
-    async fn list_versions(&self, region: &str) -> Result<Vec<KubeVersionEntry>, DomainError>;
-    async fn list_clusters(&self, region: &str) -> Result<Vec<Cluster>, DomainError>;
-    async fn get_cluster(&self, region: &str, cluster_id: &str) -> Result<Cluster, DomainError>;
-    async fn create_cluster(&self, region: &str, spec: NewCluster) -> Result<Cluster, DomainError>;
-    async fn upgrade_cluster(
+    // ---- catalog
+    async fn list_versions(&self, region: &str) -> Result<Vec<KubeVersionEntry>>;
+    async fn get_version(&self, region: &str, name: &str) -> Result<KubeVersionEntry>;
+    async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>>;
+
+    // ---- clusters
+    /// Every cluster matching the query (callers sort and page).
+    async fn list_clusters(
         &self,
+        caller: &Caller,
         region: &str,
-        cluster_id: &str,
-        version: &str,
-        upgrade_pools: bool,
-    ) -> Result<Cluster, DomainError>;
+        query: &ClusterQuery,
+    ) -> Result<Vec<Cluster>>;
+    async fn get_cluster(&self, caller: &Caller, region: &str, id: &str) -> Result<Cluster>;
+    async fn create_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        spec: NewCluster,
+    ) -> Result<Cluster>;
+    async fn update_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        changes: ClusterChanges,
+    ) -> Result<Cluster>;
     async fn delete_cluster(
         &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        with_additional_resources: bool,
+    ) -> Result<Cluster>;
+    async fn upgrade_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        version: Option<String>,
+        upgrade_pools: bool,
+    ) -> Result<Cluster>;
+    async fn set_cluster_type(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        cluster_type: Option<String>,
+    ) -> Result<Cluster>;
+    async fn available_versions(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<KubeVersionEntry>>;
+    async fn available_types(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<ClusterOffer>>;
+    /// The kubeconfig file (YAML).
+    async fn kubeconfig(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        redacted: bool,
+    ) -> Result<String>;
+    async fn reset_admin_token(&self, caller: &Caller, region: &str, id: &str) -> Result<()>;
+    /// Components, attached resources and workload usage; `None` when the provider does not
+    /// report them (Scaleway's API has no such read).
+    async fn cluster_inventory(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<ClusterInventory>>;
+
+    // ---- ACL rules of a cluster's API server
+    async fn list_acl_rules(&self, caller: &Caller, region: &str, id: &str)
+        -> Result<Vec<AclRule>>;
+    /// Adds rules (`replace = false`) or replaces the list; returns the rules written.
+    async fn write_acl_rules(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        rules: Vec<AclRuleInput>,
+        replace: bool,
+    ) -> Result<Vec<AclRule>>;
+    async fn delete_acl_rule(&self, caller: &Caller, region: &str, acl_id: &str) -> Result<()>;
+
+    // ---- pools
+    async fn list_pools(
+        &self,
+        caller: &Caller,
         region: &str,
         cluster_id: &str,
-        with_additional_resources: bool,
-    ) -> Result<Cluster, DomainError>;
-
-    async fn list_pools(&self, region: &str, cluster_id: &str) -> Result<Vec<Pool>, DomainError>;
+    ) -> Result<Vec<Pool>>;
+    async fn get_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool>;
+    async fn create_pool(
+        &self,
+        caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+        spec: NewPool,
+    ) -> Result<Pool>;
     async fn update_pool(
         &self,
+        caller: &Caller,
         region: &str,
         pool_id: &str,
         changes: PoolChanges,
-    ) -> Result<Pool, DomainError>;
+    ) -> Result<Pool>;
     async fn upgrade_pool(
         &self,
+        caller: &Caller,
         region: &str,
         pool_id: &str,
-        version: &str,
-    ) -> Result<Pool, DomainError>;
+        version: Option<String>,
+    ) -> Result<Pool>;
+    async fn delete_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool>;
+    async fn set_pool_node_metadata(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        change: NodeMetadataChange,
+    ) -> Result<Pool>;
+    /// The keys of the user data given at the pool's creation.
+    async fn list_user_data(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+    ) -> Result<Vec<String>>;
+    async fn get_user_data(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        key: &str,
+    ) -> Result<String>;
+    async fn authorize_external_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+    ) -> Result<ExternalNodeAuth>;
+    /// Called by the external node itself, with its node secret (no project caller).
+    async fn external_node_metadata(
+        &self,
+        region: &str,
+        node_secret: &str,
+    ) -> Result<ExternalNodeMetadata>;
 
-    async fn list_nodes(&self, region: &str, cluster_id: &str) -> Result<Vec<Node>, DomainError>;
-    async fn replace_node(&self, region: &str, node_id: &str) -> Result<Node, DomainError>;
-    async fn reboot_node(&self, region: &str, node_id: &str) -> Result<Node, DomainError>;
+    // ---- nodes
+    async fn list_nodes(
+        &self,
+        caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+    ) -> Result<Vec<Node>>;
+    async fn get_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node>;
+    async fn replace_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node>;
+    async fn reboot_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node>;
+    async fn delete_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        node_id: &str,
+        skip_drain: bool,
+        replace: bool,
+    ) -> Result<Node>;
+
+    // ---- the provider as a whole
+    /// Counts for the console's system page; `None` when the provider does not tell.
+    async fn stats(&self) -> Result<Option<ProviderStats>>;
 }

@@ -8,12 +8,15 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
 use super::ProvisioningBackend;
-use crate::domain::clusters::NewCluster;
 use crate::domain::error::InvalidArgument;
 use crate::domain::model::{
-    Cluster, ClusterStatus, KubeVersionEntry, Node, NodeStatus, Pool, PoolStatus,
+    AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ClusterStatus, ExternalNodeAuth,
+    ExternalNodeMetadata, KubeVersionEntry, Node, NodeStatus, Pool, PoolStatus, ProviderStats,
 };
-use crate::domain::pools::PoolChanges;
+use crate::domain::requests::{
+    AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
+    PoolChanges,
+};
 use crate::domain::DomainError;
 
 pub struct ScalewayRemote {
@@ -24,7 +27,7 @@ pub struct ScalewayRemote {
 
 impl ScalewayRemote {
     /// `base_url` without a trailing slash, e.g. `https://api.scaleway.com`.
-    pub fn new(base_url: &str, secret_key: &str) -> Result<ScalewayRemote, DomainError> {
+    pub fn new(base_url: &str, secret_key: &str) -> Result<ScalewayRemote> {
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .user_agent(concat!("wheelhouse/", env!("CARGO_PKG_VERSION")))
@@ -45,12 +48,25 @@ impl ScalewayRemote {
         path: &str,
         query: &[(&str, String)],
         body: Option<Value>,
-    ) -> Result<Value, DomainError> {
+    ) -> Result<Value> {
+        self.call_as(&self.secret_key, method, path, query, body)
+            .await
+    }
+
+    /// A call with another credential (an external node's secret).
+    async fn call_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Result<Value> {
         let url = format!("{}/k8s/v1/regions/{path}", self.base_url);
         let mut request = self
             .client
             .request(method, &url)
-            .header("X-Auth-Token", &self.secret_key)
+            .header("X-Auth-Token", token)
             .query(query);
         if let Some(body) = body {
             request = request.json(&body);
@@ -81,17 +97,22 @@ impl ScalewayRemote {
     }
 
     /// Every page of a list endpoint.
-    async fn list_all(&self, path: &str, field: &str) -> Result<Vec<Value>, DomainError> {
+    async fn list_all(&self, path: &str, field: &str) -> Result<Vec<Value>> {
+        self.list_all_with(path, field, &[]).await
+    }
+
+    /// Every page of a list endpoint, with filters.
+    async fn list_all_with(
+        &self,
+        path: &str,
+        field: &str,
+        filters: &[(&str, String)],
+    ) -> Result<Vec<Value>> {
         let mut items = Vec::new();
         for page in 1.. {
-            let body = self
-                .call(
-                    Method::GET,
-                    path,
-                    &[("page", page.to_string()), ("page_size", "100".into())],
-                    None,
-                )
-                .await?;
+            let mut query = vec![("page", page.to_string()), ("page_size", "100".to_string())];
+            query.extend(filters.iter().cloned());
+            let body = self.call(Method::GET, path, &query, None).await?;
             let batch = body
                 .get(field)
                 .and_then(Value::as_array)
@@ -244,7 +265,7 @@ fn unknown_status(kind: &str, status: &str) -> DomainError {
     ))
 }
 
-fn cluster_from(value: &Value) -> Result<Cluster, DomainError> {
+fn cluster_from(value: &Value) -> Result<Cluster> {
     let status = string(value, "status");
     let window = value
         .pointer("/auto_upgrade/maintenance_window")
@@ -285,10 +306,13 @@ fn cluster_from(value: &Value) -> Result<Cluster, DomainError> {
         admin_token: String::new(),
         created_at: time(value, "created_at").unwrap_or_default(),
         updated_at: time(value, "updated_at").unwrap_or_default(),
+        cluster_url: string(value, "cluster_url"),
+        upgrade_available: flag(value, "upgrade_available"),
+        commitment_ends_at: time(value, "commitment_ends_at"),
     })
 }
 
-fn pool_from(value: &Value) -> Result<Pool, DomainError> {
+fn pool_from(value: &Value) -> Result<Pool> {
     let status = string(value, "status");
     let policy = value.get("upgrade_policy").cloned().unwrap_or_default();
     Ok(Pool {
@@ -333,7 +357,7 @@ fn taints(value: &Value, field: &str) -> Vec<crate::domain::model::Taint> {
         .unwrap_or_default()
 }
 
-fn node_from(value: &Value) -> Result<Node, DomainError> {
+fn node_from(value: &Value) -> Result<Node> {
     let status = string(value, "status");
     Ok(Node {
         id: string(value, "id"),
@@ -389,10 +413,57 @@ fn without_nulls(value: Value) -> Value {
     }
 }
 
-fn body_of<T: serde::Serialize>(value: &T) -> Result<Value, DomainError> {
+fn body_of<T: serde::Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value)
         .map(without_nulls)
         .map_err(|error| DomainError::Provider(format!("cannot encode the request: {error}")))
+}
+
+type Result<T> = std::result::Result<T, DomainError>;
+
+fn items<T>(body: &Value, field: &str, read: impl Fn(&Value) -> Result<T>) -> Result<Vec<T>> {
+    body.get(field)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().map(&read).collect())
+        .unwrap_or_else(|| Ok(Vec::new()))
+}
+
+fn acl_from(value: &Value) -> Result<AclRule> {
+    Ok(AclRule {
+        id: string(value, "id"),
+        ip: optional_string(value, "ip"),
+        scaleway_ranges: flag(value, "scaleway_ranges"),
+        description: string(value, "description"),
+    })
+}
+
+fn offer_from(value: &Value) -> Result<ClusterOffer> {
+    Ok(ClusterOffer {
+        name: string(value, "name"),
+        availability: string(value, "availability"),
+        max_nodes: number(value, "max_nodes"),
+        commitment_delay_seconds: value
+            .get("commitment_delay")
+            .and_then(Value::as_str)
+            .and_then(|text| text.trim_end_matches('s').parse::<f64>().ok())
+            .map(|seconds| seconds as i64),
+        sla: value.get("sla").and_then(Value::as_f64).unwrap_or_default(),
+        resiliency: string(value, "resiliency"),
+        memory: number(value, "memory"),
+        dedicated: flag(value, "dedicated"),
+        audit_logs_supported: flag(value, "audit_logs_supported"),
+        max_etcd_size: number(value, "max_etcd_size"),
+    })
+}
+
+/// The text of one of Scaleway's file objects (`{name, content_type, content}` in base64).
+fn file_text(body: &Value) -> Result<String> {
+    let content = string(body, "content");
+    crate::base64::decode(&content)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| {
+            DomainError::Provider("the provider sent a file that is not base64 text".into())
+        })
 }
 
 #[async_trait]
@@ -401,69 +472,94 @@ impl ProvisioningBackend for ScalewayRemote {
         "scaleway-remote"
     }
 
-    async fn list_versions(&self, region: &str) -> Result<Vec<KubeVersionEntry>, DomainError> {
+    async fn list_versions(&self, region: &str) -> Result<Vec<KubeVersionEntry>> {
         let body = self
             .call(Method::GET, &format!("{region}/versions"), &[], None)
             .await?;
-        Ok(body
-            .get("versions")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(version_from)
-            .collect())
+        items(&body, "versions", |v| Ok(version_from(v)))
     }
 
-    async fn list_clusters(&self, region: &str) -> Result<Vec<Cluster>, DomainError> {
-        self.list_all(&format!("{region}/clusters"), "clusters")
+    async fn get_version(&self, region: &str, name: &str) -> Result<KubeVersionEntry> {
+        let body = self
+            .call(Method::GET, &format!("{region}/versions/{name}"), &[], None)
+            .await?;
+        Ok(version_from(&body))
+    }
+
+    async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>> {
+        self.list_all(&format!("{region}/cluster-types"), "cluster_types")
+            .await?
+            .iter()
+            .map(offer_from)
+            .collect()
+    }
+
+    async fn list_clusters(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        query: &ClusterQuery,
+    ) -> Result<Vec<Cluster>> {
+        let mut filters: Vec<(&str, String)> = Vec::new();
+        for (name, value) in [
+            ("name", &query.name_contains),
+            ("status", &query.status),
+            ("type", &query.cluster_type),
+            ("private_network_id", &query.private_network_id),
+            ("version", &query.version),
+        ] {
+            if let Some(value) = value {
+                filters.push((name, value.clone()));
+            }
+        }
+        self.list_all_with(&format!("{region}/clusters"), "clusters", &filters)
             .await?
             .iter()
             .map(cluster_from)
             .collect()
     }
 
-    async fn get_cluster(&self, region: &str, cluster_id: &str) -> Result<Cluster, DomainError> {
+    async fn get_cluster(&self, _caller: &Caller, region: &str, id: &str) -> Result<Cluster> {
         cluster_from(
             &self
-                .call(
-                    Method::GET,
-                    &format!("{region}/clusters/{cluster_id}"),
-                    &[],
-                    None,
-                )
+                .call(Method::GET, &format!("{region}/clusters/{id}"), &[], None)
                 .await?,
         )
     }
 
-    async fn create_cluster(&self, region: &str, spec: NewCluster) -> Result<Cluster, DomainError> {
-        cluster_from(
-            &self
-                .call(
-                    Method::POST,
-                    &format!("{region}/clusters"),
-                    &[],
-                    Some(body_of(&spec)?),
-                )
-                .await?,
-        )
-    }
-
-    async fn upgrade_cluster(
+    async fn create_cluster(
         &self,
+        _caller: &Caller,
         region: &str,
-        cluster_id: &str,
-        version: &str,
-        upgrade_pools: bool,
-    ) -> Result<Cluster, DomainError> {
-        let body = json!({ "version": version, "upgrade_pools": upgrade_pools });
+        spec: NewCluster,
+    ) -> Result<Cluster> {
+        // The remote account's own project owns it there; Wheelhouse records who owns it here.
+        let mut body = body_of(&spec)?;
+        if let Some(object) = body.as_object_mut() {
+            object.remove("project_id");
+            object.remove("organization_id");
+        }
+        cluster_from(
+            &self
+                .call(Method::POST, &format!("{region}/clusters"), &[], Some(body))
+                .await?,
+        )
+    }
+
+    async fn update_cluster(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        id: &str,
+        changes: ClusterChanges,
+    ) -> Result<Cluster> {
         cluster_from(
             &self
                 .call(
-                    Method::POST,
-                    &format!("{region}/clusters/{cluster_id}/upgrade"),
+                    Method::PATCH,
+                    &format!("{region}/clusters/{id}"),
                     &[],
-                    Some(body),
+                    Some(body_of(&changes)?),
                 )
                 .await?,
         )
@@ -471,10 +567,11 @@ impl ProvisioningBackend for ScalewayRemote {
 
     async fn delete_cluster(
         &self,
+        _caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        id: &str,
         with_additional_resources: bool,
-    ) -> Result<Cluster, DomainError> {
+    ) -> Result<Cluster> {
         let query = [(
             "with_additional_resources",
             with_additional_resources.to_string(),
@@ -483,7 +580,7 @@ impl ProvisioningBackend for ScalewayRemote {
             &self
                 .call(
                     Method::DELETE,
-                    &format!("{region}/clusters/{cluster_id}"),
+                    &format!("{region}/clusters/{id}"),
                     &query,
                     None,
                 )
@@ -491,7 +588,170 @@ impl ProvisioningBackend for ScalewayRemote {
         )
     }
 
-    async fn list_pools(&self, region: &str, cluster_id: &str) -> Result<Vec<Pool>, DomainError> {
+    async fn upgrade_cluster(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        id: &str,
+        version: Option<String>,
+        upgrade_pools: bool,
+    ) -> Result<Cluster> {
+        let body = without_nulls(json!({ "version": version, "upgrade_pools": upgrade_pools }));
+        cluster_from(
+            &self
+                .call(
+                    Method::POST,
+                    &format!("{region}/clusters/{id}/upgrade"),
+                    &[],
+                    Some(body),
+                )
+                .await?,
+        )
+    }
+
+    async fn set_cluster_type(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        id: &str,
+        cluster_type: Option<String>,
+    ) -> Result<Cluster> {
+        let body = without_nulls(json!({ "type": cluster_type }));
+        cluster_from(
+            &self
+                .call(
+                    Method::POST,
+                    &format!("{region}/clusters/{id}/set-type"),
+                    &[],
+                    Some(body),
+                )
+                .await?,
+        )
+    }
+
+    async fn available_versions(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<KubeVersionEntry>> {
+        let body = self
+            .call(
+                Method::GET,
+                &format!("{region}/clusters/{id}/available-versions"),
+                &[],
+                None,
+            )
+            .await?;
+        items(&body, "versions", |v| Ok(version_from(v)))
+    }
+
+    async fn available_types(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<ClusterOffer>> {
+        let body = self
+            .call(
+                Method::GET,
+                &format!("{region}/clusters/{id}/available-types"),
+                &[],
+                None,
+            )
+            .await?;
+        items(&body, "cluster_types", offer_from)
+    }
+
+    async fn kubeconfig(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        id: &str,
+        redacted: bool,
+    ) -> Result<String> {
+        let body = self
+            .call(
+                Method::GET,
+                &format!("{region}/clusters/{id}/kubeconfig"),
+                &[("redacted", redacted.to_string())],
+                None,
+            )
+            .await?;
+        file_text(&body)
+    }
+
+    async fn reset_admin_token(&self, _caller: &Caller, region: &str, id: &str) -> Result<()> {
+        self.call(
+            Method::POST,
+            &format!("{region}/clusters/{id}/reset-admin-token"),
+            &[],
+            Some(json!({})),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn cluster_inventory(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &str,
+    ) -> Result<Option<ClusterInventory>> {
+        // Scaleway's k8s v1 API has no read of components or workloads.
+        Ok(None)
+    }
+
+    async fn list_acl_rules(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<AclRule>> {
+        self.list_all(&format!("{region}/clusters/{id}/acls"), "rules")
+            .await?
+            .iter()
+            .map(acl_from)
+            .collect()
+    }
+
+    async fn write_acl_rules(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        id: &str,
+        rules: Vec<AclRuleInput>,
+        replace: bool,
+    ) -> Result<Vec<AclRule>> {
+        let method = if replace { Method::PUT } else { Method::POST };
+        let body = self
+            .call(
+                method,
+                &format!("{region}/clusters/{id}/acls"),
+                &[],
+                Some(body_of(&json!({ "acls": rules }))?),
+            )
+            .await?;
+        items(&body, "rules", acl_from)
+    }
+
+    async fn delete_acl_rule(&self, _caller: &Caller, region: &str, acl_id: &str) -> Result<()> {
+        self.call(
+            Method::DELETE,
+            &format!("{region}/acls/{acl_id}"),
+            &[],
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn list_pools(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+    ) -> Result<Vec<Pool>> {
         self.list_all(&format!("{region}/clusters/{cluster_id}/pools"), "pools")
             .await?
             .iter()
@@ -499,12 +759,40 @@ impl ProvisioningBackend for ScalewayRemote {
             .collect()
     }
 
+    async fn get_pool(&self, _caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+        pool_from(
+            &self
+                .call(Method::GET, &format!("{region}/pools/{pool_id}"), &[], None)
+                .await?,
+        )
+    }
+
+    async fn create_pool(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+        spec: NewPool,
+    ) -> Result<Pool> {
+        pool_from(
+            &self
+                .call(
+                    Method::POST,
+                    &format!("{region}/clusters/{cluster_id}/pools"),
+                    &[],
+                    Some(body_of(&spec)?),
+                )
+                .await?,
+        )
+    }
+
     async fn update_pool(
         &self,
+        _caller: &Caller,
         region: &str,
         pool_id: &str,
         changes: PoolChanges,
-    ) -> Result<Pool, DomainError> {
+    ) -> Result<Pool> {
         pool_from(
             &self
                 .call(
@@ -519,23 +807,149 @@ impl ProvisioningBackend for ScalewayRemote {
 
     async fn upgrade_pool(
         &self,
+        _caller: &Caller,
         region: &str,
         pool_id: &str,
-        version: &str,
-    ) -> Result<Pool, DomainError> {
+        version: Option<String>,
+    ) -> Result<Pool> {
         pool_from(
             &self
                 .call(
                     Method::POST,
                     &format!("{region}/pools/{pool_id}/upgrade"),
                     &[],
-                    Some(json!({ "version": version })),
+                    Some(without_nulls(json!({ "version": version }))),
                 )
                 .await?,
         )
     }
 
-    async fn list_nodes(&self, region: &str, cluster_id: &str) -> Result<Vec<Node>, DomainError> {
+    async fn delete_pool(&self, _caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+        pool_from(
+            &self
+                .call(
+                    Method::DELETE,
+                    &format!("{region}/pools/{pool_id}"),
+                    &[],
+                    None,
+                )
+                .await?,
+        )
+    }
+
+    async fn set_pool_node_metadata(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        change: NodeMetadataChange,
+    ) -> Result<Pool> {
+        let (path, body) = match change {
+            NodeMetadataChange::Labels(labels) => ("set-labels", json!({ "labels": labels })),
+            NodeMetadataChange::Taints(taints) => ("set-taints", json!({ "taints": taints })),
+            NodeMetadataChange::StartupTaints(taints) => {
+                ("set-startup-taints", json!({ "startup_taints": taints }))
+            }
+        };
+        pool_from(
+            &self
+                .call(
+                    Method::PUT,
+                    &format!("{region}/pools/{pool_id}/{path}"),
+                    &[],
+                    Some(without_nulls(body)),
+                )
+                .await?,
+        )
+    }
+
+    async fn list_user_data(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        pool_id: &str,
+    ) -> Result<Vec<String>> {
+        let body = self
+            .call(
+                Method::GET,
+                &format!("{region}/pools/{pool_id}/user-data"),
+                &[],
+                None,
+            )
+            .await?;
+        items(&body, "user_data", |item| Ok(string(item, "key")))
+    }
+
+    async fn get_user_data(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        key: &str,
+    ) -> Result<String> {
+        let body = self
+            .call(
+                Method::GET,
+                &format!("{region}/pools/{pool_id}/user-data/{key}"),
+                &[],
+                None,
+            )
+            .await?;
+        file_text(&body)
+    }
+
+    async fn authorize_external_node(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        pool_id: &str,
+    ) -> Result<ExternalNodeAuth> {
+        let body = self
+            .call(
+                Method::POST,
+                &format!("{region}/pools/{pool_id}/external-nodes/auth"),
+                &[],
+                Some(json!({})),
+            )
+            .await?;
+        Ok(ExternalNodeAuth {
+            node_secret_key: string(&body, "node_secret_key"),
+            metadata_url: optional_string(&body, "metadata_url"),
+        })
+    }
+
+    async fn external_node_metadata(
+        &self,
+        region: &str,
+        node_secret: &str,
+    ) -> Result<ExternalNodeMetadata> {
+        let body = self
+            .call_as(
+                node_secret,
+                Method::GET,
+                &format!("{region}/node-metadata"),
+                &[],
+                None,
+            )
+            .await?;
+        Ok(ExternalNodeMetadata {
+            id: string(&body, "id"),
+            name: string(&body, "name"),
+            cluster_url: string(&body, "cluster_url"),
+            cluster_ca: string(&body, "cluster_ca"),
+            pool_version: string(&body, "pool_version"),
+            provider_id: string(&body, "provider_id"),
+            node_labels: map(&body, "node_labels"),
+            node_taints: taints(&body, "node_taints"),
+        })
+    }
+
+    async fn list_nodes(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+    ) -> Result<Vec<Node>> {
         self.list_all(&format!("{region}/clusters/{cluster_id}/nodes"), "nodes")
             .await?
             .iter()
@@ -543,7 +957,15 @@ impl ProvisioningBackend for ScalewayRemote {
             .collect()
     }
 
-    async fn replace_node(&self, region: &str, node_id: &str) -> Result<Node, DomainError> {
+    async fn get_node(&self, _caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+        node_from(
+            &self
+                .call(Method::GET, &format!("{region}/nodes/{node_id}"), &[], None)
+                .await?,
+        )
+    }
+
+    async fn replace_node(&self, _caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
         node_from(
             &self
                 .call(
@@ -556,7 +978,7 @@ impl ProvisioningBackend for ScalewayRemote {
         )
     }
 
-    async fn reboot_node(&self, region: &str, node_id: &str) -> Result<Node, DomainError> {
+    async fn reboot_node(&self, _caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
         node_from(
             &self
                 .call(
@@ -567,6 +989,34 @@ impl ProvisioningBackend for ScalewayRemote {
                 )
                 .await?,
         )
+    }
+
+    async fn delete_node(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        node_id: &str,
+        skip_drain: bool,
+        replace: bool,
+    ) -> Result<Node> {
+        let query = [
+            ("skip_drain", skip_drain.to_string()),
+            ("replace", replace.to_string()),
+        ];
+        node_from(
+            &self
+                .call(
+                    Method::DELETE,
+                    &format!("{region}/nodes/{node_id}"),
+                    &query,
+                    None,
+                )
+                .await?,
+        )
+    }
+
+    async fn stats(&self) -> Result<Option<ProviderStats>> {
+        Ok(None)
     }
 }
 

@@ -129,6 +129,12 @@ pub struct Cluster {
     pub admin_token: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Where the cluster's API server answers, as the provider says.
+    pub cluster_url: String,
+    /// Whether the provider offers an upgrade (a newer patch or the next minor).
+    pub upgrade_available: bool,
+    /// When the commitment of a committed offer ends, if it has one.
+    pub commitment_ends_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -238,4 +244,96 @@ pub struct Caller {
     pub project_id: String,
     pub organization_id: String,
     pub access_key: String,
+}
+
+/// A control-plane offer (Scaleway's ClusterType), as any provider describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterOffer {
+    pub name: String,
+    pub availability: String,
+    pub max_nodes: i64,
+    pub commitment_delay_seconds: Option<i64>,
+    pub sla: f64,
+    pub resiliency: String,
+    pub memory: i64,
+    pub dedicated: bool,
+    pub audit_logs_supported: bool,
+    pub max_etcd_size: i64,
+}
+
+/// What a provider reports of a cluster besides its pools and nodes: components (with who
+/// manages them), what Kubernetes provisioned for workloads, and what the workloads use.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ClusterInventory {
+    pub components: Vec<ComponentState>,
+    pub volumes: Vec<AttachedResourceState>,
+    pub load_balancers: Vec<AttachedResourceState>,
+    pub api_usage: Vec<ApiUsage>,
+    pub pod_disruption_budgets: Vec<DisruptionBudget>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ComponentState {
+    pub name: String,
+    /// `control_plane` or `system_app`.
+    pub kind: String,
+    pub version: String,
+    /// `healthy`, `degraded` or `crash_loop`.
+    pub health: String,
+    /// `provider`, or `user` once the user changed it.
+    pub managed_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct AttachedResourceState {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+}
+
+/// How many workload objects use an API group/version and kind.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ApiUsage {
+    pub api_version: String,
+    pub kind: String,
+    pub objects: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DisruptionBudget {
+    pub namespace: String,
+    pub name: String,
+    pub disruptions_allowed: i64,
+}
+
+/// A node secret for a machine joining an external (Kosmos) pool, and where it registers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExternalNodeAuth {
+    pub node_secret_key: String,
+    /// Set by providers that say where; otherwise this server's own node-metadata endpoint.
+    pub metadata_url: Option<String>,
+}
+
+/// What a registering external node is told (Scaleway's NodeMetadata).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExternalNodeMetadata {
+    pub id: String,
+    pub name: String,
+    pub cluster_url: String,
+    /// The cluster's CA, base64 of its PEM.
+    pub cluster_ca: String,
+    pub pool_version: String,
+    pub provider_id: String,
+    pub node_labels: serde_json::Map<String, Value>,
+    pub node_taints: Vec<Taint>,
+}
+
+/// Counts that describe the provider's state, for the console's system page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderStats {
+    pub clusters_by_status: Vec<(String, i64)>,
+    pub pools_by_status: Vec<(String, i64)>,
+    pub nodes_by_status: Vec<(String, i64)>,
+    pub operations_pending: i64,
+    pub operations_failed: i64,
 }

@@ -2,7 +2,6 @@
 //! the health probes and, as they arrive, the REST APIs; the middleware every response passes.
 
 mod health;
-pub mod kube_api;
 mod middleware;
 mod preferences;
 pub mod scaleway;
@@ -22,11 +21,14 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
+use crate::backend::sandbox::timing::Timing;
+use crate::backend::sandbox::Provisioning;
+use crate::backend::sandbox::SandboxBackend;
+use crate::backend::SharedBackend;
 use crate::clock::SharedClock;
 use crate::console::Console;
 use crate::domain::ids::SharedIds;
-use crate::domain::timing::Timing;
-use crate::domain::Provisioning;
+use crate::services::provisioning::ProvisioningService;
 use crate::store::Database;
 
 /// Everything a request handler may need; cheap to clone.
@@ -36,7 +38,12 @@ pub struct AppState {
     pub database: Database,
     pub clock: SharedClock,
     pub started_at: DateTime<Utc>,
+    /// The sandbox provider (used when it is the provider behind the port: its reconciler and
+    /// its clusters' API servers run beside the HTTP server).
     pub provisioning: Provisioning,
+    /// The provisioning service every interface calls: tenancy, then the port.
+    pub service: ProvisioningService,
+    pub ids: SharedIds,
     /// Where users and agents reach this server (`--public-url`, else http://ADDR).
     pub public_url: String,
 }
@@ -60,20 +67,42 @@ impl AppState {
         let provisioning = Provisioning {
             database: database.clone(),
             clock: clock.clone(),
-            ids,
+            ids: ids.clone(),
             timing,
             // `serve` sets where its TLS listener really is, and the CA.
-            api_server_base: format!("https://{}:6443{}", addr.ip(), kube_api::CLUSTER_PATH),
+            api_server_base: format!(
+                "https://{}:6443{}",
+                addr.ip(),
+                crate::backend::sandbox::kube_api::CLUSTER_PATH
+            ),
             api_server_ca_pem: String::new(),
         };
+        let service = ProvisioningService::new(
+            Arc::new(SandboxBackend::new(provisioning.clone())),
+            database.clone(),
+            clock.clone(),
+        );
         AppState {
             leptos_options,
             database,
             clock,
             started_at,
             provisioning,
+            service,
+            ids,
             public_url: format!("http://{addr}"),
         }
+    }
+
+    /// Serves over another provider behind the port (a remote one, or a test double).
+    pub fn use_backend(&mut self, backend: SharedBackend) {
+        self.service = ProvisioningService::new(backend, self.database.clone(), self.clock.clone());
+    }
+
+    /// Serves over the sandbox as configured now (after its API servers' address and CA are
+    /// known).
+    pub fn use_sandbox(&mut self) {
+        self.use_backend(Arc::new(SandboxBackend::new(self.provisioning.clone())));
     }
 }
 

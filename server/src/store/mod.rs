@@ -5,17 +5,10 @@
 //! dialects differ, `Database::kind` tells which one is in use. Columns therefore stick to types
 //! both drivers map the same way: TEXT, BIGINT, BOOLEAN, DOUBLE PRECISION/REAL.
 
-pub mod certificates;
-pub mod clusters;
-pub mod events;
-pub mod external_nodes;
-pub mod inventory;
-pub mod nodes;
-pub mod operations;
-pub mod pools;
+pub mod cluster_owners;
 pub mod projects;
 pub mod rows;
-pub mod versions;
+pub mod setup;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

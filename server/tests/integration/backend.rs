@@ -8,8 +8,10 @@ use std::time::Duration;
 use wheelhouse::backend::sandbox::SandboxBackend;
 use wheelhouse::backend::scaleway_remote::ScalewayRemote;
 use wheelhouse::backend::ProvisioningBackend;
-use wheelhouse::domain::clusters::NewCluster;
-use wheelhouse::domain::pools::{NewPool, PoolChanges, UpgradePolicyInput};
+use wheelhouse::domain::model::Caller;
+use wheelhouse::domain::requests::{
+    ClusterQuery, NewCluster, NewPool, PoolChanges, UpgradePolicyInput,
+};
 use wheelhouse::domain::DomainError;
 
 use crate::crash::{api_key, Server};
@@ -34,7 +36,7 @@ where
     panic!("gave up waiting for {what}");
 }
 
-async fn the_contract<S, SF>(backend: &dyn ProvisioningBackend, settle: S)
+async fn the_contract<S, SF>(backend: &dyn ProvisioningBackend, caller: &Caller, settle: S)
 where
     S: Fn() -> SF,
     SF: Future<Output = ()>,
@@ -64,34 +66,48 @@ where
         }]),
         ..NewCluster::default()
     };
-    let cluster = backend.create_cluster(REGION, spec).await.expect("create");
+    let cluster = backend
+        .create_cluster(caller, REGION, spec)
+        .await
+        .expect("create");
     assert_eq!(cluster.status.as_str(), "creating");
     let id = cluster.id.clone();
     assert!(backend
-        .list_clusters(REGION)
+        .list_clusters(caller, REGION, &ClusterQuery::default())
         .await
         .expect("list")
         .iter()
         .any(|c| c.id == id));
 
     let settled = || async {
-        let cluster = backend.get_cluster(REGION, &id).await.expect("cluster");
-        let pools = backend.list_pools(REGION, &id).await.expect("pools");
+        let cluster = backend
+            .get_cluster(caller, REGION, &id)
+            .await
+            .expect("cluster");
+        let pools = backend
+            .list_pools(caller, REGION, &id)
+            .await
+            .expect("pools");
         cluster.status.as_str() == "ready" && pools.iter().all(|p| p.status.as_str() == "ready")
     };
     until(&settle, "the cluster to be ready", settled).await;
     assert_eq!(
-        backend.list_nodes(REGION, &id).await.expect("nodes").len(),
+        backend
+            .list_nodes(caller, REGION, &id)
+            .await
+            .expect("nodes")
+            .len(),
         2
     );
 
     let pool = backend
-        .list_pools(REGION, &id)
+        .list_pools(caller, REGION, &id)
         .await
         .expect("pools")
         .remove(0);
     let scaling = backend
         .update_pool(
+            caller,
             REGION,
             &pool.id,
             PoolChanges {
@@ -103,12 +119,18 @@ where
         .expect("scale");
     assert_eq!(scaling.status.as_str(), "scaling");
     until(&settle, "the pool to scale", || async {
-        settled().await && backend.list_nodes(REGION, &id).await.expect("nodes").len() == 3
+        settled().await
+            && backend
+                .list_nodes(caller, REGION, &id)
+                .await
+                .expect("nodes")
+                .len()
+                == 3
     })
     .await;
 
     let refused = backend
-        .upgrade_cluster(REGION, &id, "1.33.7", false)
+        .upgrade_cluster(caller, REGION, &id, Some("1.33.7".into()), false)
         .await
         .expect_err("a downgrade");
     assert!(
@@ -116,12 +138,12 @@ where
         "{refused:?}"
     );
     let upgrading = backend
-        .upgrade_cluster(REGION, &id, "1.35.1", true)
+        .upgrade_cluster(caller, REGION, &id, Some("1.35.1".into()), true)
         .await
         .expect("upgrade");
     assert_eq!(upgrading.status.as_str(), "updating");
     let busy = backend
-        .upgrade_cluster(REGION, &id, "1.35.1", true)
+        .upgrade_cluster(caller, REGION, &id, Some("1.35.1".into()), true)
         .await
         .expect_err("busy");
     assert!(
@@ -131,13 +153,13 @@ where
     until(&settle, "the upgrade", || async {
         settled().await
             && backend
-                .get_cluster(REGION, &id)
+                .get_cluster(caller, REGION, &id)
                 .await
                 .expect("cluster")
                 .version
                 == "1.35.1"
             && backend
-                .list_pools(REGION, &id)
+                .list_pools(caller, REGION, &id)
                 .await
                 .expect("pools")
                 .iter()
@@ -146,16 +168,19 @@ where
     .await;
 
     let old = backend
-        .list_nodes(REGION, &id)
+        .list_nodes(caller, REGION, &id)
         .await
         .expect("nodes")
         .remove(0);
     backend
-        .replace_node(REGION, &old.id)
+        .replace_node(caller, REGION, &old.id)
         .await
         .expect("replace");
     until(&settle, "the replacement", || async {
-        let nodes = backend.list_nodes(REGION, &id).await.expect("nodes");
+        let nodes = backend
+            .list_nodes(caller, REGION, &id)
+            .await
+            .expect("nodes");
         nodes.len() == 3
             && nodes
                 .iter()
@@ -164,12 +189,12 @@ where
     .await;
 
     backend
-        .delete_cluster(REGION, &id, true)
+        .delete_cluster(caller, REGION, &id, true)
         .await
         .expect("delete");
     until(&settle, "the deletion", || async {
         matches!(
-            backend.get_cluster(REGION, &id).await,
+            backend.get_cluster(caller, REGION, &id).await,
             Err(DomainError::NotFound {
                 resource: "k8s_cluster",
                 ..
@@ -185,13 +210,13 @@ async fn the_sandbox_adapter_honours_the_contract() {
     let app = TestApp::new(test_db.database.clone());
     let secret = app.api_key("contract").await;
     let caller = app.caller(&secret).await;
-    let backend = SandboxBackend::new(app.provisioning.clone(), caller);
+    let backend = SandboxBackend::new(app.provisioning.clone());
     let reconciler = app.reconciler();
     let settle = || async {
         app.clock.advance(chrono::Duration::seconds(5));
         reconciler.run_pass().await.expect("pass");
     };
-    the_contract(&backend, settle).await;
+    the_contract(&backend, &caller, settle).await;
     test_db.cleanup().await;
 }
 
@@ -203,7 +228,13 @@ async fn the_remote_adapter_drives_another_wheelhouse_on_loopback() {
     let backend =
         ScalewayRemote::new(&format!("http://127.0.0.1:{}", remote.port), &secret).expect("client");
     let settle = || tokio::time::sleep(Duration::from_millis(50));
-    the_contract(&backend, settle).await;
+    // The remote account is the key's project: the caller is Wheelhouse's, not the remote's.
+    let caller = Caller {
+        project_id: "local-project".into(),
+        organization_id: "local-organization".into(),
+        access_key: String::new(),
+    };
+    the_contract(&backend, &caller, settle).await;
 
     let stranger = ScalewayRemote::new(
         &format!("http://127.0.0.1:{}", remote.port),
@@ -211,7 +242,7 @@ async fn the_remote_adapter_drives_another_wheelhouse_on_loopback() {
     )
     .expect("client");
     let refused = stranger
-        .list_clusters(REGION)
+        .list_clusters(&caller, REGION, &ClusterQuery::default())
         .await
         .expect_err("unknown key");
     assert!(

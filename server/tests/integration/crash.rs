@@ -30,6 +30,11 @@ fn free_port() -> u16 {
 
 impl Server {
     pub fn start(url: &str, time_scale: &str) -> Server {
+        Server::start_with(url, time_scale, &[])
+    }
+
+    /// A server with more `serve` flags (another provider behind the port, say).
+    pub fn start_with(url: &str, time_scale: &str, extra: &[&str]) -> Server {
         let (port, kube_port) = (free_port(), free_port());
         let child = Command::new(BINARY)
             .args([
@@ -41,6 +46,7 @@ impl Server {
             ])
             .args(["--time-scale", time_scale, "--reconcile-interval-ms", "20"])
             .args(["--kube-api-addr", &format!("127.0.0.1:{kube_port}")])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -121,12 +127,20 @@ impl Drop for Server {
 }
 
 pub fn api_key(url: &str) -> String {
+    api_key_for(url, "crash")["secret_key"]
+        .as_str()
+        .expect("secret")
+        .to_string()
+}
+
+/// A new API key of `project` (made with the CLI): access_key, secret_key, project_id.
+pub fn api_key_for(url: &str, project: &str) -> Value {
     let output = Command::new(BINARY)
         .args([
             "api-key",
             "create",
             "--project",
-            "crash",
+            project,
             "--database-url",
             url,
         ])
@@ -142,7 +156,7 @@ pub fn api_key(url: &str) -> String {
         .as_str()
         .expect("access key")
         .starts_with("SCW"));
-    key["secret_key"].as_str().expect("secret").to_string()
+    key
 }
 
 /// (status, count) of the pool's nodes, straight from the database.

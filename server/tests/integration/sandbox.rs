@@ -3,7 +3,7 @@
 //! and leases keep two workers off the same operation.
 
 use serde_json::json;
-use wheelhouse::reconciler::{inject_fault, Reconciler, MAX_ATTEMPTS};
+use wheelhouse::backend::sandbox::reconciler::{inject_fault, Reconciler, MAX_ATTEMPTS};
 use wheelhouse::store::Database;
 
 use crate::on_both_databases;
@@ -263,10 +263,10 @@ on_both_databases!(
         let app = TestApp::new(database);
         let token = app.api_key("lab").await;
         let (id, _) = cluster_with_pool(&app, &token, 1).await;
-        let now = wheelhouse::store::rows::millis(wheelhouse::clock::Clock::now(&app.clock));
+        let now_ms = wheelhouse::store::rows::millis(wheelhouse::clock::Clock::now(&app.clock));
         sqlx::query("INSERT INTO operations (id, kind, cluster_id, target_id, params, step, state, attempt, next_run_at, created_at, updated_at) \
                  VALUES ('op-bogus', 'no_such_kind', $1, $1, '{}', 'start', 'pending', 0, $2, $2, $2)")
-        .bind(&id).bind(now).execute(app.provisioning.database.pool()).await.expect("insert");
+        .bind(&id).bind(now_ms).execute(app.provisioning.database.pool()).await.expect("insert");
 
         // Another worker holds the lease: this one must leave the operation alone.
         let other = Reconciler::new(app.provisioning.clone(), "other-worker");
@@ -277,28 +277,55 @@ on_both_databases!(
             .acquire()
             .await
             .expect("conn");
-        let until = wheelhouse::clock::Clock::now(&app.clock) + chrono::Duration::seconds(30);
-        assert!(wheelhouse::store::operations::claim(
+        let now = wheelhouse::clock::Clock::now(&app.clock);
+        let until = now + chrono::Duration::seconds(30);
+        let kind = app.provisioning.database.kind();
+        // The create operations of the cluster are done: only the bogus one is due.
+        let claimed = wheelhouse::backend::sandbox::store::operations::claim_due(
             &mut conn,
-            "op-bogus",
+            kind,
             "other-worker",
-            wheelhouse::clock::Clock::now(&app.clock),
-            until
+            now,
+            until,
+            10,
         )
         .await
-        .expect("claim"));
-        assert!(
-            !wheelhouse::store::operations::claim(
-                &mut conn,
-                "op-bogus",
-                "test-worker",
-                wheelhouse::clock::Clock::now(&app.clock),
-                until
-            )
+        .expect("claim");
+        assert_eq!(claimed, vec!["op-bogus".to_string()]);
+        let claimed = wheelhouse::backend::sandbox::store::operations::claim_due(
+            &mut conn,
+            kind,
+            "test-worker",
+            now,
+            until,
+            10,
+        )
+        .await
+        .expect("claim");
+        assert!(claimed.is_empty(), "a held lease cannot be claimed twice");
+        // An operation that is not due yet is not claimed either.
+        sqlx::query("INSERT INTO operations (id, kind, cluster_id, target_id, params, step, state, attempt, next_run_at, created_at, updated_at) \
+                 VALUES ('op-later', 'no_such_kind', $1, $1, '{}', 'start', 'pending', 0, $2, $2, $2)")
+            .bind(&id)
+            .bind(now_ms + 3_600_000)
+            .execute(&mut *conn)
             .await
-            .expect("claim"),
-            "a held lease cannot be claimed twice"
-        );
+            .expect("insert");
+        let claimed = wheelhouse::backend::sandbox::store::operations::claim_due(
+            &mut conn,
+            kind,
+            "test-worker",
+            now,
+            until,
+            10,
+        )
+        .await
+        .expect("claim");
+        assert!(claimed.is_empty(), "next_run_at is honoured: {claimed:?}");
+        sqlx::query("DELETE FROM operations WHERE id = 'op-later'")
+            .execute(&mut *conn)
+            .await
+            .expect("delete");
         drop(conn);
         let report = app.reconciler().run_pass().await.expect("pass");
         assert_eq!(report.steps_failed, 0, "leased elsewhere: not attempted");
@@ -310,10 +337,11 @@ on_both_databases!(
         for attempt in 1..=MAX_ATTEMPTS {
             let report = app.reconciler().run_pass().await.expect("pass");
             assert_eq!(report.steps_failed, 1, "attempt {attempt}");
-            let operation = wheelhouse::reconciler::operation(&app.provisioning, "op-bogus")
-                .await
-                .expect("read")
-                .expect("exists");
+            let operation =
+                wheelhouse::backend::sandbox::reconciler::operation(&app.provisioning, "op-bogus")
+                    .await
+                    .expect("read")
+                    .expect("exists");
             assert_eq!(operation.attempt, attempt);
             assert!(operation
                 .last_error

@@ -9,12 +9,12 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+use wheelhouse::backend::sandbox::reconciler::Reconciler;
+use wheelhouse::backend::sandbox::timing::Timing;
+use wheelhouse::backend::sandbox::Provisioning;
 use wheelhouse::clock::{ManualClock, SharedClock};
 use wheelhouse::domain::ids::SequentialIds;
-use wheelhouse::domain::timing::Timing;
-use wheelhouse::domain::Provisioning;
 use wheelhouse::http::{router, AppState};
-use wheelhouse::reconciler::Reconciler;
 use wheelhouse::store::Database;
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -166,6 +166,7 @@ macro_rules! on_both_databases {
 pub struct TestApp {
     pub clock: ManualClock,
     pub provisioning: Provisioning,
+    pub state: AppState,
     router: axum::Router,
     /// The sandbox clusters' Kubernetes API servers (served over TLS by `serve`).
     kube_api: axum::Router,
@@ -173,11 +174,16 @@ pub struct TestApp {
 
 impl TestApp {
     pub fn new(database: Database) -> TestApp {
+        TestApp::with_state(database, |_| {})
+    }
+
+    /// The application with its state adjusted first (another backend behind the port, say).
+    pub fn with_state(database: Database, adjust: impl FnOnce(&mut AppState)) -> TestApp {
         let clock = ManualClock::new(test_start_time());
         let shared: SharedClock = Arc::new(clock.clone());
         let addr: SocketAddr = "127.0.0.1:3000".parse().expect("address");
         let site_root = std::env::temp_dir().join("wheelhouse-test-site");
-        let state = AppState::new(
+        let mut state = AppState::new(
             database,
             shared,
             Arc::new(SequentialIds::default()),
@@ -185,9 +191,11 @@ impl TestApp {
             &site_root,
             addr,
         );
+        adjust(&mut state);
         TestApp {
             provisioning: state.provisioning.clone(),
-            kube_api: wheelhouse::http::kube_api::router(state.clone()),
+            state: state.clone(),
+            kube_api: wheelhouse::backend::sandbox::kube_api::router(state.provisioning.clone()),
             router: router(state),
             clock,
         }
@@ -232,7 +240,7 @@ pub async fn read(response: Response<Body>) -> (Response<()>, String) {
 impl TestApp {
     /// Creates a project and an API key; returns the secret for `X-Auth-Token`.
     pub async fn api_key(&self, project: &str) -> String {
-        wheelhouse::domain::access::new_api_key(
+        wheelhouse::services::identity::new_api_key(
             &self.provisioning.database,
             &wheelhouse::domain::ids::RandomIds,
             &self.clock,

@@ -4,17 +4,14 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use crate::domain::catalog::ClusterType;
-use crate::domain::model::{AclRule, Cluster, KubeVersionEntry, Node, Pool, Taint};
+use crate::domain::model::{AclRule, Cluster, ClusterOffer, KubeVersionEntry, Node, Pool, Taint};
 
 pub fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-pub fn cluster(cluster: &Cluster, cluster_url: String, upgrade_available: bool) -> Value {
-    let commitment_ends_at = crate::domain::catalog::cluster_type(&cluster.cluster_type)
-        .and_then(|t| t.commitment_delay_seconds)
-        .map(|seconds| timestamp(cluster.created_at + chrono::Duration::seconds(seconds)));
+pub fn cluster(cluster: &Cluster) -> Value {
+    let commitment_ends_at = cluster.commitment_ends_at.map(timestamp);
     json!({
         "id": cluster.id,
         "type": cluster.cluster_type,
@@ -27,7 +24,7 @@ pub fn cluster(cluster: &Cluster, cluster_url: String, upgrade_available: bool) 
         "tags": cluster.tags,
         "cni": cluster.cni,
         "description": cluster.description,
-        "cluster_url": cluster_url,
+        "cluster_url": cluster.cluster_url,
         "dns_wildcard": format!("*.{}.nodes.k8s.{}.scw.cloud", cluster.id, cluster.region),
         "created_at": timestamp(cluster.created_at),
         "updated_at": timestamp(cluster.updated_at),
@@ -36,7 +33,7 @@ pub fn cluster(cluster: &Cluster, cluster_url: String, upgrade_available: bool) 
             "enabled": cluster.auto_upgrade_enabled,
             "maintenance_window": { "start_hour": cluster.maintenance_start_hour, "day": cluster.maintenance_day },
         },
-        "upgrade_available": upgrade_available,
+        "upgrade_available": cluster.upgrade_available,
         "feature_gates": cluster.feature_gates,
         "admission_plugins": cluster.admission_plugins,
         "open_id_connect_config": oidc(&cluster.open_id_connect_config),
@@ -145,7 +142,7 @@ pub fn version(entry: &KubeVersionEntry, region: &str) -> Value {
     })
 }
 
-pub fn cluster_type(cluster_type: &ClusterType, region: &str) -> Value {
+pub fn cluster_type(cluster_type: &ClusterOffer, region: &str) -> Value {
     json!({
         "region": region,
         "name": cluster_type.name,

@@ -1,0 +1,221 @@
+//! Nodes: the sandbox's instances.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::clusters::bad_status;
+use crate::domain::model::{Node, NodeStatus};
+use crate::store::rows::{get_json, get_optional_time, get_time, json, millis};
+
+const COLUMNS: &str = "id, pool_id, cluster_id, region, name, provider_id, status, version, \
+    os_image, public_ip_v4, public_ip_v6, error_message, conditions, transition_due_at, fault, \
+    operation_id, created_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<Node, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    Ok(Node {
+        id: row.try_get("id")?,
+        pool_id: row.try_get("pool_id")?,
+        cluster_id: row.try_get("cluster_id")?,
+        region: row.try_get("region")?,
+        name: row.try_get("name")?,
+        provider_id: row.try_get("provider_id")?,
+        status: NodeStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
+        version: row.try_get("version")?,
+        os_image: row.try_get("os_image")?,
+        public_ip_v4: row.try_get("public_ip_v4")?,
+        public_ip_v6: row.try_get("public_ip_v6")?,
+        error_message: row.try_get("error_message")?,
+        conditions: get_json(row, "conditions")?,
+        transition_due_at: get_optional_time(row, "transition_due_at")?,
+        fault: row.try_get("fault")?,
+        operation_id: row.try_get("operation_id")?,
+        created_at: get_time(row, "created_at")?,
+        updated_at: get_time(row, "updated_at")?,
+    })
+}
+
+pub async fn insert(conn: &mut AnyConnection, node: &Node) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO nodes ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         $12, $13, $14, $15, $16, $17, $18)"
+    ))
+    .bind(&node.id)
+    .bind(&node.pool_id)
+    .bind(&node.cluster_id)
+    .bind(&node.region)
+    .bind(&node.name)
+    .bind(&node.provider_id)
+    .bind(node.status.as_str())
+    .bind(&node.version)
+    .bind(&node.os_image)
+    .bind(&node.public_ip_v4)
+    .bind(&node.public_ip_v6)
+    .bind(&node.error_message)
+    .bind(json(&node.conditions))
+    .bind(node.transition_due_at.map(millis))
+    .bind(&node.fault)
+    .bind(&node.operation_id)
+    .bind(millis(node.created_at))
+    .bind(millis(node.updated_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Starts a transition: the node shows `status` until `due` (the sandbox then settles it).
+pub async fn begin_transition(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: NodeStatus,
+    due: DateTime<Utc>,
+    operation_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE nodes SET status = $2, transition_due_at = $3, operation_id = $4, updated_at = $5 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(millis(due))
+    .bind(operation_id)
+    .bind(millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends the transition `node` was observed in, with a settled status. Returns false when another
+/// worker settled it first (the row no longer matches what was observed).
+pub async fn settle(
+    conn: &mut AnyConnection,
+    node: &Node,
+    status: NodeStatus,
+    error_message: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let mut conditions = node.conditions.clone();
+    let ready = if status == NodeStatus::Ready {
+        "True"
+    } else {
+        "False"
+    };
+    conditions.insert("Ready".into(), ready.into());
+    let result = sqlx::query(
+        "UPDATE nodes SET status = $2, transition_due_at = NULL, error_message = $3, \
+         conditions = $4, updated_at = $5 WHERE id = $1 AND status = $6 AND transition_due_at = $7",
+    )
+    .bind(&node.id)
+    .bind(status.as_str())
+    .bind(error_message)
+    .bind(json(&conditions))
+    .bind(millis(now))
+    .bind(node.status.as_str())
+    .bind(node.transition_due_at.map(millis))
+    .execute(conn)
+    .await?;
+    Ok(result_changed(result))
+}
+
+fn result_changed(result: sqlx::any::AnyQueryResult) -> bool {
+    result.rows_affected() == 1
+}
+
+pub async fn set_fault(
+    conn: &mut AnyConnection,
+    id: &str,
+    fault: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE nodes SET fault = $2 WHERE id = $1")
+        .bind(id)
+        .bind(fault)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Hands the node to an operation, if no operation holds it; false when one does.
+pub async fn take_for_operation(
+    conn: &mut AnyConnection,
+    id: &str,
+    operation_id: &str,
+    status: NodeStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE nodes SET operation_id = $2, status = $3, updated_at = $4 \
+         WHERE id = $1 AND operation_id IS NULL",
+    )
+    .bind(id)
+    .bind(operation_id)
+    .bind(status.as_str())
+    .bind(millis(now))
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Node>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM nodes WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn of_pool(conn: &mut AnyConnection, pool_id: &str) -> Result<Vec<Node>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM nodes WHERE pool_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(pool_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn of_cluster(
+    conn: &mut AnyConnection,
+    cluster_id: &str,
+) -> Result<Vec<Node>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM nodes WHERE cluster_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(cluster_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Nodes whose transition has ended by `now`: the sandbox settles them.
+pub async fn due(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Node>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM nodes WHERE transition_due_at IS NOT NULL AND transition_due_at <= $1 \
+         ORDER BY transition_due_at LIMIT $2"
+    ))
+    .bind(millis(now))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Removes a drained node, if it is still the draining node that was observed (false when
+/// another worker removed it first).
+pub async fn delete_drained(conn: &mut AnyConnection, node: &Node) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "DELETE FROM nodes WHERE id = $1 AND status = 'deleting' AND transition_due_at = $2",
+    )
+    .bind(&node.id)
+    .bind(node.transition_due_at.map(millis))
+    .execute(conn)
+    .await?;
+    Ok(result_changed(result))
+}

@@ -1,0 +1,102 @@
+//! `serve --demo`: a project with a cluster and an API key, so that a first start has something
+//! to show. Each step checks whether it is already done, and the whole seed is recorded as done
+//! only at the end, so a crash at any point is completed by the next start; once done, later
+//! starts leave the demo project as its users left it.
+
+use crate::domain::listing::ListOrder;
+use crate::domain::model::Caller;
+use crate::domain::requests::{ClusterQuery, NewCluster, NewPool, UpgradePolicyInput};
+use crate::domain::DomainError;
+use crate::http::AppState;
+use crate::services::identity::{ensure_project, new_api_key};
+use crate::store::setup;
+
+pub const DEMO_PROJECT: &str = "demo";
+pub const DEMO_CLUSTER: &str = "demo-cluster";
+const SEED_STEP: &str = "demo_seed";
+const REGION: &str = "fr-par";
+
+/// Returns the new API key's (access_key, secret_key) when the demo was completed just now.
+pub async fn seed(state: &AppState) -> Result<Option<(String, String)>, DomainError> {
+    let database = &state.database;
+    {
+        let mut conn = database.pool().acquire().await?;
+        if setup::setup_step_done(&mut conn, SEED_STEP).await? {
+            return Ok(None);
+        }
+    }
+    let (project_id, organization_id) = ensure_project(
+        database,
+        state.ids.as_ref(),
+        state.clock.as_ref(),
+        DEMO_PROJECT,
+    )
+    .await?;
+    let caller = Caller {
+        project_id,
+        organization_id,
+        access_key: String::new(),
+    };
+    let existing = state
+        .service
+        .list_clusters(
+            &caller,
+            REGION,
+            &ClusterQuery {
+                name_contains: Some(DEMO_CLUSTER.into()),
+                ..ClusterQuery::default()
+            },
+            ListOrder::default(),
+            1,
+            1,
+        )
+        .await?;
+    if existing.total_count == 0 {
+        let now = state.clock.now();
+        let version = state
+            .service
+            .list_versions(REGION)
+            .await?
+            .into_iter()
+            .find(|entry| !entry.is_deprecated_at(now) && !entry.is_end_of_life_at(now))
+            .map(|entry| entry.name);
+        state
+            .service
+            .create_cluster(
+                &caller,
+                REGION,
+                NewCluster {
+                    name: Some(DEMO_CLUSTER.into()),
+                    description: Some("created by serve --demo".into()),
+                    version,
+                    cni: Some("cilium".into()),
+                    pools: Some(vec![NewPool {
+                        name: Some("default".into()),
+                        node_type: Some("pro2_xs".into()),
+                        size: Some(3),
+                        autohealing: Some(true),
+                        upgrade_policy: Some(UpgradePolicyInput {
+                            max_surge: Some(1),
+                            max_unavailable: Some(0),
+                        }),
+                        ..NewPool::default()
+                    }]),
+                    ..NewCluster::default()
+                },
+            )
+            .await?;
+    }
+    // A key is printed once: made last, just before the seed is recorded as done (a crash in
+    // between makes a second key next time; the unprinted first one is never used).
+    let key = new_api_key(
+        database,
+        state.ids.as_ref(),
+        state.clock.as_ref(),
+        DEMO_PROJECT,
+        "created by serve --demo",
+    )
+    .await?;
+    let mut conn = database.pool().acquire().await?;
+    setup::complete_setup_step(&mut conn, SEED_STEP, state.clock.now().timestamp_millis()).await?;
+    Ok(Some((key.access_key, key.secret_key)))
+}

@@ -1,0 +1,7 @@
+//! Wheelhouse's own services, above the provisioning port: identity (projects and API keys), the
+//! provisioning service (tenancy over whichever provider is behind the port), the demo seed.
+//! Each owns its tables; none reaches past the port.
+
+pub mod demo;
+pub mod identity;
+pub mod provisioning;

@@ -1,0 +1,490 @@
+//! The provisioning service: every interface (Scaleway REST API, console, CLI) reaches the
+//! provider through here. It keeps Wheelhouse's tenancy above the port — which project owns
+//! which cluster — so that a remote provider, one account shared by all projects, never lets a
+//! project see or touch another's clusters; then it makes one port call. Lists are sorted and
+//! paged here, with typed orders (versions sort as versions).
+
+use crate::backend::SharedBackend;
+use crate::clock::SharedClock;
+use crate::domain::listing::{self, ListOrder};
+use crate::domain::model::{
+    AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
+    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
+};
+use crate::domain::requests::{
+    AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
+    PoolChanges,
+};
+use crate::domain::DomainError;
+use crate::store::rows::millis;
+use crate::store::{cluster_owners, Database};
+
+type Result<T> = std::result::Result<T, DomainError>;
+
+/// One page of a list and how many items the whole list has.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total_count: usize,
+}
+
+#[derive(Clone)]
+pub struct ProvisioningService {
+    backend: SharedBackend,
+    database: Database,
+    clock: SharedClock,
+}
+
+impl ProvisioningService {
+    pub fn new(backend: SharedBackend, database: Database, clock: SharedClock) -> Self {
+        ProvisioningService {
+            backend,
+            database,
+            clock,
+        }
+    }
+
+    pub fn backend_kind(&self) -> &'static str {
+        self.backend.kind()
+    }
+
+    /// The caller's cluster id, or "not found" for clusters of other projects (or regions), so
+    /// that ids of other tenants cannot even be probed.
+    async fn owned(&self, caller: &Caller, region: &str, cluster_id: &str) -> Result<()> {
+        let mut conn = self.database.pool().acquire().await?;
+        match cluster_owners::owner(&mut conn, cluster_id).await? {
+            Some((project, owner_region))
+                if project == caller.project_id && owner_region == region =>
+            {
+                Ok(())
+            }
+            _ => Err(DomainError::not_found("k8s_cluster", cluster_id)),
+        }
+    }
+
+    /// Maps "not found" of the owning cluster to "not found" of the object asked for.
+    async fn owned_as(
+        &self,
+        caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+        resource: &'static str,
+        id: &str,
+    ) -> Result<()> {
+        self.owned(caller, region, cluster_id)
+            .await
+            .map_err(|_| DomainError::not_found(resource, id))
+    }
+
+    async fn owned_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+        let pool = self.backend.get_pool(caller, region, pool_id).await?;
+        self.owned_as(caller, region, &pool.cluster_id, "k8s_pool", pool_id)
+            .await?;
+        Ok(pool)
+    }
+
+    async fn owned_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+        let node = self.backend.get_node(caller, region, node_id).await?;
+        self.owned_as(caller, region, &node.cluster_id, "k8s_node", node_id)
+            .await?;
+        Ok(node)
+    }
+
+    /// A cluster as its owner sees it: in the owner's project and organization (a remote
+    /// provider reports its own account's).
+    fn localized(cluster: Cluster, caller: &Caller) -> Cluster {
+        Cluster {
+            project_id: caller.project_id.clone(),
+            organization_id: caller.organization_id.clone(),
+            ..cluster
+        }
+    }
+
+    // ---- catalog
+
+    pub async fn list_versions(&self, region: &str) -> Result<Vec<KubeVersionEntry>> {
+        self.backend.list_versions(region).await
+    }
+
+    pub async fn get_version(&self, region: &str, name: &str) -> Result<KubeVersionEntry> {
+        self.backend.get_version(region, name).await
+    }
+
+    pub async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>> {
+        self.backend.list_cluster_types(region).await
+    }
+
+    // ---- clusters
+
+    pub async fn list_clusters(
+        &self,
+        caller: &Caller,
+        region: &str,
+        query: &ClusterQuery,
+        order: ListOrder,
+        page: i64,
+        page_size: i64,
+    ) -> Result<Page<Cluster>> {
+        let owned = {
+            let mut conn = self.database.pool().acquire().await?;
+            cluster_owners::clusters_of(&mut conn, &caller.project_id, region).await?
+        };
+        let mut clusters: Vec<Cluster> = self
+            .backend
+            .list_clusters(caller, region, query)
+            .await?
+            .into_iter()
+            .filter(|cluster| owned.contains(&cluster.id))
+            .map(|cluster| Self::localized(cluster, caller))
+            .collect();
+        listing::sort(&mut clusters, order);
+        Ok(Page {
+            items: listing::page(&clusters, page, page_size),
+            total_count: clusters.len(),
+        })
+    }
+
+    pub async fn get_cluster(&self, caller: &Caller, region: &str, id: &str) -> Result<Cluster> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .get_cluster(caller, region, id)
+            .await
+            .map(|cluster| Self::localized(cluster, caller))
+    }
+
+    pub async fn create_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        spec: NewCluster,
+    ) -> Result<Cluster> {
+        let cluster = Self::localized(
+            self.backend.create_cluster(caller, region, spec).await?,
+            caller,
+        );
+        let mut conn = self.database.pool().acquire().await?;
+        cluster_owners::record(
+            &mut conn,
+            &cluster.id,
+            &caller.project_id,
+            region,
+            millis(self.clock.now()),
+        )
+        .await?;
+        Ok(cluster)
+    }
+
+    pub async fn update_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        changes: ClusterChanges,
+    ) -> Result<Cluster> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .update_cluster(caller, region, id, changes)
+            .await
+            .map(|cluster| Self::localized(cluster, caller))
+    }
+
+    pub async fn delete_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        with_additional_resources: bool,
+    ) -> Result<Cluster> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .delete_cluster(caller, region, id, with_additional_resources)
+            .await
+            .map(|cluster| Self::localized(cluster, caller))
+    }
+
+    pub async fn upgrade_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        version: Option<String>,
+        upgrade_pools: bool,
+    ) -> Result<Cluster> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .upgrade_cluster(caller, region, id, version, upgrade_pools)
+            .await
+            .map(|cluster| Self::localized(cluster, caller))
+    }
+
+    pub async fn set_cluster_type(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        cluster_type: Option<String>,
+    ) -> Result<Cluster> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .set_cluster_type(caller, region, id, cluster_type)
+            .await
+            .map(|cluster| Self::localized(cluster, caller))
+    }
+
+    pub async fn available_versions(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<KubeVersionEntry>> {
+        self.owned(caller, region, id).await?;
+        self.backend.available_versions(caller, region, id).await
+    }
+
+    pub async fn available_types(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<ClusterOffer>> {
+        self.owned(caller, region, id).await?;
+        self.backend.available_types(caller, region, id).await
+    }
+
+    pub async fn kubeconfig(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        redacted: bool,
+    ) -> Result<String> {
+        self.owned(caller, region, id).await?;
+        self.backend.kubeconfig(caller, region, id, redacted).await
+    }
+
+    pub async fn reset_admin_token(&self, caller: &Caller, region: &str, id: &str) -> Result<()> {
+        self.owned(caller, region, id).await?;
+        self.backend.reset_admin_token(caller, region, id).await
+    }
+
+    pub async fn cluster_inventory(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<ClusterInventory>> {
+        self.owned(caller, region, id).await?;
+        self.backend.cluster_inventory(caller, region, id).await
+    }
+
+    // ---- ACL rules
+
+    pub async fn list_acl_rules(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+    ) -> Result<Vec<AclRule>> {
+        self.owned(caller, region, id).await?;
+        self.backend.list_acl_rules(caller, region, id).await
+    }
+
+    pub async fn write_acl_rules(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &str,
+        rules: Vec<AclRuleInput>,
+        replace: bool,
+    ) -> Result<Vec<AclRule>> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .write_acl_rules(caller, region, id, rules, replace)
+            .await
+    }
+
+    /// A rule is found among the caller's clusters (Scaleway addresses rules by id alone).
+    pub async fn delete_acl_rule(&self, caller: &Caller, region: &str, acl_id: &str) -> Result<()> {
+        let owned = {
+            let mut conn = self.database.pool().acquire().await?;
+            cluster_owners::clusters_of(&mut conn, &caller.project_id, region).await?
+        };
+        for cluster_id in owned {
+            let rules = match self
+                .backend
+                .list_acl_rules(caller, region, &cluster_id)
+                .await
+            {
+                Ok(rules) => rules,
+                Err(DomainError::NotFound { .. }) => continue,
+                Err(error) => return Err(error),
+            };
+            if rules.iter().any(|rule| rule.id == acl_id) {
+                return self.backend.delete_acl_rule(caller, region, acl_id).await;
+            }
+        }
+        Err(DomainError::not_found("k8s_acl", acl_id))
+    }
+
+    // ---- pools
+
+    pub async fn list_pools(
+        &self,
+        caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+    ) -> Result<Vec<Pool>> {
+        self.owned(caller, region, cluster_id).await?;
+        self.backend.list_pools(caller, region, cluster_id).await
+    }
+
+    pub async fn get_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+        self.owned_pool(caller, region, pool_id).await
+    }
+
+    pub async fn create_pool(
+        &self,
+        caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+        spec: NewPool,
+    ) -> Result<Pool> {
+        self.owned(caller, region, cluster_id).await?;
+        self.backend
+            .create_pool(caller, region, cluster_id, spec)
+            .await
+    }
+
+    pub async fn update_pool(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        changes: PoolChanges,
+    ) -> Result<Pool> {
+        self.owned_pool(caller, region, pool_id).await?;
+        self.backend
+            .update_pool(caller, region, pool_id, changes)
+            .await
+    }
+
+    pub async fn upgrade_pool(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        version: Option<String>,
+    ) -> Result<Pool> {
+        self.owned_pool(caller, region, pool_id).await?;
+        self.backend
+            .upgrade_pool(caller, region, pool_id, version)
+            .await
+    }
+
+    pub async fn delete_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+        self.owned_pool(caller, region, pool_id).await?;
+        self.backend.delete_pool(caller, region, pool_id).await
+    }
+
+    pub async fn set_pool_node_metadata(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        change: NodeMetadataChange,
+    ) -> Result<Pool> {
+        self.owned_pool(caller, region, pool_id).await?;
+        self.backend
+            .set_pool_node_metadata(caller, region, pool_id, change)
+            .await
+    }
+
+    pub async fn list_user_data(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+    ) -> Result<Vec<String>> {
+        self.owned_pool(caller, region, pool_id).await?;
+        self.backend.list_user_data(caller, region, pool_id).await
+    }
+
+    pub async fn get_user_data(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        key: &str,
+    ) -> Result<String> {
+        self.owned_pool(caller, region, pool_id).await?;
+        self.backend
+            .get_user_data(caller, region, pool_id, key)
+            .await
+    }
+
+    pub async fn authorize_external_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+    ) -> Result<ExternalNodeAuth> {
+        self.owned_pool(caller, region, pool_id).await?;
+        self.backend
+            .authorize_external_node(caller, region, pool_id)
+            .await
+    }
+
+    /// The node secret is the credential: no project is involved.
+    pub async fn external_node_metadata(
+        &self,
+        region: &str,
+        node_secret: &str,
+    ) -> Result<ExternalNodeMetadata> {
+        self.backend
+            .external_node_metadata(region, node_secret)
+            .await
+    }
+
+    // ---- nodes
+
+    pub async fn list_nodes(
+        &self,
+        caller: &Caller,
+        region: &str,
+        cluster_id: &str,
+    ) -> Result<Vec<Node>> {
+        self.owned(caller, region, cluster_id).await?;
+        self.backend.list_nodes(caller, region, cluster_id).await
+    }
+
+    pub async fn get_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+        self.owned_node(caller, region, node_id).await
+    }
+
+    pub async fn replace_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+        self.owned_node(caller, region, node_id).await?;
+        self.backend.replace_node(caller, region, node_id).await
+    }
+
+    pub async fn reboot_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+        self.owned_node(caller, region, node_id).await?;
+        self.backend.reboot_node(caller, region, node_id).await
+    }
+
+    pub async fn delete_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        node_id: &str,
+        skip_drain: bool,
+        replace: bool,
+    ) -> Result<Node> {
+        self.owned_node(caller, region, node_id).await?;
+        self.backend
+            .delete_node(caller, region, node_id, skip_drain, replace)
+            .await
+    }
+
+    pub async fn provider_stats(&self) -> Result<Option<ProviderStats>> {
+        self.backend.stats().await
+    }
+}
