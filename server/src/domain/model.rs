@@ -68,7 +68,40 @@ status_enum!(
     }
 );
 
+/// A status change a rule does not allow (a bug, or a race the locks should have prevented).
+fn refused_transition(resource: &'static str, from: &str, to: &str) -> crate::domain::DomainError {
+    crate::domain::DomainError::precondition(
+        "status_transition",
+        format!("a {resource} cannot go from {from} to {to}"),
+    )
+}
+
 impl ClusterStatus {
+    /// The one place that says which status changes a cluster goes through.
+    pub fn allows(self, next: ClusterStatus) -> bool {
+        use ClusterStatus::*;
+        self == next
+            || matches!(
+                (self, next),
+                (Creating, Ready | PoolRequired | Deleting)
+                    | (
+                        Ready | PoolRequired,
+                        Updating | Deleting | Locked | Ready | PoolRequired
+                    )
+                    | (Updating, Ready | Deleting)
+                    | (Locked, Ready | Deleting)
+            )
+    }
+
+    /// `next`, if the change is allowed.
+    pub fn to(self, next: ClusterStatus) -> Result<ClusterStatus, crate::domain::DomainError> {
+        if self.allows(next) {
+            Ok(next)
+        } else {
+            Err(refused_transition("cluster", self.as_str(), next.as_str()))
+        }
+    }
+
     pub fn is_transient(self) -> bool {
         matches!(
             self,
@@ -78,6 +111,28 @@ impl ClusterStatus {
 }
 
 impl PoolStatus {
+    /// The one place that says which status changes a pool goes through: any settled status
+    /// may start a change; a change ends in a settled status; deletion is final.
+    pub fn allows(self, next: PoolStatus) -> bool {
+        use PoolStatus::*;
+        self == next
+            || match self {
+                Deleting => false,
+                Scaling | Upgrading => {
+                    matches!(next, Ready | Warning | Deleting | Scaling | Upgrading)
+                }
+                Ready | Warning | Locked => true,
+            }
+    }
+
+    pub fn to(self, next: PoolStatus) -> Result<PoolStatus, crate::domain::DomainError> {
+        if self.allows(next) {
+            Ok(next)
+        } else {
+            Err(refused_transition("pool", self.as_str(), next.as_str()))
+        }
+    }
+
     pub fn is_transient(self) -> bool {
         matches!(
             self,
@@ -87,6 +142,33 @@ impl PoolStatus {
 }
 
 impl NodeStatus {
+    /// The one place that says which status changes a node goes through.
+    pub fn allows(self, next: NodeStatus) -> bool {
+        use NodeStatus::*;
+        self == next
+            || match self {
+                Creating => matches!(next, Ready | NotReady | CreationError | Deleting),
+                Rebooting | Upgrading | Starting | Registering => {
+                    matches!(next, Ready | NotReady | Deleting)
+                }
+                Ready | NotReady | CreationError | Locked => {
+                    matches!(
+                        next,
+                        Ready | NotReady | Rebooting | Deleting | Upgrading | Locked
+                    )
+                }
+                Deleting => false,
+            }
+    }
+
+    pub fn to(self, next: NodeStatus) -> Result<NodeStatus, crate::domain::DomainError> {
+        if self.allows(next) {
+            Ok(next)
+        } else {
+            Err(refused_transition("node", self.as_str(), next.as_str()))
+        }
+    }
+
     pub fn is_transient(self) -> bool {
         matches!(
             self,
@@ -336,4 +418,23 @@ pub struct ProviderStats {
     pub nodes_by_status: Vec<(String, i64)>,
     pub operations_pending: i64,
     pub operations_failed: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_changes_follow_one_rule_each() {
+        assert!(ClusterStatus::Ready.allows(ClusterStatus::Updating));
+        assert!(ClusterStatus::Updating.allows(ClusterStatus::Ready));
+        assert!(!ClusterStatus::Deleting.allows(ClusterStatus::Ready));
+        assert!(!ClusterStatus::Updating.allows(ClusterStatus::Creating));
+        assert!(ClusterStatus::Deleting.to(ClusterStatus::Updating).is_err());
+        assert!(PoolStatus::Ready.allows(PoolStatus::Scaling));
+        assert!(!PoolStatus::Deleting.allows(PoolStatus::Ready));
+        assert!(NodeStatus::Creating.allows(NodeStatus::CreationError));
+        assert!(!NodeStatus::Deleting.allows(NodeStatus::Ready));
+        assert!(!NodeStatus::Rebooting.allows(NodeStatus::Upgrading));
+    }
 }

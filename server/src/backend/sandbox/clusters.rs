@@ -1,6 +1,7 @@
 //! Cluster rules: creation with its pools, updates, upgrades, type changes, deletion, access
 //! (kubeconfig, admin token, ACL rules).
 
+use crate::backend::sandbox::reconciler::kinds::OperationKind;
 use serde_json::{json, Value};
 
 use super::catalog::{self, ClusterType};
@@ -406,13 +407,25 @@ impl Provisioning {
         };
         let mut transaction = self.database.begin().await?;
         clusters::insert(&mut transaction, &cluster).await?;
-        self.enqueue(&mut transaction, "create_cluster", &id, &id, json!({}))
-            .await?;
+        self.enqueue(
+            &mut transaction,
+            OperationKind::CreateCluster,
+            &id,
+            &id,
+            json!({}),
+        )
+        .await?;
         for new_pool in &new_pools {
             let pool = self.pool_from_input(&cluster, new_pool, cluster_type, zones);
             pools::insert(&mut transaction, &pool).await?;
-            self.enqueue(&mut transaction, "scale_pool", &id, &pool.id, json!({}))
-                .await?;
+            self.enqueue(
+                &mut transaction,
+                OperationKind::ScalePool,
+                &id,
+                &pool.id,
+                json!({}),
+            )
+            .await?;
         }
         self.record_event(
             &mut transaction,
@@ -530,7 +543,7 @@ impl Provisioning {
     ) -> Result<Cluster, DomainError> {
         let (mut transaction, mut cluster) = self.begin_on_cluster(caller, region, id).await?;
         refuse_if_deleting(&cluster)?;
-        cluster.status = ClusterStatus::Deleting;
+        cluster.status = cluster.status.to(ClusterStatus::Deleting)?;
         cluster.updated_at = self.now();
         clusters::update(&mut transaction, &cluster).await?;
         for pool in pools::of_cluster(&mut transaction, id).await? {
@@ -544,7 +557,7 @@ impl Provisioning {
         }
         self.enqueue(
             &mut transaction,
-            "delete_cluster",
+            OperationKind::DeleteCluster,
             id,
             id,
             json!({ "with_additional_resources": with_additional_resources }),
@@ -658,13 +671,13 @@ impl Provisioning {
                 }
             }
         }
-        cluster.status = ClusterStatus::Updating;
+        cluster.status = cluster.status.to(ClusterStatus::Updating)?;
         cluster.target_version = Some(target_name.clone());
         cluster.updated_at = self.now();
         clusters::update(&mut transaction, &cluster).await?;
         self.enqueue(
             &mut transaction,
-            "upgrade_cluster",
+            OperationKind::UpgradeCluster,
             id,
             id,
             json!({ "version": target_name, "upgrade_pools": upgrade_pools }),

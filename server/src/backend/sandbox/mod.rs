@@ -168,7 +168,7 @@ impl Provisioning {
     pub(crate) async fn enqueue(
         &self,
         conn: &mut AnyConnection,
-        kind: &str,
+        kind: reconciler::kinds::OperationKind,
         cluster_id: &str,
         target_id: &str,
         params: Value,
@@ -176,11 +176,11 @@ impl Provisioning {
         let now = self.now();
         let operation = Operation {
             id: self.ids.uuid(),
-            kind: kind.to_string(),
+            kind: kind.as_str().to_string(),
             cluster_id: cluster_id.to_string(),
             target_id: target_id.to_string(),
             params,
-            step: "start".to_string(),
+            step: reconciler::kinds::Step::Start.as_str().to_string(),
             state: operations::PENDING.to_string(),
             attempt: 0,
             next_run_at: now,

@@ -1,5 +1,6 @@
 //! Node actions a user can take: replace, reboot, delete.
 
+use crate::backend::sandbox::reconciler::kinds::OperationKind;
 use serde_json::json;
 
 use super::pools::require_settled_pool;
@@ -53,7 +54,7 @@ impl Provisioning {
         caller: &Caller,
         region: &str,
         node_id: &str,
-        kind: &str,
+        kind: OperationKind,
         params: serde_json::Value,
     ) -> Result<Node, DomainError> {
         let (mut transaction, node) = self.begin_on_node(caller, region, node_id).await?;
@@ -68,10 +69,10 @@ impl Provisioning {
             .await?
             .ok_or_else(|| DomainError::not_found("k8s_pool", &node.pool_id))?;
         require_settled_pool(&pool)?;
-        let replaces = kind == "replace_node"
+        let replaces = kind == OperationKind::ReplaceNode
             || params.get("replace").and_then(serde_json::Value::as_bool) == Some(true);
         if crate::backend::sandbox::external_nodes::is_external(&pool)
-            && (kind == "reboot_node" || replaces)
+            && (kind == OperationKind::RebootNode || replaces)
         {
             return Err(DomainError::precondition(
                 "external_node",
@@ -86,10 +87,13 @@ impl Provisioning {
             .await?;
         // The node belongs to this operation from now on: no second action can start on it.
         let (status, reason) = match kind {
-            "reboot_node" => (NodeStatus::Rebooting, "NodeRebootRequested"),
+            OperationKind::RebootNode => (
+                node.status.to(NodeStatus::Rebooting)?,
+                "NodeRebootRequested",
+            ),
             _ => (
                 node.status,
-                if kind == "replace_node" {
+                if kind == OperationKind::ReplaceNode {
                     "NodeReplaceRequested"
                 } else {
                     "NodeDeleteRequested"
@@ -119,7 +123,7 @@ impl Provisioning {
             "node",
             &node.id,
             reason,
-            format!("{kind} requested for node {}", node.name),
+            format!("{} requested for node {}", kind.as_str(), node.name),
         )
         .await?;
         let updated = nodes::get(&mut transaction, &node.id)
@@ -135,8 +139,14 @@ impl Provisioning {
         region: &str,
         node_id: &str,
     ) -> Result<Node, DomainError> {
-        self.node_action(caller, region, node_id, "replace_node", json!({}))
-            .await
+        self.node_action(
+            caller,
+            region,
+            node_id,
+            OperationKind::ReplaceNode,
+            json!({}),
+        )
+        .await
     }
 
     pub async fn reboot_node(
@@ -145,8 +155,14 @@ impl Provisioning {
         region: &str,
         node_id: &str,
     ) -> Result<Node, DomainError> {
-        self.node_action(caller, region, node_id, "reboot_node", json!({}))
-            .await
+        self.node_action(
+            caller,
+            region,
+            node_id,
+            OperationKind::RebootNode,
+            json!({}),
+        )
+        .await
     }
 
     /// Deletes the node; without `replace` the pool shrinks by one.
@@ -162,7 +178,7 @@ impl Provisioning {
             caller,
             region,
             node_id,
-            "delete_node",
+            OperationKind::DeleteNode,
             json!({ "skip_drain": skip_drain, "replace": replace }),
         )
         .await

@@ -1,5 +1,6 @@
 //! Pool rules: creation, size and policy changes, upgrades to the cluster's version, deletion.
 
+use crate::backend::sandbox::reconciler::kinds::OperationKind;
 use serde_json::json;
 
 use super::catalog::{self, ClusterType};
@@ -532,14 +533,14 @@ impl Provisioning {
         pools::insert(&mut transaction, &pool).await?;
         self.enqueue(
             &mut transaction,
-            "scale_pool",
+            OperationKind::ScalePool,
             cluster_id,
             &pool.id,
             json!({}),
         )
         .await?;
         if cluster.status == ClusterStatus::PoolRequired {
-            cluster.status = ClusterStatus::Ready;
+            cluster.status = cluster.status.to(ClusterStatus::Ready)?;
             cluster.updated_at = self.now();
             crate::backend::sandbox::store::clusters::update(&mut transaction, &cluster).await?;
         }
@@ -638,10 +639,10 @@ impl Provisioning {
         }
         pool.updated_at = self.now();
         if resized {
-            pool.status = PoolStatus::Scaling;
+            pool.status = pool.status.to(PoolStatus::Scaling)?;
             self.enqueue(
                 &mut transaction,
-                "scale_pool",
+                OperationKind::ScalePool,
                 &cluster.id,
                 &pool.id,
                 json!({}),
@@ -706,12 +707,12 @@ impl Provisioning {
                 "a pool can only be upgraded to its cluster's version ({cluster_version}); upgrade the cluster first to go beyond it")));
         }
         pool.version = target_name.clone();
-        pool.status = PoolStatus::Upgrading;
+        pool.status = pool.status.to(PoolStatus::Upgrading)?;
         pool.updated_at = self.now();
         pools::update(&mut transaction, &pool).await?;
         self.enqueue(
             &mut transaction,
-            "upgrade_pool",
+            OperationKind::UpgradePool,
             &cluster.id,
             &pool.id,
             json!({ "version": target_name }),
@@ -747,12 +748,12 @@ impl Provisioning {
         ) {
             require_settled_cluster(&cluster)?;
         }
-        pool.status = PoolStatus::Deleting;
+        pool.status = pool.status.to(PoolStatus::Deleting)?;
         pool.updated_at = self.now();
         pools::update(&mut transaction, &pool).await?;
         self.enqueue(
             &mut transaction,
-            "delete_pool",
+            OperationKind::DeletePool,
             &cluster.id,
             &pool.id,
             json!({}),

@@ -4,6 +4,7 @@
 //! crash at any point resumes at the recorded step: nothing is created, replaced or lost twice.
 //! Workers claim operations with leases, so several replicas can share one database.
 
+pub mod kinds;
 mod physics;
 mod steps;
 
@@ -38,7 +39,7 @@ pub struct Reconciler {
 pub(crate) enum Next {
     /// Go on with `step`, not before `after` from now.
     Continue {
-        step: &'static str,
+        step: kinds::Step,
         after: Duration,
     },
     Done,
@@ -101,11 +102,11 @@ impl Reconciler {
         let now = self.provisioning.now();
         match next {
             Next::Continue { step, after } => {
-                operation.step = step.to_string();
+                operation.step = step.as_str().to_string();
                 operation.next_run_at = now + after;
             }
             Next::Done => {
-                operation.step = "done".to_string();
+                operation.step = kinds::Step::Done.as_str().to_string();
                 operation.state = operations::DONE.to_string();
                 operation.next_run_at = now;
             }

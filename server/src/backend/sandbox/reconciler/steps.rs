@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use sqlx::AnyConnection;
 
+use super::kinds::{OperationKind, Step};
 use super::Next;
 use crate::backend::sandbox::catalog::CURRENT_OS_IMAGE;
 use crate::backend::sandbox::components::{default_components, follows_kubernetes};
@@ -20,21 +21,28 @@ pub(crate) async fn run(
     conn: &mut AnyConnection,
     op: &mut Operation,
 ) -> Result<Next, DomainError> {
-    match op.kind.as_str() {
-        "create_cluster" => create_cluster(p, conn, op).await,
-        "upgrade_cluster" => upgrade_cluster(p, conn, op).await,
-        "delete_cluster" => delete_cluster(p, conn, op).await,
-        "scale_pool" => scale_pool(p, conn, op).await,
-        "upgrade_pool" => upgrade_pool(p, conn, op).await,
-        "delete_pool" => delete_pool(p, conn, op).await,
-        "replace_node" => replace_node(p, conn, op).await,
-        "reboot_node" => reboot_node(p, conn, op).await,
-        "delete_node" => delete_node(p, conn, op).await,
-        other => Err(DomainError::precondition(
+    let Some(kind) = OperationKind::parse(&op.kind) else {
+        return Err(DomainError::precondition(
             "unknown_operation",
-            format!("unknown operation kind `{other}`"),
-        )),
+            format!("unknown operation kind `{}`", op.kind),
+        ));
+    };
+    match kind {
+        OperationKind::CreateCluster => create_cluster(p, conn, op).await,
+        OperationKind::UpgradeCluster => upgrade_cluster(p, conn, op).await,
+        OperationKind::DeleteCluster => delete_cluster(p, conn, op).await,
+        OperationKind::ScalePool => scale_pool(p, conn, op).await,
+        OperationKind::UpgradePool => upgrade_pool(p, conn, op).await,
+        OperationKind::DeletePool => delete_pool(p, conn, op).await,
+        OperationKind::ReplaceNode => replace_node(p, conn, op).await,
+        OperationKind::RebootNode => reboot_node(p, conn, op).await,
+        OperationKind::DeleteNode => delete_node(p, conn, op).await,
     }
+}
+
+/// Whether the operation stands at `step`.
+fn at(op: &Operation, step: Step) -> bool {
+    op.step == step.as_str()
 }
 
 fn due_at(op: &Operation) -> Option<DateTime<Utc>> {
@@ -53,12 +61,7 @@ fn set_param(op: &mut Operation, key: &str, value: Value) {
 }
 
 /// Records when a timed transition (control plane create or upgrade) ends and waits for it.
-fn start_timer(
-    p: &Provisioning,
-    op: &mut Operation,
-    duration: Duration,
-    step: &'static str,
-) -> Next {
+fn start_timer(p: &Provisioning, op: &mut Operation, duration: Duration, step: Step) -> Next {
     set_param(
         op,
         "due_at",
@@ -71,7 +74,7 @@ fn start_timer(
 }
 
 /// Waits until the recorded due time; `None` when it has passed.
-fn wait_until_due(p: &Provisioning, op: &Operation, step: &'static str) -> Option<Next> {
+fn wait_until_due(p: &Provisioning, op: &Operation, step: Step) -> Option<Next> {
     let due = due_at(op)?;
     let now = p.now();
     (now < due).then(|| Next::Continue {
@@ -80,7 +83,7 @@ fn wait_until_due(p: &Provisioning, op: &Operation, step: &'static str) -> Optio
     })
 }
 
-fn poll(p: &Provisioning, step: &'static str) -> Next {
+fn poll(p: &Provisioning, step: Step) -> Next {
     Next::Continue {
         step,
         after: p.timing.poll(),
@@ -232,15 +235,15 @@ async fn create_cluster(
     if cluster.status != ClusterStatus::Creating {
         return Ok(Next::Done); // deleted or taken over meanwhile
     }
-    if op.step == "start" {
+    if at(op, Step::Start) {
         return Ok(start_timer(
             p,
             op,
             p.timing.control_plane_create(),
-            "control_plane",
+            Step::ControlPlane,
         ));
     }
-    if let Some(wait) = wait_until_due(p, op, "control_plane") {
+    if let Some(wait) = wait_until_due(p, op, Step::ControlPlane) {
         return Ok(wait);
     }
     let has_pools = !pools::of_cluster(conn, &cluster.id).await?.is_empty();
@@ -249,7 +252,7 @@ async fn create_cluster(
     } else {
         ClusterStatus::PoolRequired
     };
-    clusters::set_status(conn, &cluster.id, status, p.now()).await?;
+    clusters::set_status(conn, &cluster.id, cluster.status.to(status)?, p.now()).await?;
     for component in default_components(&cluster.version, &cluster.cni) {
         inventory::upsert_component(conn, &cluster.id, &component, p.now()).await?;
     }
@@ -282,15 +285,15 @@ async fn upgrade_cluster(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    if op.step == "start" {
+    if at(op, Step::Start) {
         return Ok(start_timer(
             p,
             op,
             p.timing.control_plane_upgrade(),
-            "control_plane",
+            Step::ControlPlane,
         ));
     }
-    if let Some(wait) = wait_until_due(p, op, "control_plane") {
+    if let Some(wait) = wait_until_due(p, op, Step::ControlPlane) {
         return Ok(wait);
     }
     let previous = std::mem::replace(&mut cluster.version, target.clone());
@@ -302,7 +305,7 @@ async fn upgrade_cluster(
         }
     }
     cluster.target_version = None;
-    cluster.status = ClusterStatus::Ready;
+    cluster.status = cluster.status.to(ClusterStatus::Ready)?;
     cluster.updated_at = p.now();
     clusters::update(conn, &cluster).await?;
     p.record_event(
@@ -329,12 +332,12 @@ async fn upgrade_cluster(
                 continue;
             }
             pool.version = target.clone();
-            pool.status = PoolStatus::Upgrading;
+            pool.status = pool.status.to(PoolStatus::Upgrading)?;
             pool.updated_at = p.now();
             pools::update(conn, &pool).await?;
             p.enqueue(
                 conn,
-                "upgrade_pool",
+                OperationKind::UpgradePool,
                 &cluster.id,
                 &pool.id,
                 json!({ "version": target }),
@@ -354,17 +357,17 @@ async fn delete_cluster(
         return Ok(Next::Done);
     };
     let cluster_nodes = nodes::of_cluster(conn, &cluster.id).await?;
-    if op.step == "start" {
+    if at(op, Step::Start) {
         for node in cluster_nodes.iter().filter(|n| is_live(n)) {
             drain(p, conn, node, op, true).await?;
         }
         return Ok(Next::Continue {
-            step: "wait_nodes",
+            step: Step::WaitNodes,
             after: p.timing.poll(),
         });
     }
     if !cluster_nodes.is_empty() {
-        return Ok(poll(p, "wait_nodes"));
+        return Ok(poll(p, Step::WaitNodes));
     }
     let with_resources = op
         .params
@@ -402,15 +405,15 @@ async fn scale_pool(
     }
     if cluster.status == ClusterStatus::Creating {
         // Nothing to do before the control plane is up; keep the step we are at.
-        let step = if op.step == "settle" {
-            "settle"
+        let step = if at(op, Step::Settle) {
+            Step::Settle
         } else {
-            "start"
+            Step::Start
         };
         return Ok(poll(p, step));
     }
     let pool_nodes = nodes::of_pool(conn, &pool.id).await?;
-    if op.step == "start" {
+    if at(op, Step::Start) {
         let live: Vec<&Node> = pool_nodes.iter().filter(|n| is_live(n)).collect();
         let missing = pool.size - live.len() as i64;
         if missing > 0 {
@@ -432,23 +435,29 @@ async fn scale_pool(
                 drain(p, conn, node, op, false).await?;
             }
         }
-        return Ok(poll(p, "settle"));
+        return Ok(poll(p, Step::Settle));
     }
     if pool_nodes
         .iter()
         .any(|n| matches!(n.status, NodeStatus::Creating | NodeStatus::Deleting))
     {
-        return Ok(poll(p, "settle"));
+        return Ok(poll(p, Step::Settle));
     }
     if pool_nodes.iter().filter(|n| is_live(n)).count() as i64 != pool.size {
         // The size changed again meanwhile: converge once more.
         return Ok(Next::Continue {
-            step: "start",
+            step: Step::Start,
             after: Duration::zero(),
         });
     }
     if pool.status == PoolStatus::Scaling {
-        pools::set_status(conn, &pool.id, settled_pool_status(&pool_nodes), p.now()).await?;
+        pools::set_status(
+            conn,
+            &pool.id,
+            pool.status.to(settled_pool_status(&pool_nodes))?,
+            p.now(),
+        )
+        .await?;
         p.record_event(
             conn,
             &cluster.id,
@@ -480,9 +489,9 @@ async fn upgrade_pool(
     let in_flight = pool_nodes
         .iter()
         .any(|n| matches!(n.status, NodeStatus::Creating | NodeStatus::Deleting));
-    if op.step == "retire" {
+    if at(op, Step::Retire) {
         if pool_nodes.iter().any(|n| n.status == NodeStatus::Creating) {
-            return Ok(poll(p, "retire"));
+            return Ok(poll(p, Step::Retire));
         }
         // An old node retires only for a surge node that is Ready: a surge node that failed to
         // provision is removed, not counted, and its old node keeps serving until a later wave.
@@ -507,10 +516,10 @@ async fn upgrade_pool(
         }
         set_param(op, "retire", json!([]));
         set_param(op, "surged", json!([]));
-        return Ok(poll(p, "wave"));
+        return Ok(poll(p, Step::Wave));
     }
     if in_flight {
-        return Ok(poll(p, "wave"));
+        return Ok(poll(p, Step::Wave));
     }
     // A node of the new version that failed to provision (an in-place replacement) is removed
     // and made again, so the pool ends with its full capacity.
@@ -523,14 +532,20 @@ async fn upgrade_pool(
             drain(p, conn, node, op, true).await?;
         }
         create_nodes(p, conn, &pool, &target, failed.len() as i64, op).await?;
-        return Ok(poll(p, "wave"));
+        return Ok(poll(p, Step::Wave));
     }
     let mut old: Vec<&Node> = pool_nodes
         .iter()
         .filter(|n| is_live(n) && n.version != target)
         .collect();
     if old.is_empty() {
-        pools::set_status(conn, &pool.id, settled_pool_status(&pool_nodes), p.now()).await?;
+        pools::set_status(
+            conn,
+            &pool.id,
+            pool.status.to(settled_pool_status(&pool_nodes))?,
+            p.now(),
+        )
+        .await?;
         p.record_event(
             conn,
             &pool.cluster_id,
@@ -558,7 +573,7 @@ async fn upgrade_pool(
         json!(surged.iter().map(|n| n.id.clone()).collect::<Vec<_>>()),
     );
     set_param(op, "surged", json!(surge_nodes));
-    Ok(poll(p, if surge > 0 { "retire" } else { "wave" }))
+    Ok(poll(p, if surge > 0 { Step::Retire } else { Step::Wave }))
 }
 
 async fn delete_pool(
@@ -570,14 +585,14 @@ async fn delete_pool(
         return Ok(Next::Done);
     };
     let pool_nodes = nodes::of_pool(conn, &pool.id).await?;
-    if op.step == "start" {
+    if at(op, Step::Start) {
         for node in pool_nodes.iter().filter(|n| is_live(n)) {
             drain(p, conn, node, op, false).await?;
         }
-        return Ok(poll(p, "wait_nodes"));
+        return Ok(poll(p, Step::WaitNodes));
     }
     if !pool_nodes.is_empty() {
-        return Ok(poll(p, "wait_nodes"));
+        return Ok(poll(p, Step::WaitNodes));
     }
     pools::delete(conn, &pool.id).await?;
     p.record_event(
@@ -611,13 +626,13 @@ async fn replace_node(
     let Some(pool) = pools::get(conn, &old.pool_id).await? else {
         return Ok(Next::Done);
     };
-    match op.step.as_str() {
-        "start" => {
+    match Step::parse(&op.step) {
+        Some(Step::Start) => {
             let created = create_nodes(p, conn, &pool, &pool.version, 1, op).await?;
             set_param(op, "replacement", json!(created.first()));
-            Ok(poll(p, "wait_replacement"))
+            Ok(poll(p, Step::WaitReplacement))
         }
-        "wait_replacement" => {
+        Some(Step::WaitReplacement) => {
             let replacement_id = op
                 .params
                 .get("replacement")
@@ -626,7 +641,7 @@ async fn replace_node(
                 .to_string();
             match nodes::get(conn, &replacement_id).await? {
                 Some(node) if node.status == NodeStatus::Creating => {
-                    Ok(poll(p, "wait_replacement"))
+                    Ok(poll(p, Step::WaitReplacement))
                 }
                 Some(node) if node.status == NodeStatus::CreationError => {
                     // Keep the old node: replacing it with nothing would lose capacity.
@@ -650,11 +665,11 @@ async fn replace_node(
                 }
                 _ => {
                     drain(p, conn, &old, op, false).await?;
-                    Ok(poll(p, "wait_old_gone"))
+                    Ok(poll(p, Step::WaitOldGone))
                 }
             }
         }
-        _ => Ok(poll(p, "wait_old_gone")), // the sandbox deletes it when drained; then get() is None
+        _ => Ok(poll(p, Step::WaitOldGone)), // the sandbox deletes it when drained; then get() is None
     }
 }
 
@@ -666,7 +681,7 @@ async fn reboot_node(
     let Some(node) = nodes::get(conn, &op.target_id).await? else {
         return Ok(Next::Done);
     };
-    if op.step == "start" {
+    if at(op, Step::Start) {
         let now = p.now();
         nodes::begin_transition(
             conn,
@@ -677,10 +692,10 @@ async fn reboot_node(
             now,
         )
         .await?;
-        return Ok(poll(p, "wait"));
+        return Ok(poll(p, Step::Wait));
     }
     if node.status == NodeStatus::Rebooting {
-        return Ok(poll(p, "wait"));
+        return Ok(poll(p, Step::Wait));
     }
     p.record_event(
         conn,
@@ -700,9 +715,9 @@ async fn delete_node(
     op: &mut Operation,
 ) -> Result<Next, DomainError> {
     let node = nodes::get(conn, &op.target_id).await?;
-    if op.step != "start" {
+    if !at(op, Step::Start) {
         return Ok(if node.is_some() {
-            poll(p, "wait")
+            poll(p, Step::Wait)
         } else {
             Next::Done
         });
@@ -732,5 +747,5 @@ async fn delete_node(
         pool.updated_at = p.now();
         pools::update(conn, &pool).await?;
     }
-    Ok(poll(p, "wait"))
+    Ok(poll(p, Step::Wait))
 }
