@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
@@ -47,7 +48,7 @@ pub trait ProvisioningBackend: Send + Sync {
         region: &str,
         query: &ClusterQuery,
     ) -> Result<Vec<Cluster>>;
-    async fn get_cluster(&self, caller: &Caller, region: &str, id: &str) -> Result<Cluster>;
+    async fn get_cluster(&self, caller: &Caller, region: &str, id: &ClusterId) -> Result<Cluster>;
     async fn create_cluster(
         &self,
         caller: &Caller,
@@ -58,21 +59,21 @@ pub trait ProvisioningBackend: Send + Sync {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         changes: ClusterChanges,
     ) -> Result<Cluster>;
     async fn delete_cluster(
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         with_additional_resources: bool,
     ) -> Result<Cluster>;
     async fn upgrade_cluster(
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         version: Option<String>,
         upgrade_pools: bool,
     ) -> Result<Cluster>;
@@ -80,88 +81,97 @@ pub trait ProvisioningBackend: Send + Sync {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         cluster_type: Option<String>,
     ) -> Result<Cluster>;
     async fn available_versions(
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<KubeVersionEntry>>;
     async fn available_types(
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<ClusterOffer>>;
     /// The kubeconfig file (YAML).
     async fn kubeconfig(
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         redacted: bool,
     ) -> Result<String>;
-    async fn reset_admin_token(&self, caller: &Caller, region: &str, id: &str) -> Result<()>;
+    async fn reset_admin_token(&self, caller: &Caller, region: &str, id: &ClusterId) -> Result<()>;
     /// Components, attached resources and workload usage; `None` when the provider does not
     /// report them (Scaleway's API has no such read).
     async fn cluster_inventory(
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Option<ClusterInventory>>;
 
     // ---- ACL rules of a cluster's API server
-    async fn list_acl_rules(&self, caller: &Caller, region: &str, id: &str)
-        -> Result<Vec<AclRule>>;
+    async fn list_acl_rules(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<Vec<AclRule>>;
     /// Adds rules (`replace = false`) or replaces the list; returns the rules written.
     async fn write_acl_rules(
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         rules: Vec<AclRuleInput>,
         replace: bool,
     ) -> Result<Vec<AclRule>>;
-    async fn delete_acl_rule(&self, caller: &Caller, region: &str, acl_id: &str) -> Result<()>;
+    async fn delete_acl_rule(
+        &self,
+        caller: &Caller,
+        region: &str,
+        acl_id: &AclRuleId,
+    ) -> Result<()>;
 
     // ---- pools
     async fn list_pools(
         &self,
         caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
     ) -> Result<Vec<Pool>>;
-    async fn get_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool>;
+    async fn get_pool(&self, caller: &Caller, region: &str, pool_id: &PoolId) -> Result<Pool>;
     async fn create_pool(
         &self,
         caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
         spec: NewPool,
     ) -> Result<Pool>;
     async fn update_pool(
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         changes: PoolChanges,
     ) -> Result<Pool>;
     async fn upgrade_pool(
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         version: Option<String>,
     ) -> Result<Pool>;
-    async fn delete_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool>;
+    async fn delete_pool(&self, caller: &Caller, region: &str, pool_id: &PoolId) -> Result<Pool>;
     async fn set_pool_node_metadata(
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         change: NodeMetadataChange,
     ) -> Result<Pool>;
     /// The keys of the user data given at the pool's creation.
@@ -169,20 +179,20 @@ pub trait ProvisioningBackend: Send + Sync {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
     ) -> Result<Vec<String>>;
     async fn get_user_data(
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         key: &str,
     ) -> Result<String>;
     async fn authorize_external_node(
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
     ) -> Result<ExternalNodeAuth>;
     /// Called by the external node itself, with its node secret (no project caller).
     async fn external_node_metadata(
@@ -196,16 +206,16 @@ pub trait ProvisioningBackend: Send + Sync {
         &self,
         caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
     ) -> Result<Vec<Node>>;
-    async fn get_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node>;
-    async fn replace_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node>;
-    async fn reboot_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node>;
+    async fn get_node(&self, caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node>;
+    async fn replace_node(&self, caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node>;
+    async fn reboot_node(&self, caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node>;
     async fn delete_node(
         &self,
         caller: &Caller,
         region: &str,
-        node_id: &str,
+        node_id: &NodeId,
         skip_drain: bool,
         replace: bool,
     ) -> Result<Node>;

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::ProvisioningBackend;
 use crate::domain::error::InvalidArgument;
+use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ClusterStatus, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, NodeStatus, Pool, PoolStatus, ProviderStats,
@@ -519,7 +520,7 @@ impl ProvisioningBackend for ScalewayRemote {
             .collect()
     }
 
-    async fn get_cluster(&self, _caller: &Caller, region: &str, id: &str) -> Result<Cluster> {
+    async fn get_cluster(&self, _caller: &Caller, region: &str, id: &ClusterId) -> Result<Cluster> {
         cluster_from(
             &self
                 .call(Method::GET, &format!("{region}/clusters/{id}"), &[], None)
@@ -550,7 +551,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         changes: ClusterChanges,
     ) -> Result<Cluster> {
         cluster_from(
@@ -569,7 +570,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         with_additional_resources: bool,
     ) -> Result<Cluster> {
         let query = [(
@@ -592,7 +593,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         version: Option<String>,
         upgrade_pools: bool,
     ) -> Result<Cluster> {
@@ -613,7 +614,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         cluster_type: Option<String>,
     ) -> Result<Cluster> {
         let body = without_nulls(json!({ "type": cluster_type }));
@@ -633,7 +634,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<KubeVersionEntry>> {
         let body = self
             .call(
@@ -650,7 +651,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<ClusterOffer>> {
         let body = self
             .call(
@@ -667,7 +668,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         redacted: bool,
     ) -> Result<String> {
         let body = self
@@ -681,7 +682,12 @@ impl ProvisioningBackend for ScalewayRemote {
         file_text(&body)
     }
 
-    async fn reset_admin_token(&self, _caller: &Caller, region: &str, id: &str) -> Result<()> {
+    async fn reset_admin_token(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<()> {
         self.call(
             Method::POST,
             &format!("{region}/clusters/{id}/reset-admin-token"),
@@ -696,7 +702,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         _region: &str,
-        _id: &str,
+        _id: &ClusterId,
     ) -> Result<Option<ClusterInventory>> {
         // Scaleway's k8s v1 API has no read of components or workloads.
         Ok(None)
@@ -706,7 +712,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<AclRule>> {
         self.list_all(&format!("{region}/clusters/{id}/acls"), "rules")
             .await?
@@ -719,7 +725,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         rules: Vec<AclRuleInput>,
         replace: bool,
     ) -> Result<Vec<AclRule>> {
@@ -735,7 +741,12 @@ impl ProvisioningBackend for ScalewayRemote {
         items(&body, "rules", acl_from)
     }
 
-    async fn delete_acl_rule(&self, _caller: &Caller, region: &str, acl_id: &str) -> Result<()> {
+    async fn delete_acl_rule(
+        &self,
+        _caller: &Caller,
+        region: &str,
+        acl_id: &AclRuleId,
+    ) -> Result<()> {
         self.call(
             Method::DELETE,
             &format!("{region}/acls/{acl_id}"),
@@ -750,7 +761,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
     ) -> Result<Vec<Pool>> {
         self.list_all(&format!("{region}/clusters/{cluster_id}/pools"), "pools")
             .await?
@@ -759,7 +770,7 @@ impl ProvisioningBackend for ScalewayRemote {
             .collect()
     }
 
-    async fn get_pool(&self, _caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+    async fn get_pool(&self, _caller: &Caller, region: &str, pool_id: &PoolId) -> Result<Pool> {
         pool_from(
             &self
                 .call(Method::GET, &format!("{region}/pools/{pool_id}"), &[], None)
@@ -771,7 +782,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
         spec: NewPool,
     ) -> Result<Pool> {
         pool_from(
@@ -790,7 +801,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         changes: PoolChanges,
     ) -> Result<Pool> {
         pool_from(
@@ -809,7 +820,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         version: Option<String>,
     ) -> Result<Pool> {
         pool_from(
@@ -824,7 +835,7 @@ impl ProvisioningBackend for ScalewayRemote {
         )
     }
 
-    async fn delete_pool(&self, _caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+    async fn delete_pool(&self, _caller: &Caller, region: &str, pool_id: &PoolId) -> Result<Pool> {
         pool_from(
             &self
                 .call(
@@ -841,7 +852,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         change: NodeMetadataChange,
     ) -> Result<Pool> {
         let (path, body) = match change {
@@ -867,7 +878,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
     ) -> Result<Vec<String>> {
         let body = self
             .call(
@@ -884,7 +895,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         key: &str,
     ) -> Result<String> {
         let body = self
@@ -902,7 +913,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
     ) -> Result<ExternalNodeAuth> {
         let body = self
             .call(
@@ -948,7 +959,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
     ) -> Result<Vec<Node>> {
         self.list_all(&format!("{region}/clusters/{cluster_id}/nodes"), "nodes")
             .await?
@@ -957,7 +968,7 @@ impl ProvisioningBackend for ScalewayRemote {
             .collect()
     }
 
-    async fn get_node(&self, _caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    async fn get_node(&self, _caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node> {
         node_from(
             &self
                 .call(Method::GET, &format!("{region}/nodes/{node_id}"), &[], None)
@@ -965,7 +976,7 @@ impl ProvisioningBackend for ScalewayRemote {
         )
     }
 
-    async fn replace_node(&self, _caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    async fn replace_node(&self, _caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node> {
         node_from(
             &self
                 .call(
@@ -978,7 +989,7 @@ impl ProvisioningBackend for ScalewayRemote {
         )
     }
 
-    async fn reboot_node(&self, _caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    async fn reboot_node(&self, _caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node> {
         node_from(
             &self
                 .call(
@@ -995,7 +1006,7 @@ impl ProvisioningBackend for ScalewayRemote {
         &self,
         _caller: &Caller,
         region: &str,
-        node_id: &str,
+        node_id: &NodeId,
         skip_drain: bool,
         replace: bool,
     ) -> Result<Node> {

@@ -66,3 +66,62 @@ mod tests {
         assert_ne!(RandomIds.token(16), RandomIds.token(16));
     }
 }
+
+/// Identifier types: a pool id cannot be passed where a cluster id is expected. They read as
+/// `&str` (so stores and formats take them as they are) and travel as plain JSON strings.
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                $name(id)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                $name(id.to_string())
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A cluster's id (a UUID).
+    ClusterId
+);
+id_type!(
+    /// A pool's id (a UUID).
+    PoolId
+);
+id_type!(
+    /// A node's id (a UUID).
+    NodeId
+);
+id_type!(
+    /// The id of an ACL rule of a cluster's API server.
+    AclRuleId
+);

@@ -6,6 +6,7 @@
 
 use crate::backend::SharedBackend;
 use crate::clock::SharedClock;
+use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::listing::{self, ListOrder};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
@@ -75,14 +76,14 @@ impl ProvisioningService {
             .map_err(|_| DomainError::not_found(resource, id))
     }
 
-    async fn owned_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+    async fn owned_pool(&self, caller: &Caller, region: &str, pool_id: &PoolId) -> Result<Pool> {
         let pool = self.backend.get_pool(caller, region, pool_id).await?;
         self.owned_as(caller, region, &pool.cluster_id, "k8s_pool", pool_id)
             .await?;
         Ok(pool)
     }
 
-    async fn owned_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    async fn owned_node(&self, caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node> {
         let node = self.backend.get_node(caller, region, node_id).await?;
         self.owned_as(caller, region, &node.cluster_id, "k8s_node", node_id)
             .await?;
@@ -143,7 +144,12 @@ impl ProvisioningService {
         })
     }
 
-    pub async fn get_cluster(&self, caller: &Caller, region: &str, id: &str) -> Result<Cluster> {
+    pub async fn get_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<Cluster> {
         self.owned(caller, region, id).await?;
         self.backend
             .get_cluster(caller, region, id)
@@ -177,7 +183,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         changes: ClusterChanges,
     ) -> Result<Cluster> {
         self.owned(caller, region, id).await?;
@@ -191,7 +197,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         with_additional_resources: bool,
     ) -> Result<Cluster> {
         self.owned(caller, region, id).await?;
@@ -205,7 +211,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         version: Option<String>,
         upgrade_pools: bool,
     ) -> Result<Cluster> {
@@ -220,7 +226,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         cluster_type: Option<String>,
     ) -> Result<Cluster> {
         self.owned(caller, region, id).await?;
@@ -234,7 +240,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<KubeVersionEntry>> {
         self.owned(caller, region, id).await?;
         self.backend.available_versions(caller, region, id).await
@@ -244,7 +250,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<ClusterOffer>> {
         self.owned(caller, region, id).await?;
         self.backend.available_types(caller, region, id).await
@@ -254,14 +260,19 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         redacted: bool,
     ) -> Result<String> {
         self.owned(caller, region, id).await?;
         self.backend.kubeconfig(caller, region, id, redacted).await
     }
 
-    pub async fn reset_admin_token(&self, caller: &Caller, region: &str, id: &str) -> Result<()> {
+    pub async fn reset_admin_token(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<()> {
         self.owned(caller, region, id).await?;
         self.backend.reset_admin_token(caller, region, id).await
     }
@@ -270,7 +281,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Option<ClusterInventory>> {
         self.owned(caller, region, id).await?;
         self.backend.cluster_inventory(caller, region, id).await
@@ -282,7 +293,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<AclRule>> {
         self.owned(caller, region, id).await?;
         self.backend.list_acl_rules(caller, region, id).await
@@ -292,7 +303,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         rules: Vec<AclRuleInput>,
         replace: bool,
     ) -> Result<Vec<AclRule>> {
@@ -303,12 +314,17 @@ impl ProvisioningService {
     }
 
     /// A rule is found among the caller's clusters (Scaleway addresses rules by id alone).
-    pub async fn delete_acl_rule(&self, caller: &Caller, region: &str, acl_id: &str) -> Result<()> {
+    pub async fn delete_acl_rule(
+        &self,
+        caller: &Caller,
+        region: &str,
+        acl_id: &AclRuleId,
+    ) -> Result<()> {
         let owned = {
             let mut conn = self.database.pool().acquire().await?;
             cluster_owners::clusters_of(&mut conn, &caller.project_id, region).await?
         };
-        for cluster_id in owned {
+        for cluster_id in owned.into_iter().map(ClusterId::from) {
             let rules = match self
                 .backend
                 .list_acl_rules(caller, region, &cluster_id)
@@ -318,11 +334,11 @@ impl ProvisioningService {
                 Err(DomainError::NotFound { .. }) => continue,
                 Err(error) => return Err(error),
             };
-            if rules.iter().any(|rule| rule.id == acl_id) {
+            if rules.iter().any(|rule| rule.id == acl_id.as_str()) {
                 return self.backend.delete_acl_rule(caller, region, acl_id).await;
             }
         }
-        Err(DomainError::not_found("k8s_acl", acl_id))
+        Err(DomainError::not_found("k8s_acl", acl_id.as_str()))
     }
 
     // ---- pools
@@ -331,13 +347,13 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
     ) -> Result<Vec<Pool>> {
         self.owned(caller, region, cluster_id).await?;
         self.backend.list_pools(caller, region, cluster_id).await
     }
 
-    pub async fn get_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+    pub async fn get_pool(&self, caller: &Caller, region: &str, pool_id: &PoolId) -> Result<Pool> {
         self.owned_pool(caller, region, pool_id).await
     }
 
@@ -345,7 +361,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
         spec: NewPool,
     ) -> Result<Pool> {
         self.owned(caller, region, cluster_id).await?;
@@ -358,7 +374,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         changes: PoolChanges,
     ) -> Result<Pool> {
         self.owned_pool(caller, region, pool_id).await?;
@@ -371,7 +387,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         version: Option<String>,
     ) -> Result<Pool> {
         self.owned_pool(caller, region, pool_id).await?;
@@ -380,7 +396,12 @@ impl ProvisioningService {
             .await
     }
 
-    pub async fn delete_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+    pub async fn delete_pool(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+    ) -> Result<Pool> {
         self.owned_pool(caller, region, pool_id).await?;
         self.backend.delete_pool(caller, region, pool_id).await
     }
@@ -389,7 +410,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         change: NodeMetadataChange,
     ) -> Result<Pool> {
         self.owned_pool(caller, region, pool_id).await?;
@@ -402,7 +423,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
     ) -> Result<Vec<String>> {
         self.owned_pool(caller, region, pool_id).await?;
         self.backend.list_user_data(caller, region, pool_id).await
@@ -412,7 +433,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         key: &str,
     ) -> Result<String> {
         self.owned_pool(caller, region, pool_id).await?;
@@ -425,7 +446,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
     ) -> Result<ExternalNodeAuth> {
         self.owned_pool(caller, region, pool_id).await?;
         self.backend
@@ -450,22 +471,32 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
     ) -> Result<Vec<Node>> {
         self.owned(caller, region, cluster_id).await?;
         self.backend.list_nodes(caller, region, cluster_id).await
     }
 
-    pub async fn get_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    pub async fn get_node(&self, caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node> {
         self.owned_node(caller, region, node_id).await
     }
 
-    pub async fn replace_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    pub async fn replace_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        node_id: &NodeId,
+    ) -> Result<Node> {
         self.owned_node(caller, region, node_id).await?;
         self.backend.replace_node(caller, region, node_id).await
     }
 
-    pub async fn reboot_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    pub async fn reboot_node(
+        &self,
+        caller: &Caller,
+        region: &str,
+        node_id: &NodeId,
+    ) -> Result<Node> {
         self.owned_node(caller, region, node_id).await?;
         self.backend.reboot_node(caller, region, node_id).await
     }
@@ -474,7 +505,7 @@ impl ProvisioningService {
         &self,
         caller: &Caller,
         region: &str,
-        node_id: &str,
+        node_id: &NodeId,
         skip_drain: bool,
         replace: bool,
     ) -> Result<Node> {

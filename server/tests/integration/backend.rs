@@ -8,6 +8,7 @@ use std::time::Duration;
 use wheelhouse::backend::sandbox::SandboxBackend;
 use wheelhouse::backend::scaleway_remote::ScalewayRemote;
 use wheelhouse::backend::ProvisioningBackend;
+use wheelhouse::domain::ids::{ClusterId, NodeId, PoolId};
 use wheelhouse::domain::model::Caller;
 use wheelhouse::domain::requests::{
     ClusterQuery, NewCluster, NewPool, PoolChanges, UpgradePolicyInput,
@@ -71,13 +72,13 @@ where
         .await
         .expect("create");
     assert_eq!(cluster.status.as_str(), "creating");
-    let id = cluster.id.clone();
+    let id = ClusterId::from(cluster.id.clone());
     assert!(backend
         .list_clusters(caller, REGION, &ClusterQuery::default())
         .await
         .expect("list")
         .iter()
-        .any(|c| c.id == id));
+        .any(|c| c.id == id.as_str()));
 
     let settled = || async {
         let cluster = backend
@@ -109,7 +110,7 @@ where
         .update_pool(
             caller,
             REGION,
-            &pool.id,
+            &PoolId::from(pool.id.clone()),
             PoolChanges {
                 size: Some(3),
                 ..PoolChanges::default()
@@ -173,7 +174,7 @@ where
         .expect("nodes")
         .remove(0);
     backend
-        .replace_node(caller, REGION, &old.id)
+        .replace_node(caller, REGION, &NodeId::from(old.id.clone()))
         .await
         .expect("replace");
     until(&settle, "the replacement", || async {

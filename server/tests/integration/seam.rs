@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use serde_json::json;
 use wheelhouse::backend::sandbox::SandboxBackend;
 use wheelhouse::backend::ProvisioningBackend;
+use wheelhouse::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use wheelhouse::domain::model::{
     AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
@@ -82,7 +83,7 @@ impl ProvisioningBackend for Recording {
             .map(mark_cluster)
             .collect())
     }
-    async fn get_cluster(&self, c: &Caller, r: &str, id: &str) -> Result<Cluster> {
+    async fn get_cluster(&self, c: &Caller, r: &str, id: &ClusterId) -> Result<Cluster> {
         self.note("get_cluster");
         self.inner.get_cluster(c, r, id).await.map(mark_cluster)
     }
@@ -97,7 +98,7 @@ impl ProvisioningBackend for Recording {
         &self,
         c: &Caller,
         r: &str,
-        id: &str,
+        id: &ClusterId,
         ch: ClusterChanges,
     ) -> Result<Cluster> {
         self.note("update_cluster");
@@ -106,7 +107,13 @@ impl ProvisioningBackend for Recording {
             .await
             .map(mark_cluster)
     }
-    async fn delete_cluster(&self, c: &Caller, r: &str, id: &str, w: bool) -> Result<Cluster> {
+    async fn delete_cluster(
+        &self,
+        c: &Caller,
+        r: &str,
+        id: &ClusterId,
+        w: bool,
+    ) -> Result<Cluster> {
         self.note("delete_cluster");
         self.inner
             .delete_cluster(c, r, id, w)
@@ -117,7 +124,7 @@ impl ProvisioningBackend for Recording {
         &self,
         c: &Caller,
         r: &str,
-        id: &str,
+        id: &ClusterId,
         v: Option<String>,
         p: bool,
     ) -> Result<Cluster> {
@@ -131,7 +138,7 @@ impl ProvisioningBackend for Recording {
         &self,
         c: &Caller,
         r: &str,
-        id: &str,
+        id: &ClusterId,
         t: Option<String>,
     ) -> Result<Cluster> {
         self.note("set_cluster_type");
@@ -144,20 +151,25 @@ impl ProvisioningBackend for Recording {
         &self,
         c: &Caller,
         r: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<KubeVersionEntry>> {
         self.note("available_versions");
         self.inner.available_versions(c, r, id).await
     }
-    async fn available_types(&self, c: &Caller, r: &str, id: &str) -> Result<Vec<ClusterOffer>> {
+    async fn available_types(
+        &self,
+        c: &Caller,
+        r: &str,
+        id: &ClusterId,
+    ) -> Result<Vec<ClusterOffer>> {
         self.note("available_types");
         self.inner.available_types(c, r, id).await
     }
-    async fn kubeconfig(&self, c: &Caller, r: &str, id: &str, red: bool) -> Result<String> {
+    async fn kubeconfig(&self, c: &Caller, r: &str, id: &ClusterId, red: bool) -> Result<String> {
         self.note("kubeconfig");
         self.inner.kubeconfig(c, r, id, red).await
     }
-    async fn reset_admin_token(&self, c: &Caller, r: &str, id: &str) -> Result<()> {
+    async fn reset_admin_token(&self, c: &Caller, r: &str, id: &ClusterId) -> Result<()> {
         self.note("reset_admin_token");
         self.inner.reset_admin_token(c, r, id).await
     }
@@ -165,12 +177,12 @@ impl ProvisioningBackend for Recording {
         &self,
         c: &Caller,
         r: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Option<ClusterInventory>> {
         self.note("cluster_inventory");
         self.inner.cluster_inventory(c, r, id).await
     }
-    async fn list_acl_rules(&self, c: &Caller, r: &str, id: &str) -> Result<Vec<AclRule>> {
+    async fn list_acl_rules(&self, c: &Caller, r: &str, id: &ClusterId) -> Result<Vec<AclRule>> {
         self.note("list_acl_rules");
         self.inner.list_acl_rules(c, r, id).await
     }
@@ -178,18 +190,18 @@ impl ProvisioningBackend for Recording {
         &self,
         c: &Caller,
         r: &str,
-        id: &str,
+        id: &ClusterId,
         rules: Vec<AclRuleInput>,
         replace: bool,
     ) -> Result<Vec<AclRule>> {
         self.note("write_acl_rules");
         self.inner.write_acl_rules(c, r, id, rules, replace).await
     }
-    async fn delete_acl_rule(&self, c: &Caller, r: &str, acl: &str) -> Result<()> {
+    async fn delete_acl_rule(&self, c: &Caller, r: &str, acl: &AclRuleId) -> Result<()> {
         self.note("delete_acl_rule");
         self.inner.delete_acl_rule(c, r, acl).await
     }
-    async fn list_pools(&self, c: &Caller, r: &str, id: &str) -> Result<Vec<Pool>> {
+    async fn list_pools(&self, c: &Caller, r: &str, id: &ClusterId) -> Result<Vec<Pool>> {
         self.note("list_pools");
         Ok(self
             .inner
@@ -199,23 +211,35 @@ impl ProvisioningBackend for Recording {
             .map(mark_pool)
             .collect())
     }
-    async fn get_pool(&self, c: &Caller, r: &str, id: &str) -> Result<Pool> {
+    async fn get_pool(&self, c: &Caller, r: &str, id: &PoolId) -> Result<Pool> {
         self.note("get_pool");
         self.inner.get_pool(c, r, id).await.map(mark_pool)
     }
-    async fn create_pool(&self, c: &Caller, r: &str, id: &str, spec: NewPool) -> Result<Pool> {
+    async fn create_pool(
+        &self,
+        c: &Caller,
+        r: &str,
+        id: &ClusterId,
+        spec: NewPool,
+    ) -> Result<Pool> {
         self.note("create_pool");
         self.inner.create_pool(c, r, id, spec).await.map(mark_pool)
     }
-    async fn update_pool(&self, c: &Caller, r: &str, id: &str, ch: PoolChanges) -> Result<Pool> {
+    async fn update_pool(&self, c: &Caller, r: &str, id: &PoolId, ch: PoolChanges) -> Result<Pool> {
         self.note("update_pool");
         self.inner.update_pool(c, r, id, ch).await.map(mark_pool)
     }
-    async fn upgrade_pool(&self, c: &Caller, r: &str, id: &str, v: Option<String>) -> Result<Pool> {
+    async fn upgrade_pool(
+        &self,
+        c: &Caller,
+        r: &str,
+        id: &PoolId,
+        v: Option<String>,
+    ) -> Result<Pool> {
         self.note("upgrade_pool");
         self.inner.upgrade_pool(c, r, id, v).await.map(mark_pool)
     }
-    async fn delete_pool(&self, c: &Caller, r: &str, id: &str) -> Result<Pool> {
+    async fn delete_pool(&self, c: &Caller, r: &str, id: &PoolId) -> Result<Pool> {
         self.note("delete_pool");
         self.inner.delete_pool(c, r, id).await.map(mark_pool)
     }
@@ -223,7 +247,7 @@ impl ProvisioningBackend for Recording {
         &self,
         c: &Caller,
         r: &str,
-        id: &str,
+        id: &PoolId,
         ch: NodeMetadataChange,
     ) -> Result<Pool> {
         self.note("set_pool_node_metadata");
@@ -232,11 +256,11 @@ impl ProvisioningBackend for Recording {
             .await
             .map(mark_pool)
     }
-    async fn list_user_data(&self, c: &Caller, r: &str, id: &str) -> Result<Vec<String>> {
+    async fn list_user_data(&self, c: &Caller, r: &str, id: &PoolId) -> Result<Vec<String>> {
         self.note("list_user_data");
         self.inner.list_user_data(c, r, id).await
     }
-    async fn get_user_data(&self, c: &Caller, r: &str, id: &str, key: &str) -> Result<String> {
+    async fn get_user_data(&self, c: &Caller, r: &str, id: &PoolId, key: &str) -> Result<String> {
         self.note("get_user_data");
         self.inner.get_user_data(c, r, id, key).await
     }
@@ -244,7 +268,7 @@ impl ProvisioningBackend for Recording {
         &self,
         c: &Caller,
         r: &str,
-        id: &str,
+        id: &PoolId,
     ) -> Result<ExternalNodeAuth> {
         self.note("authorize_external_node");
         self.inner.authorize_external_node(c, r, id).await
@@ -253,7 +277,7 @@ impl ProvisioningBackend for Recording {
         self.note("external_node_metadata");
         self.inner.external_node_metadata(r, secret).await
     }
-    async fn list_nodes(&self, c: &Caller, r: &str, id: &str) -> Result<Vec<Node>> {
+    async fn list_nodes(&self, c: &Caller, r: &str, id: &ClusterId) -> Result<Vec<Node>> {
         self.note("list_nodes");
         Ok(self
             .inner
@@ -263,15 +287,15 @@ impl ProvisioningBackend for Recording {
             .map(mark_node)
             .collect())
     }
-    async fn get_node(&self, c: &Caller, r: &str, id: &str) -> Result<Node> {
+    async fn get_node(&self, c: &Caller, r: &str, id: &NodeId) -> Result<Node> {
         self.note("get_node");
         self.inner.get_node(c, r, id).await.map(mark_node)
     }
-    async fn replace_node(&self, c: &Caller, r: &str, id: &str) -> Result<Node> {
+    async fn replace_node(&self, c: &Caller, r: &str, id: &NodeId) -> Result<Node> {
         self.note("replace_node");
         self.inner.replace_node(c, r, id).await.map(mark_node)
     }
-    async fn reboot_node(&self, c: &Caller, r: &str, id: &str) -> Result<Node> {
+    async fn reboot_node(&self, c: &Caller, r: &str, id: &NodeId) -> Result<Node> {
         self.note("reboot_node");
         self.inner.reboot_node(c, r, id).await.map(mark_node)
     }
@@ -279,7 +303,7 @@ impl ProvisioningBackend for Recording {
         &self,
         c: &Caller,
         r: &str,
-        id: &str,
+        id: &NodeId,
         skip: bool,
         replace: bool,
     ) -> Result<Node> {

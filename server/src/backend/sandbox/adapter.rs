@@ -9,6 +9,7 @@ use super::catalog;
 use super::store::clusters::ClusterFilter;
 use super::Provisioning;
 use crate::backend::ProvisioningBackend;
+use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
@@ -118,7 +119,7 @@ impl ProvisioningBackend for SandboxBackend {
             .collect())
     }
 
-    async fn get_cluster(&self, caller: &Caller, region: &str, id: &str) -> Result<Cluster> {
+    async fn get_cluster(&self, caller: &Caller, region: &str, id: &ClusterId) -> Result<Cluster> {
         let cluster = self.provisioning.get_cluster(caller, region, id).await?;
         self.decorated(cluster).await
     }
@@ -140,7 +141,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         changes: ClusterChanges,
     ) -> Result<Cluster> {
         let cluster = self
@@ -154,7 +155,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         with_additional_resources: bool,
     ) -> Result<Cluster> {
         let cluster = self
@@ -168,7 +169,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         version: Option<String>,
         upgrade_pools: bool,
     ) -> Result<Cluster> {
@@ -183,7 +184,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         cluster_type: Option<String>,
     ) -> Result<Cluster> {
         let cluster = self
@@ -197,7 +198,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<KubeVersionEntry>> {
         self.provisioning
             .available_versions(caller, region, id)
@@ -208,7 +209,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<ClusterOffer>> {
         Ok(self
             .provisioning
@@ -223,7 +224,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         redacted: bool,
     ) -> Result<String> {
         Ok(self
@@ -233,7 +234,7 @@ impl ProvisioningBackend for SandboxBackend {
             .1)
     }
 
-    async fn reset_admin_token(&self, caller: &Caller, region: &str, id: &str) -> Result<()> {
+    async fn reset_admin_token(&self, caller: &Caller, region: &str, id: &ClusterId) -> Result<()> {
         self.provisioning
             .reset_admin_token(caller, region, id)
             .await
@@ -243,7 +244,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Option<ClusterInventory>> {
         let cluster = self.provisioning.get_cluster(caller, region, id).await?;
         Ok(Some(self.provisioning.cluster_inventory(&cluster).await?))
@@ -253,7 +254,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
     ) -> Result<Vec<AclRule>> {
         self.provisioning.acl_rules(caller, region, id).await
     }
@@ -262,7 +263,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        id: &str,
+        id: &ClusterId,
         rules: Vec<AclRuleInput>,
         replace: bool,
     ) -> Result<Vec<AclRule>> {
@@ -271,7 +272,12 @@ impl ProvisioningBackend for SandboxBackend {
             .await
     }
 
-    async fn delete_acl_rule(&self, caller: &Caller, region: &str, acl_id: &str) -> Result<()> {
+    async fn delete_acl_rule(
+        &self,
+        caller: &Caller,
+        region: &str,
+        acl_id: &AclRuleId,
+    ) -> Result<()> {
         self.provisioning
             .delete_acl_rule(caller, region, acl_id)
             .await
@@ -281,14 +287,14 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
     ) -> Result<Vec<Pool>> {
         self.provisioning
             .list_pools(caller, region, cluster_id)
             .await
     }
 
-    async fn get_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+    async fn get_pool(&self, caller: &Caller, region: &str, pool_id: &PoolId) -> Result<Pool> {
         self.provisioning.get_pool(caller, region, pool_id).await
     }
 
@@ -296,7 +302,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
         spec: NewPool,
     ) -> Result<Pool> {
         self.provisioning
@@ -308,7 +314,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         changes: PoolChanges,
     ) -> Result<Pool> {
         self.provisioning
@@ -320,7 +326,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         version: Option<String>,
     ) -> Result<Pool> {
         self.provisioning
@@ -328,7 +334,7 @@ impl ProvisioningBackend for SandboxBackend {
             .await
     }
 
-    async fn delete_pool(&self, caller: &Caller, region: &str, pool_id: &str) -> Result<Pool> {
+    async fn delete_pool(&self, caller: &Caller, region: &str, pool_id: &PoolId) -> Result<Pool> {
         self.provisioning.delete_pool(caller, region, pool_id).await
     }
 
@@ -336,7 +342,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         change: NodeMetadataChange,
     ) -> Result<Pool> {
         self.provisioning
@@ -348,7 +354,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
     ) -> Result<Vec<String>> {
         let pool = self.provisioning.get_pool(caller, region, pool_id).await?;
         Ok(pool.user_data.keys().cloned().collect())
@@ -358,7 +364,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
         key: &str,
     ) -> Result<String> {
         let pool = self.provisioning.get_pool(caller, region, pool_id).await?;
@@ -373,7 +379,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        pool_id: &str,
+        pool_id: &PoolId,
     ) -> Result<ExternalNodeAuth> {
         let secret = self
             .provisioning
@@ -417,24 +423,24 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        cluster_id: &str,
+        cluster_id: &ClusterId,
     ) -> Result<Vec<Node>> {
         self.provisioning
             .list_nodes(caller, region, cluster_id)
             .await
     }
 
-    async fn get_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    async fn get_node(&self, caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node> {
         self.provisioning.get_node(caller, region, node_id).await
     }
 
-    async fn replace_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    async fn replace_node(&self, caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node> {
         self.provisioning
             .replace_node(caller, region, node_id)
             .await
     }
 
-    async fn reboot_node(&self, caller: &Caller, region: &str, node_id: &str) -> Result<Node> {
+    async fn reboot_node(&self, caller: &Caller, region: &str, node_id: &NodeId) -> Result<Node> {
         self.provisioning.reboot_node(caller, region, node_id).await
     }
 
@@ -442,7 +448,7 @@ impl ProvisioningBackend for SandboxBackend {
         &self,
         caller: &Caller,
         region: &str,
-        node_id: &str,
+        node_id: &NodeId,
         skip_drain: bool,
         replace: bool,
     ) -> Result<Node> {

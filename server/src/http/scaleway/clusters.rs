@@ -14,6 +14,7 @@ use super::{
     bool_param, file_response, list_order, ok, pagination, status_filter, views, ApiCaller,
     ApiResult, Body, Params,
 };
+use crate::domain::ids::{AclRuleId, ClusterId};
 use crate::domain::input;
 use crate::domain::listing;
 use crate::domain::model::ClusterStatus;
@@ -110,7 +111,7 @@ async fn create_cluster(
 async fn get_cluster(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
 ) -> ApiResult {
     ok(views::cluster(
         &state.service.get_cluster(&caller, &region, &id).await?,
@@ -120,7 +121,7 @@ async fn get_cluster(
 async fn update_cluster(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
     body: Bytes,
 ) -> ApiResult {
     let Body(changes) = Body::<ClusterChanges>::parse(&body)?;
@@ -135,7 +136,7 @@ async fn update_cluster(
 async fn delete_cluster(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
     Query(params): Params,
 ) -> ApiResult {
     let with_additional_resources = bool_param(&params, "with_additional_resources")?;
@@ -157,7 +158,7 @@ struct UpgradeClusterBody {
 async fn upgrade_cluster(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
     body: Bytes,
 ) -> ApiResult {
     let Body(input) = Body::<UpgradeClusterBody>::parse(&body)?;
@@ -185,7 +186,7 @@ struct SetTypeBody {
 async fn set_cluster_type(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
     body: Bytes,
 ) -> ApiResult {
     let Body(input) = Body::<SetTypeBody>::parse(&body)?;
@@ -200,7 +201,7 @@ async fn set_cluster_type(
 async fn available_versions(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
 ) -> ApiResult {
     let versions = state
         .service
@@ -214,7 +215,7 @@ async fn available_versions(
 async fn available_types(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
 ) -> ApiResult {
     let types = state.service.available_types(&caller, &region, &id).await?;
     ok(json!({
@@ -227,7 +228,7 @@ async fn available_types(
 async fn kubeconfig(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
     Query(params): Params,
 ) -> ApiResult {
     let redacted = bool_param(&params, "redacted")?;
@@ -246,7 +247,7 @@ async fn kubeconfig(
 async fn reset_admin_token(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
 ) -> ApiResult {
     state
         .service
@@ -265,7 +266,7 @@ struct AclBody {
 async fn list_acls(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
     Query(params): Params,
 ) -> ApiResult {
     let (page, page_size) = pagination(&params)?;
@@ -280,7 +281,7 @@ async fn write_acls(
     state: AppState,
     caller: crate::domain::model::Caller,
     region: String,
-    id: String,
+    id: ClusterId,
     body: Bytes,
     replace: bool,
 ) -> ApiResult {
@@ -303,7 +304,7 @@ async fn write_acls(
 async fn add_acls(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
     body: Bytes,
 ) -> ApiResult {
     write_acls(state, caller, region, id, body, false).await
@@ -312,7 +313,7 @@ async fn add_acls(
 async fn set_acls(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, id)): Path<(String, String)>,
+    Path((region, id)): Path<(String, ClusterId)>,
     body: Bytes,
 ) -> ApiResult {
     write_acls(state, caller, region, id, body, true).await
@@ -321,7 +322,7 @@ async fn set_acls(
 async fn delete_acl(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, acl_id)): Path<(String, String)>,
+    Path((region, acl_id)): Path<(String, AclRuleId)>,
 ) -> ApiResult {
     state
         .service

@@ -8,6 +8,7 @@ use axum::Router;
 use serde_json::json;
 
 use super::{ok, ApiCaller, ApiError, ApiResult};
+use crate::domain::ids::PoolId;
 use crate::http::AppState;
 
 /// The path [`super::guard`] leaves to its handler's own authentication.
@@ -25,7 +26,7 @@ pub(super) fn routes() -> Router<AppState> {
 async fn authorize_external_node(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id)): Path<(String, String)>,
+    Path((region, pool_id)): Path<(String, PoolId)>,
 ) -> ApiResult {
     let auth = state
         .service

@@ -6,6 +6,7 @@ use axum::Router;
 use serde_json::json;
 
 use super::{bool_param, ok, sorted_page, status_filter, views, ApiCaller, ApiResult, Params};
+use crate::domain::ids::{ClusterId, NodeId};
 use crate::domain::model::NodeStatus;
 use crate::http::AppState;
 
@@ -32,7 +33,7 @@ pub(super) fn routes() -> Router<AppState> {
 async fn list_nodes(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, cluster_id)): Path<(String, String)>,
+    Path((region, cluster_id)): Path<(String, ClusterId)>,
     Query(params): Params,
 ) -> ApiResult {
     let status = status_filter(&params, |text| NodeStatus::parse(text).is_some())?;
@@ -58,7 +59,7 @@ async fn list_nodes(
 async fn get_node(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, node_id)): Path<(String, String)>,
+    Path((region, node_id)): Path<(String, NodeId)>,
 ) -> ApiResult {
     ok(views::node(
         &state.service.get_node(&caller, &region, &node_id).await?,
@@ -68,7 +69,7 @@ async fn get_node(
 async fn replace_node(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, node_id)): Path<(String, String)>,
+    Path((region, node_id)): Path<(String, NodeId)>,
 ) -> ApiResult {
     ok(views::node(
         &state
@@ -81,7 +82,7 @@ async fn replace_node(
 async fn reboot_node(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, node_id)): Path<(String, String)>,
+    Path((region, node_id)): Path<(String, NodeId)>,
 ) -> ApiResult {
     ok(views::node(
         &state
@@ -94,7 +95,7 @@ async fn reboot_node(
 async fn delete_node(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, node_id)): Path<(String, String)>,
+    Path((region, node_id)): Path<(String, NodeId)>,
     Query(params): Params,
 ) -> ApiResult {
     let skip_drain = bool_param(&params, "skip_drain")?;

@@ -12,6 +12,7 @@ use super::{
     bool_param, file_response, ok, sorted_page, status_filter, views, ApiCaller, ApiResult, Body,
     Params,
 };
+use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::input;
 use crate::domain::model::PoolStatus;
 use crate::domain::requests::{NewPool, NodeMetadataChange, PoolChanges, TaintInput};
@@ -56,7 +57,7 @@ pub(super) fn routes() -> Router<AppState> {
 async fn list_pools(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, cluster_id)): Path<(String, String)>,
+    Path((region, cluster_id)): Path<(String, ClusterId)>,
     Query(params): Params,
 ) -> ApiResult {
     let status = status_filter(&params, |text| PoolStatus::parse(text).is_some())?;
@@ -79,7 +80,7 @@ async fn list_pools(
 async fn create_pool(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, cluster_id)): Path<(String, String)>,
+    Path((region, cluster_id)): Path<(String, ClusterId)>,
     body: Bytes,
 ) -> ApiResult {
     let Body(spec) = Body::<NewPool>::parse(&body)?;
@@ -94,7 +95,7 @@ async fn create_pool(
 async fn get_pool(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id)): Path<(String, String)>,
+    Path((region, pool_id)): Path<(String, PoolId)>,
 ) -> ApiResult {
     ok(views::pool(
         &state.service.get_pool(&caller, &region, &pool_id).await?,
@@ -104,7 +105,7 @@ async fn get_pool(
 async fn update_pool(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id)): Path<(String, String)>,
+    Path((region, pool_id)): Path<(String, PoolId)>,
     body: Bytes,
 ) -> ApiResult {
     let Body(changes) = Body::<PoolChanges>::parse(&body)?;
@@ -125,7 +126,7 @@ struct UpgradePoolBody {
 async fn upgrade_pool(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id)): Path<(String, String)>,
+    Path((region, pool_id)): Path<(String, PoolId)>,
     body: Bytes,
 ) -> ApiResult {
     let Body(input) = Body::<UpgradePoolBody>::parse(&body)?;
@@ -140,7 +141,7 @@ async fn upgrade_pool(
 async fn delete_pool(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id)): Path<(String, String)>,
+    Path((region, pool_id)): Path<(String, PoolId)>,
 ) -> ApiResult {
     ok(views::pool(
         &state
@@ -170,7 +171,7 @@ async fn set_node_metadata(
     state: AppState,
     caller: crate::domain::model::Caller,
     region: String,
-    pool_id: String,
+    pool_id: PoolId,
     change: NodeMetadataChange,
 ) -> ApiResult {
     ok(views::pool(
@@ -185,7 +186,7 @@ async fn set_node_metadata(
 async fn set_pool_taints(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id)): Path<(String, String)>,
+    Path((region, pool_id)): Path<(String, PoolId)>,
     body: Bytes,
 ) -> ApiResult {
     let Body(input) = Body::<TaintsBody>::parse(&body)?;
@@ -196,7 +197,7 @@ async fn set_pool_taints(
 async fn set_pool_startup_taints(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id)): Path<(String, String)>,
+    Path((region, pool_id)): Path<(String, PoolId)>,
     body: Bytes,
 ) -> ApiResult {
     let Body(input) = Body::<TaintsBody>::parse(&body)?;
@@ -207,7 +208,7 @@ async fn set_pool_startup_taints(
 async fn set_pool_labels(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id)): Path<(String, String)>,
+    Path((region, pool_id)): Path<(String, PoolId)>,
     body: Bytes,
 ) -> ApiResult {
     let Body(input) = Body::<LabelsBody>::parse(&body)?;
@@ -219,7 +220,7 @@ async fn set_pool_labels(
 async fn list_user_data(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id)): Path<(String, String)>,
+    Path((region, pool_id)): Path<(String, PoolId)>,
 ) -> ApiResult {
     let keys = state
         .service
@@ -232,7 +233,7 @@ async fn list_user_data(
 async fn get_user_data(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((region, pool_id, key)): Path<(String, String, String)>,
+    Path((region, pool_id, key)): Path<(String, PoolId, String)>,
     Query(params): Params,
 ) -> ApiResult {
     let content = state
