@@ -54,6 +54,8 @@ pub fn App() -> impl IntoView {
             <ConsoleLayout theme>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("") view=pages::overview::OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("clusters") view=pages::clusters::ClustersPage ssr=SsrMode::Async />
+                    <Route path=path!("login") view=pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("system") view=pages::system::SystemPage ssr=SsrMode::Async />
                 </Routes>
             </ConsoleLayout>

@@ -32,9 +32,51 @@ pub enum Command {
     /// Manage API keys for the REST APIs.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Manage the people who sign in to the console.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Operator tools.
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a person (or add them to another project) and print a generated password once.
+    Create(UserCreateOptions),
+    /// Give a person a new generated password (printed once); their sessions end.
+    ResetPassword(UserResetOptions),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Owner,
+    Editor,
+    Viewer,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserCreateOptions {
+    #[arg(long)]
+    pub email: String,
+    /// The project they join; created if it does not exist.
+    #[arg(long)]
+    pub project: String,
+    #[arg(long, value_enum, default_value_t = RoleArg::Owner)]
+    pub role: RoleArg,
+    /// A provider operator (publishes versions, OS images, notices).
+    #[arg(long)]
+    pub operator: bool,
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserResetOptions {
+    #[arg(long)]
+    pub email: String,
+    #[command(flatten)]
+    pub database: DatabaseOptions,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,15 @@
 //! domain and returns the console's model types.
 
 use app::api::ssr::ConsoleServices;
+use app::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
+use app::model::identity::ConsoleUser;
 use app::model::system::{AppliedMigration, ProviderSummary, SystemStatus};
+
+use crate::domain::ids::ClusterId;
+use crate::domain::listing::ListOrder;
+use crate::domain::model::{Caller, KubeVersionEntry, NodeStatus};
+use crate::domain::requests::ClusterQuery;
+use crate::services::identity;
 
 use crate::http::AppState;
 
@@ -16,8 +24,136 @@ impl Console {
     }
 }
 
+/// The regions a dashboard looks in.
+const REGIONS: &[&str] = &["fr-par", "nl-ams", "pl-waw"];
+
+fn lifecycle(
+    version: &str,
+    catalog: &[KubeVersionEntry],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Lifecycle {
+    match catalog.iter().find(|entry| entry.name == version) {
+        None => Lifecycle::Unknown,
+        Some(entry) if entry.is_end_of_life_at(now) => Lifecycle::EndOfLife,
+        Some(entry) if entry.is_deprecated_at(now) => Lifecycle::Deprecated {
+            days_left: entry
+                .end_of_life_at
+                .map(|end| (end - now).num_days())
+                .unwrap_or(0),
+        },
+        Some(_) => Lifecycle::Supported,
+    }
+}
+
+fn age_spread(mut ages_days: Vec<f64>) -> Option<AgeSpread> {
+    if ages_days.is_empty() {
+        return None;
+    }
+    ages_days.sort_by(|a, b| a.total_cmp(b));
+    let median = if ages_days.len() % 2 == 1 {
+        ages_days[ages_days.len() / 2]
+    } else {
+        (ages_days[ages_days.len() / 2 - 1] + ages_days[ages_days.len() / 2]) / 2.0
+    };
+    Some(AgeSpread {
+        oldest_days: ages_days[ages_days.len() - 1],
+        median_days: median,
+        newest_days: ages_days[0],
+    })
+}
+
 #[async_trait::async_trait]
 impl ConsoleServices for Console {
+    async fn dashboard(&self, session: &str) -> Result<Option<Dashboard>, String> {
+        let state = &self.state;
+        let failed = |error: &dyn std::fmt::Display| {
+            tracing::error!(%error, "the dashboard could not be loaded");
+            "the clusters could not be loaded; try again in a moment".to_string()
+        };
+        let Some(user) = identity::session_user(&state.database, state.clock.as_ref(), session)
+            .await
+            .map_err(|error| failed(&error))?
+        else {
+            return Ok(None);
+        };
+        let now = state.clock.now();
+        let catalog = state
+            .service
+            .list_versions(REGIONS[0])
+            .await
+            .map_err(|error| failed(&error))?;
+        let mut clusters = Vec::new();
+        for project in &user.projects {
+            let caller = Caller {
+                project_id: project.project_id.clone(),
+                organization_id: project.organization_id.clone(),
+                access_key: String::new(),
+            };
+            for region in REGIONS {
+                let page = state
+                    .service
+                    .list_clusters(
+                        &caller,
+                        region,
+                        &ClusterQuery::default(),
+                        ListOrder::default(),
+                        1,
+                        1000,
+                    )
+                    .await
+                    .map_err(|error| failed(&error))?;
+                for cluster in page.items {
+                    let id = ClusterId::from(cluster.id.clone());
+                    let nodes = state
+                        .service
+                        .list_nodes(&caller, region, &id)
+                        .await
+                        .map_err(|error| failed(&error))?;
+                    let pools = state
+                        .service
+                        .list_pools(&caller, region, &id)
+                        .await
+                        .map_err(|error| failed(&error))?;
+                    clusters.push(ClusterSummary {
+                        lifecycle: lifecycle(&cluster.version, &catalog, now),
+                        ready_nodes: nodes
+                            .iter()
+                            .filter(|n| n.status == NodeStatus::Ready)
+                            .count(),
+                        total_nodes: nodes.len(),
+                        pools: pools.len(),
+                        node_ages: age_spread(
+                            nodes
+                                .iter()
+                                .map(|n| {
+                                    (now - n.created_at).num_seconds().max(0) as f64 / 86_400.0
+                                })
+                                .collect(),
+                        ),
+                        id: cluster.id,
+                        name: cluster.name,
+                        project: project.project_name.clone(),
+                        region: region.to_string(),
+                        status: cluster.status.as_str().to_string(),
+                        version: cluster.version,
+                    });
+                }
+            }
+        }
+        Ok(Some(Dashboard {
+            user: ConsoleUser {
+                email: user.email,
+                is_operator: user.is_operator,
+                projects: user
+                    .projects
+                    .iter()
+                    .map(|p| (p.project_name.clone(), p.role.as_str().to_string()))
+                    .collect(),
+            },
+            clusters,
+        }))
+    }
+
     async fn system_status(&self) -> SystemStatus {
         let database = &self.state.database;
         let reachable = database.is_reachable().await;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use wheelhouse::cli::{AdminCommand, ApiKeyCommand, Cli, Command};
+use wheelhouse::cli::{AdminCommand, ApiKeyCommand, Cli, Command, UserCommand};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -14,6 +14,12 @@ async fn main() -> ExitCode {
         Command::Migrate(options) => wheelhouse::serve::migrate(options).await,
         Command::ApiKey(ApiKeyCommand::Create(options)) => {
             wheelhouse::serve::create_api_key(options).await
+        }
+        Command::User(UserCommand::Create(options)) => {
+            wheelhouse::serve::create_user(options).await
+        }
+        Command::User(UserCommand::ResetPassword(options)) => {
+            wheelhouse::serve::reset_password(options).await
         }
         Command::Admin(AdminCommand::Fault(fault)) => wheelhouse::serve::inject_fault(fault).await,
     };

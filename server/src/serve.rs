@@ -112,6 +112,26 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
         }
     };
     let router = http::router(state.clone());
+    // Nobody can sign in yet: an administrator, with a password shown this once.
+    let home_project = if options.demo {
+        crate::services::demo::DEMO_PROJECT
+    } else {
+        "default"
+    };
+    match crate::services::identity::first_administrator(
+        &database,
+        state.ids.as_ref(),
+        state.clock.as_ref(),
+        home_project,
+    )
+    .await
+    {
+        Ok(Some((email, password))) => println!(
+            "Console administrator created (shown once): email {email}, password {password}"
+        ),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "could not create the first administrator"),
+    }
     if options.demo {
         match crate::services::demo::seed(&state).await {
             Ok(Some((access_key, secret_key))) => println!(
@@ -314,6 +334,65 @@ pub async fn create_api_key(options: crate::cli::ApiKeyCreateOptions) -> Result<
             "project_id": key.project_id,
             "organization_id": key.organization_id,
         })
+    );
+    database.close().await;
+    Ok(())
+}
+
+/// `wheelhouse user create`: prints the email, a generated password, the project and the role.
+pub async fn create_user(options: crate::cli::UserCreateOptions) -> Result<(), StartError> {
+    use crate::cli::RoleArg;
+    use crate::services::identity::{self, NewUser, Role};
+    let project = options.project.trim();
+    if project.is_empty() || project.len() > 100 {
+        return Err(StartError::Invalid(
+            "--project must be a name of 1 to 100 characters".into(),
+        ));
+    }
+    let database = prepare_database(&options.database.database_url).await?;
+    let role = match options.role {
+        RoleArg::Owner => Role::Owner,
+        RoleArg::Editor => Role::Editor,
+        RoleArg::Viewer => Role::Viewer,
+    };
+    let password = identity::generate_password(&RandomIds);
+    let (_, project_id) = identity::create_user(
+        &database,
+        &RandomIds,
+        &SystemClock,
+        NewUser {
+            email: &options.email,
+            password: &password,
+            project_name: project,
+            role,
+            is_operator: options.operator,
+        },
+    )
+    .await
+    .map_err(|error| StartError::Invalid(error.to_string()))?;
+    println!(
+        "{}",
+        serde_json::json!({ "email": options.email.trim().to_lowercase(), "password": password,
+                            "project_id": project_id, "role": role.as_str() })
+    );
+    database.close().await;
+    Ok(())
+}
+
+/// `wheelhouse user reset-password`: prints the new password once.
+pub async fn reset_password(options: crate::cli::UserResetOptions) -> Result<(), StartError> {
+    let database = prepare_database(&options.database.database_url).await?;
+    let password = crate::services::identity::reset_password(
+        &database,
+        &RandomIds,
+        &SystemClock,
+        &options.email,
+    )
+    .await
+    .map_err(|error| StartError::Invalid(error.to_string()))?;
+    println!(
+        "{}",
+        serde_json::json!({ "email": options.email.trim().to_lowercase(), "password": password })
     );
     database.close().await;
     Ok(())

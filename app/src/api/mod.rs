@@ -1,6 +1,7 @@
 //! Server functions, grouped by feature. Each one is thin: find the console services in the
 //! request context, call one service, map the error.
 
+pub mod clusters;
 pub mod system;
 
 /// The port through which server functions reach the server's domain services. The `wheelhouse`
@@ -12,11 +13,31 @@ pub mod ssr {
 
     use leptos::prelude::{use_context, ServerFnError};
 
+    use crate::model::clusters::Dashboard;
+    use crate::model::identity::SESSION_COOKIE;
     use crate::model::system::SystemStatus;
 
     #[async_trait::async_trait]
     pub trait ConsoleServices: Send + Sync + 'static {
         async fn system_status(&self) -> SystemStatus;
+        /// The clusters of the person signed in with this session token; `None` when the
+        /// session is not (or no longer) valid. The message of an error is shown to them.
+        async fn dashboard(&self, session: &str) -> Result<Option<Dashboard>, String>;
+    }
+
+    /// The session cookie's token of the request being served, if any.
+    pub fn session_token() -> Option<String> {
+        let parts = use_context::<http::request::Parts>()?;
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == SESSION_COOKIE)
+            .map(|(_, value)| value.to_string())
+            .filter(|value| !value.is_empty())
     }
 
     pub type SharedConsole = Arc<dyn ConsoleServices>;

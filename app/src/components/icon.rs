@@ -5,6 +5,7 @@ use leptos::prelude::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IconName {
     Overview,
+    Clusters,
     System,
     Wheel,
     Sun,
@@ -16,6 +17,7 @@ impl IconName {
     fn path(self) -> &'static str {
         match self {
             IconName::Overview => "M3 12l9-8 9 8M5 10v10h5v-6h4v6h5V10",
+            IconName::Clusters => "M12 3l8 4.5v9L12 21l-8-4.5v-9zM12 12l8-4.5M12 12v9M12 12L4 7.5",
             IconName::System => "M4 5h16v10H4zM8 19h8M12 15v4",
             IconName::Wheel => {
                 "M12 3v4M12 17v4M3 12h4M17 12h4M5.6 5.6l2.9 2.9M15.5 15.5l2.9 2.9M5.6 18.4l2.9-2.9M15.5 8.5l2.9-2.9M12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6"

@@ -11,6 +11,7 @@ use crate::model::theme::Theme;
 /// The navigation entries, in order. Only screens that exist are listed.
 const NAVIGATION: &[(&str, &str, IconName)] = &[
     ("/", "Overview", IconName::Overview),
+    ("/clusters", "Clusters", IconName::Clusters),
     ("/system", "System", IconName::System),
 ];
 

@@ -1,4 +1,6 @@
 //! Serde types shared by the server and the browser: no sqlx, no tokio, nothing server-only.
 
+pub mod clusters;
+pub mod identity;
 pub mod system;
 pub mod theme;

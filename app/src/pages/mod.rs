@@ -1,5 +1,7 @@
 //! One module per screen; each page loads its data on the server.
 
+pub mod clusters;
+pub mod login;
 pub mod not_found;
 pub mod overview;
 pub mod system;

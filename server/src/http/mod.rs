@@ -5,6 +5,7 @@ mod health;
 mod middleware;
 mod preferences;
 pub mod scaleway;
+pub mod session;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -125,10 +126,17 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .route(THEME_ROUTE, post(preferences::set_theme))
+        .route(app::model::identity::SIGN_IN_PATH, post(session::sign_in))
+        .route(app::model::identity::SIGN_OUT_PATH, post(session::sign_out))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(provide_console, shell));
+        >(provide_console, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::require_session,
+        ))
+        .layer(axum::middleware::from_fn(session::same_origin_only));
 
     let probes = Router::new()
         .route("/healthz", get(health::healthz))

@@ -24,7 +24,8 @@ pub async fn set_theme(headers: HeaderMap, Form(form): Form<ThemeForm>) -> Respo
             .into_response();
     };
     let cookie = format!(
-        "{THEME_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+        // Not HttpOnly: the theme island writes this cookie too (it holds no secret).
+        "{THEME_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
         theme.as_str()
     );
     let back_to = same_site_path(&headers).unwrap_or_else(|| "/".to_string());

@@ -9,6 +9,7 @@ pub mod cluster_owners;
 pub mod projects;
 pub mod rows;
 pub mod setup;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

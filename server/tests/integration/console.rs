@@ -59,7 +59,7 @@ on_both_databases!(
     unknown_pages_are_404_with_the_console_frame,
     |database: Database| async move {
         let app = TestApp::new(database);
-        let (response, html) = app.get("/clusters/does-not-exist").await;
+        let (response, html) = app.get("/no-such-page/at-all").await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert!(html.contains("This page does not exist"));
         assert!(html.contains(r#"aria-label="Main""#));

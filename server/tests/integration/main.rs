@@ -9,6 +9,7 @@ mod concurrency;
 mod console;
 mod crash;
 mod fuzz;
+mod identity;
 mod kubectl;
 mod probes;
 mod races;

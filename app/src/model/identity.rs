@@ -1,0 +1,29 @@
+//! Who is signed in to the console, and the cookie and paths that carry it.
+
+use serde::{Deserialize, Serialize};
+
+/// The session cookie (HttpOnly: only the server reads it).
+pub const SESSION_COOKIE: &str = "wh_session";
+/// Where the sign-in form is, and where it posts.
+pub const SIGN_IN_PATH: &str = "/login";
+pub const SIGN_OUT_PATH: &str = "/logout";
+
+/// A signed-in person, as pages show them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleUser {
+    pub email: String,
+    pub is_operator: bool,
+    /// (project name, role)
+    pub projects: Vec<(String, String)>,
+}
+
+/// Why the sign-in form came back, from its `error` query parameter.
+pub fn sign_in_problem(code: &str) -> Option<&'static str> {
+    match code {
+        "credentials" => Some("The email or the password is not right."),
+        "throttled" => Some("Too many failed attempts. Wait 15 minutes, then try again."),
+        "unavailable" => Some("Signing in is not possible right now. Try again in a moment."),
+        "required" => Some("Sign in to see your clusters."),
+        _ => None,
+    }
+}

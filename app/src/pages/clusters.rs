@@ -1,0 +1,151 @@
+//! The dashboard: every cluster of the signed-in person's projects, with what needs attention
+//! first (status, version support, nodes ready, node ages). A table on wide screens, cards on
+//! phones, from the same markup.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::{LoadError, PageHeader};
+use crate::api::clusters::get_dashboard;
+use crate::components::status::{StatusBadge, Tone};
+use crate::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
+use crate::model::identity::{SIGN_IN_PATH, SIGN_OUT_PATH};
+
+#[component]
+pub fn ClustersPage() -> impl IntoView {
+    let dashboard = Resource::new(|| (), |_| get_dashboard());
+
+    view! {
+        <Title text="Clusters" />
+        <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match dashboard.await {
+                    Ok(Some(dashboard)) => view! { <DashboardView dashboard /> }.into_any(),
+                    // The server sends signed-out browsers to the form before rendering; this is
+                    // for a session that ended in between.
+                    Ok(None) => {
+                        view! {
+                            <PageHeader title="Clusters" summary="Sign in to see your clusters." />
+                            <a href=SIGN_IN_PATH class="text-accent underline">"Sign in"</a>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <LoadError what="your clusters" error=error.to_string() /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DashboardView(dashboard: Dashboard) -> impl IntoView {
+    let Dashboard { user, clusters } = dashboard;
+    let projects = user
+        .projects
+        .iter()
+        .map(|(name, role)| format!("{name} ({role})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <div class="mb-6 flex flex-wrap items-start justify-between gap-3">
+            <PageHeader
+                title="Clusters"
+                summary=format!("Your clusters in {}.", if projects.is_empty() { "no project yet".to_string() } else { projects })
+            />
+            <form method="post" action=SIGN_OUT_PATH class="flex items-center gap-3 text-sm">
+                <span class="text-muted" data-testid="signed-in-as">{user.email.clone()}</span>
+                <button type="submit" class="min-h-11 rounded-md border border-line px-3 hover:bg-subtle">"Sign out"</button>
+            </form>
+        </div>
+        {if clusters.is_empty() {
+            view! { <EmptyState /> }.into_any()
+        } else {
+            view! { <ClusterTable clusters /> }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn EmptyState() -> impl IntoView {
+    view! {
+        <div class="rounded-lg border border-dashed border-line p-8 text-center" data-testid="no-clusters">
+            <p class="font-medium">"No clusters yet."</p>
+            <p class="mt-1 text-sm text-muted">
+                "Create one with the Scaleway-compatible API or an official SDK, using an API key of your project ("
+                <code class="font-mono">"wheelhouse api-key create --project NAME"</code>
+                "); it appears here."
+            </p>
+        </div>
+    }
+}
+
+fn status_tone(status: &str) -> Tone {
+    match status {
+        "ready" => Tone::Good,
+        "creating" | "updating" | "deleting" => Tone::Warning,
+        "locked" | "pool_required" => Tone::Critical,
+        _ => Tone::Neutral,
+    }
+}
+
+fn lifecycle_tone(lifecycle: &Lifecycle) -> Tone {
+    match lifecycle {
+        Lifecycle::Supported => Tone::Good,
+        Lifecycle::Deprecated { days_left } if *days_left > 30 => Tone::Warning,
+        Lifecycle::Deprecated { .. } | Lifecycle::EndOfLife => Tone::Critical,
+        Lifecycle::Unknown => Tone::Neutral,
+    }
+}
+
+fn ages(spread: &Option<AgeSpread>) -> String {
+    match spread {
+        None => "no nodes".into(),
+        Some(spread) => format!(
+            "{:.0} / {:.0} / {:.0} days",
+            spread.oldest_days, spread.median_days, spread.newest_days
+        ),
+    }
+}
+
+/// One markup: a table from 640 px up, stacked cards below (each cell labels itself).
+#[component]
+fn ClusterTable(clusters: Vec<ClusterSummary>) -> impl IntoView {
+    let cell = "block px-3 py-1 sm:table-cell sm:py-3 before:mr-2 before:text-xs before:text-muted before:content-[attr(data-label)] sm:before:content-none";
+    view! {
+        <table class="block w-full text-sm sm:table" data-testid="clusters">
+            <thead class="hidden border-b border-line text-left text-xs uppercase tracking-wide text-muted sm:table-header-group">
+                <tr>
+                    <th scope="col" class="px-3 py-2 font-medium">"Cluster"</th>
+                    <th scope="col" class="px-3 py-2 font-medium">"Status"</th>
+                    <th scope="col" class="px-3 py-2 font-medium">"Version"</th>
+                    <th scope="col" class="px-3 py-2 font-medium">"Nodes ready"</th>
+                    <th scope="col" class="px-3 py-2 font-medium">"Pools"</th>
+                    <th scope="col" class="px-3 py-2 font-medium">"Node age (oldest / median / newest)"</th>
+                </tr>
+            </thead>
+            <tbody class="block sm:table-row-group">
+                {clusters
+                    .into_iter()
+                    .map(|cluster| {
+                        let status_label = cluster.status.replace('_', " ");
+                        view! {
+                            <tr class="mb-3 block rounded-lg border border-line bg-surface py-2 sm:mb-0 sm:table-row sm:rounded-none sm:border-0 sm:border-b sm:bg-transparent" data-testid="cluster-row">
+                                <td class=format!("{cell} font-medium") data-label="Cluster">
+                                    <span class="font-medium">{cluster.name.clone()}</span>
+                                    <span class="ml-2 text-xs text-muted">{format!("{} · {}", cluster.project, cluster.region)}</span>
+                                </td>
+                                <td class=cell data-label="Status"><StatusBadge tone=status_tone(&cluster.status) label=status_label /></td>
+                                <td class=cell data-label="Version">
+                                    <span class="mr-2 font-mono text-xs">{cluster.version.clone()}</span>
+                                    <StatusBadge tone=lifecycle_tone(&cluster.lifecycle) label=cluster.lifecycle.label() />
+                                </td>
+                                <td class=cell data-label="Nodes ready">{format!("{} of {}", cluster.ready_nodes, cluster.total_nodes)}</td>
+                                <td class=cell data-label="Pools">{cluster.pools}</td>
+                                <td class=cell data-label="Node age">{ages(&cluster.node_ages)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}

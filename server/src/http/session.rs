@@ -1,0 +1,222 @@
+//! Signing in and out of the console with plain form posts (they work without JavaScript), and
+//! the cross-site request check every state-changing console request passes.
+
+use std::net::SocketAddr;
+
+use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use super::AppState;
+use crate::services::identity::{self, IdentityError};
+
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+}
+
+/// The session cookie: HttpOnly always, Secure when the console is served over HTTPS.
+fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
+    let secure = if state.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}")
+}
+
+fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+/// The value of one cookie of the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
+/// The address a request came from (the TCP peer; "unknown" in-process), for rate limits.
+pub struct PeerAddress(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip().to_string())
+                .unwrap_or_else(|| "unknown".to_string()),
+        ))
+    }
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    PeerAddress(peer): PeerAddress,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let outcome = identity::sign_in(
+        &state.database,
+        state.ids.as_ref(),
+        state.clock.as_ref(),
+        &form.email,
+        &form.password,
+        &peer,
+    )
+    .await;
+    match outcome {
+        Ok(token) => {
+            let mut response = see_other("/clusters");
+            let cookie = session_cookie(&state, &token, identity::SESSION_HOURS * 3600);
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(IdentityError::BadCredentials) => {
+            see_other(&format!("{SIGN_IN_PATH}?error=credentials"))
+        }
+        Err(IdentityError::Throttled(_)) => see_other(&format!("{SIGN_IN_PATH}?error=throttled")),
+        Err(error) => {
+            tracing::error!(%error, "sign-in failed");
+            see_other(&format!("{SIGN_IN_PATH}?error=unavailable"))
+        }
+    }
+}
+
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        if let Err(error) = identity::sign_out(&state.database, &token).await {
+            tracing::error!(%error, "sign-out failed");
+        }
+    }
+    let mut response = see_other(SIGN_IN_PATH);
+    if let Ok(value) = HeaderValue::from_str(&session_cookie(&state, "", 0)) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Pages only a signed-in person sees; others are sent to the sign-in form first (before the
+/// page renders, so it works the same with or without JavaScript).
+const SIGNED_IN_PAGES: &[&str] = &["/clusters"];
+
+pub async fn require_session(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let protected = SIGNED_IN_PAGES
+        .iter()
+        .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")));
+    if protected && request.method() == Method::GET {
+        let signed_in = match cookie(request.headers(), SESSION_COOKIE) {
+            Some(token) => identity::session_user(&state.database, state.clock.as_ref(), &token)
+                .await
+                .map(|user| user.is_some())
+                .unwrap_or(false),
+            None => false,
+        };
+        if !signed_in {
+            return see_other(&format!("{SIGN_IN_PATH}?error=required"));
+        }
+    }
+    next.run(request).await
+}
+
+/// Refuses state-changing requests that another site's page sent (an Origin, or failing that a
+/// Referer, naming another host than the one addressed). With SameSite=Lax session cookies this
+/// closes cross-site request forgery for forms and server functions alike.
+pub async fn same_origin_only(request: Request, next: Next) -> Response {
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if changes_state && !from_this_site(request.headers()) {
+        return (
+            StatusCode::FORBIDDEN,
+            "this request came from another site and was refused",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+fn from_this_site(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return true; // no Host: not a browser
+    };
+    let same_host = |source: &str| {
+        url::Url::parse(source).is_ok_and(|url| {
+            let authority = match url.port() {
+                Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+                None => url.host_str().unwrap_or_default().to_string(),
+            };
+            authority == host
+        })
+    };
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    match (text(header::ORIGIN), text(header::REFERER)) {
+        (Some(origin), _) => same_host(origin),
+        (None, Some(referer)) => same_host(referer),
+        (None, None) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, HeaderValue::from_str(value).expect("value"));
+        }
+        headers
+    }
+
+    #[test]
+    fn only_this_sites_pages_may_change_state() {
+        assert!(from_this_site(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ])));
+        assert!(!from_this_site(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://evil.example")
+        ])));
+        assert!(!from_this_site(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "null")
+        ])));
+        assert!(!from_this_site(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("referer", "http://localhost:3000/x")
+        ])));
+        assert!(from_this_site(&headers(&[("host", "127.0.0.1:3000")])));
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let h = headers(&[("cookie", "a=1; wh_session=abc; b=2")]);
+        assert_eq!(cookie(&h, "wh_session").as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+}
