@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
 
@@ -55,6 +55,13 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("") view=pages::overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("clusters") view=pages::clusters::ClustersPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("clusters/:region/:id") view=pages::cluster::ClusterFrame ssr=SsrMode::Async>
+                        <Route path=path!("") view=pages::cluster::overview::ClusterOverview />
+                        <Route path=path!("pools") view=pages::cluster::pools::ClusterPools />
+                        <Route path=path!("nodes") view=pages::cluster::nodes::ClusterNodes />
+                        <Route path=path!("storage") view=pages::cluster::storage::ClusterStorage />
+                        <Route path=path!("access") view=pages::cluster::access::ClusterAccess />
+                    </ParentRoute>
                     <Route path=path!("login") view=pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("system") view=pages::system::SystemPage ssr=SsrMode::Async />
                 </Routes>

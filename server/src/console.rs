@@ -2,6 +2,9 @@
 //! domain and returns the console's model types.
 
 use app::api::ssr::ConsoleServices;
+use app::model::cluster::{
+    AttachedRow, ClusterDetail, ClusterPage, ComponentRow, NodeRow, PoolRow,
+};
 use app::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
 use app::model::identity::ConsoleUser;
 use app::model::system::{AppliedMigration, ProviderSummary, SystemStatus};
@@ -62,8 +65,183 @@ fn age_spread(mut ages_days: Vec<f64>) -> Option<AgeSpread> {
     })
 }
 
+fn attached(items: &[crate::domain::model::AttachedResourceState]) -> Vec<AttachedRow> {
+    items
+        .iter()
+        .map(|item| AttachedRow {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            status: item.status.clone(),
+        })
+        .collect()
+}
+
 #[async_trait::async_trait]
 impl ConsoleServices for Console {
+    async fn cluster_page(
+        &self,
+        session: &str,
+        region: &str,
+        id: &str,
+    ) -> Result<ClusterPage, String> {
+        let state = &self.state;
+        let failed = |error: &dyn std::fmt::Display| {
+            tracing::error!(%error, "a cluster page could not be loaded");
+            "the cluster could not be loaded; try again in a moment".to_string()
+        };
+        let mut headers = axum::http::HeaderMap::new();
+        if let Ok(value) = axum::http::HeaderValue::from_str(&format!(
+            "{}={session}",
+            app::model::identity::SESSION_COOKIE
+        )) {
+            headers.insert(axum::http::header::COOKIE, value);
+        }
+        let (caller, access) = match crate::http::console_actions::access_to_cluster(
+            state, &headers, region, id,
+        )
+        .await
+        {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(ClusterPage::NotFound),
+            Err(_) => return Ok(ClusterPage::SignedOut),
+        };
+        let cluster_id = ClusterId::from(id);
+        let cluster = match state
+            .service
+            .get_cluster(&caller, region, &cluster_id)
+            .await
+        {
+            Ok(cluster) => cluster,
+            Err(crate::domain::DomainError::NotFound { .. }) => return Ok(ClusterPage::NotFound),
+            Err(error) => return Err(failed(&error)),
+        };
+        let now = state.clock.now();
+        let catalog = state
+            .service
+            .list_versions(region)
+            .await
+            .map_err(|e| failed(&e))?;
+        let pools = state
+            .service
+            .list_pools(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        let nodes = state
+            .service
+            .list_nodes(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        let inventory = state
+            .service
+            .cluster_inventory(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        let acl_rules = state
+            .service
+            .list_acl_rules(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        let pool_name = |pool_id: &str| {
+            pools
+                .iter()
+                .find(|pool| pool.id == pool_id)
+                .map(|pool| pool.name.clone())
+                .unwrap_or_default()
+        };
+        let detail = ClusterDetail {
+            id: cluster.id.clone(),
+            name: cluster.name.clone(),
+            description: cluster.description.clone(),
+            project: access.project_name.clone(),
+            region: region.to_string(),
+            status: cluster.status.as_str().to_string(),
+            version: cluster.version.clone(),
+            lifecycle: lifecycle(&cluster.version, &catalog, now),
+            cni: cluster.cni.clone(),
+            cluster_type: cluster.cluster_type.clone(),
+            cluster_url: cluster.cluster_url.clone(),
+            created_at: cluster
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            tags: cluster.tags.clone(),
+            can_change: access.role.can_change(),
+            components: inventory.as_ref().map(|inventory| {
+                inventory
+                    .components
+                    .iter()
+                    .map(|component| ComponentRow {
+                        name: component.name.clone(),
+                        kind: if component.kind == "control_plane" {
+                            "Control plane"
+                        } else {
+                            "System app"
+                        }
+                        .to_string(),
+                        version: component.version.clone(),
+                        health: component.health.clone(),
+                        managed_by: if component.managed_by == "provider" {
+                            "Provider"
+                        } else {
+                            "You"
+                        }
+                        .to_string(),
+                    })
+                    .collect()
+            }),
+            pools: pools
+                .iter()
+                .map(|pool| PoolRow {
+                    id: pool.id.clone(),
+                    name: pool.name.clone(),
+                    status: pool.status.as_str().to_string(),
+                    version: pool.version.clone(),
+                    node_type: pool.node_type.clone(),
+                    size: pool.size,
+                    autoscaling: pool.autoscaling.then_some((pool.min_size, pool.max_size)),
+                    autohealing: pool.autohealing,
+                })
+                .collect(),
+            nodes: nodes
+                .iter()
+                .map(|node| NodeRow {
+                    id: node.id.clone(),
+                    name: node.name.clone(),
+                    pool: pool_name(&node.pool_id),
+                    status: node.status.as_str().to_string(),
+                    version: node.version.clone(),
+                    os_image: node.os_image.clone(),
+                    age_days: (now - node.created_at).num_seconds().max(0) as f64 / 86_400.0,
+                    ready: node
+                        .conditions
+                        .get("Ready")
+                        .and_then(|value| value.as_str())
+                        .unwrap_or("Unknown")
+                        .to_string(),
+                    public_ip: node.public_ip_v4.clone(),
+                    actionable: !node.status.is_transient() && node.operation_id.is_none(),
+                })
+                .collect(),
+            volumes: inventory
+                .as_ref()
+                .map(|inventory| attached(&inventory.volumes)),
+            load_balancers: inventory
+                .as_ref()
+                .map(|inventory| attached(&inventory.load_balancers)),
+            acl_rules: acl_rules
+                .iter()
+                .map(|rule| {
+                    (
+                        rule.ip
+                            .clone()
+                            .unwrap_or_else(|| "Scaleway ranges".to_string()),
+                        rule.description.clone(),
+                    )
+                })
+                .collect(),
+        };
+        Ok(ClusterPage::Found(Box::new(detail)))
+    }
+
     async fn dashboard(&self, session: &str) -> Result<Option<Dashboard>, String> {
         let state = &self.state;
         let failed = |error: &dyn std::fmt::Display| {

@@ -1,6 +1,7 @@
 //! Server functions, grouped by feature. Each one is thin: find the console services in the
 //! request context, call one service, map the error.
 
+pub mod cluster;
 pub mod clusters;
 pub mod system;
 
@@ -13,6 +14,7 @@ pub mod ssr {
 
     use leptos::prelude::{use_context, ServerFnError};
 
+    use crate::model::cluster::ClusterPage;
     use crate::model::clusters::Dashboard;
     use crate::model::identity::SESSION_COOKIE;
     use crate::model::system::SystemStatus;
@@ -23,6 +25,13 @@ pub mod ssr {
         /// The clusters of the person signed in with this session token; `None` when the
         /// session is not (or no longer) valid. The message of an error is shown to them.
         async fn dashboard(&self, session: &str) -> Result<Option<Dashboard>, String>;
+        /// One cluster of the signed-in person's projects, for its pages.
+        async fn cluster_page(
+            &self,
+            session: &str,
+            region: &str,
+            id: &str,
+        ) -> Result<ClusterPage, String>;
     }
 
     /// The session cookie's token of the request being served, if any.

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use super::{LoadError, PageHeader};
 use crate::api::clusters::get_dashboard;
 use crate::components::status::{StatusBadge, Tone};
+use crate::model::cluster::cluster_path;
 use crate::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
 use crate::model::identity::{SIGN_IN_PATH, SIGN_OUT_PATH};
 
@@ -130,7 +131,7 @@ fn ClusterTable(clusters: Vec<ClusterSummary>) -> impl IntoView {
                         view! {
                             <tr class="mb-3 block rounded-lg border border-line bg-surface py-2 sm:mb-0 sm:table-row sm:rounded-none sm:border-0 sm:border-b sm:bg-transparent" data-testid="cluster-row">
                                 <td class=format!("{cell} font-medium") data-label="Cluster">
-                                    <span class="font-medium">{cluster.name.clone()}</span>
+                                    <a href=cluster_path(&cluster.region, &cluster.id) class="font-medium text-accent underline-offset-2 hover:underline">{cluster.name.clone()}</a>
                                     <span class="ml-2 text-xs text-muted">{format!("{} · {}", cluster.project, cluster.region)}</span>
                                 </td>
                                 <td class=cell data-label="Status"><StatusBadge tone=status_tone(&cluster.status) label=status_label /></td>

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router that serves the console (SSR pages, server functions, assets),
 //! the health probes and, as they arrive, the REST APIs; the middleware every response passes.
 
+pub mod console_actions;
 mod health;
 mod middleware;
 mod preferences;
@@ -128,6 +129,14 @@ pub fn router(state: AppState) -> Router {
         .route(THEME_ROUTE, post(preferences::set_theme))
         .route(app::model::identity::SIGN_IN_PATH, post(session::sign_in))
         .route(app::model::identity::SIGN_OUT_PATH, post(session::sign_out))
+        .route(
+            "/clusters/{region}/{id}/kubeconfig",
+            get(console_actions::kubeconfig),
+        )
+        .route(
+            "/clusters/{region}/{id}/nodes/{node_id}",
+            post(console_actions::node_action),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

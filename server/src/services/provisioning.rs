@@ -100,6 +100,12 @@ impl ProvisioningService {
         }
     }
 
+    /// The project that owns a cluster, and its region, as Wheelhouse recorded them.
+    pub async fn owner_of(&self, cluster_id: &str) -> Result<Option<(String, String)>> {
+        let mut conn = self.database.pool().acquire().await?;
+        Ok(cluster_owners::owner(&mut conn, cluster_id).await?)
+    }
+
     // ---- catalog
 
     pub async fn list_versions(&self, region: &str) -> Result<Vec<KubeVersionEntry>> {

@@ -210,3 +210,148 @@ on_both_databases!(
         assert!(location.starts_with("/login"), "{location}");
     }
 );
+
+async fn post_form(app: &TestApp, path: &str, cookie: &str, body: &str) -> (u16, String) {
+    let request = Request::post(path)
+        .header("host", "127.0.0.1:3000")
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let (response, _) = read(app.send(request).await).await;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (response.status().as_u16(), location)
+}
+
+on_both_databases!(
+    a_cluster_has_a_page_per_tab_and_node_actions_for_its_owners_only,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("team-c").await;
+        let (status, cluster) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters"),
+                &token,
+                Some(json!({
+                "name": "detail-prod", "version": "1.35.1", "cni": "cilium",
+                "pools": [{ "name": "workers", "node_type": "PRO2-XS", "size": 2,
+                            "upgrade_policy": { "max_surge": 1, "max_unavailable": 0 } }] })),
+            )
+            .await;
+        assert_eq!(status, 200, "{cluster}");
+        app.run_until_idle().await;
+        let id = cluster["id"].as_str().expect("id").to_string();
+        person(&app, "cyd@example.com", "team-c").await;
+        identity::create_user(
+            &app.provisioning.database,
+            app.state.ids.as_ref(),
+            &app.clock,
+            NewUser {
+                email: "val@example.com",
+                password: PASSWORD,
+                project_name: "team-c",
+                role: Role::Viewer,
+                is_operator: false,
+            },
+        )
+        .await
+        .expect("viewer");
+        person(&app, "zed@example.com", "team-z").await;
+        let (_, _, cookie) = sign_in(&app, "cyd@example.com", PASSWORD, None).await;
+        let cyd = session_of(&cookie);
+        let base = format!("/clusters/fr-par/{id}");
+
+        for (tab, expected) in [
+            (
+                "",
+                vec![
+                    "detail-prod",
+                    "Who manages what",
+                    "kube-apiserver",
+                    "Provider",
+                    "1.35.1",
+                ],
+            ),
+            ("/pools", vec!["workers", "pro2_xs"]),
+            (
+                "/nodes",
+                vec!["scw-detail-prod-workers", "Reboot or replace"],
+            ),
+            ("/storage", vec!["Persistent volumes", "Load balancers"]),
+            ("/access", vec!["Download kubeconfig"]),
+        ] {
+            let (status, _, html) = page(&app, &format!("{base}{tab}"), Some(&cyd)).await;
+            assert_eq!(status, 200, "{tab}");
+            for text in expected {
+                assert!(html.contains(text), "{tab} shows {text}: {html}");
+            }
+        }
+        let (status, _, yaml) = page(&app, &format!("{base}/kubeconfig"), Some(&cyd)).await;
+        assert_eq!(status, 200);
+        assert!(
+            yaml.contains("kind: Config") && yaml.contains("token:"),
+            "{yaml}"
+        );
+
+        // Node actions: a confirmation first, then the node reboots.
+        let (_, nodes) = app
+            .api("GET", &format!("{R}/clusters/{id}/nodes"), &token, None)
+            .await;
+        let node_id = nodes["nodes"][0]["id"].as_str().expect("node").to_string();
+        let action = format!("{base}/nodes/{node_id}");
+        let (status, location) = post_form(&app, &action, &cyd, "action=reboot").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{base}/nodes?problem=confirm").as_str())
+        );
+        let (status, location) = post_form(&app, &action, &cyd, "action=reboot&confirm=yes").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{base}/nodes?notice=rebooting").as_str())
+        );
+        let (_, node) = app
+            .api("GET", &format!("{R}/nodes/{node_id}"), &token, None)
+            .await;
+        assert_eq!(node["status"], "rebooting");
+        let (status, location) = post_form(&app, &action, &cyd, "action=replace&confirm=yes").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{base}/nodes?problem=busy").as_str())
+        );
+
+        // A viewer looks but does not act.
+        let (_, _, cookie) = sign_in(&app, "val@example.com", PASSWORD, None).await;
+        let val = session_of(&cookie);
+        let (status, _, html) = page(&app, &format!("{base}/nodes"), Some(&val)).await;
+        assert_eq!(status, 200);
+        assert!(
+            !html.contains("Reboot or replace"),
+            "no actions for viewers"
+        );
+        let (status, location) = post_form(&app, &action, &val, "action=reboot&confirm=yes").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{base}/nodes?problem=forbidden").as_str())
+        );
+
+        // Another organisation: not found, by page, download or action.
+        let (_, _, cookie) = sign_in(&app, "zed@example.com", PASSWORD, None).await;
+        let zed = session_of(&cookie);
+        let (_, _, html) = page(&app, &base, Some(&zed)).await;
+        assert!(
+            html.contains("Cluster not found") && !html.contains("kube-apiserver"),
+            "{html}"
+        );
+        let (status, _, _) = page(&app, &format!("{base}/kubeconfig"), Some(&zed)).await;
+        assert_eq!(status, 404);
+        let (status, _) = post_form(&app, &action, &zed, "action=replace&confirm=yes").await;
+        assert_eq!(status, 404);
+        app.run_until_idle().await;
+    }
+);

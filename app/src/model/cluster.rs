@@ -1,0 +1,106 @@
+//! One cluster as its detail pages show it: facts, responsibility matrix, pools, nodes, storage
+//! and load balancers, access.
+
+use serde::{Deserialize, Serialize};
+
+use super::clusters::Lifecycle;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentRow {
+    pub name: String,
+    /// "Control plane" or "System app".
+    pub kind: String,
+    pub version: String,
+    pub health: String,
+    /// "Provider" or "You".
+    pub managed_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub version: String,
+    pub node_type: String,
+    pub size: i64,
+    pub autoscaling: Option<(i64, i64)>,
+    pub autohealing: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeRow {
+    pub id: String,
+    pub name: String,
+    pub pool: String,
+    pub status: String,
+    pub version: String,
+    pub os_image: String,
+    pub age_days: f64,
+    /// The Ready condition: "True", "False" or "Unknown".
+    pub ready: String,
+    pub public_ip: Option<String>,
+    /// Whether a reboot or a replacement can be asked for now (not in a transition).
+    pub actionable: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttachedRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterDetail {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub project: String,
+    pub region: String,
+    pub status: String,
+    pub version: String,
+    pub lifecycle: Lifecycle,
+    pub cni: String,
+    pub cluster_type: String,
+    pub cluster_url: String,
+    pub created_at: String,
+    pub tags: Vec<String>,
+    /// Owners and editors change things; viewers look.
+    pub can_change: bool,
+    /// `None` when the provider does not report its components.
+    pub components: Option<Vec<ComponentRow>>,
+    pub pools: Vec<PoolRow>,
+    pub nodes: Vec<NodeRow>,
+    pub volumes: Option<Vec<AttachedRow>>,
+    pub load_balancers: Option<Vec<AttachedRow>>,
+    /// (range, description); the range is "Scaleway ranges" for that rule kind.
+    pub acl_rules: Vec<(String, String)>,
+}
+
+/// What loading a cluster's page found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ClusterPage {
+    Found(Box<ClusterDetail>),
+    /// Not the signed-in person's (or gone): the same answer either way.
+    NotFound,
+    SignedOut,
+}
+
+/// Where a cluster's pages are, and where their forms post.
+pub fn cluster_path(region: &str, id: &str) -> String {
+    format!("/clusters/{region}/{id}")
+}
+
+/// Why a form came back to the page, from its `notice` / `problem` query parameters.
+pub fn action_message(code: &str) -> Option<&'static str> {
+    match code {
+        "rebooting" => Some("The node is rebooting."),
+        "replacing" => Some("The node is being replaced: a new node boots, then the old one is drained and removed."),
+        "confirm" => Some("Tick the confirmation box to go ahead."),
+        "busy" => Some("That node or its pool is busy with another change; try again when it settles."),
+        "forbidden" => Some("Your role in this project lets you look, not change."),
+        "refused" => Some("The provider refused the action."),
+        _ => None,
+    }
+}

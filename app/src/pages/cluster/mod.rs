@@ -1,0 +1,139 @@
+//! One cluster, one URL per tab (nested routes): overview, pools, nodes, storage, access. The
+//! frame loads the cluster once per page view; each tab renders its part.
+
+pub mod access;
+pub mod nodes;
+pub mod overview;
+pub mod pools;
+pub mod storage;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{LoadError, PageHeader};
+use crate::api::cluster::get_cluster_page;
+use crate::components::status::{StatusBadge, Tone};
+use crate::model::cluster::{action_message, cluster_path, ClusterDetail, ClusterPage};
+
+/// The tabs, in order: (path under the cluster, label).
+const TABS: &[(&str, &str)] = &[
+    ("", "Overview"),
+    ("/pools", "Pools"),
+    ("/nodes", "Nodes"),
+    ("/storage", "Storage"),
+    ("/access", "Access"),
+];
+
+pub fn status_tone(status: &str) -> Tone {
+    match status {
+        "ready" => Tone::Good,
+        "creating" | "updating" | "deleting" | "scaling" | "upgrading" | "rebooting"
+        | "starting" | "registering" => Tone::Warning,
+        "creation_error" | "not_ready" | "warning" | "locked" | "pool_required" => Tone::Critical,
+        _ => Tone::Neutral,
+    }
+}
+
+/// The cluster of the current URL, provided to the tabs once loaded.
+#[component]
+pub fn ClusterFrame() -> impl IntoView {
+    let params = use_params_map();
+    let page = Resource::new(
+        move || {
+            let params = params.read();
+            (
+                params.get("region").unwrap_or_default(),
+                params.get("id").unwrap_or_default(),
+            )
+        },
+        |(region, id)| get_cluster_page(region, id),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(ClusterPage::Found(detail)) => {
+                        let detail = *detail;
+                        provide_context(detail.clone());
+                        view! { <Frame detail /> }.into_any()
+                    }
+                    Ok(ClusterPage::NotFound) => view! {
+                        <Title text="Cluster not found" />
+                        <PageHeader title="Cluster not found" summary="No cluster of yours has this address." />
+                        <a href="/clusters" class="text-accent underline">"Back to your clusters"</a>
+                    }.into_any(),
+                    Ok(ClusterPage::SignedOut) => view! {
+                        <PageHeader title="Signed out" summary="Sign in to see this cluster." />
+                        <a href="/login" class="text-accent underline">"Sign in"</a>
+                    }.into_any(),
+                    Err(error) => view! { <LoadError what="this cluster" error=error.to_string() /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(detail: ClusterDetail) -> impl IntoView {
+    let base = cluster_path(&detail.region, &detail.id);
+    let query = use_query_map();
+    let notice = move || {
+        query
+            .read()
+            .get("notice")
+            .and_then(|code| action_message(&code))
+    };
+    let problem = move || {
+        query
+            .read()
+            .get("problem")
+            .and_then(|code| action_message(&code))
+    };
+    view! {
+        <Title text=detail.name.clone() />
+        <nav aria-label="Breadcrumb" class="mb-2 text-sm text-muted">
+            <a href="/clusters" class="underline">"Clusters"</a>
+            " / "
+            <span>{detail.project.clone()}</span>
+        </nav>
+        <div class="mb-4 flex flex-wrap items-center gap-3">
+            <h1 class="text-2xl font-semibold tracking-tight">{detail.name.clone()}</h1>
+            <StatusBadge tone=status_tone(&detail.status) label=detail.status.replace('_', " ") />
+        </div>
+        {move || notice().map(|text| view! {
+            <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
+        })}
+        {move || problem().map(|text| view! {
+            <p role="alert" class="mb-4 rounded-md border border-bad bg-bad-soft p-3 text-sm text-bad" data-testid="problem">{text}</p>
+        })}
+        <nav aria-label="Cluster" class="-mx-4 mb-5 overflow-x-auto border-b border-line px-4 md:mx-0 md:px-0">
+            <ul class="flex gap-1">
+                {TABS
+                    .iter()
+                    .map(|(suffix, label)| {
+                        let href = format!("{base}{suffix}");
+                        view! {
+                            <li>
+                                <A
+                                    href=href
+                                    exact=true
+                                    attr:class="inline-flex min-h-11 items-center whitespace-nowrap border-b-2 border-transparent px-3 text-sm text-muted hover:text-ink aria-[current=page]:border-accent aria-[current=page]:text-ink"
+                                >
+                                    {*label}
+                                </A>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+        <Outlet />
+    }
+}
+
+/// The cluster the frame loaded (tabs render inside it).
+pub fn use_cluster() -> Option<ClusterDetail> {
+    use_context::<ClusterDetail>()
+}

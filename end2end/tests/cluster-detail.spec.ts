@@ -1,0 +1,94 @@
+// A cluster's pages: every tab, the kubeconfig (used with the real kubectl), and a node reboot
+// behind its confirmation box; on a desktop and on a 360 px phone.
+import { expect, test, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+function cli(args: string[]): any {
+  const databaseUrl = test.info().project.metadata.databaseUrl as string;
+  return JSON.parse(
+    execFileSync(process.env.WHEELHOUSE_BIN!, [...args, "--database-url", databaseUrl], { encoding: "utf8" }),
+  );
+}
+
+async function readyCluster(page: Page, baseURL: string, project: string, name: string) {
+  const person = cli(["user", "create", "--email", `${project}@example.com`, "--project", project]);
+  const key = cli(["api-key", "create", "--project", project]);
+  const created = await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters`, {
+    method: "POST",
+    headers: { "X-Auth-Token": key.secret_key, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      name, version: "1.35.1", cni: "cilium",
+      pools: [{ name: "workers", node_type: "PRO2-XS", size: 2 }],
+    }),
+  });
+  expect(created.status).toBe(200);
+  const cluster = await created.json();
+  // Ready once both nodes are (the sandbox runs fast in tests).
+  await expect(async () => {
+    const nodes = await (await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters/${cluster.id}/nodes`, {
+      headers: { "X-Auth-Token": key.secret_key },
+    })).json();
+    expect(nodes.nodes.filter((n: any) => n.status === "ready")).toHaveLength(2);
+  }).toPass({ timeout: 30_000 });
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(person.email);
+  await page.getByLabel("Password").fill(person.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/clusters$/);
+  return cluster;
+}
+
+test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", async ({ page, baseURL }) => {
+  test.setTimeout(90_000);
+  const cluster = await readyCluster(page, baseURL!, "team-detail", "detail-journey");
+  await page.getByRole("link", { name: "detail-journey" }).click();
+  await expect(page).toHaveURL(new RegExp(`/clusters/fr-par/${cluster.id}$`));
+  await expect(page.getByRole("heading", { level: 1, name: "detail-journey" })).toBeVisible();
+  await expect(page.getByTestId("responsibilities")).toContainText("kube-apiserver");
+  await expect(page.getByTestId("responsibilities")).toContainText("Provider");
+  await page.screenshot({ path: "screenshots/cluster-overview-desktop.png", fullPage: true });
+
+  const tabs = page.getByRole("navigation", { name: "Cluster" });
+  await tabs.getByRole("link", { name: "Pools" }).click();
+  await expect(page.getByTestId("pool-row")).toContainText("workers");
+  await tabs.getByRole("link", { name: "Storage" }).click();
+  await expect(page.getByText("Persistent volumes")).toBeVisible();
+  await tabs.getByRole("link", { name: "Access" }).click();
+
+  const download = page.waitForEvent("download");
+  await page.getByTestId("download-kubeconfig").click();
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wh-kubeconfig-")), "kubeconfig.yaml");
+  await (await download).saveAs(file);
+  const nodes = execFileSync("kubectl", ["--kubeconfig", file, "--request-timeout", "20s", "get", "nodes"], {
+    encoding: "utf8",
+  });
+  expect(nodes.split("\n").filter((line) => line.includes(" Ready ")).length).toBe(2);
+
+  await tabs.getByRole("link", { name: "Nodes" }).click();
+  const card = page.getByTestId("node-card").first();
+  await card.getByText("Reboot or replace…").click();
+  await card.getByRole("checkbox").check();
+  await card.getByRole("button", { name: "Reboot" }).click();
+  await expect(page.getByTestId("notice")).toContainText("rebooting");
+  await expect(page.getByTestId("node-card").filter({ hasText: "rebooting" })).toHaveCount(1);
+});
+
+test.describe("on a 360 px phone", () => {
+  test.use({ viewport: { width: 360, height: 780 }, hasTouch: true, isMobile: true });
+
+  test("the cluster's tabs and nodes fit the screen", async ({ page, baseURL }) => {
+    test.setTimeout(60_000);
+    const cluster = await readyCluster(page, baseURL!, "team-detail-phone", "phone-detail");
+    await page.goto(`/clusters/fr-par/${cluster.id}/nodes`);
+    await expect(page.getByTestId("node-card")).toHaveCount(2);
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(scrollWidth).toBeLessThanOrEqual(360);
+    for (const link of await page.getByRole("navigation", { name: "Cluster" }).getByRole("link").all()) {
+      expect((await link.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    }
+    await page.screenshot({ path: "screenshots/cluster-nodes-phone-360.png", fullPage: true });
+  });
+});
