@@ -55,12 +55,14 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("") view=pages::overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("clusters") view=pages::clusters::ClustersPage ssr=SsrMode::Async />
+                    <Route path=path!("clusters/new") view=pages::create::CreateClusterPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("clusters/:region/:id") view=pages::cluster::ClusterFrame ssr=SsrMode::Async>
                         <Route path=path!("") view=pages::cluster::overview::ClusterOverview />
                         <Route path=path!("pools") view=pages::cluster::pools::ClusterPools />
                         <Route path=path!("nodes") view=pages::cluster::nodes::ClusterNodes />
                         <Route path=path!("storage") view=pages::cluster::storage::ClusterStorage />
                         <Route path=path!("access") view=pages::cluster::access::ClusterAccess />
+                        <Route path=path!("settings") view=pages::cluster::settings::ClusterSettings />
                     </ParentRoute>
                     <Route path=path!("login") view=pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("system") view=pages::system::SystemPage ssr=SsrMode::Async />

@@ -76,6 +76,29 @@ test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", a
   await expect(page.getByTestId("node-card").filter({ hasText: "rebooting" })).toHaveCount(1);
 });
 
+test("settings keep what was typed; deletion needs the cluster's name", async ({ page, baseURL }) => {
+  test.setTimeout(60_000);
+  const cluster = await readyCluster(page, baseURL!, "team-settings", "settings-journey");
+  await page.goto(`/clusters/fr-par/${cluster.id}/settings`);
+  await page.getByLabel("Name").fill("no spaces allowed");
+  await page.getByLabel("Description").fill("kept");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("problem")).toContainText("Nothing was saved");
+  await expect(page.getByLabel("Name")).toHaveValue("no spaces allowed");
+  await expect(page.getByLabel("Description")).toHaveValue("kept");
+  await expect(page.locator("#name-problem")).toContainText("a cluster name is");
+
+  await page.getByLabel("Name").fill("settings-renamed");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("notice")).toContainText("Saved");
+  await expect(page.getByRole("heading", { level: 1, name: "settings-renamed" })).toBeVisible();
+
+  await page.getByLabel("Type settings-renamed to confirm").fill("settings-renamed");
+  await page.getByRole("button", { name: "Delete the cluster" }).click();
+  await expect(page).toHaveURL(/\/clusters\?notice=deleting$/);
+  await expect(page.getByTestId("notice")).toContainText("being deleted");
+});
+
 test.describe("on a 360 px phone", () => {
   test.use({ viewport: { width: 360, height: 780 }, hasTouch: true, isMobile: true });
 

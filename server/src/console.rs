@@ -6,6 +6,7 @@ use app::model::cluster::{
     AttachedRow, ClusterDetail, ClusterPage, ComponentRow, NodeRow, PoolRow,
 };
 use app::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
+use app::model::create::{CreateChoices, CreatePage, PriceList};
 use app::model::identity::ConsoleUser;
 use app::model::system::{AppliedMigration, ProviderSummary, SystemStatus};
 
@@ -78,6 +79,66 @@ fn attached(items: &[crate::domain::model::AttachedResourceState]) -> Vec<Attach
 
 #[async_trait::async_trait]
 impl ConsoleServices for Console {
+    async fn create_choices(&self, session: &str) -> Result<CreatePage, String> {
+        let state = &self.state;
+        let failed = |error: &dyn std::fmt::Display| {
+            tracing::error!(%error, "the create form could not be loaded");
+            "the form could not be loaded; try again in a moment".to_string()
+        };
+        let Some(user) = identity::session_user(&state.database, state.clock.as_ref(), session)
+            .await
+            .map_err(|error| failed(&error))?
+        else {
+            return Ok(CreatePage::SignedOut);
+        };
+        let now = state.clock.now();
+        let versions = state
+            .service
+            .list_versions(REGIONS[0])
+            .await
+            .map_err(|e| failed(&e))?;
+        let offered: Vec<&KubeVersionEntry> = versions
+            .iter()
+            .filter(|v| !v.is_deprecated_at(now) && !v.is_end_of_life_at(now))
+            .collect();
+        let mut cnis: Vec<String> = Vec::new();
+        for version in &offered {
+            for cni in &version.available_cnis {
+                if !cnis.contains(cni) {
+                    cnis.push(cni.clone());
+                }
+            }
+        }
+        let types = state
+            .service
+            .list_cluster_types(REGIONS[0])
+            .await
+            .map_err(|e| failed(&e))?;
+        let prices = state.service.price_list();
+        Ok(CreatePage::Ready(Box::new(CreateChoices {
+            projects: user
+                .projects
+                .iter()
+                .filter(|access| access.role.can_change())
+                .map(|access| (access.project_id.clone(), access.project_name.clone()))
+                .collect(),
+            regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+            versions: offered.iter().map(|v| v.name.clone()).collect(),
+            cnis,
+            cluster_types: types.iter().map(|t| t.name.clone()).collect(),
+            node_types: crate::domain::model::NODE_TYPES
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
+            prices: prices.map(|p| PriceList {
+                currency: p.currency,
+                about: p.about,
+                control_plane_per_hour: p.control_plane_per_hour,
+                node_per_hour: p.node_per_hour,
+            }),
+        })))
+    }
+
     async fn cluster_page(
         &self,
         session: &str,

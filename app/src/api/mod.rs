@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod clusters;
+pub mod create;
 pub mod system;
 
 /// The port through which server functions reach the server's domain services. The `wheelhouse`
@@ -16,6 +17,7 @@ pub mod ssr {
 
     use crate::model::cluster::ClusterPage;
     use crate::model::clusters::Dashboard;
+    use crate::model::create::CreatePage;
     use crate::model::identity::SESSION_COOKIE;
     use crate::model::system::SystemStatus;
 
@@ -25,6 +27,8 @@ pub mod ssr {
         /// The clusters of the person signed in with this session token; `None` when the
         /// session is not (or no longer) valid. The message of an error is shown to them.
         async fn dashboard(&self, session: &str) -> Result<Option<Dashboard>, String>;
+        /// What the create-cluster form offers the person signed in with this session.
+        async fn create_choices(&self, session: &str) -> Result<CreatePage, String>;
         /// One cluster of the signed-in person's projects, for its pages.
         async fn cluster_page(
             &self,

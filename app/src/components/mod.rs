@@ -1,6 +1,7 @@
 //! Reusable pieces of the console.
 
 pub mod card;
+pub mod confirm;
 pub mod icon;
 pub mod layout;
 pub mod status;

@@ -101,6 +101,11 @@ pub fn action_message(code: &str) -> Option<&'static str> {
         "busy" => Some("That node or its pool is busy with another change; try again when it settles."),
         "forbidden" => Some("Your role in this project lets you look, not change."),
         "refused" => Some("The provider refused the action."),
+        "saved" => Some("Saved."),
+        "invalid" => Some("Nothing was saved: see the field below."),
+        "typed-name" => Some("The name typed does not match the cluster's name: nothing was done."),
+        "token-reset" => Some("The admin token was reset: kubeconfigs downloaded before no longer work; download a new one."),
+        "deleting" => Some("The cluster is being deleted."),
         _ => None,
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod clusters;
+pub mod create;
 pub mod identity;
 pub mod system;
 pub mod theme;

@@ -8,8 +8,9 @@ use leptos_meta::Title;
 use super::{LoadError, PageHeader};
 use crate::api::clusters::get_dashboard;
 use crate::components::status::{StatusBadge, Tone};
-use crate::model::cluster::cluster_path;
+use crate::model::cluster::{action_message, cluster_path};
 use crate::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
+use crate::model::create::CREATE_PATH;
 use crate::model::identity::{SIGN_IN_PATH, SIGN_OUT_PATH};
 
 #[component]
@@ -40,6 +41,13 @@ pub fn ClustersPage() -> impl IntoView {
 #[component]
 fn DashboardView(dashboard: Dashboard) -> impl IntoView {
     let Dashboard { user, clusters } = dashboard;
+    let query = leptos_router::hooks::use_query_map();
+    let notice = move || {
+        query
+            .read()
+            .get("notice")
+            .and_then(|code| action_message(&code))
+    };
     let projects = user
         .projects
         .iter()
@@ -52,11 +60,15 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                 title="Clusters"
                 summary=format!("Your clusters in {}.", if projects.is_empty() { "no project yet".to_string() } else { projects })
             />
-            <form method="post" action=SIGN_OUT_PATH class="flex items-center gap-3 text-sm">
+            <form method="post" action=SIGN_OUT_PATH class="flex flex-wrap items-center gap-3 text-sm">
+                <a href=CREATE_PATH class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 font-medium text-white hover:opacity-90">"Create a cluster"</a>
                 <span class="text-muted" data-testid="signed-in-as">{user.email.clone()}</span>
                 <button type="submit" class="min-h-11 rounded-md border border-line px-3 hover:bg-subtle">"Sign out"</button>
             </form>
         </div>
+        {move || notice().map(|text| view! {
+            <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
+        })}
         {if clusters.is_empty() {
             view! { <EmptyState /> }.into_any()
         } else {
@@ -71,9 +83,8 @@ fn EmptyState() -> impl IntoView {
         <div class="rounded-lg border border-dashed border-line p-8 text-center" data-testid="no-clusters">
             <p class="font-medium">"No clusters yet."</p>
             <p class="mt-1 text-sm text-muted">
-                "Create one with the Scaleway-compatible API or an official SDK, using an API key of your project ("
-                <code class="font-mono">"wheelhouse api-key create --project NAME"</code>
-                "); it appears here."
+                <a href=CREATE_PATH class="text-accent underline">"Create a cluster"</a>
+                " here, or with the Scaleway-compatible API or an official SDK; it appears here either way."
             </p>
         </div>
     }
@@ -97,12 +108,23 @@ fn lifecycle_tone(lifecycle: &Lifecycle) -> Tone {
     }
 }
 
+/// An age as people say it: hours under two days, days after.
+pub fn age(days: f64) -> String {
+    if days < 2.0 {
+        format!("{:.0} h", (days * 24.0).floor())
+    } else {
+        format!("{:.0} d", days.floor())
+    }
+}
+
 fn ages(spread: &Option<AgeSpread>) -> String {
     match spread {
         None => "no nodes".into(),
         Some(spread) => format!(
-            "{:.0} / {:.0} / {:.0} days",
-            spread.oldest_days, spread.median_days, spread.newest_days
+            "{} / {} / {}",
+            age(spread.oldest_days),
+            age(spread.median_days),
+            age(spread.newest_days)
         ),
     }
 }

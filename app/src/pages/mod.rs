@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod clusters;
+pub mod create;
 pub mod login;
 pub mod not_found;
 pub mod overview;

@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
-    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
+    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderPrices, ProviderStats,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -39,6 +39,9 @@ pub trait ProvisioningBackend: Send + Sync {
     async fn list_versions(&self, region: &str) -> Result<Vec<KubeVersionEntry>>;
     async fn get_version(&self, region: &str, name: &str) -> Result<KubeVersionEntry>;
     async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>>;
+    /// The list prices for cost estimates; `None` when the provider publishes none through
+    /// this API (Scaleway's k8s API has no prices).
+    fn price_list(&self) -> Option<ProviderPrices>;
 
     // ---- clusters
     /// Every cluster matching the query (callers sort and page).

@@ -12,7 +12,8 @@ use crate::domain::error::InvalidArgument;
 use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ClusterStatus, ExternalNodeAuth,
-    ExternalNodeMetadata, KubeVersionEntry, Node, NodeStatus, Pool, PoolStatus, ProviderStats,
+    ExternalNodeMetadata, KubeVersionEntry, Node, NodeStatus, Pool, PoolStatus, ProviderPrices,
+    ProviderStats,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -485,6 +486,10 @@ impl ProvisioningBackend for ScalewayRemote {
             .call(Method::GET, &format!("{region}/versions/{name}"), &[], None)
             .await?;
         Ok(version_from(&body))
+    }
+
+    fn price_list(&self) -> Option<ProviderPrices> {
+        None
     }
 
     async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>> {

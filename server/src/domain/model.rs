@@ -328,6 +328,24 @@ pub struct Caller {
     pub access_key: String,
 }
 
+/// Scaleway's instance types a pool may use, in the lower-case form they are stored in.
+pub const NODE_TYPES: &[&str] = &[
+    "dev1_m",
+    "dev1_l",
+    "dev1_xl",
+    "gp1_xs",
+    "gp1_s",
+    "gp1_m",
+    "pro2_xxs",
+    "pro2_xs",
+    "pro2_s",
+    "pro2_m",
+    "pop2_2c_8g",
+    "pop2_4c_16g",
+    "pop2_8c_32g",
+    "pop2_hm_4c_32g",
+];
+
 /// A control-plane offer (Scaleway's ClusterType), as any provider describes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterOffer {
@@ -408,6 +426,15 @@ pub struct ExternalNodeMetadata {
     pub provider_id: String,
     pub node_labels: serde_json::Map<String, Value>,
     pub node_taints: Vec<Taint>,
+}
+
+/// A provider's list prices per hour, for estimates; the provider says what the list is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderPrices {
+    pub currency: String,
+    pub about: String,
+    pub control_plane_per_hour: Vec<(String, f64)>,
+    pub node_per_hour: Vec<(String, f64)>,
 }
 
 /// Counts that describe the provider's state, for the console's system page.

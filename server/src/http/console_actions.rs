@@ -163,3 +163,180 @@ pub async fn kubeconfig(
     }
 }
 
+/// The page's address with the outcome of a form, URL-encoded.
+fn back_with(page: &str, pairs: &[(&str, &str)]) -> String {
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(key, value)| {
+            format!(
+                "{key}={}",
+                url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+            )
+        })
+        .collect();
+    format!("{page}?{}", query.join("&"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    name: String,
+    description: String,
+    tags: String,
+}
+
+/// POST /clusters/{region}/{id}/settings: name, description and tags. A refusal comes back with
+/// the field at fault, its reason and what was typed, so nothing is lost.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<SettingsForm>,
+) -> Response {
+    let page = format!("{}/settings", cluster_path(&region, &cluster_id));
+    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(response) => return response,
+    };
+    if !access.role.can_change() {
+        return see_other(&back_with(&page, &[("problem", "forbidden")]));
+    }
+    let tags: Vec<String> = form
+        .tags
+        .split(',')
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(str::to_string)
+        .collect();
+    let changes = crate::domain::requests::ClusterChanges {
+        name: Some(form.name.trim().to_string()),
+        description: Some(form.description.clone()),
+        tags: Some(tags),
+        ..Default::default()
+    };
+    match state
+        .service
+        .update_cluster(
+            &caller,
+            &region,
+            &ClusterId::from(cluster_id.clone()),
+            changes,
+        )
+        .await
+    {
+        Ok(_) => see_other(&back_with(&page, &[("notice", "saved")])),
+        Err(DomainError::InvalidArguments(arguments)) => {
+            let first = arguments.first();
+            let field = first
+                .map(|a| {
+                    a.argument_name
+                        .split(['[', '.'])
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let message = first.map(|a| a.help_message.clone()).unwrap_or_default();
+            see_other(&back_with(
+                &page,
+                &[
+                    ("problem", "invalid"),
+                    ("field", &field),
+                    ("message", &message),
+                    ("name", &form.name),
+                    ("description", &form.description),
+                    ("tags", &form.tags),
+                ],
+            ))
+        }
+        Err(DomainError::TransientState { .. }) => {
+            see_other(&back_with(&page, &[("problem", "busy")]))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cluster settings refused");
+            see_other(&back_with(&page, &[("problem", "refused")]))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfirmedForm {
+    /// The cluster's name, typed by the person.
+    confirm_name: String,
+    with_additional_resources: Option<String>,
+}
+
+/// POST /clusters/{region}/{id}/delete: after typing the cluster's name.
+pub async fn delete_cluster(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<ConfirmedForm>,
+) -> Response {
+    let page = format!("{}/settings", cluster_path(&region, &cluster_id));
+    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(response) => return response,
+    };
+    if !access.role.can_change() {
+        return see_other(&back_with(&page, &[("problem", "forbidden")]));
+    }
+    let id = ClusterId::from(cluster_id.clone());
+    let cluster = match state.service.get_cluster(&caller, &region, &id).await {
+        Ok(cluster) => cluster,
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    };
+    if form.confirm_name.trim() != cluster.name {
+        return see_other(&back_with(&page, &[("problem", "typed-name")]));
+    }
+    let with_resources = form.with_additional_resources.as_deref() == Some("yes");
+    match state
+        .service
+        .delete_cluster(&caller, &region, &id, with_resources)
+        .await
+    {
+        Ok(_) => see_other(&back_with("/clusters", &[("notice", "deleting")])),
+        Err(DomainError::TransientState { .. }) => {
+            see_other(&back_with(&page, &[("problem", "busy")]))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cluster deletion refused");
+            see_other(&back_with(&page, &[("problem", "refused")]))
+        }
+    }
+}
+
+/// POST /clusters/{region}/{id}/reset-admin-token: after typing the cluster's name; every
+/// kubeconfig downloaded before stops working.
+pub async fn reset_admin_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<ConfirmedForm>,
+) -> Response {
+    let page = format!("{}/access", cluster_path(&region, &cluster_id));
+    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(response) => return response,
+    };
+    if !access.role.can_change() {
+        return see_other(&back_with(&page, &[("problem", "forbidden")]));
+    }
+    let id = ClusterId::from(cluster_id.clone());
+    let cluster = match state.service.get_cluster(&caller, &region, &id).await {
+        Ok(cluster) => cluster,
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    };
+    if form.confirm_name.trim() != cluster.name {
+        return see_other(&back_with(&page, &[("problem", "typed-name")]));
+    }
+    match state.service.reset_admin_token(&caller, &region, &id).await {
+        Ok(()) => see_other(&back_with(&page, &[("notice", "token-reset")])),
+        Err(error) => {
+            tracing::warn!(%error, "admin token reset refused");
+            see_other(&back_with(&page, &[("problem", "refused")]))
+        }
+    }
+}

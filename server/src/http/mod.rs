@@ -2,6 +2,7 @@
 //! the health probes and, as they arrive, the REST APIs; the middleware every response passes.
 
 pub mod console_actions;
+pub mod console_create;
 mod health;
 mod middleware;
 mod preferences;
@@ -130,12 +131,28 @@ pub fn router(state: AppState) -> Router {
         .route(app::model::identity::SIGN_IN_PATH, post(session::sign_in))
         .route(app::model::identity::SIGN_OUT_PATH, post(session::sign_out))
         .route(
+            app::model::create::CREATE_PATH,
+            post(console_create::create_cluster),
+        )
+        .route(
             "/clusters/{region}/{id}/kubeconfig",
             get(console_actions::kubeconfig),
         )
         .route(
             "/clusters/{region}/{id}/nodes/{node_id}",
             post(console_actions::node_action),
+        )
+        .route(
+            "/clusters/{region}/{id}/settings",
+            post(console_actions::save_settings),
+        )
+        .route(
+            "/clusters/{region}/{id}/delete",
+            post(console_actions::delete_cluster),
+        )
+        .route(
+            "/clusters/{region}/{id}/reset-admin-token",
+            post(console_actions::reset_admin_token),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

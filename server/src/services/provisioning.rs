@@ -116,6 +116,10 @@ impl ProvisioningService {
         self.backend.get_version(region, name).await
     }
 
+    pub fn price_list(&self) -> Option<crate::domain::model::ProviderPrices> {
+        self.backend.price_list()
+    }
+
     pub async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>> {
         self.backend.list_cluster_types(region).await
     }

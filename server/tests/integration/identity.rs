@@ -355,3 +355,229 @@ on_both_databases!(
         app.run_until_idle().await;
     }
 );
+
+on_both_databases!(
+    settings_keep_what_was_typed_and_destructive_actions_need_the_name,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("team-s").await;
+        let (_, cluster) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters"),
+                &token,
+                Some(json!({
+                "name": "settings-prod", "version": "1.35.1", "cni": "cilium",
+                "pools": [{ "name": "p", "node_type": "PRO2-XS", "size": 1 }] })),
+            )
+            .await;
+        app.run_until_idle().await;
+        let id = cluster["id"].as_str().expect("id").to_string();
+        person(&app, "sam@example.com", "team-s").await;
+        let (_, _, cookie) = sign_in(&app, "sam@example.com", PASSWORD, None).await;
+        let sam = session_of(&cookie);
+        let base = format!("/clusters/fr-par/{id}");
+
+        // A refused name comes back beside its field, with everything typed kept.
+        let (status, location) = post_form(
+            &app,
+            &format!("{base}/settings"),
+            &sam,
+            "name=bad+name&description=kept+text&tags=a%2C+b",
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert!(
+            location.starts_with(&format!("{base}/settings?problem=invalid&field=name")),
+            "{location}"
+        );
+        let (_, _, html) = page(&app, &location, Some(&sam)).await;
+        assert!(
+            html.contains(r#"value="bad name""#) && html.contains(r#"value="kept text""#),
+            "{html}"
+        );
+        assert!(
+            html.contains("a cluster name is"),
+            "the reason beside the field: {html}"
+        );
+        let (_, unchanged) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        assert_eq!(unchanged["name"], "settings-prod", "nothing was saved");
+
+        let (status, location) = post_form(
+            &app,
+            &format!("{base}/settings"),
+            &sam,
+            "name=settings-renamed&description=the+shop&tags=prod%2C+eu",
+        )
+        .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{base}/settings?notice=saved").as_str())
+        );
+        let (_, saved) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        assert_eq!(saved["name"], "settings-renamed");
+        assert_eq!(saved["tags"], json!(["prod", "eu"]));
+
+        // The admin token resets only with the name typed.
+        let before: String = sqlx::query_scalar("SELECT admin_token FROM clusters WHERE id = $1")
+            .bind(&id)
+            .fetch_one(app.provisioning.database.pool())
+            .await
+            .expect("token");
+        let (_, location) = post_form(
+            &app,
+            &format!("{base}/reset-admin-token"),
+            &sam,
+            "confirm_name=nope",
+        )
+        .await;
+        assert!(location.ends_with("problem=typed-name"), "{location}");
+        let (_, location) = post_form(
+            &app,
+            &format!("{base}/reset-admin-token"),
+            &sam,
+            "confirm_name=settings-renamed",
+        )
+        .await;
+        assert!(
+            location.ends_with("/access?notice=token-reset"),
+            "{location}"
+        );
+        let after: String = sqlx::query_scalar("SELECT admin_token FROM clusters WHERE id = $1")
+            .bind(&id)
+            .fetch_one(app.provisioning.database.pool())
+            .await
+            .expect("token");
+        assert_ne!(before, after);
+
+        // Deletion too.
+        let (_, location) = post_form(
+            &app,
+            &format!("{base}/delete"),
+            &sam,
+            "confirm_name=settings-prod",
+        )
+        .await;
+        assert!(
+            location.ends_with("problem=typed-name"),
+            "the old name does not count: {location}"
+        );
+        let (_, location) = post_form(
+            &app,
+            &format!("{base}/delete"),
+            &sam,
+            "confirm_name=settings-renamed&with_additional_resources=yes",
+        )
+        .await;
+        assert_eq!(location, "/clusters?notice=deleting");
+        app.run_until_idle().await;
+        let (status, _) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        assert_eq!(status, 404);
+    }
+);
+
+on_both_databases!(
+    the_create_form_estimates_keeps_what_was_typed_and_creates,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        person(&app, "wes@example.com", "team-w").await;
+        let (_, _, cookie) = sign_in(&app, "wes@example.com", PASSWORD, None).await;
+        let wes = session_of(&cookie);
+        let project_id: String =
+            sqlx::query_scalar("SELECT id FROM projects WHERE name = 'team-w'")
+                .fetch_one(app.provisioning.database.pool())
+                .await
+                .expect("project");
+
+        let (status, _, html) = page(&app, "/clusters/new", Some(&wes)).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Estimated cost") && html.contains("per month"),
+            "{html}"
+        );
+        assert!(
+            html.contains("not Scaleway"),
+            "the price list says whose it is: {html}"
+        );
+        assert!(
+            !html.contains(r#"value="1.32.11""#),
+            "deprecated versions are not offered"
+        );
+
+        let form = |intent: &str, name: &str, size: &str| {
+            format!("intent={intent}&project={project_id}&region=fr-par&name={name}&version=1.35.1&cni=cilium&type=kapsule-dedicated-4&pool_name=default&node_type=pro2_xs&size={size}&min_size=1&max_size=5&autohealing=yes")
+        };
+        // The estimate: 4 nodes of pro2_xs (0.09/h) and a dedicated control plane (0.101/h).
+        let (status, location) =
+            post_form(&app, "/clusters/new", &wes, &form("estimate", "", "4")).await;
+        assert_eq!(status, 303);
+        let (_, _, html) = page(&app, &location, Some(&wes)).await;
+        let expected = format!("{:.2}", (0.09 * 4.0 + 0.101) * 730.0);
+        assert!(html.contains(&expected), "estimate {expected}: {html}");
+        assert!(html.contains(r#"value="4""#), "the size typed is kept");
+
+        // A refused name comes back beside its field.
+        let (_, location) = post_form(
+            &app,
+            "/clusters/new",
+            &wes,
+            &form("create", "bad%20name", "2"),
+        )
+        .await;
+        assert!(location.contains("field=name"), "{location}");
+        let (_, _, html) = page(&app, &location, Some(&wes)).await;
+        assert!(
+            html.contains(r#"value="bad name""#) && html.contains("problem-name"),
+            "{html}"
+        );
+
+        let (status, location) = post_form(
+            &app,
+            "/clusters/new",
+            &wes,
+            &form("create", "made-here", "2"),
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert!(
+            location.starts_with("/clusters/fr-par/"),
+            "to the new cluster: {location}"
+        );
+        let (_, _, html) = page(&app, &location, Some(&wes)).await;
+        assert!(
+            html.contains("made-here") && html.contains("kapsule-dedicated-4"),
+            "{html}"
+        );
+
+        // Not in a project where one is only a viewer.
+        identity::create_user(
+            &app.provisioning.database,
+            app.state.ids.as_ref(),
+            &app.clock,
+            NewUser {
+                email: "vic@example.com",
+                password: PASSWORD,
+                project_name: "team-w",
+                role: Role::Viewer,
+                is_operator: false,
+            },
+        )
+        .await
+        .expect("viewer");
+        let (_, _, cookie) = sign_in(&app, "vic@example.com", PASSWORD, None).await;
+        let (_, location) = post_form(
+            &app,
+            "/clusters/new",
+            &session_of(&cookie),
+            &form("create", "not-mine", "1"),
+        )
+        .await;
+        assert!(location.contains("field=project"), "{location}");
+    }
+);

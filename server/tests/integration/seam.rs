@@ -69,6 +69,9 @@ impl ProvisioningBackend for Recording {
         self.note("get_version");
         self.inner.get_version(region, name).await
     }
+    fn price_list(&self) -> Option<wheelhouse::domain::model::ProviderPrices> {
+        self.inner.price_list()
+    }
     async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>> {
         self.note("list_cluster_types");
         self.inner.list_cluster_types(region).await

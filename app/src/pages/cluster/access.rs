@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::use_cluster;
 use crate::components::card::Card;
+use crate::components::confirm::TypedConfirmation;
 use crate::model::cluster::cluster_path;
 
 #[component]
@@ -29,6 +30,18 @@ pub fn ClusterAccess() -> impl IntoView {
                     "Download kubeconfig"
                 </a>
             </Card>
+            {cluster.can_change.then(|| view! {
+                <Card title="Reset the admin token">
+                    <p class="mb-3 text-sm text-muted">
+                        "A new admin token: every kubeconfig downloaded before stops working at once. Use it when one may have leaked."
+                    </p>
+                    <TypedConfirmation
+                        action=format!("{}/reset-admin-token", cluster_path(&cluster.region, &cluster.id))
+                        name=cluster.name.clone()
+                        button="Reset the admin token"
+                    />
+                </Card>
+            })}
             <Card title="Who may reach the API server">
                 {if cluster.acl_rules.is_empty() {
                     view! { <p class="text-sm text-muted">"No ACL rule: the API server answers from anywhere."</p> }.into_any()

@@ -5,6 +5,7 @@ pub mod access;
 pub mod nodes;
 pub mod overview;
 pub mod pools;
+pub mod settings;
 pub mod storage;
 
 use leptos::prelude::*;
@@ -24,6 +25,7 @@ const TABS: &[(&str, &str)] = &[
     ("/nodes", "Nodes"),
     ("/storage", "Storage"),
     ("/access", "Access"),
+    ("/settings", "Settings"),
 ];
 
 pub fn status_tone(status: &str) -> Tone {

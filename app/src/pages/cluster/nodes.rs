@@ -36,11 +36,7 @@ pub fn ClusterNodes() -> impl IntoView {
 
 #[component]
 fn NodeCard(node: NodeRow, base: String, can_change: bool) -> impl IntoView {
-    let age = if node.age_days < 1.0 {
-        format!("{:.0} h", node.age_days * 24.0)
-    } else {
-        format!("{:.0} days", node.age_days)
-    };
+    let age = crate::pages::clusters::age(node.age_days);
     let facts = [
         ("Pool", node.pool.clone()),
         ("Age", age),

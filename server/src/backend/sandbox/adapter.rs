@@ -12,7 +12,7 @@ use crate::backend::ProvisioningBackend;
 use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
-    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
+    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderPrices, ProviderStats,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -86,6 +86,10 @@ impl ProvisioningBackend for SandboxBackend {
             .version_entry(name)
             .await?
             .ok_or_else(|| DomainError::not_found("k8s_version", name))
+    }
+
+    fn price_list(&self) -> Option<ProviderPrices> {
+        catalog::price_list()
     }
 
     async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>> {

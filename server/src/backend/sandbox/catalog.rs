@@ -21,23 +21,8 @@ pub fn zones_of(region: &str) -> Option<&'static [&'static str]> {
         .map(|(_, zones)| *zones)
 }
 
-/// Instance types a pool may use; names are stored in Scaleway's lower-case form.
-pub const NODE_TYPES: &[&str] = &[
-    "dev1_m",
-    "dev1_l",
-    "dev1_xl",
-    "gp1_xs",
-    "gp1_s",
-    "gp1_m",
-    "pro2_xxs",
-    "pro2_xs",
-    "pro2_s",
-    "pro2_m",
-    "pop2_2c_8g",
-    "pop2_4c_16g",
-    "pop2_8c_32g",
-    "pop2_hm_4c_32g",
-];
+/// Instance types a pool may use (Scaleway's names, shared vocabulary).
+pub use crate::domain::model::NODE_TYPES;
 
 /// `PRO2-XS` and `pro2_xs` name the same type.
 pub fn canonical_node_type(name: &str) -> Option<&'static str> {
@@ -290,5 +275,52 @@ mod tests {
             .map(|t| t.name)
             .collect();
         assert_eq!(from_dedicated, vec!["kapsule-dedicated-16"]);
+    }
+}
+
+const PRICES: &str = include_str!("../../../data/prices.json");
+
+/// The sandbox provider's list prices (a data file an operator may replace).
+pub fn price_list() -> Option<crate::domain::model::ProviderPrices> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        about: String,
+        currency: String,
+        control_plane_per_hour: std::collections::BTreeMap<String, f64>,
+        node_per_hour: std::collections::BTreeMap<String, f64>,
+    }
+    let file: File = serde_json::from_str(PRICES).ok()?;
+    Some(crate::domain::model::ProviderPrices {
+        currency: file.currency,
+        about: file.about,
+        control_plane_per_hour: file.control_plane_per_hour.into_iter().collect(),
+        node_per_hour: file.node_per_hour.into_iter().collect(),
+    })
+}
+
+#[cfg(test)]
+mod price_tests {
+    #[test]
+    fn every_node_type_and_cluster_type_has_a_list_price() {
+        let prices = super::price_list().expect("the price list parses");
+        for node_type in super::NODE_TYPES {
+            assert!(
+                prices
+                    .node_per_hour
+                    .iter()
+                    .any(|(name, _)| name == node_type),
+                "{node_type}"
+            );
+        }
+        for cluster_type in super::CLUSTER_TYPES {
+            assert!(
+                prices
+                    .control_plane_per_hour
+                    .iter()
+                    .any(|(name, _)| name == cluster_type.name),
+                "{}",
+                cluster_type.name
+            );
+        }
     }
 }
