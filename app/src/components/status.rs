@@ -21,13 +21,29 @@ impl Tone {
     }
 }
 
+/// The tone of a cluster, pool or node status word (one mapping for every page).
+pub fn status_tone(status: &str) -> Tone {
+    match status {
+        "ready" => Tone::Good,
+        "creating" | "updating" | "deleting" | "scaling" | "upgrading" | "rebooting"
+        | "starting" | "registering" => Tone::Warning,
+        "creation_error" | "not_ready" | "warning" | "locked" | "pool_required" => Tone::Critical,
+        _ => Tone::Neutral,
+    }
+}
+
+fn badge_classes(tone: Tone) -> String {
+    format!(
+        "inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-xs font-medium {}",
+        tone.classes()
+    )
+}
+
+/// A word with its colour.
 #[component]
 pub fn StatusBadge(tone: Tone, #[prop(into)] label: String) -> impl IntoView {
     view! {
-        <span class=format!(
-            "inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-xs font-medium {}",
-            tone.classes(),
-        )>
+        <span class=badge_classes(tone)>
             <span class="size-1.5 rounded-full bg-current" aria-hidden="true"></span>
             {label}
         </span>

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use super::{LoadError, PageHeader};
 use crate::api::clusters::get_dashboard;
-use crate::components::status::{StatusBadge, Tone};
+use crate::components::status::{status_tone, StatusBadge, Tone};
 use crate::model::cluster::{action_message, cluster_path};
 use crate::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
 use crate::model::create::CREATE_PATH;
@@ -87,15 +87,6 @@ fn EmptyState() -> impl IntoView {
                 " here, or with the Scaleway-compatible API or an official SDK; it appears here either way."
             </p>
         </div>
-    }
-}
-
-fn status_tone(status: &str) -> Tone {
-    match status {
-        "ready" => Tone::Good,
-        "creating" | "updating" | "deleting" => Tone::Warning,
-        "locked" | "pool_required" => Tone::Critical,
-        _ => Tone::Neutral,
     }
 }
 

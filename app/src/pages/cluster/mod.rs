@@ -15,7 +15,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{LoadError, PageHeader};
 use crate::api::cluster::get_cluster_page;
-use crate::components::status::{StatusBadge, Tone};
+pub use crate::components::status::status_tone;
+use crate::components::status::StatusBadge;
 use crate::model::cluster::{action_message, cluster_path, ClusterDetail, ClusterPage};
 
 /// The tabs, in order: (path under the cluster, label).
@@ -27,16 +28,6 @@ const TABS: &[(&str, &str)] = &[
     ("/access", "Access"),
     ("/settings", "Settings"),
 ];
-
-pub fn status_tone(status: &str) -> Tone {
-    match status {
-        "ready" => Tone::Good,
-        "creating" | "updating" | "deleting" | "scaling" | "upgrading" | "rebooting"
-        | "starting" | "registering" => Tone::Warning,
-        "creation_error" | "not_ready" | "warning" | "locked" | "pool_required" => Tone::Critical,
-        _ => Tone::Neutral,
-    }
-}
 
 /// The cluster of the current URL, provided to the tabs once loaded.
 #[component]
