@@ -69,6 +69,25 @@ test("a person signs in, sees their clusters, and signs out", async ({ page, bas
   await expect(page).toHaveURL(/\/login\?error=required$/);
 });
 
+test("the dashboard follows the clusters live, without reloading", async ({ page, baseURL }) => {
+  test.setTimeout(60_000);
+  const person = await personWithCluster(baseURL!, "team-live", "live-prod");
+  await signIn(page, person);
+  const row = page.getByTestId("cluster-row").filter({ hasText: "live-prod" });
+  await expect(row).toContainText("2 of 2", { timeout: 20_000 });
+  await expect(page.getByTestId("live-updates")).toHaveAttribute("data-connected", "true");
+  // Scale the pool through the API: the page follows with no reload.
+  const key = cli(["api-key", "create", "--project", "team-live"]);
+  const headers = { "X-Auth-Token": key.secret_key, "Content-Type": "application/json" };
+  const clusters = await (await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters?name=live-prod`, { headers })).json();
+  const pools = await (await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters/${clusters.clusters[0].id}/pools`, { headers })).json();
+  const scaled = await fetch(`${baseURL}/k8s/v1/regions/fr-par/pools/${pools.pools[0].id}`, {
+    method: "PATCH", headers, body: JSON.stringify({ size: 3 }),
+  });
+  expect(scaled.status).toBe(200);
+  await expect(row).toContainText("3 of 3", { timeout: 20_000 });
+});
+
 test("another organisation's person sees none of the first one's clusters", async ({ page, baseURL }) => {
   await personWithCluster(baseURL!, "team-first", "first-secret-cluster");
   const other = await personWithCluster(baseURL!, "team-second");

@@ -4,5 +4,6 @@ pub mod card;
 pub mod confirm;
 pub mod icon;
 pub mod layout;
+pub mod live;
 pub mod status;
 pub mod theme_toggle;

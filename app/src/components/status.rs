@@ -39,13 +39,24 @@ fn badge_classes(tone: Tone) -> String {
     )
 }
 
-/// A word with its colour.
+/// The classes of a badge for a status word (live updates restyle badges with it).
+pub fn status_classes(status: &str) -> String {
+    badge_classes(status_tone(status))
+}
+
+/// A word with its colour. With `live` (an object's id) the live-updates island keeps the word
+/// and the colour current.
 #[component]
-pub fn StatusBadge(tone: Tone, #[prop(into)] label: String) -> impl IntoView {
+pub fn StatusBadge(
+    tone: Tone,
+    #[prop(into)] label: String,
+    #[prop(optional, into)] live: Option<String>,
+) -> impl IntoView {
+    let badge_id = live.clone();
     view! {
-        <span class=badge_classes(tone)>
+        <span class=badge_classes(tone) data-live-badge=badge_id>
             <span class="size-1.5 rounded-full bg-current" aria-hidden="true"></span>
-            {label}
+            <span data-live-status=live>{label}</span>
         </span>
     }
 }

@@ -7,10 +7,14 @@ use leptos_meta::Title;
 
 use super::{LoadError, PageHeader};
 use crate::api::clusters::get_dashboard;
+use crate::components::live::LiveUpdates;
 use crate::components::status::{status_tone, StatusBadge, Tone};
 use crate::model::cluster::{action_message, cluster_path};
 use crate::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
 use crate::model::create::CREATE_PATH;
+
+/// The dashboard's live status stream (Server-Sent Events).
+pub const LIVE_PATH: &str = "/clusters/events";
 use crate::model::identity::{SIGN_IN_PATH, SIGN_OUT_PATH};
 
 #[component]
@@ -69,6 +73,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         {move || notice().map(|text| view! {
             <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
         })}
+        <LiveUpdates url=LIVE_PATH.to_string() />
         {if clusters.is_empty() {
             view! { <EmptyState /> }.into_any()
         } else {
@@ -147,12 +152,12 @@ fn ClusterTable(clusters: Vec<ClusterSummary>) -> impl IntoView {
                                     <a href=cluster_path(&cluster.region, &cluster.id) class="font-medium text-accent underline-offset-2 hover:underline">{cluster.name.clone()}</a>
                                     <span class="ml-2 text-xs text-muted">{format!("{} · {}", cluster.project, cluster.region)}</span>
                                 </td>
-                                <td class=cell data-label="Status"><StatusBadge tone=status_tone(&cluster.status) label=status_label /></td>
+                                <td class=cell data-label="Status"><StatusBadge tone=status_tone(&cluster.status) label=status_label live=cluster.id.clone() /></td>
                                 <td class=cell data-label="Version">
                                     <span class="mr-2 font-mono text-xs">{cluster.version.clone()}</span>
                                     <StatusBadge tone=lifecycle_tone(&cluster.lifecycle) label=cluster.lifecycle.label() />
                                 </td>
-                                <td class=cell data-label="Nodes ready">{format!("{} of {}", cluster.ready_nodes, cluster.total_nodes)}</td>
+                                <td class=cell data-label="Nodes ready"><span data-live-nodes=cluster.id.clone()>{format!("{} of {}", cluster.ready_nodes, cluster.total_nodes)}</span></td>
                                 <td class=cell data-label="Pools">{cluster.pools}</td>
                                 <td class=cell data-label="Node age">{ages(&cluster.node_ages)}</td>
                             </tr>

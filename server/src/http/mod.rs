@@ -4,6 +4,7 @@
 pub mod console_actions;
 pub mod console_create;
 mod health;
+pub mod live;
 mod middleware;
 mod preferences;
 pub mod scaleway;
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route(THEME_ROUTE, post(preferences::set_theme))
         .route(app::model::identity::SIGN_IN_PATH, post(session::sign_in))
         .route(app::model::identity::SIGN_OUT_PATH, post(session::sign_out))
+        .route(app::pages::clusters::LIVE_PATH, get(live::cluster_events))
         .route(
             app::model::create::CREATE_PATH,
             post(console_create::create_cluster),

@@ -581,3 +581,55 @@ on_both_databases!(
         assert!(location.contains("field=project"), "{location}");
     }
 );
+
+on_both_databases!(
+    the_dashboard_stream_sends_the_clusters_state_at_once,
+    |database: Database| async move {
+        use http_body_util::BodyExt;
+        let app = TestApp::new(database);
+        let token = app.api_key("team-l").await;
+        let (_, cluster) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters"),
+                &token,
+                Some(json!({
+                "name": "live-prod", "version": "1.35.1", "cni": "cilium",
+                "pools": [{ "name": "p", "node_type": "PRO2-XS", "size": 2 }] })),
+            )
+            .await;
+        app.run_until_idle().await;
+        let id = cluster["id"].as_str().expect("id").to_string();
+        person(&app, "liv@example.com", "team-l").await;
+        let (_, _, cookie) = sign_in(&app, "liv@example.com", PASSWORD, None).await;
+
+        let (status, location, _) = page(&app, "/clusters/events", None).await;
+        assert!(
+            (300..400).contains(&status) && location.starts_with("/login"),
+            "{status}"
+        );
+
+        let response = app
+            .send(
+                Request::get("/clusters/events")
+                    .header("host", "127.0.0.1:3000")
+                    .header("cookie", session_of(&cookie))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/event-stream"));
+        let mut body = response.into_body();
+        let first = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+            .await
+            .expect("a first event at once")
+            .expect("a frame")
+            .expect("data");
+        let text = String::from_utf8_lossy(first.data_ref().expect("data")).to_string();
+        assert!(text.contains(&format!("data: {id}|ready|2|2")), "{text}");
+    }
+);

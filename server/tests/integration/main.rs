@@ -3,6 +3,7 @@
 
 mod support;
 
+mod authorization;
 mod backend;
 mod cli;
 mod concurrency;

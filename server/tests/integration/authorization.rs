@@ -1,0 +1,283 @@
+//! No route lets one organisation read or change another's objects, and viewers change nothing:
+//! every REST route and every console route and form, with another organisation's credentials,
+//! answers 404 (or 401/403) and leaves the database as it was.
+
+use axum::body::Body;
+use axum::http::Request;
+use serde_json::{json, Value};
+use wheelhouse::services::identity::{self, NewUser, Role};
+use wheelhouse::store::Database;
+
+use crate::on_both_databases;
+use crate::scaleway_api::ready_cluster;
+use crate::support::{read, TestApp};
+
+const R: &str = "/k8s/v1/regions/fr-par";
+const PASSWORD: &str = "a long enough password";
+
+/// Everything a request could have changed, as one text.
+async fn snapshot(app: &TestApp) -> String {
+    let pool = app.provisioning.database.pool();
+    let mut text = String::new();
+    for sql in [
+        "SELECT id || name || status || version || tags || description || admin_token FROM clusters ORDER BY id",
+        "SELECT id || name || status || version || CAST(size AS TEXT) || labels || taints FROM pools ORDER BY id",
+        "SELECT id || status FROM nodes ORDER BY id",
+        "SELECT id || COALESCE(ip, '') || description FROM cluster_acl_rules ORDER BY id",
+        "SELECT id || kind || state FROM operations ORDER BY id",
+    ] {
+        let rows: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await.expect(sql);
+        text.push_str(&rows.join("\n"));
+        text.push('\n');
+    }
+    text
+}
+
+async fn session(app: &TestApp, email: &str, project: &str, role: Role) -> String {
+    identity::create_user(
+        &app.provisioning.database,
+        app.state.ids.as_ref(),
+        &app.clock,
+        NewUser {
+            email,
+            password: PASSWORD,
+            project_name: project,
+            role,
+            is_operator: false,
+        },
+    )
+    .await
+    .expect("user");
+    let token = identity::sign_in(
+        &app.provisioning.database,
+        app.state.ids.as_ref(),
+        &app.clock,
+        email,
+        PASSWORD,
+        "test",
+    )
+    .await
+    .expect("sign in");
+    format!("wh_session={token}")
+}
+
+async fn console(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    form: &str,
+) -> (u16, String) {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "127.0.0.1:3000")
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_string()))
+        .expect("request");
+    let (response, body) = read(app.send(request).await).await;
+    (response.status().as_u16(), body)
+}
+
+on_both_databases!(
+    another_organisation_reaches_nothing_and_viewers_change_nothing,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let owner_key = app.api_key("victim").await;
+        let (cluster_id, pool_id) =
+            ready_cluster(&app, &owner_key, "victim-prod", "1.35.1", 2).await;
+        let (_, nodes) = app
+            .api(
+                "GET",
+                &format!("{R}/clusters/{cluster_id}/nodes"),
+                &owner_key,
+                None,
+            )
+            .await;
+        let node_id = nodes["nodes"][0]["id"].as_str().expect("node").to_string();
+        let (_, rules) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters/{cluster_id}/acls"),
+                &owner_key,
+                Some(json!({ "acls": [{ "ip": "203.0.113.0/24", "description": "office" }] })),
+            )
+            .await;
+        let acl_id = rules["rules"][0]["id"].as_str().expect("acl").to_string();
+        let stranger_key = app.api_key("attacker").await;
+        let before = snapshot(&app).await;
+
+        // Every REST route that names an object, with the other organisation's key.
+        let body = Some(json!({}));
+        let routes: Vec<(&str, String, Option<Value>)> = vec![
+            ("GET", format!("{R}/clusters/{cluster_id}"), None),
+            (
+                "PATCH",
+                format!("{R}/clusters/{cluster_id}"),
+                Some(json!({ "name": "owned" })),
+            ),
+            ("DELETE", format!("{R}/clusters/{cluster_id}"), None),
+            (
+                "POST",
+                format!("{R}/clusters/{cluster_id}/upgrade"),
+                Some(json!({ "version": "1.36.0" })),
+            ),
+            (
+                "POST",
+                format!("{R}/clusters/{cluster_id}/set-type"),
+                Some(json!({ "type": "kapsule-dedicated-4" })),
+            ),
+            (
+                "GET",
+                format!("{R}/clusters/{cluster_id}/available-versions"),
+                None,
+            ),
+            (
+                "GET",
+                format!("{R}/clusters/{cluster_id}/available-types"),
+                None,
+            ),
+            ("GET", format!("{R}/clusters/{cluster_id}/kubeconfig"), None),
+            (
+                "POST",
+                format!("{R}/clusters/{cluster_id}/reset-admin-token"),
+                body.clone(),
+            ),
+            ("GET", format!("{R}/clusters/{cluster_id}/acls"), None),
+            (
+                "POST",
+                format!("{R}/clusters/{cluster_id}/acls"),
+                Some(json!({ "acls": [{ "ip": "0.0.0.0/0" }] })),
+            ),
+            (
+                "PUT",
+                format!("{R}/clusters/{cluster_id}/acls"),
+                Some(json!({ "acls": [] })),
+            ),
+            ("DELETE", format!("{R}/acls/{acl_id}"), None),
+            ("GET", format!("{R}/clusters/{cluster_id}/pools"), None),
+            (
+                "POST",
+                format!("{R}/clusters/{cluster_id}/pools"),
+                Some(json!({ "name": "x", "node_type": "PRO2-XS", "size": 1 })),
+            ),
+            ("GET", format!("{R}/pools/{pool_id}"), None),
+            (
+                "PATCH",
+                format!("{R}/pools/{pool_id}"),
+                Some(json!({ "size": 5 })),
+            ),
+            ("DELETE", format!("{R}/pools/{pool_id}"), None),
+            (
+                "POST",
+                format!("{R}/pools/{pool_id}/upgrade"),
+                Some(json!({ "version": "1.35.1" })),
+            ),
+            (
+                "PUT",
+                format!("{R}/pools/{pool_id}/set-taints"),
+                Some(json!({ "taints": [] })),
+            ),
+            (
+                "PUT",
+                format!("{R}/pools/{pool_id}/set-startup-taints"),
+                Some(json!({ "startup_taints": [] })),
+            ),
+            (
+                "PUT",
+                format!("{R}/pools/{pool_id}/set-labels"),
+                Some(json!({ "labels": { "a": "b" } })),
+            ),
+            ("GET", format!("{R}/pools/{pool_id}/user-data"), None),
+            ("GET", format!("{R}/pools/{pool_id}/user-data/any"), None),
+            (
+                "POST",
+                format!("{R}/pools/{pool_id}/external-nodes/auth"),
+                body.clone(),
+            ),
+            ("GET", format!("{R}/clusters/{cluster_id}/nodes"), None),
+            ("GET", format!("{R}/nodes/{node_id}"), None),
+            ("POST", format!("{R}/nodes/{node_id}/reboot"), body.clone()),
+            ("POST", format!("{R}/nodes/{node_id}/replace"), body.clone()),
+            ("DELETE", format!("{R}/nodes/{node_id}"), None),
+        ];
+        for (method, path, body) in &routes {
+            let (status, answer) = app.api(method, path, &stranger_key, body.clone()).await;
+            assert!(
+                status == 404 || status == 403,
+                "{method} {path} answered {status} to another organisation: {answer}"
+            );
+        }
+        // Lists show nothing of it.
+        let (_, listed) = app
+            .api("GET", &format!("{R}/clusters"), &stranger_key, None)
+            .await;
+        assert_eq!(listed["total_count"], 0, "{listed}");
+        assert_eq!(
+            snapshot(&app).await,
+            before,
+            "nothing changed through the REST API"
+        );
+
+        // Every console page, download and form, signed in as the other organisation.
+        let stranger = session(&app, "mallory@example.com", "attacker", Role::Owner).await;
+        let base = format!("/clusters/fr-par/{cluster_id}");
+        for tab in ["", "/pools", "/nodes", "/storage", "/access", "/settings"] {
+            let (status, html) = console(&app, "GET", &format!("{base}{tab}"), &stranger, "").await;
+            assert_eq!(status, 200, "{tab}");
+            assert!(
+                html.contains("Cluster not found") && !html.contains("victim-prod"),
+                "{tab}: {html}"
+            );
+        }
+        let (_, html) = console(&app, "GET", "/clusters", &stranger, "").await;
+        assert!(!html.contains("victim-prod"), "{html}");
+        let forms: Vec<(&str, String, &str)> = vec![
+            ("GET", format!("{base}/kubeconfig"), ""),
+            (
+                "POST",
+                format!("{base}/nodes/{node_id}"),
+                "action=replace&confirm=yes",
+            ),
+            (
+                "POST",
+                format!("{base}/settings"),
+                "name=owned&description=&tags=",
+            ),
+            ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
+            (
+                "POST",
+                format!("{base}/reset-admin-token"),
+                "confirm_name=victim-prod",
+            ),
+        ];
+        for (method, path, form) in &forms {
+            let (status, _) = console(&app, method, path, &stranger, form).await;
+            assert_eq!(status, 404, "{method} {path}");
+        }
+        let project_id: String =
+            sqlx::query_scalar("SELECT id FROM projects WHERE name = 'victim'")
+                .fetch_one(app.provisioning.database.pool())
+                .await
+                .expect("project");
+        let (status, _) = console(&app, "POST", "/clusters/new", &stranger,
+            &format!("intent=create&project={project_id}&region=fr-par&name=planted&version=1.35.1&cni=cilium&type=kapsule&pool_name=p&node_type=pro2_xs&size=1&min_size=1&max_size=1")).await;
+        assert_eq!(status, 303, "sent back to the form, refused");
+        assert_eq!(
+            snapshot(&app).await,
+            before,
+            "nothing changed through the console"
+        );
+
+        // A viewer of the project sees it all and changes nothing.
+        let viewer = session(&app, "vera@example.com", "victim", Role::Viewer).await;
+        let (_, html) = console(&app, "GET", &base, &viewer, "").await;
+        assert!(html.contains("victim-prod"), "{html}");
+        for (method, path, form) in &forms[1..] {
+            let (status, _) = console(&app, method, path, &viewer, form).await;
+            assert_eq!(status, 303, "{method} {path}: refused with the reason");
+        }
+        assert_eq!(snapshot(&app).await, before, "a viewer changed nothing");
+    }
+);
