@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("settings") view=pages::cluster::settings::ClusterSettings />
                     </ParentRoute>
                     <Route path=path!("login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("system") view=pages::system::SystemPage ssr=SsrMode::Async />
                 </Routes>
             </ConsoleLayout>

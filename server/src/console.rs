@@ -8,6 +8,7 @@ use app::model::cluster::{
 use app::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
 use app::model::create::{CreateChoices, CreatePage, PriceList};
 use app::model::identity::ConsoleUser;
+use app::model::settings::{KeyRow, NewKey, ProjectKeys, SettingsData, SettingsPage};
 use app::model::system::{AppliedMigration, ProviderSummary, SystemStatus};
 
 use crate::domain::ids::ClusterId;
@@ -79,6 +80,65 @@ fn attached(items: &[crate::domain::model::AttachedResourceState]) -> Vec<Attach
 
 #[async_trait::async_trait]
 impl ConsoleServices for Console {
+    async fn settings_page(
+        &self,
+        session: &str,
+        shown: Option<&str>,
+    ) -> Result<SettingsPage, String> {
+        let state = &self.state;
+        let failed = |error: &dyn std::fmt::Display| {
+            tracing::error!(%error, "the settings could not be loaded");
+            "the settings could not be loaded; try again in a moment".to_string()
+        };
+        let Some(user) = identity::session_user(&state.database, state.clock.as_ref(), session)
+            .await
+            .map_err(|error| failed(&error))?
+        else {
+            return Ok(SettingsPage::SignedOut);
+        };
+        let new_key = match shown {
+            Some(id) => {
+                identity::take_shown_once(&state.database, state.clock.as_ref(), session, id)
+                    .await
+                    .map_err(|error| failed(&error))?
+                    .and_then(|content| {
+                        let mut parts = content.splitn(3, '|');
+                        Some(NewKey {
+                            access_key: parts.next()?.to_string(),
+                            secret_key: parts.next()?.to_string(),
+                            project_id: parts.next()?.to_string(),
+                        })
+                    })
+            }
+            None => None,
+        };
+        let mut projects = Vec::new();
+        for access in &user.projects {
+            let keys = identity::api_keys(&state.database, &access.project_id)
+                .await
+                .map_err(|error| failed(&error))?;
+            projects.push(ProjectKeys {
+                project_id: access.project_id.clone(),
+                project_name: access.project_name.clone(),
+                role: access.role.as_str().to_string(),
+                can_change: access.role.can_change(),
+                keys: keys
+                    .into_iter()
+                    .map(|key| KeyRow {
+                        access_key: key.access_key,
+                        description: key.description,
+                        created_at: key.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    })
+                    .collect(),
+            });
+        }
+        Ok(SettingsPage::Ready(Box::new(SettingsData {
+            email: user.email,
+            projects,
+            new_key,
+        })))
+    }
+
     async fn create_choices(&self, session: &str) -> Result<CreatePage, String> {
         let state = &self.state;
         let failed = |error: &dyn std::fmt::Display| {

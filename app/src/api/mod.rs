@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod clusters;
 pub mod create;
+pub mod settings;
 pub mod system;
 
 /// The port through which server functions reach the server's domain services. The `wheelhouse`
@@ -19,6 +20,7 @@ pub mod ssr {
     use crate::model::clusters::Dashboard;
     use crate::model::create::CreatePage;
     use crate::model::identity::SESSION_COOKIE;
+    use crate::model::settings::SettingsPage;
     use crate::model::system::SystemStatus;
 
     #[async_trait::async_trait]
@@ -27,6 +29,12 @@ pub mod ssr {
         /// The clusters of the person signed in with this session token; `None` when the
         /// session is not (or no longer) valid. The message of an error is shown to them.
         async fn dashboard(&self, session: &str) -> Result<Option<Dashboard>, String>;
+        /// The person's settings; `shown` takes a secret kept to be shown once.
+        async fn settings_page(
+            &self,
+            session: &str,
+            shown: Option<&str>,
+        ) -> Result<SettingsPage, String>;
         /// What the create-cluster form offers the person signed in with this session.
         async fn create_choices(&self, session: &str) -> Result<CreatePage, String>;
         /// One cluster of the signed-in person's projects, for its pages.

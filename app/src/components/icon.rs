@@ -6,6 +6,7 @@ use leptos::prelude::*;
 pub enum IconName {
     Overview,
     Clusters,
+    Settings,
     System,
     Wheel,
     Sun,
@@ -18,6 +19,7 @@ impl IconName {
         match self {
             IconName::Overview => "M3 12l9-8 9 8M5 10v10h5v-6h4v6h5V10",
             IconName::Clusters => "M12 3l8 4.5v9L12 21l-8-4.5v-9zM12 12l8-4.5M12 12v9M12 12L4 7.5",
+            IconName::Settings => "M12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6M4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4",
             IconName::System => "M4 5h16v10H4zM8 19h8M12 15v4",
             IconName::Wheel => {
                 "M12 3v4M12 17v4M3 12h4M17 12h4M5.6 5.6l2.9 2.9M15.5 15.5l2.9 2.9M5.6 18.4l2.9-2.9M15.5 8.5l2.9-2.9M12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6"

@@ -12,6 +12,7 @@ use crate::model::theme::Theme;
 const NAVIGATION: &[(&str, &str, IconName)] = &[
     ("/", "Overview", IconName::Overview),
     ("/clusters", "Clusters", IconName::Clusters),
+    ("/settings", "Settings", IconName::Settings),
     ("/system", "System", IconName::System),
 ];
 

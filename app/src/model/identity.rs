@@ -24,6 +24,7 @@ pub fn sign_in_problem(code: &str) -> Option<&'static str> {
         "throttled" => Some("Too many failed attempts. Wait 15 minutes, then try again."),
         "unavailable" => Some("Signing in is not possible right now. Try again in a moment."),
         "required" => Some("Sign in to see your clusters."),
+        "changed" => Some("Your password was changed: sign in with the new one."),
         _ => None,
     }
 }

@@ -4,5 +4,6 @@ pub mod cluster;
 pub mod clusters;
 pub mod create;
 pub mod identity;
+pub mod settings;
 pub mod system;
 pub mod theme;

@@ -6,6 +6,7 @@ pub mod create;
 pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod settings;
 pub mod system;
 
 use leptos::prelude::*;

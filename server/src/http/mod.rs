@@ -3,6 +3,7 @@
 
 pub mod console_actions;
 pub mod console_create;
+pub mod console_settings;
 mod health;
 pub mod live;
 mod middleware;
@@ -132,6 +133,15 @@ pub fn router(state: AppState) -> Router {
         .route(app::model::identity::SIGN_IN_PATH, post(session::sign_in))
         .route(app::model::identity::SIGN_OUT_PATH, post(session::sign_out))
         .route(app::pages::clusters::LIVE_PATH, get(live::cluster_events))
+        .route("/settings/api-keys", post(console_settings::create_api_key))
+        .route(
+            "/settings/api-keys/{access_key}/revoke",
+            post(console_settings::revoke_api_key),
+        )
+        .route(
+            "/settings/password",
+            post(console_settings::change_password),
+        )
         .route(
             app::model::create::CREATE_PATH,
             post(console_create::create_cluster),

@@ -115,7 +115,7 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resp
 
 /// Pages only a signed-in person sees; others are sent to the sign-in form first (before the
 /// page renders, so it works the same with or without JavaScript).
-const SIGNED_IN_PAGES: &[&str] = &["/clusters"];
+const SIGNED_IN_PAGES: &[&str] = &["/clusters", "/settings"];
 
 pub async fn require_session(
     State(state): State<AppState>,

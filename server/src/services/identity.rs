@@ -432,6 +432,99 @@ pub async fn change_password(
     Ok(())
 }
 
+// ---- API keys managed from the console -------------------------------------------------------
+
+/// A key as the console lists it (never its secret).
+pub struct ApiKeyListing {
+    pub access_key: String,
+    pub description: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn api_keys(
+    database: &Database,
+    project_id: &str,
+) -> Result<Vec<ApiKeyListing>, IdentityError> {
+    let mut conn = database.pool().acquire().await?;
+    Ok(projects::api_keys_of(&mut conn, project_id)
+        .await?
+        .into_iter()
+        .map(|(access_key, description, created_at)| ApiKeyListing {
+            access_key,
+            description,
+            created_at: crate::store::rows::time(created_at),
+        })
+        .collect())
+}
+
+/// A new key of the project (by id); the secret is returned once.
+pub async fn create_api_key_in(
+    database: &Database,
+    ids: &dyn IdGenerator,
+    clock: &dyn Clock,
+    project_id: &str,
+    description: &str,
+) -> Result<CreatedApiKey, IdentityError> {
+    let description = description.trim();
+    if description.chars().count() > 200 {
+        return Err(IdentityError::Invalid(
+            "a description has at most 200 characters".into(),
+        ));
+    }
+    let mut conn = database.pool().acquire().await?;
+    let (name, _) = projects::project_by_id(&mut conn, project_id)
+        .await?
+        .ok_or_else(|| IdentityError::Invalid("no such project".into()))?;
+    drop(conn);
+    Ok(new_api_key(database, ids, clock, &name, description).await?)
+}
+
+pub async fn revoke_api_key(
+    database: &Database,
+    project_id: &str,
+    access_key: &str,
+) -> Result<bool, IdentityError> {
+    let mut conn = database.pool().acquire().await?;
+    Ok(projects::delete_api_key(&mut conn, project_id, access_key).await?)
+}
+
+/// Keeps a secret for the session that made it, to show once; returns the id to show it by.
+pub async fn keep_to_show_once(
+    database: &Database,
+    ids: &dyn IdGenerator,
+    clock: &dyn Clock,
+    session_token: &str,
+    content: &str,
+) -> Result<String, IdentityError> {
+    let id = ids.uuid();
+    let mut conn = database.pool().acquire().await?;
+    projects::insert_shown_once(
+        &mut conn,
+        &id,
+        &secret_hash(session_token),
+        content,
+        (clock.now() + chrono::Duration::minutes(10)).timestamp_millis(),
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn take_shown_once(
+    database: &Database,
+    clock: &dyn Clock,
+    session_token: &str,
+    id: &str,
+) -> Result<Option<String>, IdentityError> {
+    let mut conn = database.pool().acquire().await?;
+    Ok(projects::take_shown_once(
+        &mut conn,
+        id,
+        &secret_hash(session_token),
+        clock.now().timestamp_millis(),
+    )
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

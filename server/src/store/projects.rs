@@ -78,3 +78,84 @@ pub async fn caller_by_secret_hash(
     })
     .transpose()
 }
+
+/// A project's API keys: (access key, description, created at in milliseconds).
+pub async fn api_keys_of(
+    conn: &mut AnyConnection,
+    project_id: &str,
+) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT access_key, description, created_at FROM api_keys WHERE project_id = $1 \
+         ORDER BY created_at, access_key",
+    )
+    .bind(project_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Deletes a key of the project; false when the project has no such key.
+pub async fn delete_api_key(
+    conn: &mut AnyConnection,
+    project_id: &str,
+    access_key: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM api_keys WHERE project_id = $1 AND access_key = $2")
+        .bind(project_id)
+        .bind(access_key)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// A project's name and organization, by id.
+pub async fn project_by_id(
+    conn: &mut AnyConnection,
+    project_id: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT name, organization_id FROM projects WHERE id = $1")
+        .bind(project_id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn insert_shown_once(
+    conn: &mut AnyConnection,
+    id: &str,
+    session_hash: &str,
+    content: &str,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO shown_once (id, session_hash, content, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(session_hash)
+    .bind(content)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes (reads and deletes) what was kept for this session, if it has not expired.
+pub async fn take_shown_once(
+    conn: &mut AnyConnection,
+    id: &str,
+    session_hash: &str,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let content: Option<String> = sqlx::query_scalar(
+        "SELECT content FROM shown_once WHERE id = $1 AND session_hash = $2 AND expires_at > $3",
+    )
+    .bind(id)
+    .bind(session_hash)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM shown_once WHERE id = $1 OR expires_at <= $2")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(content)
+}

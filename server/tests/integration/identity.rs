@@ -633,3 +633,116 @@ on_both_databases!(
         assert!(text.contains(&format!("data: {id}|ready|2|2")), "{text}");
     }
 );
+
+on_both_databases!(
+    api_keys_are_made_shown_once_and_revoked_from_the_console,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        person(&app, "kim@example.com", "team-k").await;
+        person(&app, "lou@example.com", "team-l2").await;
+        let (_, _, cookie) = sign_in(&app, "kim@example.com", PASSWORD, None).await;
+        let kim = session_of(&cookie);
+        let project_id: String =
+            sqlx::query_scalar("SELECT id FROM projects WHERE name = 'team-k'")
+                .fetch_one(app.provisioning.database.pool())
+                .await
+                .expect("project");
+
+        let (status, location) = post_form(
+            &app,
+            "/settings/api-keys",
+            &kim,
+            &format!("project_id={project_id}&description=ci"),
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert!(location.starts_with("/settings?shown="), "{location}");
+        let (_, _, html) = page(&app, &location, Some(&kim)).await;
+        let secret = html
+            .split(r#"data-testid="new-secret-key""#)
+            .nth(1)
+            .and_then(|rest| rest.split_once('>'))
+            .and_then(|(_, rest)| rest.split('<').next())
+            .expect("the secret is shown")
+            .to_string();
+        assert_eq!(secret.len(), 36, "{secret}");
+        let (_, _, again) = page(&app, &location, Some(&kim)).await;
+        assert!(!again.contains(&secret), "shown once only");
+
+        // The key works on the REST API, until it is revoked.
+        let (status, _) = app
+            .api("GET", &format!("{R}/clusters"), &secret, None)
+            .await;
+        assert_eq!(status, 200);
+        let access_key: String = sqlx::query_scalar(
+            "SELECT access_key FROM api_keys WHERE project_id = $1 AND description = 'ci'",
+        )
+        .bind(&project_id)
+        .fetch_one(app.provisioning.database.pool())
+        .await
+        .expect("key");
+        // Another organisation can neither make nor revoke keys in this project.
+        let (_, _, cookie) = sign_in(&app, "lou@example.com", PASSWORD, None).await;
+        let lou = session_of(&cookie);
+        let (status, _) = post_form(
+            &app,
+            "/settings/api-keys",
+            &lou,
+            &format!("project_id={project_id}&description=x"),
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, _) = post_form(
+            &app,
+            &format!("/settings/api-keys/{access_key}/revoke"),
+            &lou,
+            &format!("project_id={project_id}&confirm=yes"),
+        )
+        .await;
+        assert_eq!(status, 404);
+
+        let (_, location) = post_form(
+            &app,
+            &format!("/settings/api-keys/{access_key}/revoke"),
+            &kim,
+            &format!("project_id={project_id}"),
+        )
+        .await;
+        assert_eq!(location, "/settings?problem=confirm");
+        let (_, location) = post_form(
+            &app,
+            &format!("/settings/api-keys/{access_key}/revoke"),
+            &kim,
+            &format!("project_id={project_id}&confirm=yes"),
+        )
+        .await;
+        assert_eq!(location, "/settings?notice=revoked");
+        let (status, _) = app
+            .api("GET", &format!("{R}/clusters"), &secret, None)
+            .await;
+        assert_eq!(status, 401, "a revoked key is refused");
+
+        // The password: both new ones must match; then every session ends.
+        let (_, location) = post_form(
+            &app,
+            "/settings/password",
+            &kim,
+            "current=a+long+enough+password&new=another+long+password&again=different+long+one",
+        )
+        .await;
+        assert_eq!(location, "/settings?problem=password-mismatch");
+        let (_, location) = post_form(
+            &app,
+            "/settings/password",
+            &kim,
+            "current=a+long+enough+password&new=another+long+password&again=another+long+password",
+        )
+        .await;
+        assert_eq!(location, "/login?error=changed");
+        let (_, location, _) = page(&app, "/settings", Some(&kim)).await;
+        assert!(location.starts_with("/login"), "{location}");
+        let (_, location, _) =
+            sign_in(&app, "kim@example.com", "another long password", None).await;
+        assert_eq!(location, "/clusters");
+    }
+);
