@@ -50,6 +50,7 @@ test("a person signs in, sees their clusters, and signs out", async ({ page, bas
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("sign-in-problem")).toContainText("not right");
+  await expect(page.getByLabel("Email")).toHaveValue(person.email);
 
   await signIn(page, person);
   const row = page.getByTestId("cluster-row").filter({ hasText: "desk-prod" });
@@ -86,6 +87,13 @@ test("the dashboard follows the clusters live, without reloading", async ({ page
   });
   expect(scaled.status).toBe(200);
   await expect(row).toContainText("3 of 3", { timeout: 20_000 });
+  // A cluster made elsewhere appears in the list without a reload by hand.
+  const made = await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters`, {
+    method: "POST", headers,
+    body: JSON.stringify({ name: "live-second", version: "1.35.1", cni: "cilium", pools: [] }),
+  });
+  expect(made.status).toBe(200);
+  await expect(page.getByTestId("cluster-row").filter({ hasText: "live-second" })).toBeVisible({ timeout: 20_000 });
 });
 
 test("another organisation's person sees none of the first one's clusters", async ({ page, baseURL }) => {

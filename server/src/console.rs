@@ -5,7 +5,10 @@ use app::api::ssr::ConsoleServices;
 use app::model::cluster::{
     AttachedRow, ClusterDetail, ClusterPage, ComponentRow, NodeRow, PoolRow,
 };
-use app::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
+use app::model::clusters::{
+    matches, AgeSpread, ClusterSummary, Dashboard, DashboardFilters, Lifecycle, AGE_BUCKETS,
+    PAGE_SIZE,
+};
 use app::model::create::{CreateChoices, CreatePage, PriceList};
 use app::model::identity::ConsoleUser;
 use app::model::settings::{KeyRow, NewKey, ProjectKeys, SettingsData, SettingsPage};
@@ -363,7 +366,11 @@ impl ConsoleServices for Console {
         Ok(ClusterPage::Found(Box::new(detail)))
     }
 
-    async fn dashboard(&self, session: &str) -> Result<Option<Dashboard>, String> {
+    async fn dashboard(
+        &self,
+        session: &str,
+        filters: DashboardFilters,
+    ) -> Result<Option<Dashboard>, String> {
         let state = &self.state;
         let failed = |error: &dyn std::fmt::Display| {
             tracing::error!(%error, "the dashboard could not be loaded");
@@ -382,6 +389,7 @@ impl ConsoleServices for Console {
             .await
             .map_err(|error| failed(&error))?;
         let mut clusters = Vec::new();
+        let mut all_node_ages: Vec<f64> = Vec::new();
         for project in &user.projects {
             let caller = Caller {
                 project_id: project.project_id.clone(),
@@ -413,6 +421,11 @@ impl ConsoleServices for Console {
                         .list_pools(&caller, region, &id)
                         .await
                         .map_err(|error| failed(&error))?;
+                    all_node_ages.extend(
+                        nodes
+                            .iter()
+                            .map(|n| (now - n.created_at).num_seconds().max(0) as f64 / 86_400.0),
+                    );
                     clusters.push(ClusterSummary {
                         lifecycle: lifecycle(&cluster.version, &catalog, now),
                         ready_nodes: nodes
@@ -439,6 +452,57 @@ impl ConsoleServices for Console {
                 }
             }
         }
+        // Charts and choices over everything; the table shows one page of what the filters keep.
+        let mut versions_in_use: Vec<(String, usize)> = Vec::new();
+        for cluster in &clusters {
+            match versions_in_use
+                .iter_mut()
+                .find(|(v, _)| *v == cluster.version)
+            {
+                Some((_, count)) => *count += 1,
+                None => versions_in_use.push((cluster.version.clone(), 1)),
+            }
+        }
+        versions_in_use.sort_by(|a, b| {
+            b.0.parse::<crate::domain::version::KubeVersion>()
+                .ok()
+                .cmp(&a.0.parse::<crate::domain::version::KubeVersion>().ok())
+        });
+        let mut node_ages: Vec<(String, usize)> = AGE_BUCKETS
+            .iter()
+            .map(|(label, _)| (label.to_string(), 0))
+            .collect();
+        for age in &all_node_ages {
+            if let Some(index) = AGE_BUCKETS.iter().position(|(_, limit)| age < limit) {
+                node_ages[index].1 += 1;
+            }
+        }
+        let distinct = |values: Vec<String>| {
+            let mut values = values;
+            values.sort();
+            values.dedup();
+            values
+        };
+        let project_choices = distinct(
+            user.projects
+                .iter()
+                .map(|p| p.project_name.clone())
+                .collect(),
+        );
+        let status_choices = distinct(clusters.iter().map(|c| c.status.clone()).collect());
+        let version_choices = versions_in_use.iter().map(|(v, _)| v.clone()).collect();
+        let total = clusters.len();
+        let kept: Vec<ClusterSummary> = clusters
+            .into_iter()
+            .filter(|c| matches(c, &filters))
+            .collect();
+        let matching = kept.len();
+        let page = filters.page.max(1);
+        let shown = kept
+            .into_iter()
+            .skip((page - 1) * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .collect();
         Ok(Some(Dashboard {
             user: ConsoleUser {
                 email: user.email,
@@ -449,7 +513,15 @@ impl ConsoleServices for Console {
                     .map(|p| (p.project_name.clone(), p.role.as_str().to_string()))
                     .collect(),
             },
-            clusters,
+            clusters: shown,
+            filters: DashboardFilters { page, ..filters },
+            matching,
+            total,
+            project_choices,
+            status_choices,
+            version_choices,
+            versions_in_use,
+            node_ages,
         }))
     }
 

@@ -17,7 +17,7 @@ pub mod ssr {
     use leptos::prelude::{use_context, ServerFnError};
 
     use crate::model::cluster::ClusterPage;
-    use crate::model::clusters::Dashboard;
+    use crate::model::clusters::{Dashboard, DashboardFilters};
     use crate::model::create::CreatePage;
     use crate::model::identity::SESSION_COOKIE;
     use crate::model::settings::SettingsPage;
@@ -28,7 +28,11 @@ pub mod ssr {
         async fn system_status(&self) -> SystemStatus;
         /// The clusters of the person signed in with this session token; `None` when the
         /// session is not (or no longer) valid. The message of an error is shown to them.
-        async fn dashboard(&self, session: &str) -> Result<Option<Dashboard>, String>;
+        async fn dashboard(
+            &self,
+            session: &str,
+            filters: DashboardFilters,
+        ) -> Result<Option<Dashboard>, String>;
         /// The person's settings; `shown` takes a secret kept to be shown once.
         async fn settings_page(
             &self,

@@ -67,14 +67,52 @@ mod browser {
         on_message.forget();
     }
 
+    thread_local! {
+        /// The last line seen per watched cluster (a cluster page refreshes when it changes).
+        static WATCHED: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+
+    /// Reloads the page without its query (a notice shown once is not shown again).
+    fn refresh() {
+        if let Some(window) = web_sys::window() {
+            let location = window.location();
+            if let Ok(path) = location.pathname() {
+                let _ = location.assign(&path);
+            }
+        }
+    }
+
     fn apply(data: &str) {
         let Some(document) = web_sys::window().and_then(|window| window.document()) else {
             return;
         };
-        for line in data.lines() {
-            let Some((id, status, ready, total)) = super::decode_line(line) else {
-                continue;
-            };
+        let lines: Vec<_> = data.lines().filter_map(super::decode_line).collect();
+        // A cluster made or gone elsewhere changes the list itself: show the new list.
+        if let Ok(rows) = document.query_selector_all("[data-live-nodes]") {
+            let shown: std::collections::HashSet<String> = (0..rows.length())
+                .filter_map(|index| rows.item(index))
+                .filter_map(|node| node.dyn_into::<web_sys::Element>().ok())
+                .filter_map(|element| element.get_attribute("data-live-nodes"))
+                .collect();
+            let streamed: std::collections::HashSet<String> =
+                lines.iter().map(|(id, ..)| id.to_string()).collect();
+            let on_one_page = document
+                .query_selector("[data-testid=pages]")
+                .ok()
+                .flatten()
+                .is_none()
+                && document
+                    .query_selector("[data-testid=filters] option[selected][value]:not([value=''])")
+                    .ok()
+                    .flatten()
+                    .is_none();
+            if on_one_page && !shown.is_empty() && shown != streamed {
+                refresh();
+                return;
+            }
+        }
+        for (id, status, ready, total) in lines {
             if let Ok(Some(label)) =
                 document.query_selector(&format!("[data-live-status=\"{id}\"]"))
             {
@@ -87,6 +125,18 @@ mod browser {
             if let Ok(Some(nodes)) = document.query_selector(&format!("[data-live-nodes=\"{id}\"]"))
             {
                 nodes.set_text_content(Some(&format!("{ready} of {total}")));
+            }
+            if let Ok(Some(_)) = document.query_selector(&format!("[data-live-watch=\"{id}\"]")) {
+                let line = super::encode_line(id, status, ready, total);
+                let changed = WATCHED.with(|seen| {
+                    let mut seen = seen.borrow_mut();
+                    let before = seen.insert(id.to_string(), line.clone());
+                    before.is_some_and(|before| before != line)
+                });
+                if changed {
+                    refresh();
+                    return;
+                }
             }
         }
     }

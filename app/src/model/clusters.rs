@@ -51,9 +51,57 @@ pub struct ClusterSummary {
     pub node_ages: Option<AgeSpread>,
 }
 
-/// The signed-in person's clusters across their projects.
+/// What the dashboard's filters ask for (empty = any).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardFilters {
+    pub project: Option<String>,
+    pub status: Option<String>,
+    pub version: Option<String>,
+    /// From 1.
+    pub page: usize,
+}
+
+/// Clusters shown per dashboard page.
+pub const PAGE_SIZE: usize = 20;
+
+/// The signed-in person's clusters across their projects: one page of those the filters keep,
+/// the choices the filters offer, and charts over all of them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub user: crate::model::identity::ConsoleUser,
     pub clusters: Vec<ClusterSummary>,
+    pub filters: DashboardFilters,
+    /// How many clusters the filters keep (all pages).
+    pub matching: usize,
+    /// How many clusters the person has in all.
+    pub total: usize,
+    pub project_choices: Vec<String>,
+    pub status_choices: Vec<String>,
+    pub version_choices: Vec<String>,
+    /// (version, clusters on it), over all clusters.
+    pub versions_in_use: Vec<(String, usize)>,
+    /// (age bucket, nodes in it), over all nodes.
+    pub node_ages: Vec<(String, usize)>,
+}
+
+/// The node-age buckets of the histogram: (label, up to this many days).
+pub const AGE_BUCKETS: &[(&str, f64)] = &[
+    ("under 1 day", 1.0),
+    ("1–7 days", 7.0),
+    ("7–14 days", 14.0),
+    ("14–30 days", 30.0),
+    ("over 30 days", f64::INFINITY),
+];
+
+/// Keeps the clusters the filters ask for.
+pub fn matches(cluster: &ClusterSummary, filters: &DashboardFilters) -> bool {
+    filters
+        .project
+        .as_ref()
+        .is_none_or(|p| &cluster.project == p)
+        && filters.status.as_ref().is_none_or(|s| &cluster.status == s)
+        && filters
+            .version
+            .as_ref()
+            .is_none_or(|v| &cluster.version == v)
 }

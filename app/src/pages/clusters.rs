@@ -10,16 +10,34 @@ use crate::api::clusters::get_dashboard;
 use crate::components::live::LiveUpdates;
 use crate::components::status::{status_tone, StatusBadge, Tone};
 use crate::model::cluster::{action_message, cluster_path};
-use crate::model::clusters::{AgeSpread, ClusterSummary, Dashboard, Lifecycle};
+use crate::model::clusters::{
+    AgeSpread, ClusterSummary, Dashboard, DashboardFilters, Lifecycle, PAGE_SIZE,
+};
 use crate::model::create::CREATE_PATH;
 
 /// The dashboard's live status stream (Server-Sent Events).
 pub const LIVE_PATH: &str = "/clusters/events";
 use crate::model::identity::{SIGN_IN_PATH, SIGN_OUT_PATH};
 
+/// The filters of the current address (`?project=…&status=…&version=…&page=…`).
+fn filters_from_query() -> DashboardFilters {
+    let query = leptos_router::hooks::use_query_map().read_untracked();
+    let present = |key: &str| query.get(key).filter(|value| !value.is_empty());
+    DashboardFilters {
+        project: present("project"),
+        status: present("status"),
+        version: present("version"),
+        page: present("page")
+            .and_then(|page| page.parse().ok())
+            .unwrap_or(1)
+            .max(1),
+    }
+}
+
 #[component]
 pub fn ClustersPage() -> impl IntoView {
-    let dashboard = Resource::new(|| (), |_| get_dashboard());
+    let filters = filters_from_query();
+    let dashboard = Resource::new(move || filters.clone(), get_dashboard);
 
     view! {
         <Title text="Clusters" />
@@ -44,7 +62,18 @@ pub fn ClustersPage() -> impl IntoView {
 
 #[component]
 fn DashboardView(dashboard: Dashboard) -> impl IntoView {
-    let Dashboard { user, clusters } = dashboard;
+    let Dashboard {
+        user,
+        clusters,
+        filters,
+        matching,
+        total,
+        project_choices,
+        status_choices,
+        version_choices,
+        versions_in_use,
+        node_ages,
+    } = dashboard;
     let query = leptos_router::hooks::use_query_map();
     let notice = move || {
         query
@@ -52,6 +81,10 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             .get("notice")
             .and_then(|code| action_message(&code))
     };
+    let may_create = user
+        .projects
+        .iter()
+        .any(|(_, role)| role == "owner" || role == "editor");
     let projects = user
         .projects
         .iter()
@@ -65,7 +98,9 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                 summary=format!("Your clusters in {}.", if projects.is_empty() { "no project yet".to_string() } else { projects })
             />
             <form method="post" action=SIGN_OUT_PATH class="flex flex-wrap items-center gap-3 text-sm">
-                <a href=CREATE_PATH class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 font-medium text-white hover:opacity-90">"Create a cluster"</a>
+                {may_create.then(|| view! {
+                    <a href=CREATE_PATH class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 font-medium text-white hover:opacity-90">"Create a cluster"</a>
+                })}
                 <span class="text-muted" data-testid="signed-in-as">{user.email.clone()}</span>
                 <button type="submit" class="min-h-11 rounded-md border border-line px-3 hover:bg-subtle">"Sign out"</button>
             </form>
@@ -74,12 +109,143 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
         })}
         <LiveUpdates url=LIVE_PATH.to_string() />
-        {if clusters.is_empty() {
+        {if total == 0 {
             view! { <EmptyState /> }.into_any()
         } else {
-            view! { <ClusterTable clusters /> }.into_any()
+            view! {
+                <div class="mb-6 grid gap-4 lg:grid-cols-2">
+                    <BarChart title="Versions in use" unit="clusters" bars=versions_in_use testid="versions-chart" />
+                    <BarChart title="Node ages" unit="nodes" bars=node_ages testid="ages-chart" />
+                </div>
+                <Filters filters=filters.clone() projects=project_choices statuses=status_choices versions=version_choices />
+                {if clusters.is_empty() {
+                    view! { <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-match">"No cluster matches these filters."</p> }.into_any()
+                } else {
+                    view! { <ClusterTable clusters /> }.into_any()
+                }}
+                <Pages filters matching />
+            }.into_any()
         }}
     }
+}
+
+/// A labelled horizontal bar chart as inline SVG (no script, no library): each bar carries its
+/// label and count as text, so it reads without colour and without hovering.
+#[component]
+fn BarChart(
+    title: &'static str,
+    unit: &'static str,
+    bars: Vec<(String, usize)>,
+    testid: &'static str,
+) -> impl IntoView {
+    let largest = bars
+        .iter()
+        .map(|(_, count)| *count)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let row = 28;
+    let height = (bars.len().max(1) * row) as i32;
+    let summary = bars
+        .iter()
+        .map(|(label, count)| format!("{label}: {count} {unit}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <section class="rounded-lg border border-line bg-surface p-4" data-testid=testid>
+            <h2 class="mb-3 text-base font-semibold">{title}</h2>
+            <svg viewBox=format!("0 0 400 {height}") class="w-full" role="img" aria-label=format!("{title}: {summary}")>
+                {bars
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, (label, count))| {
+                        let y = (index * row) as i32;
+                        let width = 220 * count / largest;
+                        view! {
+                            <g>
+                                <text x="0" y=y + 18 class="fill-current text-[12px]">{label.clone()}</text>
+                                <rect x="110" y=y + 6 width=width.max(2) height="16" rx="3" class="fill-accent"></rect>
+                                <text x=114 + width as i32 + 4 y=y + 18 class="fill-current text-[12px]">{count}</text>
+                            </g>
+                        }
+                    })
+                    .collect_view()}
+            </svg>
+        </section>
+    }
+}
+
+fn select_options(choices: &[String], selected: &Option<String>) -> impl IntoView {
+    let any_selected = selected.is_none();
+    view! {
+        <option value="" selected=any_selected>"Any"</option>
+        {choices
+            .iter()
+            .map(|choice| {
+                let is_selected = selected.as_deref() == Some(choice.as_str());
+                view! { <option value=choice.clone() selected=is_selected>{choice.replace('_', " ")}</option> }
+            })
+            .collect_view()}
+    }
+}
+
+/// A plain GET form: the filters live in the address, so a filtered view can be linked.
+#[component]
+fn Filters(
+    filters: DashboardFilters,
+    projects: Vec<String>,
+    statuses: Vec<String>,
+    versions: Vec<String>,
+) -> impl IntoView {
+    let field = "block min-h-11 rounded-md border border-line bg-canvas px-3 text-sm";
+    view! {
+        <form method="get" action="/clusters" class="mb-4 flex flex-wrap items-end gap-3" data-testid="filters">
+            <div>
+                <label for="filter-project" class="mb-1 block text-xs text-muted">"Project"</label>
+                <select id="filter-project" name="project" class=field>{select_options(&projects, &filters.project)}</select>
+            </div>
+            <div>
+                <label for="filter-status" class="mb-1 block text-xs text-muted">"Status"</label>
+                <select id="filter-status" name="status" class=field>{select_options(&statuses, &filters.status)}</select>
+            </div>
+            <div>
+                <label for="filter-version" class="mb-1 block text-xs text-muted">"Version"</label>
+                <select id="filter-version" name="version" class=field>{select_options(&versions, &filters.version)}</select>
+            </div>
+            <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm hover:bg-subtle">"Filter"</button>
+        </form>
+    }
+}
+
+/// Previous / next page links that keep the filters.
+#[component]
+fn Pages(filters: DashboardFilters, matching: usize) -> impl IntoView {
+    let pages = matching.div_ceil(PAGE_SIZE).max(1);
+    if pages <= 1 {
+        return ().into_any();
+    }
+    let link = move |page: usize| {
+        let mut pairs = vec![format!("page={page}")];
+        for (key, value) in [
+            ("project", &filters.project),
+            ("status", &filters.status),
+            ("version", &filters.version),
+        ] {
+            if let Some(value) = value {
+                pairs.push(format!("{key}={value}"));
+            }
+        }
+        format!("/clusters?{}", pairs.join("&"))
+    };
+    let current = filters.page.min(pages);
+    view! {
+        <nav aria-label="Pages" class="mt-4 flex items-center gap-3 text-sm" data-testid="pages">
+            {(current > 1).then(|| view! { <a href=link(current - 1) class="inline-flex min-h-11 items-center text-accent underline">"Previous"</a> })}
+            <span class="text-muted">{format!("Page {current} of {pages}")}</span>
+            {(current < pages).then(|| view! { <a href=link(current + 1) class="inline-flex min-h-11 items-center text-accent underline">"Next"</a> })}
+        </nav>
+    }
+    .into_any()
 }
 
 #[component]
@@ -149,7 +315,7 @@ fn ClusterTable(clusters: Vec<ClusterSummary>) -> impl IntoView {
                         view! {
                             <tr class="mb-3 block rounded-lg border border-line bg-surface py-2 sm:mb-0 sm:table-row sm:rounded-none sm:border-0 sm:border-b sm:bg-transparent" data-testid="cluster-row">
                                 <td class=format!("{cell} font-medium") data-label="Cluster">
-                                    <a href=cluster_path(&cluster.region, &cluster.id) class="font-medium text-accent underline-offset-2 hover:underline">{cluster.name.clone()}</a>
+                                    <a href=cluster_path(&cluster.region, &cluster.id) class="inline-flex min-h-11 items-center font-medium text-accent underline-offset-2 hover:underline">{cluster.name.clone()}</a>
                                     <span class="ml-2 text-xs text-muted">{format!("{} · {}", cluster.project, cluster.region)}</span>
                                 </td>
                                 <td class=cell data-label="Status"><StatusBadge tone=status_tone(&cluster.status) label=status_label live=cluster.id.clone() /></td>

@@ -81,6 +81,9 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
         (size, size)
     };
     let estimate = choices.prices.as_ref().map(|prices| {
+        if bounds.0 > bounds.1 {
+            return "set \"at least\" no higher than \"at most\" to see an estimate".to_string();
+        }
         match prices.monthly(&cluster_type, &[(node_type.clone(), bounds.0, bounds.1)]) {
             Some((low, high)) if (high - low).abs() < 0.005 => {
                 format!("about {low:.2} {} per month", prices.currency)
@@ -172,7 +175,8 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
                 <p class="mt-1 text-lg" data-testid="estimate">{estimate.unwrap_or_else(|| "The provider publishes no price list.".into())}</p>
                 {about.map(|about| view! { <p class="mt-1 text-xs text-muted">{about}</p> })}
             </section>
-            <div class="flex flex-wrap gap-3">
+            <div class="flex flex-wrap items-center gap-3">
+                <a href="/clusters" class="inline-flex min-h-11 items-center px-2 text-sm text-accent underline">"Cancel"</a>
                 <button type="submit" name="intent" value="estimate" formnovalidate=true class="min-h-11 rounded-md border border-line px-4 text-sm hover:bg-subtle">"Update the estimate"</button>
                 <button type="submit" name="intent" value="create" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90">"Create the cluster"</button>
             </div>

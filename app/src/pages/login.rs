@@ -16,6 +16,7 @@ pub fn LoginPage() -> impl IntoView {
             .get("error")
             .and_then(|code| sign_in_problem(&code))
     };
+    let email = query.read_untracked().get("email").unwrap_or_default();
     let field = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base focus:outline-2 focus:outline-accent";
 
     view! {
@@ -31,7 +32,7 @@ pub fn LoginPage() -> impl IntoView {
             <form method="post" action=SIGN_IN_PATH class="mt-6 space-y-4">
                 <div>
                     <label for="email" class="mb-1 block text-sm font-medium">"Email"</label>
-                    <input id="email" name="email" type="email" required autocomplete="username" class=field />
+                    <input id="email" name="email" type="email" required autocomplete="username" value=email class=field />
                 </div>
                 <div>
                     <label for="password" class="mb-1 block text-sm font-medium">"Password"</label>

@@ -128,11 +128,19 @@ pub async fn kubeconfig(
     headers: HeaderMap,
     Path((region, cluster_id)): Path<(String, String)>,
 ) -> Response {
-    let (caller, _) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
+    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
         Ok(Some(found)) => found,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(response) => return response,
     };
+    // The kubeconfig carries the admin token: full control of the cluster, not for viewers.
+    if !access.role.can_change() {
+        return (
+            StatusCode::FORBIDDEN,
+            "your role in this project lets you look at the cluster, not take its admin credentials",
+        )
+            .into_response();
+    }
     match state
         .service
         .kubeconfig(&caller, &region, &ClusterId::from(cluster_id), false)

@@ -137,6 +137,14 @@ pub async fn create_cluster(
         Ok(sizes) => sizes,
         Err((field, message)) => return see_other(&form.back(Some((field, &message)))),
     };
+    if let (Some(least), Some(most)) = (min_size, max_size) {
+        if least > most {
+            return see_other(&form.back(Some((
+                "size",
+                &format!("with autoscaling, \"at most\" ({most}) must be at least \"at least\" ({least})"),
+            ))));
+        }
+    }
     let spec = NewCluster {
         name: Some(form.name.trim().to_string()),
         version: Some(form.version.clone()),

@@ -89,9 +89,10 @@ pub async fn sign_in(
             }
             response
         }
-        Err(IdentityError::BadCredentials) => {
-            see_other(&format!("{SIGN_IN_PATH}?error=credentials"))
-        }
+        Err(IdentityError::BadCredentials) => see_other(&format!(
+            "{SIGN_IN_PATH}?error=credentials&email={}",
+            url::form_urlencoded::byte_serialize(form.email.trim().as_bytes()).collect::<String>()
+        )),
         Err(IdentityError::Throttled(_)) => see_other(&format!("{SIGN_IN_PATH}?error=throttled")),
         Err(error) => {
             tracing::error!(%error, "sign-in failed");
@@ -137,6 +138,12 @@ pub async fn require_session(
         if !signed_in {
             return see_other(&format!("{SIGN_IN_PATH}?error=required"));
         }
+        // A signed-in page must not come back from the browser's cache after signing out.
+        let mut response = next.run(request).await;
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return response;
     }
     next.run(request).await
 }

@@ -118,9 +118,10 @@ on_both_databases!(
 
         let (status, location, cookie) =
             sign_in(&app, "ada@example.com", "wrong password!", None).await;
+        assert_eq!(status, 303);
         assert_eq!(
-            (status, location.as_str()),
-            (303, "/login?error=credentials")
+            location, "/login?error=credentials&email=ada%40example.com",
+            "the email typed is kept"
         );
         assert!(cookie.is_empty());
 
@@ -184,7 +185,10 @@ on_both_databases!(
         person(&app, "eve@example.com", "team-e").await;
         for _ in 0..identity::MAX_FAILURES {
             let (_, location, _) = sign_in(&app, "eve@example.com", "not the password", None).await;
-            assert_eq!(location, "/login?error=credentials");
+            assert!(
+                location.starts_with("/login?error=credentials"),
+                "{location}"
+            );
         }
         let (status, location, cookie) = sign_in(&app, "eve@example.com", PASSWORD, None).await;
         assert_eq!((status, location.as_str()), (303, "/login?error=throttled"));
@@ -744,5 +748,46 @@ on_both_databases!(
         let (_, location, _) =
             sign_in(&app, "kim@example.com", "another long password", None).await;
         assert_eq!(location, "/clusters");
+    }
+);
+
+on_both_databases!(
+    the_dashboard_filters_pages_and_charts_the_clusters,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("team-f").await;
+        for index in 0..21 {
+            let version = if index == 0 { "1.34.2" } else { "1.35.1" };
+            let (status, body) = app
+                .api("POST", &format!("{R}/clusters"), &token, Some(json!({
+                    "name": format!("fleet-{index:02}"), "version": version, "cni": "cilium", "pools": [] })))
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+        app.run_until_idle().await;
+        person(&app, "fay@example.com", "team-f").await;
+        let (_, _, cookie) = sign_in(&app, "fay@example.com", PASSWORD, None).await;
+        let fay = session_of(&cookie);
+
+        let (_, _, html) = page(&app, "/clusters", Some(&fay)).await;
+        assert!(
+            html.contains("Page 1 of 2"),
+            "21 clusters, 20 a page: {html}"
+        );
+        assert_eq!(html.matches(r#"data-testid="cluster-row""#).count(), 20);
+        assert!(
+            html.contains("Versions in use: 1.35.1: 20 clusters, 1.34.2: 1 clusters"),
+            "{html}"
+        );
+        let (_, _, html) = page(&app, "/clusters?page=2", Some(&fay)).await;
+        assert_eq!(html.matches(r#"data-testid="cluster-row""#).count(), 1);
+        let (_, _, html) = page(&app, "/clusters?version=1.34.2", Some(&fay)).await;
+        assert_eq!(html.matches(r#"data-testid="cluster-row""#).count(), 1);
+        assert!(
+            html.contains("fleet-00") && !html.contains("fleet-01"),
+            "{html}"
+        );
+        let (_, _, html) = page(&app, "/clusters?status=deleting", Some(&fay)).await;
+        assert!(html.contains("No cluster matches these filters"), "{html}");
     }
 );

@@ -16,19 +16,29 @@ pub fn ClusterAccess() -> impl IntoView {
     view! {
         <div class="grid gap-4 lg:grid-cols-2">
             <Card title="kubeconfig">
-                <p class="mb-3 text-sm text-muted">
-                    "A kubeconfig with the cluster's CA and admin token, for "
-                    <code class="font-mono">"kubectl --kubeconfig kubeconfig.yaml get nodes"</code>
-                    ". Keep it secret: it gives full access to the cluster."
-                </p>
-                <a
-                    href=kubeconfig
-                    download="kubeconfig.yaml"
-                    class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90"
-                    data-testid="download-kubeconfig"
-                >
-                    "Download kubeconfig"
-                </a>
+                {if cluster.can_change {
+                    view! {
+                        <p class="mb-3 text-sm text-muted">
+                            "A kubeconfig with the cluster's CA and admin token, for "
+                            <code class="font-mono">"kubectl --kubeconfig kubeconfig.yaml get nodes"</code>
+                            ". Keep it secret: it gives full access to the cluster."
+                        </p>
+                        <a
+                            href=kubeconfig.clone()
+                            download="kubeconfig.yaml"
+                            class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90"
+                            data-testid="download-kubeconfig"
+                        >
+                            "Download kubeconfig"
+                        </a>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p class="text-sm text-muted" data-testid="no-kubeconfig">
+                            "The kubeconfig carries the cluster's admin token: owners and editors of the project download it; your role is viewer."
+                        </p>
+                    }.into_any()
+                }}
             </Card>
             {cluster.can_change.then(|| view! {
                 <Card title="Reset the admin token">

@@ -15,6 +15,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{LoadError, PageHeader};
 use crate::api::cluster::get_cluster_page;
+use crate::components::live::LiveUpdates;
 pub use crate::components::status::status_tone;
 use crate::components::status::StatusBadge;
 use crate::model::cluster::{action_message, cluster_path, ClusterDetail, ClusterPage};
@@ -87,13 +88,15 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
     view! {
         <Title text=detail.name.clone() />
         <nav aria-label="Breadcrumb" class="mb-2 text-sm text-muted">
-            <a href="/clusters" class="underline">"Clusters"</a>
+            <a href="/clusters" class="inline-flex min-h-11 items-center underline">"Clusters"</a>
             " / "
-            <span>{detail.project.clone()}</span>
+            <span>{format!("{} / {}", detail.project, detail.name)}</span>
         </nav>
         <div class="mb-4 flex flex-wrap items-center gap-3">
             <h1 class="text-2xl font-semibold tracking-tight">{detail.name.clone()}</h1>
-            <StatusBadge tone=status_tone(&detail.status) label=detail.status.replace('_', " ") />
+            <StatusBadge tone=status_tone(&detail.status) label=detail.status.replace('_', " ") live=detail.id.clone() />
+            <span hidden data-live-watch=detail.id.clone()></span>
+            <LiveUpdates url=crate::pages::clusters::LIVE_PATH.to_string() />
         </div>
         {move || notice().map(|text| view! {
             <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
@@ -101,8 +104,8 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
         {move || problem().map(|text| view! {
             <p role="alert" class="mb-4 rounded-md border border-bad bg-bad-soft p-3 text-sm text-bad" data-testid="problem">{text}</p>
         })}
-        <nav aria-label="Cluster" class="-mx-4 mb-5 overflow-x-auto border-b border-line px-4 md:mx-0 md:px-0">
-            <ul class="flex gap-1">
+        <nav aria-label="Cluster" class="mb-5 border-b border-line">
+            <ul class="flex flex-wrap gap-x-1">
                 {TABS
                     .iter()
                     .map(|(suffix, label)| {
