@@ -274,6 +274,35 @@ pub struct ConfirmedForm {
     with_additional_resources: Option<String>,
 }
 
+/// The checks of a destructive action: the person may change the cluster, and typed its name.
+/// Refusals come back to `page` with the reason.
+async fn confirmed_by_name(
+    state: &AppState,
+    headers: &HeaderMap,
+    region: &str,
+    cluster_id: &str,
+    form: &ConfirmedForm,
+    page: &str,
+) -> Result<(Caller, ClusterId), Response> {
+    let (caller, access) = match access_to_cluster(state, headers, region, cluster_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Err(StatusCode::NOT_FOUND.into_response()),
+        Err(response) => return Err(response),
+    };
+    if !access.role.can_change() {
+        return Err(see_other(&back_with(page, &[("problem", "forbidden")])));
+    }
+    let id = ClusterId::from(cluster_id);
+    let cluster = match state.service.get_cluster(&caller, region, &id).await {
+        Ok(cluster) => cluster,
+        Err(_) => return Err(StatusCode::NOT_FOUND.into_response()),
+    };
+    if form.confirm_name.trim() != cluster.name {
+        return Err(see_other(&back_with(page, &[("problem", "typed-name")])));
+    }
+    Ok((caller, id))
+}
+
 /// POST /clusters/{region}/{id}/delete: after typing the cluster's name.
 pub async fn delete_cluster(
     State(state): State<AppState>,
@@ -282,22 +311,11 @@ pub async fn delete_cluster(
     Form(form): Form<ConfirmedForm>,
 ) -> Response {
     let page = format!("{}/settings", cluster_path(&region, &cluster_id));
-    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(response) => return response,
-    };
-    if !access.role.can_change() {
-        return see_other(&back_with(&page, &[("problem", "forbidden")]));
-    }
-    let id = ClusterId::from(cluster_id.clone());
-    let cluster = match state.service.get_cluster(&caller, &region, &id).await {
-        Ok(cluster) => cluster,
-        Err(_) => return StatusCode::NOT_FOUND.into_response(),
-    };
-    if form.confirm_name.trim() != cluster.name {
-        return see_other(&back_with(&page, &[("problem", "typed-name")]));
-    }
+    let (caller, id) =
+        match confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let with_resources = form.with_additional_resources.as_deref() == Some("yes");
     match state
         .service
@@ -324,22 +342,11 @@ pub async fn reset_admin_token(
     Form(form): Form<ConfirmedForm>,
 ) -> Response {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
-    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(response) => return response,
-    };
-    if !access.role.can_change() {
-        return see_other(&back_with(&page, &[("problem", "forbidden")]));
-    }
-    let id = ClusterId::from(cluster_id.clone());
-    let cluster = match state.service.get_cluster(&caller, &region, &id).await {
-        Ok(cluster) => cluster,
-        Err(_) => return StatusCode::NOT_FOUND.into_response(),
-    };
-    if form.confirm_name.trim() != cluster.name {
-        return see_other(&back_with(&page, &[("problem", "typed-name")]));
-    }
+    let (caller, id) =
+        match confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     match state.service.reset_admin_token(&caller, &region, &id).await {
         Ok(()) => see_other(&back_with(&page, &[("notice", "token-reset")])),
         Err(error) => {
