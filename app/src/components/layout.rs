@@ -6,6 +6,7 @@ use leptos_router::components::A;
 
 use super::icon::{Icon, IconName};
 use super::theme_toggle::ThemeToggle;
+use crate::model::identity::{SIGN_IN_PATH, SIGN_OUT_PATH};
 use crate::model::theme::Theme;
 
 /// The navigation entries, in order. Only screens that exist are listed.
@@ -15,6 +16,19 @@ const NAVIGATION: &[(&str, &str, IconName)] = &[
     ("/settings", "Settings", IconName::Settings),
     ("/system", "System", IconName::System),
 ];
+
+/// Whether the request carries a session cookie (the header then offers to sign out; whether
+/// the session is still valid is for the pages to check).
+fn has_session() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        crate::api::ssr::session_token().is_some()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
+    }
+}
 
 #[component]
 pub fn ConsoleLayout(theme: Theme, children: Children) -> impl IntoView {
@@ -31,7 +45,20 @@ pub fn ConsoleLayout(theme: Theme, children: Children) -> impl IntoView {
                     <Icon name=IconName::Wheel class="size-6 text-accent" />
                     <span>"Wheelhouse"</span>
                 </a>
-                <ThemeToggle initial=theme />
+                <div class="flex items-center gap-2">
+                    {if has_session() {
+                        view! {
+                            <form method="post" action=SIGN_OUT_PATH>
+                                <button type="submit" class="inline-flex min-h-11 items-center rounded-md px-3 text-sm text-muted hover:bg-subtle hover:text-ink" data-testid="header-sign-out">"Sign out"</button>
+                            </form>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <a href=SIGN_IN_PATH class="inline-flex min-h-11 items-center rounded-md px-3 text-sm text-accent hover:bg-subtle" data-testid="header-sign-in">"Sign in"</a>
+                        }.into_any()
+                    }}
+                    <ThemeToggle initial=theme />
+                </div>
             </div>
         </header>
         <div class="md:flex">

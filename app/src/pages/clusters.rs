@@ -17,7 +17,7 @@ use crate::model::create::CREATE_PATH;
 
 /// The dashboard's live status stream (Server-Sent Events).
 pub const LIVE_PATH: &str = "/clusters/events";
-use crate::model::identity::{SIGN_IN_PATH, SIGN_OUT_PATH};
+use crate::model::identity::SIGN_IN_PATH;
 
 /// The filters of the current address (`?project=…&status=…&version=…&page=…`).
 fn filters_from_query() -> DashboardFilters {
@@ -97,13 +97,12 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                 title="Clusters"
                 summary=format!("Your clusters in {}.", if projects.is_empty() { "no project yet".to_string() } else { projects })
             />
-            <form method="post" action=SIGN_OUT_PATH class="flex flex-wrap items-center gap-3 text-sm">
+            <div class="flex flex-wrap items-center gap-3 text-sm">
                 {may_create.then(|| view! {
                     <a href=CREATE_PATH class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 font-medium text-white hover:opacity-90">"Create a cluster"</a>
                 })}
                 <span class="text-muted" data-testid="signed-in-as">{user.email.clone()}</span>
-                <button type="submit" class="min-h-11 rounded-md border border-line px-3 hover:bg-subtle">"Sign out"</button>
-            </form>
+            </div>
         </div>
         {move || notice().map(|text| view! {
             <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
