@@ -56,6 +56,8 @@ test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", a
   await expect(page.getByTestId("pool-row")).toContainText("workers");
   await tabs.getByRole("link", { name: "Storage" }).click();
   await expect(page.getByText("Persistent volumes")).toBeVisible();
+  await tabs.getByRole("link", { name: "Events" }).click();
+  await expect(page.getByTestId("events")).toContainText("ClusterCreating");
   await tabs.getByRole("link", { name: "Access" }).click();
 
   const download = page.waitForEvent("download");

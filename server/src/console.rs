@@ -3,7 +3,7 @@
 
 use app::api::ssr::ConsoleServices;
 use app::model::cluster::{
-    AttachedRow, ClusterDetail, ClusterPage, ComponentRow, NodeRow, PoolRow,
+    AttachedRow, ClusterDetail, ClusterPage, ComponentRow, EventRow, NodeRow, PoolRow,
 };
 use app::model::clusters::{
     matches, AgeSpread, ClusterSummary, Dashboard, DashboardFilters, Lifecycle, AGE_BUCKETS,
@@ -265,6 +265,11 @@ impl ConsoleServices for Console {
             .list_acl_rules(&caller, region, &cluster_id)
             .await
             .map_err(|e| failed(&e))?;
+        let events = state
+            .service
+            .cluster_events(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
         let pool_name = |pool_id: &str| {
             pools
                 .iter()
@@ -362,6 +367,17 @@ impl ConsoleServices for Console {
                     )
                 })
                 .collect(),
+            events: events.map(|events| {
+                events
+                    .into_iter()
+                    .map(|event| EventRow {
+                        at: event.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                        object_kind: event.object_kind,
+                        reason: event.reason,
+                        message: event.message,
+                    })
+                    .collect()
+            }),
         };
         Ok(ClusterPage::Found(Box::new(detail)))
     }

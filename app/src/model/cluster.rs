@@ -76,6 +76,16 @@ pub struct ClusterDetail {
     pub load_balancers: Option<Vec<AttachedRow>>,
     /// (range, description); the range is "Scaleway ranges" for that rule kind.
     pub acl_rules: Vec<(String, String)>,
+    /// The latest events, newest first; `None` when the provider does not report them.
+    pub events: Option<Vec<EventRow>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub at: String,
+    pub object_kind: String,
+    pub reason: String,
+    pub message: String,
 }
 
 /// What loading a cluster's page found.

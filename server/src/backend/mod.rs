@@ -17,7 +17,7 @@ use async_trait::async_trait;
 
 use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
-    AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
+    AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderPrices, ProviderStats,
 };
 use crate::domain::requests::{
@@ -116,6 +116,15 @@ pub trait ProvisioningBackend: Send + Sync {
         region: &str,
         id: &ClusterId,
     ) -> Result<Option<ClusterInventory>>;
+
+    /// The cluster's latest events, newest first; `None` when the provider does not report
+    /// them through this API.
+    async fn cluster_events(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<Option<Vec<ClusterEvent>>>;
 
     // ---- ACL rules of a cluster's API server
     async fn list_acl_rules(

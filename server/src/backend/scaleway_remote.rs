@@ -11,9 +11,9 @@ use super::ProvisioningBackend;
 use crate::domain::error::InvalidArgument;
 use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
-    AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ClusterStatus, ExternalNodeAuth,
-    ExternalNodeMetadata, KubeVersionEntry, Node, NodeStatus, Pool, PoolStatus, ProviderPrices,
-    ProviderStats,
+    AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ClusterStatus,
+    ExternalNodeAuth, ExternalNodeMetadata, KubeVersionEntry, Node, NodeStatus, Pool, PoolStatus,
+    ProviderPrices, ProviderStats,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -710,6 +710,16 @@ impl ProvisioningBackend for ScalewayRemote {
         _id: &ClusterId,
     ) -> Result<Option<ClusterInventory>> {
         // Scaleway's k8s v1 API has no read of components or workloads.
+        Ok(None)
+    }
+
+    async fn cluster_events(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+    ) -> Result<Option<Vec<ClusterEvent>>> {
+        // Scaleway's k8s v1 API has no event stream of a cluster.
         Ok(None)
     }
 

@@ -406,6 +406,17 @@ pub struct DisruptionBudget {
     pub disruptions_allowed: i64,
 }
 
+/// Something that happened to a cluster or one of its pools or nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterEvent {
+    pub at: DateTime<Utc>,
+    /// `cluster`, `pool` or `node`.
+    pub object_kind: String,
+    /// A short CamelCase reason, as Kubernetes events have (`NodeReady`, `UpgradeStarted`…).
+    pub reason: String,
+    pub message: String,
+}
+
 /// A node secret for a machine joining an external (Kosmos) pool, and where it registers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExternalNodeAuth {

@@ -9,7 +9,7 @@ use crate::clock::SharedClock;
 use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::listing::{self, ListOrder};
 use crate::domain::model::{
-    AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
+    AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
 };
 use crate::domain::requests::{
@@ -295,6 +295,16 @@ impl ProvisioningService {
     ) -> Result<Option<ClusterInventory>> {
         self.owned(caller, region, id).await?;
         self.backend.cluster_inventory(caller, region, id).await
+    }
+
+    pub async fn cluster_events(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<Option<Vec<ClusterEvent>>> {
+        self.owned(caller, region, id).await?;
+        self.backend.cluster_events(caller, region, id).await
     }
 
     // ---- ACL rules

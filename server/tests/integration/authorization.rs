@@ -223,7 +223,15 @@ on_both_databases!(
         // Every console page, download and form, signed in as the other organisation.
         let stranger = session(&app, "mallory@example.com", "attacker", Role::Owner).await;
         let base = format!("/clusters/fr-par/{cluster_id}");
-        for tab in ["", "/pools", "/nodes", "/storage", "/access", "/settings"] {
+        for tab in [
+            "",
+            "/pools",
+            "/nodes",
+            "/storage",
+            "/events",
+            "/access",
+            "/settings",
+        ] {
             let (status, html) = console(&app, "GET", &format!("{base}{tab}"), &stranger, "").await;
             assert_eq!(status, 200, "{tab}");
             assert!(

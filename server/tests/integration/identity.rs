@@ -288,6 +288,7 @@ on_both_databases!(
                 vec!["scw-detail-prod-workers", "Reboot or replace"],
             ),
             ("/storage", vec!["Persistent volumes", "Load balancers"]),
+            ("/events", vec!["ClusterCreating", "NodeReady"]),
             ("/access", vec!["Download kubeconfig"]),
         ] {
             let (status, _, html) = page(&app, &format!("{base}{tab}"), Some(&cyd)).await;

@@ -10,7 +10,7 @@ use wheelhouse::backend::sandbox::SandboxBackend;
 use wheelhouse::backend::ProvisioningBackend;
 use wheelhouse::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use wheelhouse::domain::model::{
-    AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
+    AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
 };
 use wheelhouse::domain::requests::{
@@ -184,6 +184,15 @@ impl ProvisioningBackend for Recording {
     ) -> Result<Option<ClusterInventory>> {
         self.note("cluster_inventory");
         self.inner.cluster_inventory(c, r, id).await
+    }
+    async fn cluster_events(
+        &self,
+        c: &Caller,
+        r: &str,
+        id: &ClusterId,
+    ) -> Result<Option<Vec<ClusterEvent>>> {
+        self.note("cluster_events");
+        self.inner.cluster_events(c, r, id).await
     }
     async fn list_acl_rules(&self, c: &Caller, r: &str, id: &ClusterId) -> Result<Vec<AclRule>> {
         self.note("list_acl_rules");

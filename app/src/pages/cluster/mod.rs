@@ -2,6 +2,7 @@
 //! frame loads the cluster once per page view; each tab renders its part.
 
 pub mod access;
+pub mod events;
 pub mod nodes;
 pub mod overview;
 pub mod pools;
@@ -26,6 +27,7 @@ const TABS: &[(&str, &str)] = &[
     ("/pools", "Pools"),
     ("/nodes", "Nodes"),
     ("/storage", "Storage"),
+    ("/events", "Events"),
     ("/access", "Access"),
     ("/settings", "Settings"),
 ];

@@ -11,7 +11,7 @@ use super::Provisioning;
 use crate::backend::ProvisioningBackend;
 use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
-    AclRule, Caller, Cluster, ClusterInventory, ClusterOffer, ExternalNodeAuth,
+    AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderPrices, ProviderStats,
 };
 use crate::domain::requests::{
@@ -252,6 +252,27 @@ impl ProvisioningBackend for SandboxBackend {
     ) -> Result<Option<ClusterInventory>> {
         let cluster = self.provisioning.get_cluster(caller, region, id).await?;
         Ok(Some(self.provisioning.cluster_inventory(&cluster).await?))
+    }
+
+    async fn cluster_events(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<Option<Vec<ClusterEvent>>> {
+        let cluster = self.provisioning.get_cluster(caller, region, id).await?;
+        let mut conn = self.provisioning.database.pool().acquire().await?;
+        let rows = super::store::events::recent_of_cluster(&mut conn, &cluster.id, 100).await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|(at, object_kind, reason, message)| ClusterEvent {
+                    at: crate::store::rows::time(at),
+                    object_kind,
+                    reason,
+                    message,
+                })
+                .collect(),
+        ))
     }
 
     async fn list_acl_rules(

@@ -47,3 +47,20 @@ pub async fn of_cluster(
     .fetch_all(conn)
     .await
 }
+
+/// The newest `limit` events of a cluster, newest first:
+/// (created at in milliseconds, object kind, reason, message).
+pub async fn recent_of_cluster(
+    conn: &mut AnyConnection,
+    cluster_id: &str,
+    limit: i64,
+) -> Result<Vec<(i64, String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT created_at, object_kind, reason, message FROM events WHERE cluster_id = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(cluster_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
