@@ -112,6 +112,7 @@ pub fn action_message(code: &str) -> Option<&'static str> {
         "forbidden" => Some("Your role in this project lets you look, not change."),
         "refused" => Some("The provider refused the action."),
         "saved" => Some("Saved."),
+        "pool-added" => Some("The pool was added: its nodes are booting."),
         "invalid" => Some("Nothing was saved: see the field below."),
         "typed-name" => Some("The name typed does not match the cluster's name: nothing was done."),
         "token-reset" => Some("The admin token was reset: kubeconfigs downloaded before no longer work; download a new one."),

@@ -355,3 +355,72 @@ pub async fn reset_admin_token(
         }
     }
 }
+
+#[derive(Debug, Deserialize)]
+pub struct NewPoolForm {
+    name: String,
+    node_type: String,
+    size: String,
+    autohealing: Option<String>,
+}
+
+/// POST /clusters/{region}/{id}/pools: a new pool; a refusal comes back with its reason and
+/// what was typed.
+pub async fn add_pool(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<NewPoolForm>,
+) -> Response {
+    let page = format!("{}/pools", cluster_path(&region, &cluster_id));
+    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(response) => return response,
+    };
+    if !access.role.can_change() {
+        return see_other(&back_with(&page, &[("problem", "forbidden")]));
+    }
+    let refused = |message: &str| {
+        see_other(&back_with(
+            &page,
+            &[
+                ("problem", "invalid"),
+                ("message", message),
+                ("name", &form.name),
+                ("node_type", &form.node_type),
+                ("size", &form.size),
+            ],
+        ))
+    };
+    let Ok(size) = form.size.trim().parse::<i64>() else {
+        return refused(&format!("`{}` is not a whole number of nodes", form.size));
+    };
+    let spec = crate::domain::requests::NewPool {
+        name: Some(form.name.trim().to_string()),
+        node_type: Some(form.node_type.clone()),
+        size: Some(size),
+        autohealing: Some(form.autohealing.is_some()),
+        ..Default::default()
+    };
+    match state
+        .service
+        .create_pool(&caller, &region, &ClusterId::from(cluster_id.clone()), spec)
+        .await
+    {
+        Ok(_) => see_other(&back_with(&page, &[("notice", "pool-added")])),
+        Err(DomainError::InvalidArguments(arguments)) => refused(
+            &arguments
+                .first()
+                .map(|a| a.help_message.clone())
+                .unwrap_or_default(),
+        ),
+        Err(DomainError::TransientState { .. }) => {
+            see_other(&back_with(&page, &[("problem", "busy")]))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "pool creation refused");
+            see_other(&back_with(&page, &[("problem", "refused")]))
+        }
+    }
+}

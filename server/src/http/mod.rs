@@ -155,6 +155,10 @@ pub fn router(state: AppState) -> Router {
             post(console_actions::node_action),
         )
         .route(
+            "/clusters/{region}/{id}/pools",
+            post(console_actions::add_pool),
+        )
+        .route(
             "/clusters/{region}/{id}/settings",
             post(console_actions::save_settings),
         )

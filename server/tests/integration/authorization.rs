@@ -253,6 +253,11 @@ on_both_databases!(
                 format!("{base}/settings"),
                 "name=owned&description=&tags=",
             ),
+            (
+                "POST",
+                format!("{base}/pools"),
+                "name=planted&node_type=pro2_xs&size=1",
+            ),
             ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
             (
                 "POST",

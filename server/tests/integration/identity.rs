@@ -345,6 +345,59 @@ on_both_databases!(
             (303, format!("{base}/nodes?problem=forbidden").as_str())
         );
 
+        // A pool is added from the pools tab; a bad name is refused with its reason and
+        // what was typed; a viewer is refused.
+        let pools = format!("{base}/pools");
+        let (status, location) = post_form(
+            &app,
+            &pools,
+            &cyd,
+            "name=bad%21name&node_type=pro2_xs&size=1",
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert!(
+            location.starts_with(&format!("{pools}?problem=invalid&message="))
+                && location.contains("name=bad%21name"),
+            "{location}"
+        );
+        let (status, location) =
+            post_form(&app, &pools, &cyd, "name=extra&node_type=pro2_xs&size=two").await;
+        assert_eq!(status, 303);
+        assert!(location.contains("problem=invalid"), "{location}");
+        let (status, location) = post_form(
+            &app,
+            &pools,
+            &cyd,
+            "name=extra&node_type=pro2_xs&size=1&autohealing=yes",
+        )
+        .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{pools}?notice=pool-added").as_str())
+        );
+        let (_, listed) = app
+            .api("GET", &format!("{R}/clusters/{id}/pools"), &token, None)
+            .await;
+        let extra = listed["pools"]
+            .as_array()
+            .expect("pools")
+            .iter()
+            .find(|p| p["name"] == "extra")
+            .expect("the new pool is listed");
+        assert_eq!(
+            (extra["size"].as_i64(), extra["autohealing"].as_bool()),
+            (Some(1), Some(true))
+        );
+        let (_, _, html) = page(&app, &pools, Some(&cyd)).await;
+        assert!(html.contains("extra"), "{html}");
+        let (status, location) =
+            post_form(&app, &pools, &val, "name=sneaky&node_type=pro2_xs&size=1").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{pools}?problem=forbidden").as_str())
+        );
+
         // Another organisation: not found, by page, download or action.
         let (_, _, cookie) = sign_in(&app, "zed@example.com", PASSWORD, None).await;
         let zed = session_of(&cookie);

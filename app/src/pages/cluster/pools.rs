@@ -4,17 +4,22 @@ use leptos::prelude::*;
 
 use super::{status_tone, use_cluster};
 use crate::components::status::StatusBadge;
+use crate::model::cluster::cluster_path;
 
 #[component]
 pub fn ClusterPools() -> impl IntoView {
     let Some(cluster) = use_cluster() else {
         return ().into_any();
     };
+    let add = cluster
+        .can_change
+        .then(|| view! { <AddPool action=format!("{}/pools", cluster_path(&cluster.region, &cluster.id)) /> });
     if cluster.pools.is_empty() {
         return view! {
             <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-pools">
                 "This cluster has no pool yet: its workloads have no node to run on."
             </p>
+            {add}
         }
         .into_any();
     }
@@ -56,6 +61,55 @@ pub fn ClusterPools() -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+        {add}
     }
     .into_any()
+}
+
+/// A new pool: name, node type, size, autohealing (the full pool settings come later).
+#[component]
+fn AddPool(action: String) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map().read_untracked();
+    let typed = |key: &str, default: &str| query.get(key).unwrap_or_else(|| default.to_string());
+    let message = (query.get("problem").as_deref() == Some("invalid"))
+        .then(|| query.get("message").unwrap_or_default());
+    let (name, node_type, size) = (
+        typed("name", ""),
+        typed("node_type", "pro2_xs"),
+        typed("size", "2"),
+    );
+    let field = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
+    view! {
+        <section class="mt-6 rounded-lg border border-line bg-surface p-4" aria-labelledby="add-pool-title">
+            <h2 id="add-pool-title" class="mb-3 text-base font-semibold">"Add a pool"</h2>
+            <form method="post" action=action class="grid gap-3 sm:grid-cols-4 sm:items-end" data-testid="add-pool">
+                <div>
+                    <label for="pool-name" class="mb-1 block text-sm font-medium">"Pool name"</label>
+                    <input id="pool-name" name="name" type="text" required value=name class=field />
+                </div>
+                <div>
+                    <label for="pool-node-type" class="mb-1 block text-sm font-medium">"Node type"</label>
+                    <select id="pool-node-type" name="node_type" class=field>
+                        {crate::model::create::NODE_TYPE_NAMES
+                            .iter()
+                            .map(|name| {
+                                let selected = *name == node_type;
+                                view! { <option value=*name selected=selected>{*name}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div>
+                    <label for="pool-size" class="mb-1 block text-sm font-medium">"Nodes"</label>
+                    <input id="pool-size" name="size" type="number" min="1" max="500" value=size class=field />
+                </div>
+                <label class="flex min-h-11 items-center gap-2 text-sm">
+                    <input type="checkbox" name="autohealing" value="yes" checked=true class="size-5" />
+                    "Autohealing"
+                </label>
+                {message.map(|text| view! { <p class="text-sm text-bad sm:col-span-4" data-testid="problem-pool">{text}</p> })}
+                <button type="submit" class="min-h-11 w-fit rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90">"Add the pool"</button>
+            </form>
+        </section>
+    }
 }
