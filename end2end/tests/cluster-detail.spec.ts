@@ -76,6 +76,22 @@ test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", a
   await card.getByRole("button", { name: "Reboot" }).click();
   await expect(page.getByTestId("notice")).toContainText("rebooting");
   await expect(page.getByTestId("node-card").filter({ hasText: "rebooting" })).toHaveCount(1);
+
+  // Adding a pool (last, so the node counts above stay two): a refused name comes back
+  // with its reason and what was typed.
+  await tabs.getByRole("link", { name: "Pools" }).click();
+  const addPool = page.getByTestId("add-pool");
+  await addPool.getByLabel("Pool name").fill("bad!name");
+  await addPool.getByLabel("Nodes").fill("1");
+  await addPool.getByRole("button", { name: "Add the pool" }).click();
+  await expect(page.getByTestId("problem-pool")).toContainText("a pool name is");
+  await expect(addPool.getByLabel("Pool name")).toHaveValue("bad!name");
+  await expect(addPool.getByLabel("Nodes")).toHaveValue("1");
+  await addPool.getByLabel("Pool name").fill("extra");
+  await addPool.getByRole("button", { name: "Add the pool" }).click();
+  await expect(page.getByTestId("notice")).toContainText("The pool was added");
+  await expect(page.getByTestId("pool-row").filter({ hasText: "extra" })).toHaveCount(1);
+  await page.screenshot({ path: "screenshots/cluster-pools-desktop.png", fullPage: true });
 });
 
 test("settings keep what was typed; deletion needs the cluster's name", async ({ page, baseURL }) => {
@@ -115,5 +131,9 @@ test.describe("on a 360 px phone", () => {
       expect((await link.boundingBox())!.height).toBeGreaterThanOrEqual(44);
     }
     await page.screenshot({ path: "screenshots/cluster-nodes-phone-360.png", fullPage: true });
+    await page.goto(`/clusters/fr-par/${cluster.id}/pools`);
+    await expect(page.getByTestId("add-pool")).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: "screenshots/cluster-pools-phone-360.png", fullPage: true });
   });
 });
