@@ -42,7 +42,7 @@ async function readyCluster(page: Page, baseURL: string, project: string, name: 
 }
 
 test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", async ({ page, baseURL }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(150_000);
   const cluster = await readyCluster(page, baseURL!, "team-detail", "detail-journey");
   await page.getByRole("link", { name: "detail-journey" }).click();
   await expect(page).toHaveURL(new RegExp(`/clusters/fr-par/${cluster.id}$`));
@@ -92,6 +92,24 @@ test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", a
   await expect(page.getByTestId("notice")).toContainText("The pool was added");
   await expect(page.getByTestId("pool-row").filter({ hasText: "extra" })).toHaveCount(1);
   await page.screenshot({ path: "screenshots/cluster-pools-desktop.png", fullPage: true });
+
+  // Once it has settled, the new pool is resized, then deleted after typing its name.
+  const extra = page.getByTestId("pool-row").filter({ hasText: "extra" });
+  const settled = async () =>
+    await expect(async () => {
+      await page.reload();
+      await expect(extra).toContainText("ready", { timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+  await settled();
+  await extra.getByText("Resize or delete…").click();
+  await extra.getByLabel("Nodes").fill("2");
+  await extra.getByRole("button", { name: "Resize" }).click();
+  await expect(page.getByTestId("notice")).toContainText("being resized");
+  await settled();
+  await extra.getByText("Resize or delete…").click();
+  await extra.getByLabel("Type extra to confirm").fill("extra");
+  await extra.getByRole("button", { name: "Delete the pool" }).click();
+  await expect(page.getByTestId("notice")).toContainText("being deleted");
 });
 
 test("settings keep what was typed; deletion needs the cluster's name", async ({ page, baseURL }) => {

@@ -16,7 +16,8 @@ pub fn TypedConfirmation(
 ) -> impl IntoView {
     // The name contains only letters, digits, '-', '_' and '.'; '.' is escaped for the pattern.
     let pattern = name.replace('.', "\\.");
-    let input_id = format!("confirm-{}", button.to_lowercase().replace(' ', "-"));
+    // Unique on a page that lists several things to delete (one per pool).
+    let input_id = format!("confirm-{}-{name}", button.to_lowercase().replace(' ', "-"));
     view! {
         <form method="post" action=action class="space-y-3">
             {children.map(|children| children())}

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::session::cookie;
 use super::AppState;
-use crate::domain::ids::{ClusterId, NodeId};
+use crate::domain::ids::{ClusterId, NodeId, PoolId};
 use crate::domain::model::Caller;
 use crate::domain::DomainError;
 use crate::services::identity::{self, ProjectAccess};
@@ -420,6 +420,93 @@ pub async fn add_pool(
         }
         Err(error) => {
             tracing::warn!(%error, "pool creation refused");
+            see_other(&back_with(&page, &[("problem", "refused")]))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PoolActionForm {
+    action: String,
+    size: Option<String>,
+    confirm_name: Option<String>,
+}
+
+/// POST /clusters/{region}/{id}/pools/{pool_id}: resize a pool, or delete it after its name
+/// was typed.
+pub async fn pool_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
+    Form(form): Form<PoolActionForm>,
+) -> Response {
+    let page = format!("{}/pools", cluster_path(&region, &cluster_id));
+    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(response) => return response,
+    };
+    if !access.role.can_change() {
+        return see_other(&back_with(&page, &[("problem", "forbidden")]));
+    }
+    let pool_id = PoolId::from(pool_id);
+    // The pool must be this cluster's: the service checks the project, this the cluster.
+    let pool = match state.service.get_pool(&caller, &region, &pool_id).await {
+        Ok(pool) if pool.cluster_id == cluster_id => pool,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let refused = |message: &str| {
+        see_other(&back_with(
+            &page,
+            &[
+                ("problem", "invalid"),
+                ("message", message),
+                ("pool", pool_id.as_str()),
+            ],
+        ))
+    };
+    let outcome = match form.action.as_str() {
+        "resize" => {
+            let typed = form.size.unwrap_or_default();
+            let Ok(size) = typed.trim().parse::<i64>() else {
+                return refused(&format!("`{typed}` is not a whole number of nodes"));
+            };
+            let changes = crate::domain::requests::PoolChanges {
+                size: Some(size),
+                ..Default::default()
+            };
+            state
+                .service
+                .update_pool(&caller, &region, &pool_id, changes)
+                .await
+                .map(|_| "resized")
+        }
+        "delete" => {
+            if form.confirm_name.as_deref().map(str::trim) != Some(pool.name.as_str()) {
+                return see_other(&back_with(&page, &[("problem", "typed-pool-name")]));
+            }
+            state
+                .service
+                .delete_pool(&caller, &region, &pool_id)
+                .await
+                .map(|_| "pool-deleting")
+        }
+        _ => return (StatusCode::BAD_REQUEST, "unknown pool action").into_response(),
+    };
+    match outcome {
+        Ok(notice) => see_other(&back_with(&page, &[("notice", notice)])),
+        Err(DomainError::InvalidArguments(arguments)) => refused(
+            &arguments
+                .first()
+                .map(|a| a.help_message.clone())
+                .unwrap_or_default(),
+        ),
+        Err(DomainError::TransientState { .. }) => {
+            see_other(&back_with(&page, &[("problem", "busy")]))
+        }
+        Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "a pool action was refused");
             see_other(&back_with(&page, &[("problem", "refused")]))
         }
     }

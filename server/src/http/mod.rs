@@ -159,6 +159,10 @@ pub fn router(state: AppState) -> Router {
             post(console_actions::add_pool),
         )
         .route(
+            "/clusters/{region}/{id}/pools/{pool_id}",
+            post(console_actions::pool_action),
+        )
+        .route(
             "/clusters/{region}/{id}/settings",
             post(console_actions::save_settings),
         )

@@ -258,6 +258,11 @@ on_both_databases!(
                 format!("{base}/pools"),
                 "name=planted&node_type=pro2_xs&size=1",
             ),
+            (
+                "POST",
+                format!("{base}/pools/{pool_id}"),
+                "action=resize&size=5",
+            ),
             ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
             (
                 "POST",

@@ -391,6 +391,45 @@ on_both_databases!(
         );
         let (_, _, html) = page(&app, &pools, Some(&cyd)).await;
         assert!(html.contains("extra"), "{html}");
+
+        // Resize and delete it from the same tab, once it has settled.
+        app.run_until_idle().await;
+        let extra_id = extra["id"].as_str().expect("pool id").to_string();
+        let pool_action = format!("{pools}/{extra_id}");
+        let (status, location) =
+            post_form(&app, &pool_action, &cyd, "action=resize&size=lots").await;
+        assert_eq!(status, 303);
+        assert!(
+            location.contains("problem=invalid") && location.ends_with(&format!("pool={extra_id}")),
+            "{location}"
+        );
+        let (status, location) = post_form(&app, &pool_action, &cyd, "action=resize&size=3").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{pools}?notice=resized").as_str())
+        );
+        let (_, resized) = app
+            .api("GET", &format!("{R}/pools/{extra_id}"), &token, None)
+            .await;
+        assert_eq!(resized["size"], 3);
+        app.run_until_idle().await;
+        let (status, location) = post_form(
+            &app,
+            &pool_action,
+            &cyd,
+            "action=delete&confirm_name=workers",
+        )
+        .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{pools}?problem=typed-pool-name").as_str())
+        );
+        let (status, location) =
+            post_form(&app, &pool_action, &cyd, "action=delete&confirm_name=extra").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{pools}?notice=pool-deleting").as_str())
+        );
         let (status, location) =
             post_form(&app, &pools, &val, "name=sneaky&node_type=pro2_xs&size=1").await;
         assert_eq!(

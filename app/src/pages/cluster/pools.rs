@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::{status_tone, use_cluster};
+use crate::components::confirm::TypedConfirmation;
 use crate::components::status::StatusBadge;
 use crate::model::cluster::cluster_path;
 
@@ -23,6 +24,8 @@ pub fn ClusterPools() -> impl IntoView {
         }
         .into_any();
     }
+    let base = cluster_path(&cluster.region, &cluster.id);
+    let can_change = cluster.can_change;
     let cell = "block px-3 py-1 sm:table-cell sm:py-3 before:mr-2 before:text-xs before:text-muted before:content-[attr(data-label)] sm:before:content-none";
     view! {
         <table class="block w-full text-sm sm:table" data-testid="pools">
@@ -34,6 +37,7 @@ pub fn ClusterPools() -> impl IntoView {
                     <th scope="col" class="px-3 py-2 font-medium">"Nodes"</th>
                     <th scope="col" class="px-3 py-2 font-medium">"Autoscaling"</th>
                     <th scope="col" class="px-3 py-2 font-medium">"Autohealing"</th>
+                    {can_change.then(|| view! { <th scope="col" class="px-3 py-2 font-medium"><span class="sr-only">"Actions"</span></th> })}
                 </tr>
             </thead>
             <tbody class="block sm:table-row-group">
@@ -56,8 +60,13 @@ pub fn ClusterPools() -> impl IntoView {
                                 }}
                             </td>
                             <td class=cell data-label="Autohealing">{if pool.autohealing { "on" } else { "off" }}</td>
+                            {can_change.then(|| view! {
+                                <td class=cell>
+                                    <PoolActions action=format!("{base}/pools/{}", pool.id) pool=pool.clone() />
+                                </td>
+                            })}
                         </tr>
-                    })
+                    }.into_any())
                     .collect_view()}
             </tbody>
         </table>
@@ -71,8 +80,10 @@ pub fn ClusterPools() -> impl IntoView {
 fn AddPool(action: String) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map().read_untracked();
     let typed = |key: &str, default: &str| query.get(key).unwrap_or_else(|| default.to_string());
-    let message = (query.get("problem").as_deref() == Some("invalid"))
-        .then(|| query.get("message").unwrap_or_default());
+    // A refusal about an existing pool (`pool=` set) is shown beside that pool instead.
+    let message = (query.get("problem").as_deref() == Some("invalid")
+        && query.get("pool").is_none())
+    .then(|| query.get("message").unwrap_or_default());
     let (name, node_type, size) = (
         typed("name", ""),
         typed("node_type", "pro2_xs"),
@@ -112,4 +123,40 @@ fn AddPool(action: String) -> impl IntoView {
             </form>
         </section>
     }
+    .into_any()
+}
+
+/// Resize a pool, or delete it after typing its name; a refusal is shown here, beside the pool.
+/// (This table's views are type-erased with `into_any`: the full nested type overflows the
+/// wasm build's type-layout depth limit.)
+#[component]
+fn PoolActions(action: String, pool: crate::model::cluster::PoolRow) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map().read_untracked();
+    let message = (query.get("problem").as_deref() == Some("invalid")
+        && query.get("pool").as_deref() == Some(pool.id.as_str()))
+    .then(|| query.get("message").unwrap_or_default());
+    let open = message.is_some();
+    let field = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
+    let size_id = format!("size-{}", pool.id);
+    let autoscaled = pool.autoscaling.is_some();
+    view! {
+        <details class="text-sm" open=open data-testid="pool-actions">
+            <summary class="flex min-h-11 cursor-pointer items-center text-accent">"Resize or delete…"</summary>
+            <div class="mt-2 grid gap-4 rounded-md border border-line bg-surface p-3">
+                {message.map(|text| view! { <p role="alert" class="text-bad" data-testid="problem-pool-action">{text}</p> })}
+                <form method="post" action=action.clone() class="grid gap-2">
+                    <input type="hidden" name="action" value="resize" />
+                    <label for=size_id.clone() class="font-medium">"Nodes"</label>
+                    <input id=size_id name="size" type="number" min="0" max="500" value=pool.size.to_string() class=field />
+                    {autoscaled.then(|| view! { <p class="text-xs text-muted">"Autoscaling is on: the autoscaler moves the size within its bounds."</p> })}
+                    <button type="submit" class="min-h-11 w-fit rounded-md border border-line px-4 font-medium hover:bg-canvas">"Resize"</button>
+                </form>
+                <TypedConfirmation action=action name=pool.name.clone() button="Delete the pool">
+                    <input type="hidden" name="action" value="delete" />
+                    <p class="text-muted">"Deleting the pool drains and removes its nodes."</p>
+                </TypedConfirmation>
+            </div>
+        </details>
+    }
+    .into_any()
 }
