@@ -73,6 +73,24 @@ pub struct NodeActionForm {
     confirm: Option<String>,
 }
 
+/// The signed-in person, when their role lets them change this cluster. Otherwise the answer
+/// to send: sign in, 404 (not theirs), or back to `page` with `problem=forbidden`.
+async fn changer_of_cluster(
+    state: &AppState,
+    headers: &HeaderMap,
+    region: &str,
+    cluster_id: &str,
+    page: &str,
+) -> Result<Caller, Response> {
+    match access_to_cluster(state, headers, region, cluster_id).await? {
+        None => Err(StatusCode::NOT_FOUND.into_response()),
+        Some((_, access)) if !access.role.can_change() => {
+            Err(see_other(&back_with(page, &[("problem", "forbidden")])))
+        }
+        Some((caller, _)) => Ok(caller),
+    }
+}
+
 /// POST /clusters/{region}/{id}/nodes/{node_id}: reboot or replace, after the confirmation box.
 pub async fn node_action(
     State(state): State<AppState>,
@@ -81,14 +99,10 @@ pub async fn node_action(
     Form(form): Form<NodeActionForm>,
 ) -> Response {
     let back = format!("{}/nodes", cluster_path(&region, &cluster_id));
-    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &back).await {
+        Ok(caller) => caller,
         Err(response) => return response,
     };
-    if !access.role.can_change() {
-        return see_other(&format!("{back}?problem=forbidden"));
-    }
     if form.confirm.as_deref() != Some("yes") {
         return see_other(&format!("{back}?problem=confirm"));
     }
@@ -201,14 +215,10 @@ pub async fn save_settings(
     Form(form): Form<SettingsForm>,
 ) -> Response {
     let page = format!("{}/settings", cluster_path(&region, &cluster_id));
-    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
+        Ok(caller) => caller,
         Err(response) => return response,
     };
-    if !access.role.can_change() {
-        return see_other(&back_with(&page, &[("problem", "forbidden")]));
-    }
     let tags: Vec<String> = form
         .tags
         .split(',')
@@ -284,14 +294,7 @@ async fn confirmed_by_name(
     form: &ConfirmedForm,
     page: &str,
 ) -> Result<(Caller, ClusterId), Response> {
-    let (caller, access) = match access_to_cluster(state, headers, region, cluster_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Err(StatusCode::NOT_FOUND.into_response()),
-        Err(response) => return Err(response),
-    };
-    if !access.role.can_change() {
-        return Err(see_other(&back_with(page, &[("problem", "forbidden")])));
-    }
+    let caller = changer_of_cluster(state, headers, region, cluster_id, page).await?;
     let id = ClusterId::from(cluster_id);
     let cluster = match state.service.get_cluster(&caller, region, &id).await {
         Ok(cluster) => cluster,
@@ -373,14 +376,10 @@ pub async fn add_pool(
     Form(form): Form<NewPoolForm>,
 ) -> Response {
     let page = format!("{}/pools", cluster_path(&region, &cluster_id));
-    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
+        Ok(caller) => caller,
         Err(response) => return response,
     };
-    if !access.role.can_change() {
-        return see_other(&back_with(&page, &[("problem", "forbidden")]));
-    }
     let refused = |message: &str| {
         see_other(&back_with(
             &page,
@@ -441,14 +440,10 @@ pub async fn pool_action(
     Form(form): Form<PoolActionForm>,
 ) -> Response {
     let page = format!("{}/pools", cluster_path(&region, &cluster_id));
-    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
+        Ok(caller) => caller,
         Err(response) => return response,
     };
-    if !access.role.can_change() {
-        return see_other(&back_with(&page, &[("problem", "forbidden")]));
-    }
     let pool_id = PoolId::from(pool_id);
     // The pool must be this cluster's: the service checks the project, this the cluster.
     let pool = match state.service.get_pool(&caller, &region, &pool_id).await {
