@@ -91,6 +91,24 @@ async fn changer_of_cluster(
     }
 }
 
+/// Back to `page` with a general reason: `busy` when another change is under way, otherwise
+/// `refused` (logged). Field-level refusals are answered by each form, which knows what to keep.
+fn busy_or_refused(page: &str, error: DomainError, what: &'static str) -> Response {
+    if let DomainError::TransientState { .. } = error {
+        return see_other(&back_with(page, &[("problem", "busy")]));
+    }
+    tracing::warn!(%error, "{what}");
+    see_other(&back_with(page, &[("problem", "refused")]))
+}
+
+/// The reason to show for a refused form: the help of the first argument at fault.
+fn first_help(arguments: &[crate::domain::error::InvalidArgument]) -> String {
+    arguments
+        .first()
+        .map(|a| a.help_message.clone())
+        .unwrap_or_default()
+}
+
 /// POST /clusters/{region}/{id}/nodes/{node_id}: reboot or replace, after the confirmation box.
 pub async fn node_action(
     State(state): State<AppState>,
@@ -127,12 +145,8 @@ pub async fn node_action(
     };
     match outcome {
         Ok(notice) => see_other(&format!("{back}?notice={notice}")),
-        Err(DomainError::TransientState { .. }) => see_other(&format!("{back}?problem=busy")),
         Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => {
-            tracing::warn!(%error, "a node action was refused");
-            see_other(&format!("{back}?problem=refused"))
-        }
+        Err(error) => busy_or_refused(&back, error, "a node action was refused"),
     }
 }
 
@@ -267,13 +281,7 @@ pub async fn save_settings(
                 ],
             ))
         }
-        Err(DomainError::TransientState { .. }) => {
-            see_other(&back_with(&page, &[("problem", "busy")]))
-        }
-        Err(error) => {
-            tracing::warn!(%error, "cluster settings refused");
-            see_other(&back_with(&page, &[("problem", "refused")]))
-        }
+        Err(error) => busy_or_refused(&page, error, "cluster settings refused"),
     }
 }
 
@@ -326,13 +334,7 @@ pub async fn delete_cluster(
         .await
     {
         Ok(_) => see_other(&back_with("/clusters", &[("notice", "deleting")])),
-        Err(DomainError::TransientState { .. }) => {
-            see_other(&back_with(&page, &[("problem", "busy")]))
-        }
-        Err(error) => {
-            tracing::warn!(%error, "cluster deletion refused");
-            see_other(&back_with(&page, &[("problem", "refused")]))
-        }
+        Err(error) => busy_or_refused(&page, error, "cluster deletion refused"),
     }
 }
 
@@ -408,19 +410,8 @@ pub async fn add_pool(
         .await
     {
         Ok(_) => see_other(&back_with(&page, &[("notice", "pool-added")])),
-        Err(DomainError::InvalidArguments(arguments)) => refused(
-            &arguments
-                .first()
-                .map(|a| a.help_message.clone())
-                .unwrap_or_default(),
-        ),
-        Err(DomainError::TransientState { .. }) => {
-            see_other(&back_with(&page, &[("problem", "busy")]))
-        }
-        Err(error) => {
-            tracing::warn!(%error, "pool creation refused");
-            see_other(&back_with(&page, &[("problem", "refused")]))
-        }
+        Err(DomainError::InvalidArguments(arguments)) => refused(&first_help(&arguments)),
+        Err(error) => busy_or_refused(&page, error, "pool creation refused"),
     }
 }
 
@@ -490,19 +481,8 @@ pub async fn pool_action(
     };
     match outcome {
         Ok(notice) => see_other(&back_with(&page, &[("notice", notice)])),
-        Err(DomainError::InvalidArguments(arguments)) => refused(
-            &arguments
-                .first()
-                .map(|a| a.help_message.clone())
-                .unwrap_or_default(),
-        ),
-        Err(DomainError::TransientState { .. }) => {
-            see_other(&back_with(&page, &[("problem", "busy")]))
-        }
+        Err(DomainError::InvalidArguments(arguments)) => refused(&first_help(&arguments)),
         Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => {
-            tracing::warn!(%error, "a pool action was refused");
-            see_other(&back_with(&page, &[("problem", "refused")]))
-        }
+        Err(error) => busy_or_refused(&page, error, "a pool action was refused"),
     }
 }
