@@ -38,6 +38,56 @@ pub enum Command {
     /// Operator tools.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// For cluster owners: Kubernetes clusters through a Wheelhouse server's API
+    /// (`WHEELHOUSE_URL`, `WHEELHOUSE_SECRET_KEY`).
+    #[command(subcommand)]
+    K8s(K8sCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum K8sCommand {
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServerOptions {
+    /// The Wheelhouse server, e.g. https://wheelhouse.example.com.
+    #[arg(long, env = "WHEELHOUSE_URL", default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    /// The secret key of an API key of the cluster's project.
+    #[arg(long, env = "WHEELHOUSE_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: String,
+    #[arg(long, default_value = "fr-par")]
+    pub region: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// The upgrade pre-flight: GO, GO with warnings or NO-GO, with every check's evidence.
+    /// Exits with an error on NO-GO.
+    Preflight {
+        cluster_id: String,
+        /// The version to upgrade to.
+        #[arg(long)]
+        version: String,
+        #[command(flatten)]
+        server: ServerOptions,
+    },
+    /// Starts an upgrade (control plane, then each pool) after the same pre-flight.
+    Upgrade {
+        cluster_id: String,
+        #[arg(long)]
+        version: String,
+        /// Start despite a NO-GO, with this reason (recorded with the upgrade).
+        #[arg(long)]
+        override_reason: Option<String>,
+        /// Follow the progress until the upgrade finishes.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        server: ServerOptions,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +134,42 @@ pub enum AdminCommand {
     /// Inject a fault into the sandbox provider (for drills and tests).
     #[command(subcommand)]
     Fault(FaultCommand),
+    /// What the sandbox's clusters run for their users: workloads' API use and PDBs (so every
+    /// upgrade check can be seen failing for a real reason).
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// A workload object uses an API: `... workload add CLUSTER_ID batch/v1 CronJob default/nightly`.
+    Workload {
+        #[arg(value_parser = ["add", "remove"])]
+        action: String,
+        cluster_id: String,
+        api_version: String,
+        kind: String,
+        /// NAMESPACE/NAME
+        object: String,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
+    /// A PodDisruptionBudget whose pods run one per node of a pool (or of every pool).
+    Pdb {
+        #[arg(value_parser = ["set", "remove"])]
+        action: String,
+        cluster_id: String,
+        /// NAMESPACE/NAME
+        object: String,
+        /// How many of its pods may be evicted at once (`set`).
+        #[arg(long, default_value_t = 0)]
+        allowed: i64,
+        /// The pool whose nodes run its pods; every pool's when absent.
+        #[arg(long)]
+        pool: Option<String>,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
 }
 
 #[derive(Debug, Subcommand)]

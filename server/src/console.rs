@@ -202,6 +202,16 @@ impl ConsoleServices for Console {
         })))
     }
 
+    async fn upgrade_page(
+        &self,
+        session: &str,
+        region: &str,
+        id: &str,
+        version: Option<&str>,
+    ) -> Result<app::model::upgrade::UpgradePage, String> {
+        crate::http::console_upgrade::upgrade_page(&self.state, session, region, id, version).await
+    }
+
     async fn cluster_page(
         &self,
         session: &str,
@@ -213,13 +223,7 @@ impl ConsoleServices for Console {
             tracing::error!(%error, "a cluster page could not be loaded");
             "the cluster could not be loaded; try again in a moment".to_string()
         };
-        let mut headers = axum::http::HeaderMap::new();
-        if let Ok(value) = axum::http::HeaderValue::from_str(&format!(
-            "{}={session}",
-            app::model::identity::SESSION_COOKIE
-        )) {
-            headers.insert(axum::http::header::COOKIE, value);
-        }
+        let headers = crate::http::console_actions::session_headers(session);
         let (caller, access) = match crate::http::console_actions::access_to_cluster(
             state, &headers, region, id,
         )

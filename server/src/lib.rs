@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod base64;
 pub mod cli;
+pub mod client;
 pub mod clock;
 pub mod console;
 pub mod domain;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use wheelhouse::cli::{AdminCommand, ApiKeyCommand, Cli, Command, UserCommand};
+use wheelhouse::cli::{AdminCommand, ApiKeyCommand, Cli, Command, K8sCommand, UserCommand};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -22,6 +22,10 @@ async fn main() -> ExitCode {
             wheelhouse::serve::reset_password(options).await
         }
         Command::Admin(AdminCommand::Fault(fault)) => wheelhouse::serve::inject_fault(fault).await,
+        Command::Admin(AdminCommand::Inventory(command)) => {
+            wheelhouse::serve::edit_inventory(command).await
+        }
+        Command::K8s(K8sCommand::Cluster(command)) => wheelhouse::client::run(command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,7 @@ use crate::backend::scaleway_remote::ScalewayRemote;
 use crate::cli::{DatabaseOptions, LogFormat, Provider, ServeOptions};
 use crate::clock::{SharedClock, SystemClock};
 use crate::domain::ids::RandomIds;
+use crate::domain::DomainError;
 use crate::http::{self, AppState};
 use crate::store::{Database, StoreError};
 
@@ -433,5 +434,86 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
     database.close().await;
     outcome.map_err(|error| StartError::Invalid(error.to_string()))?;
     println!("fault injected");
+    Ok(())
+}
+
+/// `wheelhouse admin inventory …`: records what a sandbox cluster's workloads use.
+pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(), StartError> {
+    use crate::cli::InventoryCommand;
+    let (database_url, cluster_id, object) = match &command {
+        InventoryCommand::Workload {
+            database,
+            cluster_id,
+            object,
+            ..
+        }
+        | InventoryCommand::Pdb {
+            database,
+            cluster_id,
+            object,
+            ..
+        } => (
+            database.database_url.clone(),
+            cluster_id.clone(),
+            object.clone(),
+        ),
+    };
+    let Some((namespace, name)) = object.split_once('/') else {
+        return Err(StartError::Invalid(format!(
+            "`{object}` is not NAMESPACE/NAME"
+        )));
+    };
+    let database = prepare_database(&database_url).await?;
+    let provisioning = crate::backend::sandbox::Provisioning {
+        database: database.clone(),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(RandomIds),
+        timing: Timing::default(),
+        api_server_base: String::new(),
+        api_server_ca_pem: String::new(),
+    };
+    let outcome = async {
+        let mut conn = database.pool().acquire().await?;
+        let cluster = crate::backend::sandbox::store::clusters::get(&mut conn, &cluster_id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("k8s_cluster", cluster_id.clone()))?;
+        drop(conn);
+        match &command {
+            InventoryCommand::Workload {
+                action,
+                api_version,
+                kind,
+                ..
+            } if action == "add" => {
+                provisioning
+                    .record_workload(&cluster, api_version, kind, namespace, name)
+                    .await
+            }
+            InventoryCommand::Workload {
+                api_version, kind, ..
+            } => {
+                provisioning
+                    .forget_workload(&cluster, api_version, kind, namespace, name)
+                    .await
+            }
+            InventoryCommand::Pdb {
+                action,
+                allowed,
+                pool,
+                ..
+            } if action == "set" => {
+                provisioning
+                    .record_pdb(&cluster, namespace, name, *allowed, pool.as_deref())
+                    .await
+            }
+            InventoryCommand::Pdb { .. } => {
+                provisioning.delete_pdb(&cluster, namespace, name).await
+            }
+        }
+    }
+    .await;
+    database.close().await;
+    outcome.map_err(|error: DomainError| StartError::Invalid(error.to_string()))?;
+    println!("inventory updated");
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod clusters;
 pub mod create;
 pub mod settings;
 pub mod system;
+pub mod upgrade;
 
 /// The port through which server functions reach the server's domain services. The `wheelhouse`
 /// server implements it and provides it as context for every console request; `app` never
@@ -22,6 +23,7 @@ pub mod ssr {
     use crate::model::identity::SESSION_COOKIE;
     use crate::model::settings::SettingsPage;
     use crate::model::system::SystemStatus;
+    use crate::model::upgrade::UpgradePage;
 
     #[async_trait::async_trait]
     pub trait ConsoleServices: Send + Sync + 'static {
@@ -48,6 +50,13 @@ pub mod ssr {
             region: &str,
             id: &str,
         ) -> Result<ClusterPage, String>;
+        async fn upgrade_page(
+            &self,
+            session: &str,
+            region: &str,
+            id: &str,
+            version: Option<&str>,
+        ) -> Result<UpgradePage, String>;
     }
 
     /// The session cookie's token of the request being served, if any.

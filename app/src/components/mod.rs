@@ -7,3 +7,4 @@ pub mod layout;
 pub mod live;
 pub mod status;
 pub mod theme_toggle;
+pub mod upgrade_progress;

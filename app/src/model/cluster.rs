@@ -120,6 +120,12 @@ pub fn action_message(code: &str) -> Option<&'static str> {
         "typed-name" => Some("The name typed does not match the cluster's name: nothing was done."),
         "token-reset" => Some("The admin token was reset: kubeconfigs downloaded before no longer work; download a new one."),
         "deleting" => Some("The cluster is being deleted."),
+        "upgrade-started" => Some("The upgrade started: the control plane first, then each pool in turn."),
+        "no-go" => Some("The pre-flight says NO-GO: nothing was started. Fix what it shows, or (owners) give a written reason to override."),
+        "override-owner" => Some("Only an owner of the project may override a NO-GO: nothing was started."),
+        "bad-version" => Some("That version cannot be chosen for this cluster: nothing was started."),
+        "reason-too-long" => Some("The reason is at most 1,000 characters: nothing was started."),
+        "over-quota" => Some("The project's node quota leaves no room for the upgrade's surge nodes: nothing was started."),
         _ => None,
     }
 }

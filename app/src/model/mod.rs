@@ -7,3 +7,4 @@ pub mod identity;
 pub mod settings;
 pub mod system;
 pub mod theme;
+pub mod upgrade;

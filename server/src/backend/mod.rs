@@ -19,6 +19,7 @@ use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderPrices, ProviderStats,
+    RolloutTiming,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -42,6 +43,11 @@ pub trait ProvisioningBackend: Send + Sync {
     /// The list prices for cost estimates; `None` when the provider publishes none through
     /// this API (Scaleway's k8s API has no prices).
     fn price_list(&self) -> Option<ProviderPrices>;
+    /// How long an upgrade's steps take here, for plans; typical managed-provider durations
+    /// unless the provider has its own model.
+    fn rollout_timing(&self) -> RolloutTiming {
+        RolloutTiming::typical()
+    }
 
     // ---- clusters
     /// Every cluster matching the query (callers sort and page).

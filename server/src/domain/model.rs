@@ -397,6 +397,8 @@ pub struct ApiUsage {
     pub api_version: String,
     pub kind: String,
     pub objects: i64,
+    /// The objects, `namespace/name`, in name order.
+    pub workloads: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -404,6 +406,8 @@ pub struct DisruptionBudget {
     pub namespace: String,
     pub name: String,
     pub disruptions_allowed: i64,
+    /// The pool whose nodes each run one of its pods; `None`: every pool's nodes.
+    pub pool_id: Option<String>,
 }
 
 /// Something that happened to a cluster or one of its pools or nodes.
@@ -474,5 +478,24 @@ mod tests {
         assert!(NodeStatus::Creating.allows(NodeStatus::CreationError));
         assert!(!NodeStatus::Deleting.allows(NodeStatus::Ready));
         assert!(!NodeStatus::Rebooting.allows(NodeStatus::Upgrading));
+    }
+}
+
+/// How long the provider's steps take (estimates for plans; the sandbox reports its own model).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RolloutTiming {
+    pub control_plane_upgrade: chrono::Duration,
+    pub node_boot: chrono::Duration,
+    pub node_drain: chrono::Duration,
+}
+
+impl RolloutTiming {
+    /// What a managed provider typically takes, for providers that publish no model.
+    pub fn typical() -> RolloutTiming {
+        RolloutTiming {
+            control_plane_upgrade: chrono::Duration::minutes(10),
+            node_boot: chrono::Duration::minutes(3),
+            node_drain: chrono::Duration::minutes(2),
+        }
     }
 }

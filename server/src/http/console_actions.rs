@@ -18,7 +18,7 @@ use crate::domain::model::Caller;
 use crate::domain::DomainError;
 use crate::services::identity::{self, ProjectAccess};
 
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 
@@ -30,6 +30,18 @@ pub async fn access_to_cluster(
     region: &str,
     cluster_id: &str,
 ) -> Result<Option<(Caller, ProjectAccess)>, Response> {
+    Ok(person_on_cluster(state, headers, region, cluster_id)
+        .await?
+        .map(|(_, caller, access)| (caller, access)))
+}
+
+/// [`access_to_cluster`], with the signed-in person (for what records who did it).
+pub async fn person_on_cluster(
+    state: &AppState,
+    headers: &HeaderMap,
+    region: &str,
+    cluster_id: &str,
+) -> Result<Option<(identity::SessionUser, Caller, ProjectAccess)>, Response> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Err(see_other(&format!("{SIGN_IN_PATH}?error=required")));
     };
@@ -51,20 +63,29 @@ pub async fn access_to_cluster(
     if owner_region != region {
         return Ok(None);
     }
-    Ok(user
+    let Some(access) = user
         .projects
-        .into_iter()
+        .iter()
         .find(|access| access.project_id == project_id)
-        .map(|access| {
-            (
-                Caller {
-                    project_id: access.project_id.clone(),
-                    organization_id: access.organization_id.clone(),
-                    access_key: String::new(),
-                },
-                access,
-            )
-        }))
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    let caller = Caller {
+        project_id: access.project_id.clone(),
+        organization_id: access.organization_id.clone(),
+        access_key: String::new(),
+    };
+    Ok(Some((user, caller, access)))
+}
+
+/// The request headers of a console session (server functions know the session's token).
+pub fn session_headers(session: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("{SESSION_COOKIE}={session}")) {
+        headers.insert(header::COOKIE, value);
+    }
+    headers
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,7 +221,7 @@ pub async fn kubeconfig(
 }
 
 /// The page's address with the outcome of a form, URL-encoded.
-fn back_with(page: &str, pairs: &[(&str, &str)]) -> String {
+pub(super) fn back_with(page: &str, pairs: &[(&str, &str)]) -> String {
     let query: Vec<String> = pairs
         .iter()
         .map(|(key, value)| {

@@ -4,6 +4,7 @@
 pub mod console_actions;
 pub mod console_create;
 pub mod console_settings;
+pub mod console_upgrade;
 mod health;
 pub mod live;
 mod middleware;
@@ -99,6 +100,16 @@ impl AppState {
         }
     }
 
+    /// The upgrade service, over whichever provider serves now.
+    pub fn upgrades(&self) -> crate::services::upgrade::UpgradeService {
+        crate::services::upgrade::UpgradeService::new(
+            self.service.clone(),
+            self.database.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+    }
+
     /// Serves over another provider behind the port (a remote one, or a test double).
     pub fn use_backend(&mut self, backend: SharedBackend) {
         self.service = ProvisioningService::new(backend, self.database.clone(), self.clock.clone());
@@ -165,6 +176,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/clusters/{region}/{id}/settings",
             post(console_actions::save_settings),
+        )
+        .route(
+            "/clusters/{region}/{id}/upgrade",
+            post(console_upgrade::start_upgrade),
+        )
+        .route(
+            "/clusters/{region}/{id}/upgrade/events",
+            get(console_upgrade::progress_events),
         )
         .route(
             "/clusters/{region}/{id}/delete",

@@ -5,3 +5,4 @@
 pub mod demo;
 pub mod identity;
 pub mod provisioning;
+pub mod upgrade;

@@ -10,7 +10,7 @@ use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::listing::{self, ListOrder};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
-    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
+    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, PoolStatus, ProviderStats, RolloutTiming,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -21,6 +21,9 @@ use crate::store::rows::millis;
 use crate::store::{cluster_owners, Database};
 
 type Result<T> = std::result::Result<T, DomainError>;
+
+/// A project's node quota until an operator sets another.
+pub const DEFAULT_NODE_QUOTA: i64 = 100;
 
 /// One page of a list and how many items the whole list has.
 pub struct Page<T> {
@@ -46,6 +49,65 @@ impl ProvisioningService {
 
     pub fn backend_kind(&self) -> &'static str {
         self.backend.kind()
+    }
+
+    pub fn rollout_timing(&self) -> RolloutTiming {
+        self.backend.rollout_timing()
+    }
+
+    /// How many nodes the project's pools may hold now, every region (an autoscaled pool counts
+    /// its maximum): what its node quota is measured against.
+    pub async fn project_pool_sizes(&self, caller: &Caller) -> Result<i64> {
+        let mut conn = self.database.pool().acquire().await?;
+        let clusters = cluster_owners::clusters_of_project(&mut conn, &caller.project_id).await?;
+        drop(conn);
+        let mut total = 0;
+        for (cluster_id, region) in clusters {
+            let pools = match self
+                .backend
+                .list_pools(caller, &region, &ClusterId::from(cluster_id))
+                .await
+            {
+                Ok(pools) => pools,
+                // A cluster deleted at the provider holds no node.
+                Err(DomainError::NotFound { .. }) => continue,
+                Err(error) => return Err(error),
+            };
+            total += pools
+                .iter()
+                .filter(|pool| pool.status != PoolStatus::Deleting)
+                .map(reserved_nodes)
+                .sum::<i64>();
+        }
+        Ok(total)
+    }
+
+    /// How many nodes the project's pools may hold at once.
+    pub async fn node_quota(&self, caller: &Caller) -> Result<i64> {
+        let mut conn = self.database.pool().acquire().await?;
+        Ok(
+            sqlx::query_scalar("SELECT node_quota FROM projects WHERE id = $1")
+                .bind(&caller.project_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .unwrap_or(DEFAULT_NODE_QUOTA),
+        )
+    }
+
+    /// Refuses a change that would take the project's pools past its node quota.
+    async fn within_quota(&self, caller: &Caller, adding: i64) -> Result<()> {
+        if adding <= 0 {
+            return Ok(());
+        }
+        let limit = self.node_quota(caller).await?;
+        let in_use = self.project_pool_sizes(caller).await?;
+        if in_use + adding > limit {
+            return Err(DomainError::QuotaExceeded(format!(
+                "the project's pools would hold {} nodes; its node quota is {limit}",
+                in_use + adding
+            )));
+        }
+        Ok(())
     }
 
     /// The caller's cluster id, or "not found" for clusters of other projects (or regions), so
@@ -173,6 +235,8 @@ impl ProvisioningService {
         region: &str,
         spec: NewCluster,
     ) -> Result<Cluster> {
+        let adding = spec.pools.iter().flatten().map(requested_nodes).sum();
+        self.within_quota(caller, adding).await?;
         let cluster = Self::localized(
             self.backend.create_cluster(caller, region, spec).await?,
             caller,
@@ -385,6 +449,7 @@ impl ProvisioningService {
         spec: NewPool,
     ) -> Result<Pool> {
         self.owned(caller, region, cluster_id).await?;
+        self.within_quota(caller, requested_nodes(&spec)).await?;
         self.backend
             .create_pool(caller, region, cluster_id, spec)
             .await
@@ -397,7 +462,15 @@ impl ProvisioningService {
         pool_id: &PoolId,
         changes: PoolChanges,
     ) -> Result<Pool> {
-        self.owned_pool(caller, region, pool_id).await?;
+        let pool = self.owned_pool(caller, region, pool_id).await?;
+        let after = Pool {
+            autoscaling: changes.autoscaling.unwrap_or(pool.autoscaling),
+            size: changes.size.unwrap_or(pool.size),
+            max_size: changes.max_size.unwrap_or(pool.max_size),
+            ..pool.clone()
+        };
+        self.within_quota(caller, reserved_nodes(&after) - reserved_nodes(&pool))
+            .await?;
         self.backend
             .update_pool(caller, region, pool_id, changes)
             .await
@@ -537,5 +610,24 @@ impl ProvisioningService {
 
     pub async fn provider_stats(&self) -> Result<Option<ProviderStats>> {
         self.backend.stats().await
+    }
+}
+
+/// The nodes a pool may hold: its size, or its maximum when autoscaled.
+fn reserved_nodes(pool: &Pool) -> i64 {
+    if pool.autoscaling {
+        pool.max_size.max(pool.size)
+    } else {
+        pool.size
+    }
+}
+
+/// The nodes a new pool asks for (Scaleway's default size is 1).
+fn requested_nodes(spec: &NewPool) -> i64 {
+    let size = spec.size.unwrap_or(1).max(0);
+    if spec.autoscaling.unwrap_or(false) {
+        spec.max_size.unwrap_or(size).max(size)
+    } else {
+        size
     }
 }

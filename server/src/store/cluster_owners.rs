@@ -47,3 +47,16 @@ pub async fn clusters_of(
     .fetch_all(conn)
     .await
 }
+
+/// Every cluster of a project, with its region.
+pub async fn clusters_of_project(
+    conn: &mut AnyConnection,
+    project_id: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT cluster_id, region FROM cluster_owners WHERE project_id = $1 ORDER BY cluster_id",
+    )
+    .bind(project_id)
+    .fetch_all(conn)
+    .await
+}

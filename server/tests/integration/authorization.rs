@@ -13,6 +13,7 @@ use crate::scaleway_api::ready_cluster;
 use crate::support::{read, TestApp};
 
 const R: &str = "/k8s/v1/regions/fr-par";
+const X: &str = "/api/v1/regions/fr-par";
 const PASSWORD: &str = "a long enough password";
 
 /// Everything a request could have changed, as one text.
@@ -33,7 +34,7 @@ async fn snapshot(app: &TestApp) -> String {
     text
 }
 
-async fn session(app: &TestApp, email: &str, project: &str, role: Role) -> String {
+pub(crate) async fn session(app: &TestApp, email: &str, project: &str, role: Role) -> String {
     identity::create_user(
         &app.provisioning.database,
         app.state.ids.as_ref(),
@@ -61,7 +62,7 @@ async fn session(app: &TestApp, email: &str, project: &str, role: Role) -> Strin
     format!("wh_session={token}")
 }
 
-async fn console(
+pub(crate) async fn console(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -201,6 +202,27 @@ on_both_databases!(
             ("POST", format!("{R}/nodes/{node_id}/reboot"), body.clone()),
             ("POST", format!("{R}/nodes/{node_id}/replace"), body.clone()),
             ("DELETE", format!("{R}/nodes/{node_id}"), None),
+            // The extension API.
+            (
+                "GET",
+                format!("{X}/clusters/{cluster_id}/upgrade-preflight?version=1.35.1"),
+                None,
+            ),
+            (
+                "GET",
+                format!("{X}/clusters/{cluster_id}/upgrade-plan?version=1.35.1"),
+                None,
+            ),
+            (
+                "POST",
+                format!("{X}/clusters/{cluster_id}/upgrades"),
+                Some(json!({ "version": "1.35.1", "override_reason": "mine now" })),
+            ),
+            (
+                "GET",
+                format!("{X}/clusters/{cluster_id}/upgrade-progress"),
+                None,
+            ),
         ];
         for (method, path, body) in &routes {
             let (status, answer) = app.api(method, path, &stranger_key, body.clone()).await;
@@ -228,6 +250,8 @@ on_both_databases!(
             "/pools",
             "/nodes",
             "/storage",
+            "/upgrade",
+            "/upgrade?version=1.35.1",
             "/events",
             "/access",
             "/settings",
@@ -263,6 +287,11 @@ on_both_databases!(
                 format!("{base}/pools/{pool_id}"),
                 "action=resize&size=5",
             ),
+            (
+                "POST",
+                format!("{base}/upgrade"),
+                "version=1.35.1&confirm_name=victim-prod&override_reason=mine",
+            ),
             ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
             (
                 "POST",
@@ -274,6 +303,15 @@ on_both_databases!(
             let (status, _) = console(&app, method, path, &stranger, form).await;
             assert_eq!(status, 404, "{method} {path}");
         }
+        let (status, _) = console(
+            &app,
+            "GET",
+            &format!("{base}/upgrade/events"),
+            &stranger,
+            "",
+        )
+        .await;
+        assert_eq!(status, 404, "the upgrade progress stream");
         let project_id: String =
             sqlx::query_scalar("SELECT id FROM projects WHERE name = 'victim'")
                 .fetch_one(app.provisioning.database.pool())

@@ -159,3 +159,160 @@ fn serve_answers_probes_and_stops_gracefully_on_sigterm() {
     };
     assert!(status.success(), "a graceful stop exits 0: {status:?}");
 }
+
+/// The owner's CLI against a real server: the pre-flight's NO-GO with the workload named (and
+/// a failing exit), the operator's inventory tool to change what the cluster uses, then an
+/// upgrade followed to its end with `--wait`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_cli_runs_the_preflight_and_follows_an_upgrade() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database_url = format!("sqlite://{}", dir.path().join("w.db").display());
+    let port = free_port();
+    let key = run(&[
+        "api-key",
+        "create",
+        "--project",
+        "shop",
+        "--database-url",
+        &database_url,
+    ]);
+    assert!(key.status.success(), "{}", stderr_of(&key));
+    let key: serde_json::Value = serde_json::from_slice(&key.stdout).expect("key json");
+    let secret = key["secret_key"].as_str().expect("secret").to_string();
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(["--kube-api-addr", "127.0.0.1:0", "--time-scale", "3000"])
+        .args([
+            "--reconcile-interval-ms",
+            "20",
+            "--database-url",
+            &database_url,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wheelhouse");
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http_get(port, "/readyz").is_none_or(|r| !r.starts_with("HTTP/1.0 200")) {
+        assert!(Instant::now() < deadline, "wheelhouse did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let created: serde_json::Value = http
+        .post(format!("{url}/k8s/v1/regions/fr-par/clusters"))
+        .header("x-auth-token", &secret)
+        .json(&serde_json::json!({
+            "name": "shop", "version": "1.34.2", "cni": "cilium",
+            "pools": [{ "name": "default", "node_type": "pro2_xs", "size": 2 }],
+        }))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id").to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let pools: serde_json::Value = http
+            .get(format!("{url}/k8s/v1/regions/fr-par/clusters/{id}/pools"))
+            .header("x-auth-token", &secret)
+            .send()
+            .await
+            .expect("pools")
+            .json()
+            .await
+            .expect("json");
+        if pools["pools"][0]["status"] == "ready" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the cluster never became ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let owner = |args: &[&str]| {
+        Command::new(BINARY)
+            .args(args)
+            .env("WHEELHOUSE_URL", &url)
+            .env("WHEELHOUSE_SECRET_KEY", &secret)
+            .output()
+            .expect("run wheelhouse")
+    };
+    let inventory = run(&[
+        "admin",
+        "inventory",
+        "workload",
+        "add",
+        &id,
+        "resource.k8s.io/v1beta1",
+        "DeviceClass",
+        "ml/gpu",
+        "--database-url",
+        &database_url,
+    ]);
+    assert!(inventory.status.success(), "{}", stderr_of(&inventory));
+    let preflight = owner(&["k8s", "cluster", "preflight", &id, "--version", "1.35.1"]);
+    let stdout = String::from_utf8_lossy(&preflight.stdout).into_owned();
+    assert!(!preflight.status.success(), "NO-GO fails: {stdout}");
+    assert!(
+        stdout.contains("NO-GO") && stdout.contains("ml/gpu"),
+        "{stdout}"
+    );
+    assert!(stderr_of(&preflight).contains("NO-GO"));
+    let refused = owner(&["k8s", "cluster", "upgrade", &id, "--version", "1.35.1"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr_of(&refused).contains("412"),
+        "{}",
+        stderr_of(&refused)
+    );
+
+    let fixed = run(&[
+        "admin",
+        "inventory",
+        "workload",
+        "remove",
+        &id,
+        "resource.k8s.io/v1beta1",
+        "DeviceClass",
+        "ml/gpu",
+        "--database-url",
+        &database_url,
+    ]);
+    assert!(fixed.status.success(), "{}", stderr_of(&fixed));
+    let bad_object = run(&[
+        "admin",
+        "inventory",
+        "pdb",
+        "set",
+        &id,
+        "no-slash",
+        "--database-url",
+        &database_url,
+    ]);
+    assert!(!bad_object.status.success());
+    assert!(stderr_of(&bad_object).contains("NAMESPACE/NAME"));
+
+    let upgrade = owner(&[
+        "k8s",
+        "cluster",
+        "upgrade",
+        &id,
+        "--version",
+        "1.35.1",
+        "--wait",
+    ]);
+    let stdout = String::from_utf8_lossy(&upgrade.stdout).into_owned();
+    assert!(upgrade.status.success(), "{stdout}{}", stderr_of(&upgrade));
+    assert!(
+        stdout.contains("Pre-flight 1.34.2 → 1.35.1: GO"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Upgrade to 1.35.1 finished."), "{stdout}");
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}

@@ -20,3 +20,4 @@ mod scaleway_api;
 mod seam;
 mod store;
 mod strict_inputs;
+mod upgrade;

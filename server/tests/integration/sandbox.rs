@@ -370,7 +370,7 @@ on_both_databases!(
 );
 
 on_both_databases!(
-    workload_api_usage_and_blocking_pdbs_are_reported,
+    workload_api_usage_and_pdbs_are_in_the_inventory,
     |database: Database| async move {
         let app = TestApp::new(database);
         let token = app.api_key("lab").await;
@@ -401,38 +401,97 @@ on_both_databases!(
             .await
             .is_err());
         app.provisioning
-            .record_pdb(&cluster, "default", "web", 1)
+            .record_pdb(&cluster, "default", "web", 1, None)
             .await
             .expect("pdb");
         app.provisioning
-            .record_pdb(&cluster, "db", "postgres", 0)
+            .record_pdb(&cluster, "db", "postgres", 0, None)
             .await
             .expect("pdb");
         assert!(app
             .provisioning
-            .record_pdb(&cluster, "db", "bad", -1)
+            .record_pdb(&cluster, "db", "bad", -1, None)
             .await
             .is_err());
 
-        let report = app
+        assert!(app
             .provisioning
-            .workload_report(&cluster)
+            .record_pdb(&cluster, "db", "elsewhere", 1, Some("no-such-pool"))
             .await
-            .expect("report");
-        assert_eq!(
-            report.api_usage,
-            vec![
-                ("apps/v1".to_string(), "Deployment".to_string(), 2),
+            .is_err());
+
+        let inventory = app
+            .provisioning
+            .cluster_inventory(&cluster)
+            .await
+            .expect("inventory");
+        let usage: Vec<(&str, &str, i64, Vec<&str>)> = inventory
+            .api_usage
+            .iter()
+            .map(|u| {
                 (
-                    "policy/v1beta1".to_string(),
-                    "PodSecurityPolicy".to_string(),
-                    1
+                    u.api_version.as_str(),
+                    u.kind.as_str(),
+                    u.objects,
+                    u.workloads.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            usage,
+            vec![
+                (
+                    "apps/v1",
+                    "Deployment",
+                    2,
+                    vec!["default/api", "default/web"]
+                ),
+                (
+                    "policy/v1beta1",
+                    "PodSecurityPolicy",
+                    1,
+                    vec!["default/legacy"]
                 ),
             ]
         );
-        assert_eq!(
-            report.blocking_pdbs,
-            vec![("db".to_string(), "postgres".to_string())]
-        );
+        let pdbs: Vec<(&str, i64)> = inventory
+            .pod_disruption_budgets
+            .iter()
+            .map(|p| (p.name.as_str(), p.disruptions_allowed))
+            .collect();
+        assert_eq!(pdbs, vec![("postgres", 0), ("web", 1)]);
+
+        app.provisioning
+            .forget_workload(
+                &cluster,
+                "policy/v1beta1",
+                "PodSecurityPolicy",
+                "default",
+                "legacy",
+            )
+            .await
+            .expect("forget");
+        assert!(app
+            .provisioning
+            .forget_workload(
+                &cluster,
+                "policy/v1beta1",
+                "PodSecurityPolicy",
+                "default",
+                "legacy"
+            )
+            .await
+            .is_err());
+        app.provisioning
+            .delete_pdb(&cluster, "db", "postgres")
+            .await
+            .expect("delete pdb");
+        let inventory = app
+            .provisioning
+            .cluster_inventory(&cluster)
+            .await
+            .expect("inventory");
+        assert_eq!(inventory.api_usage.len(), 1);
+        assert_eq!(inventory.pod_disruption_budgets.len(), 1);
     }
 );

@@ -8,6 +8,7 @@ pub mod overview;
 pub mod pools;
 pub mod settings;
 pub mod storage;
+pub mod upgrade;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,6 +28,7 @@ const TABS: &[(&str, &str)] = &[
     ("/pools", "Pools"),
     ("/nodes", "Nodes"),
     ("/storage", "Storage"),
+    ("/upgrade", "Upgrade"),
     ("/events", "Events"),
     ("/access", "Access"),
     ("/settings", "Settings"),
@@ -74,6 +76,10 @@ pub fn ClusterFrame() -> impl IntoView {
 #[component]
 fn Frame(detail: ClusterDetail) -> impl IntoView {
     let base = cluster_path(&detail.region, &detail.id);
+    let on_upgrade = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked()
+        .ends_with("/upgrade");
     let query = use_query_map();
     let notice = move || {
         query
@@ -97,7 +103,9 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
         <div class="mb-4 flex flex-wrap items-center gap-3">
             <h1 class="text-2xl font-semibold tracking-tight">{detail.name.clone()}</h1>
             <StatusBadge tone=status_tone(&detail.status) label=detail.status.replace('_', " ") live=detail.id.clone() />
-            <span hidden data-live-watch=detail.id.clone()></span>
+            // The page reloads when the cluster changes, except the upgrade wizard, whose
+            // progress view follows the upgrade by itself.
+            {(!on_upgrade).then(|| view! { <span hidden data-live-watch=detail.id.clone()></span> })}
             <LiveUpdates url=crate::pages::clusters::LIVE_PATH.to_string() />
         </div>
         {move || notice().map(|text| view! {

@@ -13,6 +13,7 @@ use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderPrices, ProviderStats,
+    RolloutTiming,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -90,6 +91,15 @@ impl ProvisioningBackend for SandboxBackend {
 
     fn price_list(&self) -> Option<ProviderPrices> {
         catalog::price_list()
+    }
+
+    fn rollout_timing(&self) -> RolloutTiming {
+        let timing = &self.provisioning.timing;
+        RolloutTiming {
+            control_plane_upgrade: timing.control_plane_upgrade(),
+            node_boot: timing.node_boot(),
+            node_drain: timing.node_drain_and_delete(),
+        }
     }
 
     async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>> {

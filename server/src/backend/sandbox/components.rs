@@ -121,22 +121,15 @@ impl Provisioning {
             load_balancers: attached_states(
                 inventory::load_balancers(&mut conn, &cluster.id).await?,
             ),
-            api_usage: inventory::api_usage(&mut conn, &cluster.id)
-                .await?
-                .into_iter()
-                .map(|(api_version, kind, objects)| ApiUsage {
-                    api_version,
-                    kind,
-                    objects,
-                })
-                .collect(),
+            api_usage: api_usage(inventory::workloads(&mut conn, &cluster.id).await?),
             pod_disruption_budgets: inventory::pdbs(&mut conn, &cluster.id)
                 .await?
                 .into_iter()
-                .map(|(namespace, name, disruptions_allowed)| DisruptionBudget {
-                    namespace,
-                    name,
-                    disruptions_allowed,
+                .map(|row| DisruptionBudget {
+                    namespace: row.namespace,
+                    name: row.name,
+                    disruptions_allowed: row.disruptions_allowed,
+                    pool_id: row.pool_id,
                 })
                 .collect(),
         })
@@ -229,14 +222,30 @@ impl Provisioning {
     }
 }
 
-/// The APIs a cluster's workloads use and the PDBs that would block a drain: the inputs of an
-/// upgrade pre-flight.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WorkloadReport {
-    /// (api_version, kind, how many objects)
-    pub api_usage: Vec<(String, String, i64)>,
-    /// (namespace, name) of PDBs that allow no disruption.
-    pub blocking_pdbs: Vec<(String, String)>,
+/// Workload objects grouped by the API they use (the rows come sorted by API).
+fn api_usage(rows: Vec<(String, String, String, String)>) -> Vec<ApiUsage> {
+    let mut usage: Vec<ApiUsage> = Vec::new();
+    for (api_version, kind, namespace, name) in rows {
+        let workload = format!("{namespace}/{name}");
+        match usage.last_mut() {
+            Some(last) if last.api_version == api_version && last.kind == kind => {
+                last.objects += 1;
+                last.workloads.push(workload);
+            }
+            _ => usage.push(ApiUsage {
+                api_version,
+                kind,
+                objects: 1,
+                workloads: vec![workload],
+            }),
+        }
+    }
+    usage
+}
+
+/// What `wheelhouse admin inventory` records: a name Kubernetes would accept.
+fn valid_name(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 253 && !text.contains(char::is_whitespace)
 }
 
 impl Provisioning {
@@ -250,10 +259,10 @@ impl Provisioning {
         namespace: &str,
         name: &str,
     ) -> Result<(), DomainError> {
-        let valid = |text: &str| {
-            !text.is_empty() && text.len() <= 253 && !text.contains(char::is_whitespace)
-        };
-        if !(valid(api_version) && valid(kind) && valid(namespace) && valid(name)) {
+        if ![api_version, kind, namespace, name]
+            .into_iter()
+            .all(valid_name)
+        {
             return Err(DomainError::invalid(
                 "workload",
                 "constraint",
@@ -266,13 +275,45 @@ impl Provisioning {
         Ok(())
     }
 
+    /// The workload no longer uses that API (moved to another, or deleted).
+    pub async fn forget_workload(
+        &self,
+        cluster: &Cluster,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), DomainError> {
+        let mut conn = self.database.pool().acquire().await?;
+        if inventory::forget_workload(&mut conn, &cluster.id, api_version, kind, namespace, name)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(DomainError::not_found(
+                "workload",
+                format!("{namespace}/{name} ({api_version} {kind})"),
+            ))
+        }
+    }
+
+    /// Records a PodDisruptionBudget whose pods run one per node of `pool_id`'s nodes (every
+    /// pool's when `None`).
     pub async fn record_pdb(
         &self,
         cluster: &Cluster,
         namespace: &str,
         name: &str,
         disruptions_allowed: i64,
+        pool_id: Option<&str>,
     ) -> Result<(), DomainError> {
+        if !(valid_name(namespace) && valid_name(name)) {
+            return Err(DomainError::invalid(
+                "pdb",
+                "constraint",
+                "namespace and name are 1 to 253 characters without spaces",
+            ));
+        }
         if disruptions_allowed < 0 {
             return Err(DomainError::invalid(
                 "disruptions_allowed",
@@ -281,15 +322,33 @@ impl Provisioning {
             ));
         }
         let mut conn = self.database.pool().acquire().await?;
-        inventory::upsert_pdb(&mut conn, &cluster.id, namespace, name, disruptions_allowed).await?;
+        if let Some(pool_id) = pool_id {
+            let pool = super::store::pools::get(&mut conn, pool_id).await?;
+            if pool.is_none_or(|pool| pool.cluster_id != cluster.id) {
+                return Err(DomainError::not_found("k8s_pool", pool_id));
+            }
+        }
+        let row = inventory::DisruptionBudgetRow {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            disruptions_allowed,
+            pool_id: pool_id.map(str::to_string),
+        };
+        inventory::upsert_pdb(&mut conn, &cluster.id, &row).await?;
         Ok(())
     }
 
-    pub async fn workload_report(&self, cluster: &Cluster) -> Result<WorkloadReport, DomainError> {
+    pub async fn delete_pdb(
+        &self,
+        cluster: &Cluster,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), DomainError> {
         let mut conn = self.database.pool().acquire().await?;
-        Ok(WorkloadReport {
-            api_usage: inventory::api_usage(&mut conn, &cluster.id).await?,
-            blocking_pdbs: inventory::blocking_pdbs(&mut conn, &cluster.id).await?,
-        })
+        if inventory::delete_pdb(&mut conn, &cluster.id, namespace, name).await? {
+            Ok(())
+        } else {
+            Err(DomainError::not_found("pdb", format!("{namespace}/{name}")))
+        }
     }
 }

@@ -19,7 +19,9 @@ use crate::domain::input;
 use crate::domain::listing;
 use crate::domain::model::ClusterStatus;
 use crate::domain::requests::{AclRuleInput, ClusterChanges, ClusterQuery, NewCluster};
+use crate::domain::DomainError;
 use crate::http::AppState;
+use crate::services::upgrade::{Starter, UpgradeRequest};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -162,18 +164,32 @@ async fn upgrade_cluster(
     body: Bytes,
 ) -> ApiResult {
     let Body(input) = Body::<UpgradeClusterBody>::parse(&body)?;
-    ok(views::cluster(
-        &state
-            .service
-            .upgrade_cluster(
-                &caller,
-                &region,
-                &id,
-                input.version,
-                input.upgrade_pools.unwrap_or(false),
-            )
-            .await?,
-    ))
+    let Some(version) = input.version.filter(|v| !v.is_empty()) else {
+        return Err(
+            DomainError::invalid("version", "required", "the version to upgrade to").into(),
+        );
+    };
+    // The same pre-flight as the console's: a NO-GO is refused with 412 and its reasons (an
+    // override with a reason is the extension API's).
+    let starter = Starter {
+        name: format!("api-key {}", caller.access_key),
+        may_override: false,
+    };
+    let (_, cluster) = state
+        .upgrades()
+        .start(
+            &caller,
+            &region,
+            &id,
+            UpgradeRequest {
+                target: &version,
+                with_pools: input.upgrade_pools.unwrap_or(false),
+                override_reason: None,
+            },
+            &starter,
+        )
+        .await?;
+    ok(views::cluster(&cluster))
 }
 
 #[derive(Deserialize, Default)]

@@ -7,6 +7,7 @@
 mod catalog;
 mod clusters;
 mod error;
+mod extension;
 mod kosmos;
 mod nodes;
 mod pools;
@@ -40,8 +41,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(nodes::routes())
         .merge(kosmos::routes())
         .merge(catalog::routes())
+        .merge(extension::routes())
         // API clients get JSON errors, never the console's HTML 404 page.
         .route("/k8s/{*rest}", axum::routing::any(unknown_endpoint))
+        .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state, guard))
 }

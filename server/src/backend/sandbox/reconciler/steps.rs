@@ -323,29 +323,48 @@ async fn upgrade_cluster(
         .and_then(Value::as_bool)
         .unwrap_or(false)
     {
-        for mut pool in pools::of_cluster(conn, &cluster.id).await? {
-            // External nodes run elsewhere: their node agent upgrades them.
-            if pool.version == target
-                || pool.status == PoolStatus::Deleting
-                || crate::backend::sandbox::external_nodes::is_external(&pool)
-            {
-                continue;
-            }
-            pool.version = target.clone();
-            pool.status = pool.status.to(PoolStatus::Upgrading)?;
-            pool.updated_at = p.now();
-            pools::update(conn, &pool).await?;
-            p.enqueue(
-                conn,
-                OperationKind::UpgradePool,
-                &cluster.id,
-                &pool.id,
-                json!({ "version": target }),
-            )
-            .await?;
-        }
+        // One pool after the other, in the order they were created (the plan Wheelhouse shows).
+        let mut queue = pools::of_cluster(conn, &cluster.id).await?;
+        queue.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        let queue: Vec<String> = queue.into_iter().map(|pool| pool.id).collect();
+        start_next_pool_upgrade(p, conn, &target, &queue).await?;
     }
     Ok(Next::Done)
+}
+
+/// Starts the upgrade of the first pool of `queue` that needs one, handing it the rest.
+async fn start_next_pool_upgrade(
+    p: &Provisioning,
+    conn: &mut AnyConnection,
+    target: &str,
+    queue: &[String],
+) -> Result<(), DomainError> {
+    for (index, pool_id) in queue.iter().enumerate() {
+        let Some(mut pool) = pools::get(conn, pool_id).await? else {
+            continue;
+        };
+        // External nodes run elsewhere: their node agent upgrades them.
+        if pool.version == target
+            || pool.status == PoolStatus::Deleting
+            || crate::backend::sandbox::external_nodes::is_external(&pool)
+        {
+            continue;
+        }
+        pool.version = target.to_string();
+        pool.status = pool.status.to(PoolStatus::Upgrading)?;
+        pool.updated_at = p.now();
+        pools::update(conn, &pool).await?;
+        p.enqueue(
+            conn,
+            OperationKind::UpgradePool,
+            &pool.cluster_id,
+            &pool.id,
+            json!({ "version": target, "then": &queue[index + 1..] }),
+        )
+        .await?;
+        return Ok(());
+    }
+    Ok(())
 }
 
 async fn delete_cluster(
@@ -478,12 +497,22 @@ async fn upgrade_pool(
     conn: &mut AnyConnection,
     op: &mut Operation,
 ) -> Result<Next, DomainError> {
-    let Some(pool) = pools::get(conn, &op.target_id).await? else {
+    let pool = pools::get(conn, &op.target_id)
+        .await?
+        .filter(|pool| pool.status == PoolStatus::Upgrading);
+    let Some(pool) = pool else {
+        // The pool went away or stopped upgrading: the pools after it still get their turn.
+        let target = op
+            .params
+            .get("version")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if !target.is_empty() {
+            start_next_pool_upgrade(p, conn, &target, &id_list(op, "then")).await?;
+        }
         return Ok(Next::Done);
     };
-    if pool.status != PoolStatus::Upgrading {
-        return Ok(Next::Done);
-    }
     let target = pool.version.clone();
     let pool_nodes = nodes::of_pool(conn, &pool.id).await?;
     let in_flight = pool_nodes
@@ -555,6 +584,7 @@ async fn upgrade_pool(
             format!("pool {} runs {target}", pool.name),
         )
         .await?;
+        start_next_pool_upgrade(p, conn, &target, &id_list(op, "then")).await?;
         return Ok(Next::Done);
     }
     // Oldest nodes go first.

@@ -229,12 +229,28 @@ pub async fn record_workload(
     Ok(())
 }
 
-/// (api_version, kind, count) of the workloads, for deprecation checks.
-pub async fn api_usage(
+/// Forgets a workload object's use of an API (the user moved it to another API or deleted it);
+/// true when it was recorded.
+pub async fn forget_workload(
     conn: &mut AnyConnection,
     cluster_id: &str,
-) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT api_version, kind, COUNT(*) FROM workload_inventory WHERE cluster_id = $1 GROUP BY api_version, kind ORDER BY api_version, kind")
+    api_version: &str,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM workload_inventory WHERE cluster_id = $1 AND api_version = $2 AND kind = $3 AND namespace = $4 AND name = $5")
+        .bind(cluster_id).bind(api_version).bind(kind).bind(namespace).bind(name)
+        .execute(conn).await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Every workload object's API use: (api_version, kind, namespace, name), grouped by API.
+pub async fn workloads(
+    conn: &mut AnyConnection,
+    cluster_id: &str,
+) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT api_version, kind, namespace, name FROM workload_inventory WHERE cluster_id = $1 ORDER BY api_version, kind, namespace, name")
         .bind(cluster_id)
         .fetch_all(conn)
         .await
@@ -243,36 +259,49 @@ pub async fn api_usage(
 pub async fn upsert_pdb(
     conn: &mut AnyConnection,
     cluster_id: &str,
-    namespace: &str,
-    name: &str,
-    disruptions_allowed: i64,
+    pdb: &DisruptionBudgetRow,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO pod_disruption_budgets (cluster_id, namespace, name, disruptions_allowed) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (cluster_id, namespace, name) DO UPDATE SET disruptions_allowed = excluded.disruptions_allowed",
+        "INSERT INTO pod_disruption_budgets (cluster_id, namespace, name, disruptions_allowed, pool_id) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (cluster_id, namespace, name) DO UPDATE SET disruptions_allowed = excluded.disruptions_allowed, pool_id = excluded.pool_id",
     )
-    .bind(cluster_id).bind(namespace).bind(name).bind(disruptions_allowed)
+    .bind(cluster_id).bind(&pdb.namespace).bind(&pdb.name).bind(pdb.disruptions_allowed).bind(&pdb.pool_id)
     .execute(conn).await?;
     Ok(())
 }
 
-/// PDBs that allow no disruption: they block drains.
-pub async fn blocking_pdbs(
+/// True when the PDB existed.
+pub async fn delete_pdb(
     conn: &mut AnyConnection,
     cluster_id: &str,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT namespace, name FROM pod_disruption_budgets WHERE cluster_id = $1 AND disruptions_allowed = 0 ORDER BY namespace, name")
-        .bind(cluster_id)
-        .fetch_all(conn)
-        .await
+    namespace: &str,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM pod_disruption_budgets WHERE cluster_id = $1 AND namespace = $2 AND name = $3",
+    )
+    .bind(cluster_id)
+    .bind(namespace)
+    .bind(name)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
-/// Every PDB of the cluster: (namespace, name, disruptions allowed).
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct DisruptionBudgetRow {
+    pub namespace: String,
+    pub name: String,
+    pub disruptions_allowed: i64,
+    pub pool_id: Option<String>,
+}
+
+/// Every PDB of the cluster.
 pub async fn pdbs(
     conn: &mut AnyConnection,
     cluster_id: &str,
-) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT namespace, name, disruptions_allowed FROM pod_disruption_budgets WHERE cluster_id = $1 ORDER BY namespace, name")
+) -> Result<Vec<DisruptionBudgetRow>, sqlx::Error> {
+    sqlx::query_as("SELECT namespace, name, disruptions_allowed, pool_id FROM pod_disruption_budgets WHERE cluster_id = $1 ORDER BY namespace, name")
         .bind(cluster_id)
         .fetch_all(conn)
         .await

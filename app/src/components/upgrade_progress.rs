@@ -1,0 +1,148 @@
+//! A running upgrade's progress, per pool and per node, kept current without reloading: the
+//! island starts from the state rendered on the server and replaces it with each state the
+//! server streams (Server-Sent Events, JSON of [`Progress`]). Without JavaScript the page shows
+//! the state at render time and a link to look again.
+
+use leptos::prelude::*;
+
+use crate::components::status::{status_tone, StatusBadge, Tone};
+use crate::model::upgrade::Progress;
+
+#[island]
+pub fn UpgradeProgressLive(
+    /// The state when the page was rendered.
+    initial: Progress,
+    /// The progress stream.
+    url: String,
+) -> impl IntoView {
+    let progress = RwSignal::new(initial);
+    let connected = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        browser::listen(&url, progress, connected);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&url, connected);
+    });
+    view! {
+        <div
+            data-testid="upgrade-progress"
+            data-connected=move || if connected.get() { "true" } else { "false" }
+            data-finished=move || if progress.read().finished { "true" } else { "false" }
+            aria-live="polite"
+        >
+            {move || view! { <ProgressBody progress=progress.get() /> }}
+        </div>
+    }
+}
+
+fn stage_tone(stage: &str) -> Tone {
+    match stage {
+        "done" => Tone::Good,
+        "upgrading" => Tone::Warning,
+        _ => Tone::Neutral,
+    }
+}
+
+#[component]
+fn ProgressBody(progress: Progress) -> impl IntoView {
+    let headline = if progress.finished {
+        format!("Upgrade to {} finished", progress.to_version)
+    } else {
+        format!(
+            "Upgrading from {} to {}",
+            progress.from_version, progress.to_version
+        )
+    };
+    let control_plane = progress.control_plane_stage();
+    let reason = progress.override_reason.clone();
+    view! {
+        <h2 class="text-lg font-semibold" data-testid="progress-headline">{headline}</h2>
+        <p class="mt-1 text-sm text-muted">
+            {format!("Started by {} at {}", progress.started_by, progress.started_at)}
+        </p>
+        {reason.map(|reason| view! {
+            <p class="mt-2 rounded-md border border-warn bg-warn-soft p-3 text-sm text-warn">
+                {format!("Started over a NO-GO. Reason given: {reason}")}
+            </p>
+        })}
+        <ol class="mt-4 space-y-3">
+            <li class="rounded-lg border border-line p-3">
+                <div class="flex flex-wrap items-center justify-between gap-2">
+                    <span class="font-medium">"Control plane"</span>
+                    <StatusBadge tone=stage_tone(control_plane) label=control_plane />
+                </div>
+                <p class="mt-1 text-sm text-muted">{format!("Runs {}", progress.control_plane_version)}</p>
+            </li>
+            {progress
+                .pools
+                .into_iter()
+                .map(|pool| {
+                    let done = pool.nodes_on_target;
+                    let total = pool.nodes_total.max(1);
+                    let width = format!("width: {}%", done * 100 / total);
+                    view! {
+                        <li class="rounded-lg border border-line p-3" data-testid="pool-progress">
+                            <div class="flex flex-wrap items-center justify-between gap-2">
+                                <span class="font-medium">{format!("Pool {}", pool.name)}</span>
+                                <StatusBadge tone=stage_tone(&pool.stage) label=pool.stage.clone() />
+                            </div>
+                            <p class="mt-1 text-sm text-muted">
+                                {format!("{done} of {} nodes on {} · pool version {}", pool.nodes_total, progress.to_version, pool.version)}
+                            </p>
+                            <div class="mt-2 h-2 rounded-full bg-subtle" aria-hidden="true">
+                                <div class="h-2 rounded-full bg-accent" style=width></div>
+                            </div>
+                            <ul class="mt-2 grid gap-1 text-sm sm:grid-cols-2">
+                                {pool
+                                    .nodes
+                                    .into_iter()
+                                    .map(|(name, status, version)| view! {
+                                        <li class="flex flex-wrap items-center justify-between gap-2 rounded border border-line px-2 py-1">
+                                            <span class="break-all">{name}</span>
+                                            <span class="flex items-center gap-2">
+                                                <span class="text-muted">{version}</span>
+                                                <StatusBadge tone=status_tone(&status) label=status.replace('_', " ") />
+                                            </span>
+                                        </li>
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    use crate::model::upgrade::Progress;
+
+    pub fn listen(url: &str, progress: RwSignal<Progress>, connected: RwSignal<bool>) {
+        let Ok(source) = web_sys::EventSource::new(url) else {
+            return;
+        };
+        let on_open = Closure::<dyn FnMut()>::new(move || connected.set(true));
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                let state = event
+                    .data()
+                    .as_string()
+                    .and_then(|data| serde_json::from_str::<Progress>(&data).ok());
+                if let Some(state) = state {
+                    progress.set(state);
+                }
+            },
+        );
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+    }
+}

@@ -1,0 +1,250 @@
+//! The upgrade wizard, one page in steps: choose the target → pre-flight (GO / GO with warnings
+//! / NO-GO, with evidence) → changelog → plan → typed confirmation; while an upgrade runs, its
+//! live progress per pool and per node instead. The target is in the address (`?version=`), so
+//! every step works without JavaScript and can be shared.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::use_cluster;
+use crate::api::upgrade::get_upgrade_page;
+use crate::components::card::Card;
+use crate::components::confirm::TypedConfirmation;
+use crate::components::status::{StatusBadge, Tone};
+use crate::components::upgrade_progress::UpgradeProgressLive;
+use crate::model::upgrade::{upgrade_path, Assessment, Check, UpgradePage, UpgradeView};
+use crate::pages::LoadError;
+
+#[component]
+pub fn ClusterUpgrade() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let page = Resource::new(
+        move || {
+            let params = params.read();
+            (
+                params.get("region").unwrap_or_default(),
+                params.get("id").unwrap_or_default(),
+                query.read().get("version").filter(|v| !v.is_empty()),
+            )
+        },
+        |(region, id, version)| get_upgrade_page(region, id, version),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(UpgradePage::Found(view)) => view! { <Wizard view=*view /> }.into_any(),
+                    Ok(UpgradePage::NotFound) => view! { <p class="text-sm text-muted">"No cluster of yours has this address."</p> }.into_any(),
+                    Ok(UpgradePage::SignedOut) => view! { <a href="/login" class="text-accent underline">"Sign in"</a> }.into_any(),
+                    Err(error) => view! { <LoadError what="the upgrade wizard" error=error.to_string() /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Wizard(view: UpgradeView) -> impl IntoView {
+    let Some(cluster) = use_cluster() else {
+        return ().into_any();
+    };
+    let path = upgrade_path(&cluster.region, &cluster.id);
+    if let Some(progress) = view.progress.clone().filter(|p| !p.finished) {
+        let events = format!("{path}/events");
+        return view! {
+            <Card title="Upgrade in progress">
+                <UpgradeProgressLive initial=progress url=events />
+                <p class="mt-4 text-sm text-muted">
+                    "This view follows the upgrade by itself. Without JavaScript, "
+                    <a href=path.clone() class="underline">"look again"</a> "."
+                </p>
+            </Card>
+        }
+        .into_any();
+    }
+    let last = view.progress.clone().map(|progress| {
+        let reason = progress
+            .override_reason
+            .map(|reason| format!(" over a NO-GO (reason: {reason})"))
+            .unwrap_or_default();
+        view! {
+            <p class="mb-4 text-sm text-muted" data-testid="last-upgrade">
+                {format!(
+                    "Last upgrade: {} → {}, started by {} at {}{reason}; finished.",
+                    progress.from_version, progress.to_version, progress.started_by, progress.started_at
+                )}
+            </p>
+        }
+    });
+    view! {
+        <div class="space-y-4">
+            {last}
+            <TargetChoice view=view.clone() path=path.clone() />
+            {view.assessment.clone().map(|assessment| view! {
+                <AssessmentView assessment view=view.clone() path=path.clone() />
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TargetChoice(view: UpgradeView, path: String) -> impl IntoView {
+    if view.targets.is_empty() {
+        return view! {
+            <Card title="1. Choose the version">
+                <p class="text-sm" data-testid="no-target">
+                    {format!("{} is the newest version this cluster can move to: there is nothing to upgrade to.", view.current_version)}
+                </p>
+            </Card>
+        }
+        .into_any();
+    }
+    let chosen = view.chosen.clone();
+    view! {
+        <Card title="1. Choose the version">
+            <form method="get" action=path class="space-y-3" data-testid="target-form">
+                <fieldset>
+                    <legend class="mb-2 text-sm">{format!("The cluster runs {}. Move it to:", view.current_version)}</legend>
+                    <div class="grid gap-2 sm:grid-cols-2">
+                        {view
+                            .targets
+                            .into_iter()
+                            .map(|target| {
+                                let checked = chosen.as_deref() == Some(target.version.as_str());
+                                let id = format!("target-{}", target.version.replace('.', "-"));
+                                let label_for = id.clone();
+                                view! {
+                                    <label for=label_for class="flex min-h-11 items-start gap-3 rounded-md border border-line p-3 text-sm">
+                                        <input id=id type="radio" name="version" value=target.version.clone() checked=checked required class="mt-1 size-5" />
+                                        <span>
+                                            <span class="font-medium">{target.version.clone()}</span>
+                                            <span class="text-muted">{format!(" · {} · {}", target.kind, target.support)}</span>
+                                        </span>
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                </fieldset>
+                <button type="submit" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90">"Run the pre-flight"</button>
+            </form>
+        </Card>
+    }
+    .into_any()
+}
+
+fn verdict_words(verdict: &str) -> (Tone, &'static str, &'static str) {
+    match verdict {
+        "go" => (Tone::Good, "GO", "Every check passes."),
+        "go_with_warnings" => (Tone::Warning, "GO with warnings", "Nothing blocks the upgrade; read the warnings first."),
+        _ => (Tone::Critical, "NO-GO", "At least one check fails: the upgrade would break something. Fix it and run the pre-flight again."),
+    }
+}
+
+fn check_tone(status: &str) -> (Tone, &'static str) {
+    match status {
+        "pass" => (Tone::Good, "pass"),
+        "warning" => (Tone::Warning, "warning"),
+        _ => (Tone::Critical, "fail"),
+    }
+}
+
+#[component]
+fn CheckItem(check: Check) -> impl IntoView {
+    let (tone, word) = check_tone(&check.status);
+    view! {
+        <li class="rounded-md border border-line p-3" data-testid="check" data-status=check.status.clone()>
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <span class="font-medium">{check.title.clone()}</span>
+                <StatusBadge tone label=word />
+            </div>
+            <p class="mt-1 text-sm">{check.summary.clone()}</p>
+            {(!check.evidence.is_empty()).then(|| view! {
+                <ul class="mt-2 list-disc space-y-1 pl-5 text-sm text-muted" aria-label="Evidence">
+                    {check.evidence.iter().map(|line| view! { <li class="break-words">{line.clone()}</li> }).collect_view()}
+                </ul>
+            })}
+            {check.recommendation.clone().map(|advice| view! {
+                <p class="mt-2 text-sm"><strong>"What to do: "</strong>{advice}</p>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn AssessmentView(assessment: Assessment, view: UpgradeView, path: String) -> impl IntoView {
+    let (tone, verdict, meaning) = verdict_words(&assessment.verdict);
+    let no_go = assessment.verdict == "no_go";
+    let query = use_query_map();
+    let typed_reason = query.read_untracked().get("reason").unwrap_or_default();
+    let target = assessment.target.clone();
+    let confirm = if !view.can_change {
+        view! { <p class="text-sm text-muted">"Your role in this project lets you look at the plan, not start it."</p> }.into_any()
+    } else if no_go && !view.can_override {
+        view! { <p class="text-sm" data-testid="owner-only">"NO-GO: fix what the pre-flight shows. Only an owner of the project may start it anyway, with a written reason."</p> }.into_any()
+    } else {
+        view! {
+            <TypedConfirmation action=path.clone() name=view.cluster_name.clone() button="Start the upgrade">
+                <input type="hidden" name="version" value=target.clone() />
+                {no_go.then(|| view! {
+                    <div>
+                        <label for="override-reason" class="mb-1 block text-sm font-medium">"Why start despite the NO-GO? (recorded with the upgrade)"</label>
+                        <textarea id="override-reason" name="override_reason" required maxlength="1000" rows="3" class="block w-full rounded-md border border-line bg-canvas p-3 text-base">{typed_reason.clone()}</textarea>
+                    </div>
+                })}
+            </TypedConfirmation>
+        }
+        .into_any()
+    };
+    view! {
+        <Card title="2. Pre-flight">
+            <div class="mb-3 flex flex-wrap items-center gap-3" data-testid="verdict" data-verdict=assessment.verdict.clone()>
+                <StatusBadge tone label=verdict />
+                <span class="text-sm">{format!("{} → {}: {meaning}", view.current_version, assessment.target)}</span>
+            </div>
+            <ul class="space-y-2">
+                {assessment.checks.into_iter().map(|check| view! { <CheckItem check /> }).collect_view()}
+            </ul>
+        </Card>
+        <Card title="3. What changes">
+            {assessment.changelog.into_iter().map(|entry| view! {
+                <h3 class="mt-2 font-medium">{entry.version.clone()}</h3>
+                <ul class="list-disc pl-5 text-sm">
+                    {entry.notes.iter().map(|note| view! { <li>{note.clone()}</li> }).collect_view()}
+                    {entry.removed.iter().map(|removed| view! { <li>{format!("Removed: {removed}")}</li> }).collect_view()}
+                </ul>
+            }).collect_view()}
+            <h3 class="mt-4 font-medium">"On your side of the shared responsibility"</h3>
+            <ul class="list-disc pl-5 text-sm">
+                {assessment.your_responsibility.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}
+            </ul>
+        </Card>
+        <Card title="4. Plan">
+            <p class="mb-2 text-sm" data-testid="plan-duration">{format!("Estimated duration: {}.", assessment.duration)}</p>
+            <ol class="space-y-2">
+                {assessment.steps.into_iter().map(|step| view! {
+                    <li class="rounded-md border border-line p-3" data-testid="plan-step">
+                        <div class="flex flex-wrap justify-between gap-2">
+                            <span class="font-medium">{step.name.clone()}</span>
+                            <span class="text-sm text-muted">{step.duration.clone()}</span>
+                        </div>
+                        {(!step.waves.is_empty()).then(|| view! {
+                            <ul class="mt-1 list-disc pl-5 text-sm text-muted">
+                                {step.waves.iter().map(|wave| view! { <li class="break-words">{wave.clone()}</li> }).collect_view()}
+                            </ul>
+                        })}
+                    </li>
+                }).collect_view()}
+            </ol>
+            {(!assessment.skipped_pools.is_empty()).then(|| view! {
+                <p class="mt-2 text-sm text-muted">{format!("Left alone: {}.", assessment.skipped_pools.join("; "))}</p>
+            })}
+        </Card>
+        <Card title="5. Confirm">
+            {confirm}
+        </Card>
+    }
+    .into_any()
+}

@@ -1,0 +1,194 @@
+//! `wheelhouse k8s cluster …`: the CLI for cluster owners, a client of a Wheelhouse server's
+//! extension API (`/api/v1/`) with a project's API key. It prints what the console shows: the
+//! pre-flight verdict with its evidence, and (with `--wait`) the progress until the end.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::cli::{ClusterCommand, ServerOptions};
+use crate::serve::StartError;
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    secret_key: String,
+}
+
+impl Api {
+    fn new(server: &ServerOptions, cluster_id: &str) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            base: format!(
+                "{}/api/v1/regions/{}/clusters/{cluster_id}",
+                server.url.trim_end_matches('/'),
+                server.region
+            ),
+            secret_key: server.secret_key.clone(),
+        }
+    }
+
+    async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, StartError> {
+        let response = request
+            .header("x-auth-token", &self.secret_key)
+            .send()
+            .await
+            .map_err(|error| {
+                StartError::Invalid(format!("the server could not be reached: {error}"))
+            })?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(body);
+        }
+        let message = body["help_message"]
+            .as_str()
+            .or(body["message"].as_str())
+            .unwrap_or("no explanation")
+            .to_string();
+        let details = body["details"]
+            .as_array()
+            .map(|details| {
+                details
+                    .iter()
+                    .filter_map(|d| d["help_message"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .filter(|d| !d.is_empty())
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        Err(StartError::Invalid(format!("{status}: {message}{details}")))
+    }
+
+    async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, StartError> {
+        self.call(self.http.get(format!("{}/{path}", self.base)).query(query))
+            .await
+    }
+}
+
+fn print_report(report: &Value) {
+    let verdict = match report["verdict"].as_str() {
+        Some("go") => "GO",
+        Some("go_with_warnings") => "GO with warnings",
+        _ => "NO-GO",
+    };
+    println!(
+        "Pre-flight {} → {}: {verdict}",
+        report["from_version"].as_str().unwrap_or("?"),
+        report["to_version"].as_str().unwrap_or("?")
+    );
+    for check in report["checks"].as_array().into_iter().flatten() {
+        let mark = match check["status"].as_str() {
+            Some("pass") => "pass",
+            Some("warning") => "WARN",
+            _ => "FAIL",
+        };
+        println!(
+            "  [{mark}] {}: {}",
+            check["title"].as_str().unwrap_or("?"),
+            check["summary"].as_str().unwrap_or("")
+        );
+        for line in check["evidence"].as_array().into_iter().flatten() {
+            println!("         - {}", line.as_str().unwrap_or(""));
+        }
+        if let Some(advice) = check["recommendation"].as_str() {
+            if mark != "pass" {
+                println!("         what to do: {advice}");
+            }
+        }
+    }
+}
+
+fn progress_line(progress: &Value) -> String {
+    let pools: Vec<String> = progress["pools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|pool| {
+            format!(
+                "{} {} {}/{}",
+                pool["name"].as_str().unwrap_or("?"),
+                pool["stage"].as_str().unwrap_or("?"),
+                pool["nodes_on_target"],
+                pool["nodes_total"]
+            )
+        })
+        .collect();
+    format!(
+        "control plane {} ({}); pools: {}",
+        progress["control_plane_version"].as_str().unwrap_or("?"),
+        progress["cluster_status"].as_str().unwrap_or("?"),
+        if pools.is_empty() {
+            "none".to_string()
+        } else {
+            pools.join(", ")
+        }
+    )
+}
+
+pub async fn run(command: ClusterCommand) -> Result<(), StartError> {
+    match command {
+        ClusterCommand::Preflight {
+            cluster_id,
+            version,
+            server,
+        } => {
+            let api = Api::new(&server, &cluster_id);
+            let report = api
+                .get("upgrade-preflight", &[("version", version.as_str())])
+                .await?;
+            print_report(&report);
+            if report["verdict"] == "no_go" {
+                return Err(StartError::Invalid(
+                    "NO-GO: the upgrade would break something (see above)".to_string(),
+                ));
+            }
+            Ok(())
+        }
+        ClusterCommand::Upgrade {
+            cluster_id,
+            version,
+            override_reason,
+            wait,
+            server,
+        } => {
+            let api = Api::new(&server, &cluster_id);
+            let report = api
+                .get("upgrade-preflight", &[("version", version.as_str())])
+                .await?;
+            print_report(&report);
+            let started = api
+                .call(
+                    api.http
+                        .post(format!("{}/upgrades", api.base))
+                        .json(&json!({ "version": version, "override_reason": override_reason })),
+                )
+                .await?;
+            println!(
+                "Upgrade to {} started (verdict {}).",
+                started["upgrade"]["to_version"]
+                    .as_str()
+                    .unwrap_or(&version),
+                started["upgrade"]["verdict"].as_str().unwrap_or("?")
+            );
+            if !wait {
+                return Ok(());
+            }
+            let mut last = String::new();
+            loop {
+                let progress = api.get("upgrade-progress", &[]).await?;
+                let line = progress_line(&progress);
+                if line != last {
+                    println!("{line}");
+                    last = line;
+                }
+                if progress["finished"] == true {
+                    println!("Upgrade to {version} finished.");
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! The console's upgrade wizard on the server: the page's data (targets, pre-flight, plan,
+//! progress), the start form (plain POST + redirect, typed confirmation, an owner's override
+//! reason), and the progress stream (Server-Sent Events, level-triggered like the dashboard's).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::model::upgrade as view;
+use app::model::upgrade::upgrade_path;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use super::console_actions::{back_with, person_on_cluster, see_other, session_headers};
+use super::AppState;
+use crate::domain::ids::ClusterId;
+use crate::domain::model::Caller;
+use crate::domain::version::KubeVersion;
+use crate::domain::DomainError;
+use crate::services::identity::{self, Role};
+use crate::services::upgrade::{self, Assessment, Starter, UpgradeProgress, UpgradeRequest};
+
+/// "about 12 min": durations in the plan are estimates.
+pub fn about(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("about {} s", s.max(1)),
+        s if s < 3600 => format!("about {} min", (s + 30) / 60),
+        s => format!("about {} h {} min", s / 3600, (s % 3600 + 30) / 60),
+    }
+}
+
+fn time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn progress_view(progress: UpgradeProgress) -> Option<view::Progress> {
+    let run = progress.run?;
+    Some(view::Progress {
+        from_version: run.from_version,
+        to_version: run.to_version,
+        started_by: run.started_by,
+        started_at: time(run.started_at),
+        override_reason: run.override_reason,
+        cluster_status: progress.cluster_status,
+        control_plane_version: progress.control_plane_version,
+        finished: progress.finished,
+        pools: progress
+            .pools
+            .into_iter()
+            .map(|pool| view::PoolProgress {
+                name: pool.name,
+                stage: pool.stage,
+                version: pool.version,
+                nodes_on_target: pool.nodes_on_target,
+                nodes_total: pool.nodes_total,
+                nodes: pool
+                    .nodes
+                    .into_iter()
+                    .map(|node| (node.name, node.status.replace('_', " "), node.version))
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
+fn assessment_view(assessment: Assessment) -> view::Assessment {
+    let plan = assessment.plan;
+    view::Assessment {
+        target: plan.to_version.clone(),
+        verdict: assessment.preflight.verdict.as_str().to_string(),
+        checks: assessment
+            .preflight
+            .checks
+            .into_iter()
+            .map(|check| view::Check {
+                title: check.title.to_string(),
+                status: match check.status {
+                    upgrade::CheckStatus::Pass => "pass",
+                    upgrade::CheckStatus::Warning => "warning",
+                    upgrade::CheckStatus::Fail => "fail",
+                }
+                .to_string(),
+                summary: check.summary,
+                evidence: check.evidence,
+                recommendation: check.recommendation,
+            })
+            .collect(),
+        changelog: plan
+            .changelog
+            .into_iter()
+            .map(|entry| view::ChangelogEntry {
+                version: entry.version,
+                notes: entry.notes,
+                removed: entry.removed,
+            })
+            .collect(),
+        steps: plan
+            .steps
+            .into_iter()
+            .map(|step| view::PlanStep {
+                name: if step.kind == "pool" {
+                    format!("Pool {}", step.name)
+                } else {
+                    step.name
+                },
+                duration: about(step.estimated_seconds),
+                waves: step
+                    .waves
+                    .into_iter()
+                    .map(|wave| {
+                        format!(
+                            "Wave {}: {} ({} new node(s) first, {} drained in place; {})",
+                            wave.number,
+                            wave.nodes.join(", "),
+                            wave.surge,
+                            wave.in_place,
+                            about(wave.estimated_seconds)
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+        skipped_pools: plan.skipped_pools,
+        duration: about(plan.estimated_seconds),
+        your_responsibility: plan.your_responsibility,
+    }
+}
+
+/// The wizard's data for a signed-in person.
+pub async fn upgrade_page(
+    state: &AppState,
+    session: &str,
+    region: &str,
+    id: &str,
+    version: Option<&str>,
+) -> Result<view::UpgradePage, String> {
+    let failed = |error: &dyn std::fmt::Display| {
+        tracing::error!(%error, "the upgrade wizard could not be loaded");
+        "the upgrade wizard could not be loaded; try again in a moment".to_string()
+    };
+    let headers = session_headers(session);
+    let (caller, access) = match person_on_cluster(state, &headers, region, id).await {
+        Ok(Some((_, caller, access))) => (caller, access),
+        Ok(None) => return Ok(view::UpgradePage::NotFound),
+        Err(_) => return Ok(view::UpgradePage::SignedOut),
+    };
+    let cluster_id = ClusterId::from(id);
+    let cluster = match state
+        .service
+        .get_cluster(&caller, region, &cluster_id)
+        .await
+    {
+        Ok(cluster) => cluster,
+        Err(DomainError::NotFound { .. }) => return Ok(view::UpgradePage::NotFound),
+        Err(error) => return Err(failed(&error)),
+    };
+    let upgrades = state.upgrades();
+    let now = state.clock.now();
+    let current = cluster.version.parse::<KubeVersion>().ok();
+    let mut targets: Vec<(KubeVersion, view::TargetOption)> = state
+        .service
+        .available_versions(&caller, region, &cluster_id)
+        .await
+        .map_err(|e| failed(&e))?
+        .into_iter()
+        .filter(|entry| !entry.is_deprecated_at(now) && !entry.is_end_of_life_at(now))
+        .filter_map(|entry| {
+            let version = entry.name.parse::<KubeVersion>().ok()?;
+            let kind = if current.is_some_and(|c| c.same_minor(&version)) {
+                "patch"
+            } else {
+                "minor"
+            };
+            let support = entry
+                .end_of_life_at
+                .map(|end| format!("supported until {}", end.format("%Y-%m-%d")))
+                .unwrap_or_else(|| "supported".to_string());
+            Some((
+                version,
+                view::TargetOption {
+                    version: entry.name,
+                    kind: kind.to_string(),
+                    support,
+                },
+            ))
+        })
+        .collect();
+    targets.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
+    let chosen = version.map(str::to_string);
+    let assessment = match &chosen {
+        Some(target) => Some(assessment_view(
+            upgrades
+                .assess(&caller, region, &cluster_id, target, true)
+                .await
+                .map_err(|e| failed(&e))?,
+        )),
+        None => None,
+    };
+    let progress = progress_view(
+        upgrades
+            .progress(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?,
+    );
+    Ok(view::UpgradePage::Found(Box::new(view::UpgradeView {
+        cluster_name: cluster.name,
+        current_version: cluster.version,
+        can_change: access.role.can_change(),
+        can_override: access.role == Role::Owner,
+        targets: targets.into_iter().map(|(_, option)| option).collect(),
+        chosen,
+        assessment,
+        progress,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartForm {
+    version: String,
+    confirm_name: String,
+    #[serde(default)]
+    override_reason: Option<String>,
+}
+
+/// POST /clusters/{region}/{id}/upgrade: starts the upgrade the wizard showed.
+pub async fn start_upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<StartForm>,
+) -> Response {
+    let page = upgrade_path(&region, &cluster_id);
+    let (user, caller, access) =
+        match person_on_cluster(&state, &headers, &region, &cluster_id).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+            Err(response) => return response,
+        };
+    let version = form.version.trim().to_string();
+    let reason = form.override_reason.clone().unwrap_or_default();
+    // Back to the same step, with what was typed.
+    let back = |problem: &str| {
+        see_other(&back_with(
+            &page,
+            &[
+                ("version", &version),
+                ("problem", problem),
+                ("reason", &reason),
+            ],
+        ))
+    };
+    if !access.role.can_change() {
+        return back("forbidden");
+    }
+    let id = ClusterId::from(cluster_id.clone());
+    match state.service.get_cluster(&caller, &region, &id).await {
+        Ok(cluster) if cluster.name == form.confirm_name.trim() => {}
+        Ok(_) => return back("typed-name"),
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    }
+    let starter = Starter {
+        name: user.email.clone(),
+        may_override: access.role == Role::Owner,
+    };
+    let outcome = state
+        .upgrades()
+        .start(
+            &caller,
+            &region,
+            &id,
+            UpgradeRequest {
+                target: &version,
+                with_pools: true,
+                override_reason: form.override_reason.as_deref(),
+            },
+            &starter,
+        )
+        .await;
+    match outcome {
+        Ok(_) => see_other(&back_with(&page, &[("notice", "upgrade-started")])),
+        Err(DomainError::PreconditionFailed { .. }) => back("no-go"),
+        Err(DomainError::PermissionDenied(_)) => back("override-owner"),
+        Err(DomainError::TransientState { .. }) => back("busy"),
+        Err(DomainError::QuotaExceeded(_)) => back("over-quota"),
+        Err(DomainError::InvalidArguments(arguments))
+            if arguments
+                .iter()
+                .any(|a| a.argument_name == "override_reason") =>
+        {
+            back("reason-too-long")
+        }
+        Err(DomainError::InvalidArguments(_)) => back("bad-version"),
+        Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "an upgrade was refused");
+            back("refused")
+        }
+    }
+}
+
+/// How often a progress stream reads the state.
+const EVERY: Duration = Duration::from_secs(1);
+
+/// GET /clusters/{region}/{id}/upgrade/events: the upgrade's progress as JSON events, sent
+/// when it changes (and first on every connection); it ends with the session.
+pub async fn progress_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+) -> Response {
+    let caller: Caller = match person_on_cluster(&state, &headers, &region, &cluster_id).await {
+        Ok(Some((_, caller, _))) => caller,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
+    };
+    let Some(token) = super::session::cookie(&headers, app::model::identity::SESSION_COOKIE) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let id = ClusterId::from(cluster_id);
+    let stream = futures_util::stream::unfold(
+        (state, caller, region, id, token, None::<String>),
+        |(state, caller, region, id, token, last)| async move {
+            loop {
+                match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
+                    Ok(Some(_)) => {}
+                    _ => return None,
+                }
+                let progress = state.upgrades().progress(&caller, &region, &id).await;
+                let json = progress
+                    .ok()
+                    .and_then(progress_view)
+                    .and_then(|view| serde_json::to_string(&view).ok());
+                if let Some(json) = json {
+                    if last.as_deref() != Some(json.as_str()) {
+                        let event = Event::default().data(json.clone());
+                        return Some((
+                            Ok::<Event, Infallible>(event),
+                            (state, caller, region, id, token, Some(json)),
+                        ));
+                    }
+                }
+                tokio::time::sleep(EVERY).await;
+            }
+        },
+    );
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}

@@ -1,0 +1,428 @@
+//! The upgrade service, above the provisioning port: a pre-flight with one verdict, a plan, and
+//! the start of an upgrade that refuses a NO-GO unless an owner overrides it with a written
+//! reason (recorded). It reads and acts only through the provisioning service, so it works the
+//! same over the sandbox and over a remote Scaleway-compatible provider.
+//!
+//! `preflight` and `plan` are pure functions of an [`UpgradeSubject`] (what the port reports,
+//! at one instant); this module gathers the subject and keeps the record of started upgrades.
+
+pub mod plan;
+pub mod preflight;
+pub mod synthetic;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::clock::SharedClock;
+use crate::domain::ids::{ClusterId, SharedIds};
+use crate::domain::model::{
+    Caller, Cluster, ClusterInventory, ClusterStatus, KubeVersionEntry, Node, NodeStatus, Pool,
+    PoolStatus, RolloutTiming,
+};
+use crate::domain::DomainError;
+use crate::services::provisioning::ProvisioningService;
+use crate::store::rows::millis;
+use crate::store::Database;
+
+pub use plan::UpgradePlan;
+pub use preflight::{CheckStatus, PreflightReport, Verdict};
+
+type Result<T> = std::result::Result<T, DomainError>;
+
+/// How many nodes a project runs now and may run at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeQuota {
+    pub limit: i64,
+    pub in_use: i64,
+}
+
+/// Everything the pre-flight and the plan read, as the port reported it at `now`.
+pub struct UpgradeSubject<'a> {
+    pub now: DateTime<Utc>,
+    pub cluster: &'a Cluster,
+    pub pools: &'a [Pool],
+    pub nodes: &'a [Node],
+    pub versions: &'a [KubeVersionEntry],
+    /// `None` when the provider reports no components, workloads or PDBs.
+    pub inventory: Option<&'a ClusterInventory>,
+    pub quota: NodeQuota,
+    pub timing: RolloutTiming,
+}
+
+/// The pre-flight and the plan for one target, computed together (the drain simulation reads
+/// the plan's waves).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Assessment {
+    pub preflight: PreflightReport,
+    pub plan: UpgradePlan,
+}
+
+pub fn assess(subject: &UpgradeSubject<'_>, target: &str, with_pools: bool) -> Assessment {
+    let plan = plan::plan(subject, target, with_pools);
+    let preflight = preflight::preflight(subject, target, &plan);
+    Assessment { preflight, plan }
+}
+
+/// What an upgrade's start asks for.
+#[derive(Clone, Copy, Debug)]
+pub struct UpgradeRequest<'a> {
+    pub target: &'a str,
+    /// The pools follow the control plane (Scaleway's `upgrade_pools`).
+    pub with_pools: bool,
+    /// An owner's written reason to start despite a NO-GO.
+    pub override_reason: Option<&'a str>,
+}
+
+/// Who starts an upgrade, as recorded with it.
+#[derive(Clone, Debug)]
+pub struct Starter {
+    /// An email for a console user, "api-key SCW…" for an API caller.
+    pub name: String,
+    /// Only an owner may override a NO-GO.
+    pub may_override: bool,
+}
+
+/// An upgrade as Wheelhouse recorded its start.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UpgradeRun {
+    pub id: String,
+    pub cluster_id: String,
+    pub from_version: String,
+    pub to_version: String,
+    /// The pools follow the control plane.
+    pub upgrade_pools: bool,
+    pub verdict: String,
+    /// The blocking checks at start (non-empty only when overridden).
+    pub blocking: Vec<String>,
+    pub override_reason: Option<String>,
+    pub started_by: String,
+    pub started_at: DateTime<Utc>,
+}
+
+/// The longest override reason kept.
+pub const OVERRIDE_REASON_MAX: usize = 1000;
+
+#[derive(Clone)]
+pub struct UpgradeService {
+    service: ProvisioningService,
+    database: Database,
+    clock: SharedClock,
+    ids: SharedIds,
+}
+
+impl UpgradeService {
+    pub fn new(
+        service: ProvisioningService,
+        database: Database,
+        clock: SharedClock,
+        ids: SharedIds,
+    ) -> Self {
+        UpgradeService {
+            service,
+            database,
+            clock,
+            ids,
+        }
+    }
+
+    /// The pre-flight and plan of upgrading a cluster to `target`, as things are now.
+    pub async fn assess(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        target: &str,
+        with_pools: bool,
+    ) -> Result<Assessment> {
+        let cluster = self.service.get_cluster(caller, region, id).await?;
+        let pools = self.service.list_pools(caller, region, id).await?;
+        let nodes = self.service.list_nodes(caller, region, id).await?;
+        let versions = self.service.list_versions(region).await?;
+        let inventory = self.service.cluster_inventory(caller, region, id).await?;
+        let quota = self.quota(caller).await?;
+        let subject = UpgradeSubject {
+            now: self.clock.now(),
+            cluster: &cluster,
+            pools: &pools,
+            nodes: &nodes,
+            versions: &versions,
+            inventory: inventory.as_ref(),
+            quota,
+            timing: self.service.rollout_timing(),
+        };
+        Ok(assess(&subject, target, with_pools))
+    }
+
+    /// The project's node quota and the nodes its pools hold now (every region).
+    pub async fn quota(&self, caller: &Caller) -> Result<NodeQuota> {
+        Ok(NodeQuota {
+            limit: self.service.node_quota(caller).await?,
+            in_use: self.service.project_pool_sizes(caller).await?,
+        })
+    }
+
+    /// Starts the upgrade the pre-flight allows (or an owner overrides, with a reason): the
+    /// control plane first, then the provider-managed pools in order.
+    pub async fn start(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        request: UpgradeRequest<'_>,
+        starter: &Starter,
+    ) -> Result<(UpgradeRun, Cluster)> {
+        let UpgradeRequest {
+            target,
+            with_pools,
+            override_reason,
+        } = request;
+        let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+        if let Some(reason) = override_reason {
+            if reason.chars().count() > OVERRIDE_REASON_MAX {
+                return Err(DomainError::invalid(
+                    "override_reason",
+                    "constraint",
+                    format!("the reason is at most {OVERRIDE_REASON_MAX} characters"),
+                ));
+            }
+            if !starter.may_override {
+                return Err(DomainError::PermissionDenied(
+                    "only a project owner may override a NO-GO".to_string(),
+                ));
+            }
+        }
+        let assessment = self.assess(caller, region, id, target, with_pools).await?;
+        let report = &assessment.preflight;
+        // What the provider itself refuses keeps the provider's answer: an invalid target is
+        // an invalid argument, a cluster in the middle of a change is busy.
+        if let Some(target_check) = report
+            .blocking()
+            .find(|check| check.id == preflight::TARGET_CHECK)
+        {
+            return Err(DomainError::invalid(
+                "version",
+                "constraint",
+                target_check.summary.clone(),
+            ));
+        }
+        let cluster = self.service.get_cluster(caller, region, id).await?;
+        if cluster.status != ClusterStatus::Ready {
+            return Err(DomainError::TransientState {
+                resource: "k8s_cluster",
+                resource_id: id.to_string(),
+                current_state: cluster.status.as_str().to_string(),
+            });
+        }
+        let blocking = report.blocking_reasons();
+        // A quota is not the owner's to override.
+        let over_quota = report
+            .blocking()
+            .any(|check| check.id == preflight::QUOTA_CHECK);
+        if !blocking.is_empty() && (override_reason.is_none() || over_quota) {
+            return Err(DomainError::precondition(
+                "upgrade_preflight",
+                format!("the upgrade pre-flight says NO-GO: {}", blocking.join("; ")),
+            ));
+        }
+        let cluster = self
+            .service
+            .upgrade_cluster(caller, region, id, Some(target.to_string()), with_pools)
+            .await?;
+        let run = UpgradeRun {
+            id: self.ids.uuid(),
+            cluster_id: id.to_string(),
+            from_version: report.from_version.clone(),
+            to_version: target.to_string(),
+            upgrade_pools: with_pools,
+            verdict: report.verdict.as_str().to_string(),
+            override_reason: if blocking.is_empty() {
+                None
+            } else {
+                override_reason.map(str::to_string)
+            },
+            blocking,
+            started_by: starter.name.clone(),
+            started_at: self.clock.now(),
+        };
+        let mut conn = self.database.pool().acquire().await?;
+        sqlx::query(
+            "INSERT INTO upgrade_runs (id, cluster_id, region, project_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&run.id)
+        .bind(&run.cluster_id)
+        .bind(region)
+        .bind(&caller.project_id)
+        .bind(&run.from_version)
+        .bind(&run.to_version)
+        .bind(i64::from(run.upgrade_pools))
+        .bind(&run.verdict)
+        .bind(run.blocking.join("\n"))
+        .bind(&run.override_reason)
+        .bind(&run.started_by)
+        .bind(millis(run.started_at))
+        .execute(&mut *conn)
+        .await?;
+        Ok((run, cluster))
+    }
+
+    /// The cluster's most recent upgrade, if Wheelhouse started one.
+    pub async fn latest_run(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<Option<UpgradeRun>> {
+        // Resolves ownership (another project's cluster is "not found").
+        self.service.get_cluster(caller, region, id).await?;
+        let mut conn = self.database.pool().acquire().await?;
+        let row = sqlx::query(
+            "SELECT id, cluster_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at \
+             FROM upgrade_runs WHERE cluster_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let blocking: String = row.try_get("blocking")?;
+        Ok(Some(UpgradeRun {
+            id: row.try_get("id")?,
+            cluster_id: row.try_get("cluster_id")?,
+            from_version: row.try_get("from_version")?,
+            to_version: row.try_get("to_version")?,
+            upgrade_pools: row.try_get::<i64, _>("upgrade_pools")? != 0,
+            verdict: row.try_get("verdict")?,
+            blocking: blocking
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+            override_reason: row.try_get("override_reason")?,
+            started_by: row.try_get("started_by")?,
+            started_at: crate::store::rows::time(row.try_get("started_at")?),
+        }))
+    }
+}
+
+/// Where an upgrade stands: the control plane, each pool and each node, read from the port.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UpgradeProgress {
+    pub cluster_id: String,
+    pub cluster_status: String,
+    pub control_plane_version: String,
+    /// The version being rolled out (the latest recorded upgrade's target), if any.
+    pub target_version: Option<String>,
+    pub run: Option<UpgradeRun>,
+    pub pools: Vec<PoolProgress>,
+    /// True when the control plane and every pool the upgrade moves run the target, settled.
+    pub finished: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PoolProgress {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub version: String,
+    /// waiting, upgrading, done or skipped (with why).
+    pub stage: String,
+    pub nodes_total: usize,
+    pub nodes_on_target: usize,
+    pub nodes: Vec<NodeProgress>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeProgress {
+    pub name: String,
+    pub status: String,
+    pub version: String,
+}
+
+impl UpgradeService {
+    pub async fn progress(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<UpgradeProgress> {
+        let run = self.latest_run(caller, region, id).await?;
+        let cluster = self.service.get_cluster(caller, region, id).await?;
+        let pools = self.service.list_pools(caller, region, id).await?;
+        let nodes = self.service.list_nodes(caller, region, id).await?;
+        let target = run
+            .as_ref()
+            .map(|run| run.to_version.clone())
+            .or_else(|| cluster.target_version.clone());
+        Ok(progress_of(&cluster, &pools, &nodes, run, target))
+    }
+}
+
+/// Pure: the progress of a rollout to `target` as the objects show it.
+pub fn progress_of(
+    cluster: &Cluster,
+    pools: &[Pool],
+    nodes: &[Node],
+    run: Option<UpgradeRun>,
+    target: Option<String>,
+) -> UpgradeProgress {
+    let target_name = target.clone().unwrap_or_else(|| cluster.version.clone());
+    let control_plane_done = cluster.version == target_name;
+    let moves_pools = run.as_ref().is_none_or(|run| run.upgrade_pools);
+    let mut pool_progress = Vec::new();
+    for pool in plan::pools_in_order(pools) {
+        let pool_nodes: Vec<&Node> = nodes.iter().filter(|n| n.pool_id == pool.id).collect();
+        let on_target = pool_nodes
+            .iter()
+            .filter(|n| n.version == target_name && n.status == NodeStatus::Ready)
+            .count();
+        let stage = if pool.node_type == plan::EXTERNAL_NODE_TYPE {
+            "skipped: external nodes".to_string()
+        } else if !moves_pools && pool.version != target_name {
+            "skipped: not upgraded with the control plane".to_string()
+        } else if pool.status == PoolStatus::Upgrading {
+            "upgrading".to_string()
+        } else if pool.version == target_name && pool_nodes.iter().all(|n| n.version == target_name)
+        {
+            "done".to_string()
+        } else {
+            "waiting".to_string()
+        };
+        pool_progress.push(PoolProgress {
+            id: pool.id.clone(),
+            name: pool.name.clone(),
+            status: pool.status.as_str().to_string(),
+            version: pool.version.clone(),
+            stage,
+            nodes_total: pool_nodes
+                .iter()
+                .filter(|n| n.status != NodeStatus::Deleting)
+                .count(),
+            nodes_on_target: on_target,
+            nodes: pool_nodes
+                .iter()
+                .map(|n| NodeProgress {
+                    name: n.name.clone(),
+                    status: n.status.as_str().to_string(),
+                    version: n.version.clone(),
+                })
+                .collect(),
+        });
+    }
+    let finished = control_plane_done
+        && cluster.status == ClusterStatus::Ready
+        && pool_progress
+            .iter()
+            .all(|p| p.stage == "done" || p.stage.starts_with("skipped"));
+    UpgradeProgress {
+        cluster_id: cluster.id.clone(),
+        cluster_status: cluster.status.as_str().to_string(),
+        control_plane_version: cluster.version.clone(),
+        target_version: target,
+        run,
+        pools: pool_progress,
+        finished,
+    }
+}

@@ -1,0 +1,773 @@
+//! Upgrades with confidence: one pre-flight verdict with evidence, a plan that the sandbox
+//! executes as shown (control plane, then each pool in order, in waves), refusals with 412 and
+//! the reasons on every interface, and an owner's recorded override.
+
+use serde_json::{json, Value};
+use wheelhouse::domain::ids::ClusterId;
+use wheelhouse::services::upgrade::{Starter, UpgradeRequest};
+use wheelhouse::store::Database;
+
+use crate::on_both_databases;
+use crate::support::TestApp;
+
+const R: &str = "/k8s/v1/regions/fr-par";
+const X: &str = "/api/v1/regions/fr-par";
+
+/// A ready cluster on 1.34.2 with pool "first" (3 nodes) and pool "second" (2 nodes, made
+/// later), each replacing one node at a time; returns the cluster id and the pools' ids.
+async fn two_pool_cluster(app: &TestApp, token: &str) -> (String, String, String) {
+    let (status, cluster) = app
+        .api(
+            "POST",
+            &format!("{R}/clusters"),
+            token,
+            Some(json!({
+                "name": "shop", "version": "1.34.2", "cni": "cilium",
+                "pools": [{ "name": "first", "node_type": "pro2_xs", "size": 3 }],
+            })),
+        )
+        .await;
+    assert_eq!(status, 200, "{cluster}");
+    let id = cluster["id"].as_str().expect("id").to_string();
+    app.run_until_idle().await;
+    let (status, second) = app
+        .api(
+            "POST",
+            &format!("{R}/clusters/{id}/pools"),
+            token,
+            Some(json!({ "name": "second", "node_type": "pro2_xs", "size": 2 })),
+        )
+        .await;
+    assert_eq!(status, 200, "{second}");
+    app.run_until_idle().await;
+    let (_, pools) = app
+        .api("GET", &format!("{R}/clusters/{id}/pools"), token, None)
+        .await;
+    let pool_id = |name: &str| {
+        pools["pools"]
+            .as_array()
+            .expect("pools")
+            .iter()
+            .find(|p| p["name"] == name)
+            .and_then(|p| p["id"].as_str())
+            .expect("pool")
+            .to_string()
+    };
+    let (first, second) = (pool_id("first"), pool_id("second"));
+    (id, first, second)
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {report}"))
+}
+
+on_both_databases!(
+    a_new_cluster_is_go_and_the_plan_is_what_runs,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, first, second) = two_pool_cluster(&app, &token).await;
+
+        let (status, report) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["verdict"], "go", "{report}");
+        assert_eq!(report["from_version"], "1.34.2");
+        for id in [
+            "target",
+            "skew",
+            "removed_apis",
+            "drain",
+            "quota",
+            "health",
+            "user_managed",
+        ] {
+            assert_eq!(check(&report, id)["status"], "pass", "{id}: {report}");
+        }
+
+        let (status, plan) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-plan?version=1.35.1"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{plan}");
+        let steps = plan["steps"].as_array().expect("steps");
+        let names: Vec<&str> = steps.iter().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(names, vec!["Control plane", "first", "second"], "{plan}");
+        // One node per wave (Scaleway's default policy: surge 0, unavailable 1).
+        assert_eq!(steps[1]["waves"].as_array().unwrap().len(), 3);
+        assert_eq!(steps[2]["waves"].as_array().unwrap().len(), 2);
+        let total: i64 = steps
+            .iter()
+            .map(|s| s["estimated_seconds"].as_i64().unwrap())
+            .sum();
+        assert_eq!(plan["estimated_seconds"].as_i64(), Some(total));
+        assert!(total > 0);
+        let changelog: Vec<&str> = plan["changelog"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["version"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            changelog,
+            vec!["1.34.5", "1.35.1"],
+            "every version in between"
+        );
+
+        // Started through Scaleway's own endpoint: the same pre-flight lets it through.
+        let (status, started) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters/{id}/upgrade"),
+                &token,
+                Some(json!({ "version": "1.35.1", "upgrade_pools": true })),
+            )
+            .await;
+        assert_eq!(status, 200, "{started}");
+        // The pools roll one after the other, in the plan's order: never both at once, and
+        // the second only after the first is done.
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let pool_status = |pools: &Value, pool: &str| {
+            pools["pools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == pool)
+                .map(|p| p["status"].as_str().unwrap().to_string())
+                .unwrap()
+        };
+        app.run_until_idle_observing(chrono::Duration::seconds(5), || {
+            let seen = seen.clone();
+            let app = &app;
+            let token = token.clone();
+            let (id, first, second) = (id.clone(), first.clone(), second.clone());
+            async move {
+                let (_, pools) = app
+                    .api("GET", &format!("{R}/clusters/{id}/pools"), &token, None)
+                    .await;
+                let (a, b) = (pool_status(&pools, &first), pool_status(&pools, &second));
+                assert!(
+                    !(a == "upgrading" && b == "upgrading"),
+                    "both pools upgrade at once"
+                );
+                let mut seen = seen.lock().unwrap();
+                for (name, status) in [("first", a), ("second", b)] {
+                    if status == "upgrading" && seen.last().map(String::as_str) != Some(name) {
+                        seen.push(name.to_string());
+                    }
+                }
+            }
+        })
+        .await;
+        assert_eq!(*seen.lock().unwrap(), vec!["first", "second"]);
+
+        let (status, progress) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-progress"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{progress}");
+        assert_eq!(progress["finished"], true, "{progress}");
+        assert_eq!(progress["control_plane_version"], "1.35.1");
+        assert_eq!(progress["run"]["verdict"], "go");
+        assert_eq!(progress["run"]["from_version"], "1.34.2");
+        for pool in progress["pools"].as_array().unwrap() {
+            assert_eq!(pool["stage"], "done", "{pool}");
+            assert_eq!(pool["nodes_on_target"], pool["nodes_total"], "{pool}");
+        }
+    }
+);
+
+on_both_databases!(
+    a_removed_api_in_use_is_no_go_with_the_workloads_named_until_fixed,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let caller = app.caller(&token).await;
+        let (id, _, _) = two_pool_cluster(&app, &token).await;
+        let cluster = app
+            .provisioning
+            .get_cluster(&caller, "fr-par", &id)
+            .await
+            .expect("cluster");
+        app.provisioning
+            .record_workload(
+                &cluster,
+                "resource.k8s.io/v1beta1",
+                "DeviceClass",
+                "ml",
+                "gpu-class",
+            )
+            .await
+            .expect("record");
+        // An API the target still serves is no concern.
+        app.provisioning
+            .record_workload(&cluster, "apps/v1", "Deployment", "ml", "trainer")
+            .await
+            .expect("record");
+
+        let (_, report) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(report["verdict"], "no_go", "{report}");
+        let removed = check(&report, "removed_apis");
+        assert_eq!(removed["status"], "fail");
+        let evidence = removed["evidence"].to_string();
+        assert!(
+            evidence.contains("ml/gpu-class") && evidence.contains("DeviceClass"),
+            "{evidence}"
+        );
+        assert!(!evidence.contains("trainer"), "{evidence}");
+        assert!(removed["recommendation"].as_str().is_some());
+        // A patch upgrade removes nothing: GO.
+        let (_, patch) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.34.5"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(patch["verdict"], "go", "{patch}");
+
+        // Scaleway's endpoint refuses with 412 and the reason; nothing starts.
+        let (status, refused) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters/{id}/upgrade"),
+                &token,
+                Some(json!({ "version": "1.35.1", "upgrade_pools": true })),
+            )
+            .await;
+        assert_eq!(status, 412, "{refused}");
+        assert_eq!(refused["type"], "precondition_failed");
+        assert!(
+            refused["help_message"]
+                .as_str()
+                .unwrap()
+                .contains("APIs the target removes"),
+            "{refused}"
+        );
+        let (_, after) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        assert_eq!(after["status"], "ready");
+        assert_eq!(after["version"], "1.34.2");
+
+        // The user moves the workload: GO, and the upgrade goes through.
+        app.provisioning
+            .forget_workload(
+                &cluster,
+                "resource.k8s.io/v1beta1",
+                "DeviceClass",
+                "ml",
+                "gpu-class",
+            )
+            .await
+            .expect("forget");
+        let (_, report) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(report["verdict"], "go", "{report}");
+        let (status, started) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.35.1" })),
+            )
+            .await;
+        assert_eq!(status, 200, "{started}");
+        assert_eq!(started["upgrade"]["override_reason"], Value::Null);
+        assert_eq!(started["cluster"]["status"], "updating");
+    }
+);
+
+on_both_databases!(
+    a_blocking_pdb_is_named_per_wave_and_only_an_owner_may_override_with_a_reason,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let caller = app.caller(&token).await;
+        let (id, first, _) = two_pool_cluster(&app, &token).await;
+        let cluster = app
+            .provisioning
+            .get_cluster(&caller, "fr-par", &id)
+            .await
+            .expect("cluster");
+        // Allows one disruption: one node at a time is fine...
+        app.provisioning
+            .record_pdb(&cluster, "shop", "web", 1, Some(&first))
+            .await
+            .expect("pdb");
+        let (_, report) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(check(&report, "drain")["status"], "pass", "{report}");
+        // ...two at once (max_surge 1 + max_unavailable 1) is not.
+        let (status, _) = app
+            .api(
+                "PATCH",
+                &format!("{R}/pools/{first}"),
+                &token,
+                Some(json!({ "upgrade_policy": { "max_surge": 1, "max_unavailable": 1 } })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        app.run_until_idle().await;
+        app.provisioning
+            .record_pdb(&cluster, "db", "postgres", 0, None)
+            .await
+            .expect("pdb");
+        let (_, report) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(report["verdict"], "no_go", "{report}");
+        let drain = check(&report, "drain");
+        assert_eq!(drain["status"], "fail");
+        let evidence = drain["evidence"].to_string();
+        assert!(
+            evidence.contains("PDB shop/web allows 1") && evidence.contains("pool first wave 1"),
+            "{evidence}"
+        );
+        assert!(
+            evidence.contains("PDB db/postgres allows 0") && evidence.contains("pool second"),
+            "{evidence}"
+        );
+
+        // No reason: refused. A console editor may not override.
+        let (status, refused) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.35.1" })),
+            )
+            .await;
+        assert_eq!(status, 412, "{refused}");
+        assert!(refused["help_message"]
+            .as_str()
+            .unwrap()
+            .contains("Drain simulation"));
+        let editor = Starter {
+            name: "editor@example.com".into(),
+            may_override: false,
+        };
+        let denied = app
+            .state
+            .upgrades()
+            .start(
+                &caller,
+                "fr-par",
+                &ClusterId::from(id.clone()),
+                UpgradeRequest {
+                    target: "1.35.1",
+                    with_pools: true,
+                    override_reason: Some("trust me"),
+                },
+                &editor,
+            )
+            .await;
+        assert!(
+            matches!(
+                denied,
+                Err(wheelhouse::domain::DomainError::PermissionDenied(_))
+            ),
+            "{denied:?}"
+        );
+        let (_, after) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        assert_eq!(after["status"], "ready", "nothing started");
+
+        // An owner's written reason lets it through, and is recorded with what it overrode.
+        let (status, started) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.35.1", "override_reason": "  maintenance agreed with the db team  " })),
+            )
+            .await;
+        assert_eq!(status, 200, "{started}");
+        assert_eq!(started["upgrade"]["verdict"], "no_go");
+        assert_eq!(
+            started["upgrade"]["override_reason"],
+            "maintenance agreed with the db team"
+        );
+        assert!(started["upgrade"]["blocking"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Drain simulation"));
+        let (_, progress) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-progress"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(
+            progress["run"]["override_reason"],
+            "maintenance agreed with the db team"
+        );
+        assert_eq!(progress["finished"], false);
+    }
+);
+
+on_both_databases!(
+    invalid_targets_and_busy_clusters_keep_the_providers_answers,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, _, _) = two_pool_cluster(&app, &token).await;
+        for (version, expected) in [
+            ("1.36.0", "skips a minor"),
+            ("1.33.7", "older"),
+            ("1.34.2", "already runs"),
+            ("9.9.9", "does not offer"),
+        ] {
+            let (_, report) = app
+                .api(
+                    "GET",
+                    &format!("{X}/clusters/{id}/upgrade-preflight?version={version}"),
+                    &token,
+                    None,
+                )
+                .await;
+            assert_eq!(report["verdict"], "no_go", "{report}");
+            let target = check(&report, "target");
+            assert!(
+                target["summary"].as_str().unwrap().contains(expected),
+                "{version}: {target}"
+            );
+            let (status, refused) = app
+                .api(
+                    "POST",
+                    &format!("{R}/clusters/{id}/upgrade"),
+                    &token,
+                    Some(json!({ "version": version })),
+                )
+                .await;
+            assert_eq!(status, 400, "{version}: {refused}");
+            // Not even an override starts an invalid target.
+            let (status, _) = app
+                .api(
+                    "POST",
+                    &format!("{X}/clusters/{id}/upgrades"),
+                    &token,
+                    Some(json!({ "version": version, "override_reason": "please" })),
+                )
+                .await;
+            assert_eq!(status, 400, "{version}");
+        }
+        let (status, missing) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-preflight"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 400, "{missing}");
+        let (status, unknown) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.35.1", "force": true })),
+            )
+            .await;
+        assert_eq!(status, 400, "unknown fields are refused: {unknown}");
+        let (status, too_long) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.35.1", "override_reason": "x".repeat(1001) })),
+            )
+            .await;
+        assert_eq!(status, 400, "{too_long}");
+
+        // Busy: 409, as the provider says it.
+        let (status, _) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters/{id}/upgrade"),
+                &token,
+                Some(json!({ "version": "1.34.5" })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (status, busy) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters/{id}/upgrade"),
+                &token,
+                Some(json!({ "version": "1.34.5" })),
+            )
+            .await;
+        assert_eq!(status, 409, "{busy}");
+    }
+);
+
+on_both_databases!(
+    the_node_quota_refuses_growth_and_surge_beyond_it,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let caller = app.caller(&token).await;
+        let (id, first, _) = two_pool_cluster(&app, &token).await;
+        sqlx::query("UPDATE projects SET node_quota = 5 WHERE id = $1")
+            .bind(&caller.project_id)
+            .execute(app.state.database.pool())
+            .await
+            .expect("quota");
+        // 5 nodes held: no more.
+        let (status, refused) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters/{id}/pools"),
+                &token,
+                Some(json!({ "name": "third", "node_type": "pro2_xs", "size": 1 })),
+            )
+            .await;
+        assert_eq!(status, 403, "{refused}");
+        assert!(refused.to_string().contains("node quota is 5"), "{refused}");
+        let (status, refused) = app
+            .api(
+                "PATCH",
+                &format!("{R}/pools/{first}"),
+                &token,
+                Some(json!({ "size": 4 })),
+            )
+            .await;
+        assert_eq!(status, 403, "{refused}");
+        // Shrinking is always allowed.
+        let (status, _) = app
+            .api(
+                "PATCH",
+                &format!("{R}/pools/{first}"),
+                &token,
+                Some(json!({ "size": 2 })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        app.run_until_idle().await;
+        // 4 held; a surge of 2 needs 6.
+        let (status, _) = app
+            .api(
+                "PATCH",
+                &format!("{R}/pools/{first}"),
+                &token,
+                Some(json!({ "upgrade_policy": { "max_surge": 2, "max_unavailable": 0 } })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        app.run_until_idle().await;
+        let (_, report) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
+                &token,
+                None,
+            )
+            .await;
+        let quota = check(&report, "quota");
+        assert_eq!(quota["status"], "fail", "{report}");
+        assert!(
+            quota["evidence"][0]
+                .as_str()
+                .unwrap()
+                .contains("runs 4 node(s)"),
+            "{quota}"
+        );
+        // A quota is not the owner's to override.
+        let (status, _) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.35.1", "override_reason": "need it" })),
+            )
+            .await;
+        assert_eq!(status, 412);
+    }
+);
+
+on_both_databases!(
+    the_console_wizard_shows_the_verdict_and_starts_with_the_typed_name,
+    |database: Database| async move {
+        use crate::authorization::{console, session};
+        use wheelhouse::services::identity::Role;
+
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let caller = app.caller(&token).await;
+        let (id, _, _) = two_pool_cluster(&app, &token).await;
+        let owner = session(&app, "olga@example.com", "shop", Role::Owner).await;
+        let editor = session(&app, "ed@example.com", "shop", Role::Editor).await;
+        let wizard = format!("/clusters/fr-par/{id}/upgrade");
+
+        // Step 1: the versions this cluster may move to, newest first.
+        let (status, html) = console(&app, "GET", &wizard, &owner, "").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Run the pre-flight"), "{html}");
+        let (minor, patch) = (html.find("value=\"1.35.1\""), html.find("value=\"1.34.5\""));
+        assert!(
+            minor.is_some() && patch.is_some() && minor < patch,
+            "{html}"
+        );
+        assert!(
+            !html.contains("value=\"1.36.0\""),
+            "a skipped minor is not offered"
+        );
+
+        // A removed API in use: NO-GO with the workload named; editors cannot override.
+        let cluster = app
+            .provisioning
+            .get_cluster(&caller, "fr-par", &id)
+            .await
+            .expect("cluster");
+        app.provisioning
+            .record_workload(
+                &cluster,
+                "resource.k8s.io/v1beta1",
+                "ResourceClaim",
+                "ml",
+                "claim-a",
+            )
+            .await
+            .expect("record");
+        let (_, html) = console(
+            &app,
+            "GET",
+            &format!("{wizard}?version=1.35.1"),
+            &editor,
+            "",
+        )
+        .await;
+        assert!(html.contains("data-verdict=\"no_go\""), "{html}");
+        assert!(html.contains("ml/claim-a"), "{html}");
+        assert!(html.contains("data-testid=\"owner-only\""), "{html}");
+        let location = app_location(
+            &app,
+            &wizard,
+            &editor,
+            "version=1.35.1&confirm_name=shop&override_reason=go",
+        )
+        .await;
+        assert!(location.contains("problem=override-owner"), "{location}");
+
+        // The owner sees the override box; a wrong name changes nothing and keeps the reason.
+        let (_, html) = console(&app, "GET", &format!("{wizard}?version=1.35.1"), &owner, "").await;
+        assert!(html.contains("name=\"override_reason\""), "{html}");
+        let location = app_location(
+            &app,
+            &wizard,
+            &owner,
+            "version=1.35.1&confirm_name=shopp&override_reason=agreed+with+ml",
+        )
+        .await;
+        assert!(
+            location.contains("problem=typed-name")
+                && location.contains("reason=agreed+with+ml")
+                && location.contains("version=1.35.1"),
+            "{location}"
+        );
+        let location = app_location(
+            &app,
+            &wizard,
+            &owner,
+            "version=1.35.1&confirm_name=shop&override_reason=",
+        )
+        .await;
+        assert!(location.contains("problem=no-go"), "{location}");
+        let (_, after) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        assert_eq!(after["status"], "ready", "nothing started");
+
+        // With a reason, it starts, and the wizard turns into the progress view.
+        let location = app_location(
+            &app,
+            &wizard,
+            &owner,
+            "version=1.35.1&confirm_name=shop&override_reason=agreed+with+ml",
+        )
+        .await;
+        assert!(location.contains("notice=upgrade-started"), "{location}");
+        let (_, html) = console(&app, "GET", &wizard, &owner, "").await;
+        assert!(html.contains("data-testid=\"upgrade-progress\""), "{html}");
+        assert!(html.contains("Upgrading from 1.34.2 to 1.35.1"), "{html}");
+        assert!(
+            html.contains("olga@example.com") && html.contains("agreed with ml"),
+            "{html}"
+        );
+        app.run_until_idle().await;
+        let (_, html) = console(&app, "GET", &wizard, &owner, "").await;
+        assert!(html.contains("data-testid=\"last-upgrade\""), "{html}");
+        assert!(html.contains("1.34.2 → 1.35.1"), "{html}");
+        assert!(
+            html.contains("value=\"1.36.0\""),
+            "the next minor is offered now: {html}"
+        );
+    }
+);
+
+/// Posts a console form and returns where it sends the browser.
+async fn app_location(app: &TestApp, path: &str, cookie: &str, form: &str) -> String {
+    use axum::body::Body;
+    use axum::http::Request;
+    let request = Request::post(path)
+        .header("host", "127.0.0.1:3000")
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_string()))
+        .expect("request");
+    let response = app.send(request).await;
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
