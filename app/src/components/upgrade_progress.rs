@@ -14,6 +14,8 @@ pub fn UpgradeProgressLive(
     initial: Progress,
     /// The progress stream.
     url: String,
+    /// Where pause, resume and abort post; `None` for people who may only look.
+    control: Option<String>,
 ) -> impl IntoView {
     let progress = RwSignal::new(initial);
     let connected = RwSignal::new(false);
@@ -30,7 +32,7 @@ pub fn UpgradeProgressLive(
             data-finished=move || if progress.read().finished { "true" } else { "false" }
             aria-live="polite"
         >
-            {move || view! { <ProgressBody progress=progress.get() /> }}
+            {move || view! { <ProgressBody progress=progress.get() control=control.clone() /> }}
         </div>
     }
 }
@@ -43,10 +45,57 @@ fn stage_tone(stage: &str) -> Tone {
     }
 }
 
+/// Pause, resume and abort, as plain forms (they work without JavaScript too).
 #[component]
-fn ProgressBody(progress: Progress) -> impl IntoView {
+fn Controls(progress: Progress, action: String) -> impl IntoView {
+    let button = "min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle";
+    let pause_or_resume = if progress.state == "paused" {
+        ("resume", "Resume")
+    } else {
+        ("pause", "Pause after this wave")
+    };
+    let aborted = progress.state == "aborted";
+    view! {
+        <div class="mt-4 flex flex-wrap items-start gap-3" data-testid="rollout-controls">
+            {(!aborted).then(|| view! {
+                <form method="post" action=action.clone()>
+                    <input type="hidden" name="action" value=pause_or_resume.0 />
+                    <button type="submit" class=button>{pause_or_resume.1}</button>
+                </form>
+            })}
+            {(!aborted).then(|| view! {
+                <details class="rounded-md border border-line px-3">
+                    <summary class="flex min-h-11 cursor-pointer items-center text-sm">"Abort…"</summary>
+                    <form method="post" action=action.clone() class="space-y-2 pb-3">
+                        <input type="hidden" name="action" value="abort" />
+                        <label class="flex min-h-11 items-start gap-2 text-sm">
+                            <input type="checkbox" name="confirm" value="yes" required class="mt-1 size-5" />
+                            <span>"Stop after the current wave. Nodes already replaced stay on the new version; the others keep theirs."</span>
+                        </label>
+                        <button type="submit" class="min-h-11 rounded-md border border-bad px-4 text-sm font-medium text-bad hover:bg-bad-soft">"Abort the upgrade"</button>
+                    </form>
+                </details>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
+    let controls = control
+        .filter(|_| progress.active)
+        .map(|action| view! { <Controls progress=progress.clone() action /> });
     let headline = if progress.finished {
         format!("Upgrade to {} finished", progress.to_version)
+    } else if progress.state == "aborted" && !progress.active {
+        format!("Upgrade to {} aborted", progress.to_version)
+    } else if progress.state == "aborted" {
+        format!("Aborting the upgrade to {} after the current wave", progress.to_version)
+    } else if progress.state == "paused" {
+        format!(
+            "Upgrade from {} to {} paused",
+            progress.from_version, progress.to_version
+        )
     } else {
         format!(
             "Upgrading from {} to {}",
@@ -112,6 +161,7 @@ fn ProgressBody(progress: Progress) -> impl IntoView {
                 })
                 .collect_view()}
         </ol>
+        {controls}
     }
     .into_any()
 }

@@ -125,6 +125,10 @@ pub fn action_message(code: &str) -> Option<&'static str> {
         "override-owner" => Some("Only an owner of the project may override a NO-GO: nothing was started."),
         "bad-version" => Some("That version cannot be chosen for this cluster: nothing was started."),
         "reason-too-long" => Some("The reason is at most 1,000 characters: nothing was started."),
+        "paused" => Some("The upgrade pauses after the current wave."),
+        "resumed" => Some("The upgrade resumed."),
+        "aborting" => Some("The upgrade stops after the current wave: nothing is left half-drained."),
+        "not-rolling" => Some("No upgrade is rolling out on this cluster now."),
         "over-quota" => Some("The project's node quota leaves no room for the upgrade's surge nodes: nothing was started."),
         _ => None,
     }

@@ -85,7 +85,11 @@ pub struct Progress {
     pub override_reason: Option<String>,
     pub cluster_status: String,
     pub control_plane_version: String,
+    /// running, paused or aborted.
+    pub state: String,
     pub finished: bool,
+    /// Something is still to happen (not finished, not aborted and settled).
+    pub active: bool,
     pub pools: Vec<PoolProgress>,
 }
 

@@ -19,7 +19,7 @@ use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderPrices, ProviderStats,
-    RolloutTiming,
+    RolloutControl, RolloutTiming,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -85,6 +85,15 @@ pub trait ProvisioningBackend: Send + Sync {
         id: &ClusterId,
         version: Option<String>,
         upgrade_pools: bool,
+    ) -> Result<Cluster>;
+    /// Pause (before the next wave), resume, or abort (after the current wave) the rollout of
+    /// an upgrade; providers that cannot answer `precondition_failed`.
+    async fn control_rollout(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        control: RolloutControl,
     ) -> Result<Cluster>;
     async fn set_cluster_type(
         &self,

@@ -13,7 +13,7 @@ use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ClusterStatus,
     ExternalNodeAuth, ExternalNodeMetadata, KubeVersionEntry, Node, NodeStatus, Pool, PoolStatus,
-    ProviderPrices, ProviderStats,
+    ProviderPrices, ProviderStats, RolloutControl,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -613,6 +613,20 @@ impl ProvisioningBackend for ScalewayRemote {
                 )
                 .await?,
         )
+    }
+
+    async fn control_rollout(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+        _control: RolloutControl,
+    ) -> Result<Cluster> {
+        // Scaleway's k8s v1 API runs a pool upgrade to its end: it has no pause or abort.
+        Err(DomainError::precondition(
+            "rollout_control",
+            "this provider cannot pause, resume or abort an upgrade's rollout",
+        ))
     }
 
     async fn set_cluster_type(

@@ -499,3 +499,31 @@ impl RolloutTiming {
         }
     }
 }
+
+/// What an owner does to a rollout under way: pause before the next wave, resume (also: carry
+/// on with the pools an aborted rollout left behind), or abort after the current wave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RolloutControl {
+    Pause,
+    Resume,
+    Abort,
+}
+
+impl RolloutControl {
+    pub fn parse(text: &str) -> Option<RolloutControl> {
+        match text {
+            "pause" => Some(RolloutControl::Pause),
+            "resume" => Some(RolloutControl::Resume),
+            "abort" => Some(RolloutControl::Abort),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RolloutControl::Pause => "pause",
+            RolloutControl::Resume => "resume",
+            RolloutControl::Abort => "abort",
+        }
+    }
+}

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::console_actions::{back_with, person_on_cluster, see_other, session_headers};
 use super::AppState;
 use crate::domain::ids::ClusterId;
-use crate::domain::model::Caller;
+use crate::domain::model::{Caller, RolloutControl};
 use crate::domain::version::KubeVersion;
 use crate::domain::DomainError;
 use crate::services::identity::{self, Role};
@@ -46,7 +46,9 @@ pub fn progress_view(progress: UpgradeProgress) -> Option<view::Progress> {
         override_reason: run.override_reason,
         cluster_status: progress.cluster_status,
         control_plane_version: progress.control_plane_version,
+        state: run.state,
         finished: progress.finished,
+        active: progress.active,
         pools: progress
             .pools
             .into_iter()
@@ -349,4 +351,54 @@ pub async fn progress_events(
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ControlForm {
+    action: String,
+    confirm: Option<String>,
+}
+
+/// POST /clusters/{region}/{id}/upgrade/control: pause, resume, or abort (after its box).
+pub async fn control_upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<ControlForm>,
+) -> Response {
+    let page = upgrade_path(&region, &cluster_id);
+    let (caller, access) = match person_on_cluster(&state, &headers, &region, &cluster_id).await {
+        Ok(Some((_, caller, access))) => (caller, access),
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(response) => return response,
+    };
+    if !access.role.can_change() {
+        return see_other(&back_with(&page, &[("problem", "forbidden")]));
+    }
+    let Some(control) = RolloutControl::parse(&form.action) else {
+        return (StatusCode::BAD_REQUEST, "unknown upgrade action").into_response();
+    };
+    if control == RolloutControl::Abort && form.confirm.as_deref() != Some("yes") {
+        return see_other(&back_with(&page, &[("problem", "confirm")]));
+    }
+    let outcome = state
+        .upgrades()
+        .control(&caller, &region, &ClusterId::from(cluster_id), control)
+        .await;
+    let notice = match control {
+        RolloutControl::Pause => "paused",
+        RolloutControl::Resume => "resumed",
+        RolloutControl::Abort => "aborting",
+    };
+    match outcome {
+        Ok(_) => see_other(&back_with(&page, &[("notice", notice)])),
+        Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
+        Err(DomainError::PreconditionFailed { .. }) => {
+            see_other(&back_with(&page, &[("problem", "not-rolling")]))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "an upgrade control was refused");
+            see_other(&back_with(&page, &[("problem", "refused")]))
+        }
+    }
 }

@@ -182,6 +182,10 @@ pub fn router(state: AppState) -> Router {
             post(console_upgrade::start_upgrade),
         )
         .route(
+            "/clusters/{region}/{id}/upgrade/control",
+            post(console_upgrade::control_upgrade),
+        )
+        .route(
             "/clusters/{region}/{id}/upgrade/events",
             get(console_upgrade::progress_events),
         )
@@ -205,7 +209,11 @@ pub fn router(state: AppState) -> Router {
 
     let probes = Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route("/readyz", get(health::readyz))
+        .route(
+            "/api/openapi.json",
+            get(scaleway::extension::openapi_document),
+        );
 
     middleware::apply(
         probes

@@ -10,7 +10,8 @@ use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::listing::{self, ListOrder};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
-    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, PoolStatus, ProviderStats, RolloutTiming,
+    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, PoolStatus, ProviderStats, RolloutControl,
+    RolloutTiming,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -292,6 +293,20 @@ impl ProvisioningService {
         self.owned(caller, region, id).await?;
         self.backend
             .upgrade_cluster(caller, region, id, version, upgrade_pools)
+            .await
+            .map(|cluster| Self::localized(cluster, caller))
+    }
+
+    pub async fn control_rollout(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        control: RolloutControl,
+    ) -> Result<Cluster> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .control_rollout(caller, region, id, control)
             .await
             .map(|cluster| Self::localized(cluster, caller))
     }

@@ -223,6 +223,21 @@ on_both_databases!(
                 format!("{X}/clusters/{cluster_id}/upgrade-progress"),
                 None,
             ),
+            (
+                "POST",
+                format!("{X}/clusters/{cluster_id}/upgrade-pause"),
+                body.clone(),
+            ),
+            (
+                "POST",
+                format!("{X}/clusters/{cluster_id}/upgrade-resume"),
+                body.clone(),
+            ),
+            (
+                "POST",
+                format!("{X}/clusters/{cluster_id}/upgrade-abort"),
+                body.clone(),
+            ),
         ];
         for (method, path, body) in &routes {
             let (status, answer) = app.api(method, path, &stranger_key, body.clone()).await;
@@ -291,6 +306,11 @@ on_both_databases!(
                 "POST",
                 format!("{base}/upgrade"),
                 "version=1.35.1&confirm_name=victim-prod&override_reason=mine",
+            ),
+            (
+                "POST",
+                format!("{base}/upgrade/control"),
+                "action=abort&confirm=yes",
             ),
             ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
             (

@@ -11,7 +11,7 @@ use wheelhouse::backend::ProvisioningBackend;
 use wheelhouse::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use wheelhouse::domain::model::{
     AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
-    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats,
+    ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderStats, RolloutControl,
 };
 use wheelhouse::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -134,6 +134,19 @@ impl ProvisioningBackend for Recording {
         self.note("upgrade_cluster");
         self.inner
             .upgrade_cluster(c, r, id, v, p)
+            .await
+            .map(mark_cluster)
+    }
+    async fn control_rollout(
+        &self,
+        c: &Caller,
+        r: &str,
+        id: &ClusterId,
+        control: RolloutControl,
+    ) -> Result<Cluster> {
+        self.note("control_rollout");
+        self.inner
+            .control_rollout(c, r, id, control)
             .await
             .map(mark_cluster)
     }

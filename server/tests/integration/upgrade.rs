@@ -73,6 +73,25 @@ on_both_databases!(
         let token = app.api_key("shop").await;
         let (id, first, second) = two_pool_cluster(&app, &token).await;
 
+        // The extension API's OpenAPI document, generated from the handlers, is public.
+        let (response, document) = app.get("/api/openapi.json").await;
+        assert_eq!(response.status(), 200);
+        let document: Value = serde_json::from_str(&document).expect("json");
+        for path in [
+            "upgrade-preflight",
+            "upgrade-plan",
+            "upgrades",
+            "upgrade-progress",
+        ] {
+            let key = format!("/api/v1/regions/{{region}}/clusters/{{cluster_id}}/{path}");
+            assert!(document["paths"][&key].is_object(), "{path} in {document}");
+        }
+        assert!(document["components"]["securitySchemes"]["X-Auth-Token"].is_object());
+        assert!(
+            document["components"]["schemas"]["PreflightReport"]["properties"]["verdict"]
+                .is_object()
+        );
+
         let (status, report) = app
             .api(
                 "GET",
@@ -771,3 +790,256 @@ async fn app_location(app: &TestApp, path: &str, cookie: &str, form: &str) -> St
         .unwrap_or_default()
         .to_string()
 }
+
+on_both_databases!(
+    every_executed_rollout_stays_within_its_policy_after_every_pass,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        for (surge, unavailable) in [(0, 1), (1, 0), (1, 1), (2, 1), (0, 2), (3, 0)] {
+            let (status, cluster) = app
+                .api(
+                    "POST",
+                    &format!("{R}/clusters"),
+                    &token,
+                    Some(json!({
+                        "name": format!("policy-{surge}-{unavailable}"), "version": "1.34.2", "cni": "cilium",
+                        "pools": [{ "name": "p", "node_type": "pro2_xs", "size": 5,
+                                    "upgrade_policy": { "max_surge": surge, "max_unavailable": unavailable } }],
+                    })),
+                )
+                .await;
+            assert_eq!(status, 200, "{cluster}");
+            let id = cluster["id"].as_str().unwrap().to_string();
+            app.run_until_idle().await;
+            let (status, started) = app
+                .api(
+                    "POST",
+                    &format!("{X}/clusters/{id}/upgrades"),
+                    &token,
+                    Some(json!({ "version": "1.34.5" })),
+                )
+                .await;
+            assert_eq!(status, 200, "{started}");
+            let worst = std::sync::Arc::new(std::sync::Mutex::new((0usize, usize::MAX)));
+            app.run_until_idle_observing(chrono::Duration::seconds(5), || {
+                let (app, token, id, worst) = (&app, token.clone(), id.clone(), worst.clone());
+                async move {
+                    let (_, nodes) = app
+                        .api("GET", &format!("{R}/clusters/{id}/nodes"), &token, None)
+                        .await;
+                    let nodes = nodes["nodes"].as_array().unwrap();
+                    let present = nodes.iter().filter(|n| n["status"] != "deleting").count();
+                    let ready = nodes.iter().filter(|n| n["status"] == "ready").count();
+                    let mut worst = worst.lock().unwrap();
+                    worst.0 = worst.0.max(present);
+                    worst.1 = worst.1.min(ready);
+                }
+            })
+            .await;
+            let (most, fewest_ready) = *worst.lock().unwrap();
+            assert!(
+                most <= 5 + surge as usize,
+                "{surge}/{unavailable}: {most} nodes at once"
+            );
+            assert!(
+                fewest_ready + unavailable as usize >= 5,
+                "{surge}/{unavailable}: only {fewest_ready} ready"
+            );
+            let nodes = nodes_with_versions(&app, &token, &id).await;
+            let versions: Vec<&str> = nodes
+                .iter()
+                .map(|n| n["version"].as_str().unwrap())
+                .collect();
+            assert_eq!(versions, vec!["1.34.5"; 5], "{surge}/{unavailable}");
+        }
+    }
+);
+
+/// Every node of the cluster with its version, as the upgrade progress reports them
+/// (Scaleway's node object has no version).
+async fn nodes_with_versions(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
+    let (_, progress) = app
+        .api(
+            "GET",
+            &format!("{X}/clusters/{id}/upgrade-progress"),
+            token,
+            None,
+        )
+        .await;
+    progress["pools"]
+        .as_array()
+        .expect("pools")
+        .iter()
+        .flat_map(|pool| pool["nodes"].as_array().expect("nodes").clone())
+        .collect()
+}
+
+/// Runs reconciler passes (5 s apart) until `done` says so about the cluster's nodes.
+async fn run_until_nodes(app: &TestApp, token: &str, id: &str, done: impl Fn(&[Value]) -> bool) {
+    let reconciler = app.reconciler();
+    for _ in 0..2_000 {
+        reconciler.run_pass().await.expect("pass");
+        if done(&nodes_with_versions(app, token, id).await) {
+            return;
+        }
+        app.clock.advance(chrono::Duration::seconds(5));
+    }
+    panic!("the cluster never reached the expected state");
+}
+
+fn on(nodes: &[Value], version: &str) -> usize {
+    nodes
+        .iter()
+        .filter(|n| n["version"] == version && n["status"] == "ready")
+        .count()
+}
+
+fn settled(nodes: &[Value]) -> bool {
+    nodes.iter().all(|n| n["status"] == "ready")
+}
+
+on_both_databases!(
+    pause_resume_and_abort_act_between_waves_and_leave_nothing_half_drained,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, first, second) = two_pool_cluster(&app, &token).await;
+        let control = |action: &'static str| {
+            let (app, token, id) = (&app, token.clone(), id.clone());
+            async move {
+                app.api(
+                    "POST",
+                    &format!("{X}/clusters/{id}/upgrade-{action}"),
+                    &token,
+                    Some(json!({})),
+                )
+                .await
+            }
+        };
+        let (status, refused) = control("pause").await;
+        assert_eq!(status, 412, "nothing to pause yet: {refused}");
+
+        let (status, _) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.34.5" })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        // One node of the first pool is on 1.34.5: pause.
+        run_until_nodes(&app, &token, &id, |nodes| on(nodes, "1.34.5") >= 1).await;
+        let (status, paused) = control("pause").await;
+        assert_eq!(status, 200, "{paused}");
+        assert_eq!(paused["state"], "paused");
+        // The wave under way finishes; then nothing moves, however long.
+        run_until_nodes(&app, &token, &id, settled).await;
+        let moved = on(&nodes_with_versions(&app, &token, &id).await, "1.34.5");
+        for _ in 0..50 {
+            app.reconciler().run_pass().await.expect("pass");
+            app.clock.advance(chrono::Duration::seconds(30));
+        }
+        let nodes = nodes_with_versions(&app, &token, &id).await;
+        assert_eq!(on(&nodes, "1.34.5"), moved, "nothing moved while paused");
+        assert_eq!(nodes.len(), 5, "no node lost or added");
+        assert!(settled(&nodes), "nothing half-drained: {nodes:?}");
+        let (_, progress) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-progress"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(progress["run"]["state"], "paused");
+        assert_eq!(progress["pools"][0]["stage"], "paused", "{progress}");
+        assert_eq!(progress["pools"][1]["stage"], "waiting", "{progress}");
+        assert_eq!(progress["active"], true);
+
+        // Resumed, it goes to the end.
+        let (status, _) = control("resume").await;
+        assert_eq!(status, 200);
+        app.run_until_idle().await;
+        let (_, progress) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-progress"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(progress["finished"], true, "{progress}");
+        assert_eq!(progress["active"], false);
+
+        // The next upgrade is aborted after its first wave.
+        let (status, _) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.35.1" })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        run_until_nodes(&app, &token, &id, |nodes| on(nodes, "1.35.1") >= 1).await;
+        let (status, aborted) = control("abort").await;
+        assert_eq!(status, 200, "{aborted}");
+        app.run_until_idle().await;
+        let nodes = nodes_with_versions(&app, &token, &id).await;
+        assert_eq!(nodes.len(), 5, "no node lost or added");
+        assert!(settled(&nodes), "nothing half-drained: {nodes:?}");
+        let on_new = on(&nodes, "1.35.1");
+        assert!(
+            (1..3).contains(&on_new),
+            "stopped after the wave under way: {on_new}"
+        );
+        let (_, pools) = app
+            .api("GET", &format!("{R}/clusters/{id}/pools"), &token, None)
+            .await;
+        for pool in pools["pools"].as_array().unwrap() {
+            assert_eq!(pool["status"], "ready", "{pool}");
+            assert_eq!(
+                pool["version"], "1.34.5",
+                "pools keep the version of their old nodes: {pool}"
+            );
+        }
+        let (_, progress) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-progress"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(progress["run"]["state"], "aborted");
+        assert_eq!(progress["active"], false, "{progress}");
+        assert_eq!(progress["finished"], false);
+        assert_eq!(progress["control_plane_version"], "1.35.1");
+        let (status, _) = control("pause").await;
+        assert_eq!(status, 412, "nothing rolls out any more");
+
+        // Resume after an abort: the pools left behind move on, in order.
+        let (status, _) = control("resume").await;
+        assert_eq!(status, 200);
+        app.run_until_idle().await;
+        let (_, progress) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-progress"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(progress["finished"], true, "{progress}");
+        for pool_id in [&first, &second] {
+            let (_, pool) = app
+                .api("GET", &format!("{R}/pools/{pool_id}"), &token, None)
+                .await;
+            assert_eq!(pool["version"], "1.35.1");
+        }
+        let (status, _) = control("resume").await;
+        assert_eq!(status, 412, "nothing left to resume");
+    }
+);

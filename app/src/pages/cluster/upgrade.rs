@@ -50,11 +50,12 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
         return ().into_any();
     };
     let path = upgrade_path(&cluster.region, &cluster.id);
-    if let Some(progress) = view.progress.clone().filter(|p| !p.finished) {
+    if let Some(progress) = view.progress.clone().filter(|p| p.active) {
         let events = format!("{path}/events");
+        let control = view.can_change.then(|| format!("{path}/control"));
         return view! {
-            <Card title="Upgrade in progress">
-                <UpgradeProgressLive initial=progress url=events />
+            <Card title="Upgrade">
+                <UpgradeProgressLive initial=progress url=events control />
                 <p class="mt-4 text-sm text-muted">
                     "This view follows the upgrade by itself. Without JavaScript, "
                     <a href=path.clone() class="underline">"look again"</a> "."
@@ -66,15 +67,33 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
     let last = view.progress.clone().map(|progress| {
         let reason = progress
             .override_reason
+            .clone()
             .map(|reason| format!(" over a NO-GO (reason: {reason})"))
             .unwrap_or_default();
+        let outcome = if progress.finished { "finished" } else { "aborted" };
+        let lagging: Vec<String> = progress
+            .pools
+            .iter()
+            .filter(|pool| pool.stage.starts_with("stopped"))
+            .map(|pool| format!("{} ({} of {} nodes on {})", pool.name, pool.nodes_on_target, pool.nodes_total, progress.to_version))
+            .collect();
+        let resume = (!progress.finished && !lagging.is_empty() && view.can_change).then(|| view! {
+            <form method="post" action=format!("{path}/control") class="mt-2">
+                <input type="hidden" name="action" value="resume" />
+                <p class="mb-2 text-sm">{format!("Pools left on the previous version: {}.", lagging.join(", "))}</p>
+                <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">"Resume: upgrade those pools"</button>
+            </form>
+        });
         view! {
-            <p class="mb-4 text-sm text-muted" data-testid="last-upgrade">
-                {format!(
-                    "Last upgrade: {} → {}, started by {} at {}{reason}; finished.",
-                    progress.from_version, progress.to_version, progress.started_by, progress.started_at
-                )}
-            </p>
+            <div class="mb-4 text-sm text-muted" data-testid="last-upgrade">
+                <p>
+                    {format!(
+                        "Last upgrade: {} → {}, started by {} at {}{reason}; {outcome}.",
+                        progress.from_version, progress.to_version, progress.started_by, progress.started_at
+                    )}
+                </p>
+                {resume}
+            </div>
         }
     });
     view! {

@@ -13,7 +13,7 @@ use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterEvent, ClusterInventory, ClusterOffer, ExternalNodeAuth,
     ExternalNodeMetadata, KubeVersionEntry, Node, Pool, ProviderPrices, ProviderStats,
-    RolloutTiming,
+    RolloutControl, RolloutTiming,
 };
 use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
@@ -192,6 +192,18 @@ impl ProvisioningBackend for SandboxBackend {
             .upgrade_cluster(caller, region, id, version, upgrade_pools)
             .await?;
         self.decorated(cluster).await
+    }
+
+    async fn control_rollout(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        control: RolloutControl,
+    ) -> Result<Cluster> {
+        self.provisioning
+            .control_rollout(caller, region, id, control)
+            .await
     }
 
     async fn set_cluster_type(

@@ -1,19 +1,26 @@
 //! Wheelhouse's extension API under `/api/v1/` (what Scaleway's k8s API lacks), with the same
 //! authentication (`X-Auth-Token`), body limits and error bodies as the Scaleway API: upgrade
-//! pre-flight, plan, start (with an override reason), and progress.
+//! pre-flight, plan, start (with an override reason), and progress. Its OpenAPI document
+//! (`/api/openapi.json`) is generated from these handlers and the services' types.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{ok, ApiCaller, ApiResult, Body, Params};
 use crate::domain::ids::ClusterId;
+use crate::domain::model::RolloutControl;
 use crate::domain::DomainError;
 use crate::http::AppState;
-use crate::services::upgrade::{Starter, UpgradeRequest};
+use crate::services::upgrade::{
+    plan, preflight, NodeProgress, PoolProgress, Starter, UpgradeProgress, UpgradeRequest,
+    UpgradeRun,
+};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -32,6 +39,18 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-progress",
             get(progress),
+        )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-pause",
+            post(pause),
+        )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-resume",
+            post(resume),
+        )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-abort",
+            post(abort),
         )
 }
 
@@ -55,6 +74,19 @@ fn target(params: &Params) -> Result<(String, bool), DomainError> {
     Ok((version, with_pools))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-preflight",
+    tag = "upgrades",
+    description = "The upgrade pre-flight: one verdict from checks that each carry their evidence and a recommendation.",
+    params(Where, Target),
+    responses(
+        (status = 200, body = preflight::PreflightReport),
+        (status = 400, body = ErrorBody, description = "A missing or malformed parameter"),
+        (status = 404, body = ErrorBody, description = "No cluster of the key's project has this id"),
+    ),
+    security(("X-Auth-Token" = [])),
+)]
 async fn preflight(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -69,6 +101,19 @@ async fn preflight(
     ok(json!(assessment.preflight))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-plan",
+    tag = "upgrades",
+    description = "The plan: control plane, then each pool's waves, with duration estimates, the changelog and what changes on the user's side.",
+    params(Where, Target),
+    responses(
+        (status = 200, body = plan::UpgradePlan),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("X-Auth-Token" = [])),
+)]
 async fn plan(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -83,7 +128,7 @@ async fn plan(
     ok(json!(assessment.plan))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 struct StartBody {
     version: Option<String>,
@@ -91,6 +136,22 @@ struct StartBody {
     override_reason: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/upgrades",
+    tag = "upgrades",
+    description = "Starts an upgrade after the same pre-flight. A NO-GO is refused with 412 and its reasons, unless `override_reason` is given (never over the project's node quota).",
+    params(Where),
+    request_body = StartBody,
+    responses(
+        (status = 200, body = Started),
+        (status = 400, body = ErrorBody, description = "An invalid target or body"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The cluster is busy with another change"),
+        (status = 412, body = ErrorBody, description = "The pre-flight says NO-GO; `help_message` lists the blocking checks"),
+    ),
+    security(("X-Auth-Token" = [])),
+)]
 async fn start(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -130,6 +191,15 @@ async fn start(
     ok(json!({ "upgrade": run, "cluster": super::views::cluster(&cluster) }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-progress",
+    tag = "upgrades",
+    description = "Where the latest upgrade stands: the control plane, each pool and each node.",
+    params(Where),
+    responses((status = 200, body = UpgradeProgress), (status = 404, body = ErrorBody)),
+    security(("X-Auth-Token" = [])),
+)]
 async fn progress(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -138,4 +208,162 @@ async fn progress(
     ok(json!(
         state.upgrades().progress(&caller, &region, &id).await?
     ))
+}
+
+async fn control(
+    state: &AppState,
+    caller: &crate::domain::model::Caller,
+    region: &str,
+    id: &ClusterId,
+    control: RolloutControl,
+) -> ApiResult {
+    ok(json!(
+        state
+            .upgrades()
+            .control(caller, region, id, control)
+            .await?
+    ))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-pause",
+    tag = "upgrades",
+    description = "Pauses the latest upgrade before its next wave (the wave under way finishes).",
+    params(Where),
+    responses((status = 200, body = UpgradeRun), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody, description = "No upgrade is rolling out, or the provider cannot pause")),
+    security(("X-Auth-Token" = [])),
+)]
+async fn pause(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id)): Path<(String, ClusterId)>,
+) -> ApiResult {
+    control(&state, &caller, &region, &id, RolloutControl::Pause).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-resume",
+    tag = "upgrades",
+    description = "Resumes a paused upgrade, or carries an aborted one on with the pools it left on the previous version.",
+    params(Where),
+    responses((status = 200, body = UpgradeRun), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody, description = "Nothing to resume")),
+    security(("X-Auth-Token" = [])),
+)]
+async fn resume(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id)): Path<(String, ClusterId)>,
+) -> ApiResult {
+    control(&state, &caller, &region, &id, RolloutControl::Resume).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-abort",
+    tag = "upgrades",
+    description = "Aborts the latest upgrade after the wave under way: nothing is left half-drained; replaced nodes keep the new version, the others theirs.",
+    params(Where),
+    responses((status = 200, body = UpgradeRun), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody, description = "No upgrade is rolling out, or the provider cannot abort")),
+    security(("X-Auth-Token" = [])),
+)]
+async fn abort(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id)): Path<(String, ClusterId)>,
+) -> ApiResult {
+    control(&state, &caller, &region, &id, RolloutControl::Abort).await
+}
+
+/// The cluster a call is about.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // read by axum's Path extractor as a tuple; here for the document
+struct Where {
+    /// fr-par, nl-ams or pl-waw.
+    region: String,
+    cluster_id: String,
+}
+
+/// The target of a pre-flight or plan.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read from `Params`; here for the document
+struct Target {
+    /// The version to upgrade to, e.g. 1.35.1.
+    version: String,
+    /// The pools follow the control plane (default true).
+    upgrade_pools: Option<bool>,
+}
+
+/// An upgrade that started, and the cluster as the provider now reports it (Scaleway's view).
+#[derive(ToSchema)]
+#[allow(dead_code)] // the handler answers with `json!`; this is its shape
+struct Started {
+    upgrade: UpgradeRun,
+    #[schema(value_type = Object)]
+    cluster: Value,
+}
+
+/// Scaleway's error body: `type` and `message`, with `help_message` or `details` when there is
+/// more to say.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ErrorBody {
+    #[schema(rename = "type")]
+    kind: String,
+    message: String,
+    help_message: Option<String>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    details: Option<Value>,
+}
+
+struct AuthToken;
+
+impl Modify for AuthToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "X-Auth-Token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Auth-Token",
+                "The secret key of an API key of the cluster's project",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Wheelhouse extension API",
+        version = "1",
+        description = "What Scaleway's k8s v1 API lacks, with the same authentication and errors."
+    ),
+    paths(preflight, plan, start, progress, pause, resume, abort),
+    components(schemas(
+        preflight::PreflightReport,
+        preflight::PreflightCheck,
+        preflight::Verdict,
+        preflight::CheckStatus,
+        plan::UpgradePlan,
+        plan::PlanStep,
+        plan::Wave,
+        plan::ChangelogEntry,
+        UpgradeRun,
+        UpgradeProgress,
+        PoolProgress,
+        NodeProgress,
+        StartBody,
+        Started,
+        ErrorBody
+    )),
+    modifiers(&AuthToken)
+)]
+struct ExtensionApi;
+
+/// GET /api/openapi.json (public: it describes, it serves nothing).
+pub async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ExtensionApi::openapi())
 }

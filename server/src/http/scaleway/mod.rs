@@ -7,7 +7,7 @@
 mod catalog;
 mod clusters;
 mod error;
-mod extension;
+pub mod extension;
 mod kosmos;
 mod nodes;
 mod pools;

@@ -18,7 +18,7 @@ use crate::clock::SharedClock;
 use crate::domain::ids::{ClusterId, SharedIds};
 use crate::domain::model::{
     Caller, Cluster, ClusterInventory, ClusterStatus, KubeVersionEntry, Node, NodeStatus, Pool,
-    PoolStatus, RolloutTiming,
+    PoolStatus, RolloutControl, RolloutTiming,
 };
 use crate::domain::DomainError;
 use crate::services::provisioning::ProvisioningService;
@@ -84,7 +84,7 @@ pub struct Starter {
 }
 
 /// An upgrade as Wheelhouse recorded its start.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UpgradeRun {
     pub id: String,
     pub cluster_id: String,
@@ -98,6 +98,8 @@ pub struct UpgradeRun {
     pub override_reason: Option<String>,
     pub started_by: String,
     pub started_at: DateTime<Utc>,
+    /// running, paused or aborted: as its owner steered it.
+    pub state: String,
 }
 
 /// The longest override reason kept.
@@ -244,6 +246,7 @@ impl UpgradeService {
             blocking,
             started_by: starter.name.clone(),
             started_at: self.clock.now(),
+            state: RUNNING.to_string(),
         };
         let mut conn = self.database.pool().acquire().await?;
         sqlx::query(
@@ -278,7 +281,7 @@ impl UpgradeService {
         self.service.get_cluster(caller, region, id).await?;
         let mut conn = self.database.pool().acquire().await?;
         let row = sqlx::query(
-            "SELECT id, cluster_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at \
+            "SELECT id, cluster_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at, state \
              FROM upgrade_runs WHERE cluster_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1",
         )
         .bind(id.as_str())
@@ -303,12 +306,52 @@ impl UpgradeService {
             override_reason: row.try_get("override_reason")?,
             started_by: row.try_get("started_by")?,
             started_at: crate::store::rows::time(row.try_get("started_at")?),
+            state: row.try_get("state")?,
         }))
     }
 }
 
+pub const RUNNING: &str = "running";
+pub const PAUSED: &str = "paused";
+pub const ABORTED: &str = "aborted";
+
+impl UpgradeService {
+    /// Pause (before the next wave), resume, or abort (after the current wave) the cluster's
+    /// latest upgrade, through the provider; the run records where its owner left it.
+    pub async fn control(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        control: RolloutControl,
+    ) -> Result<UpgradeRun> {
+        let Some(mut run) = self.latest_run(caller, region, id).await? else {
+            return Err(DomainError::precondition(
+                "rollout_control",
+                "no upgrade was started on this cluster",
+            ));
+        };
+        self.service
+            .control_rollout(caller, region, id, control)
+            .await?;
+        run.state = match control {
+            RolloutControl::Pause => PAUSED,
+            RolloutControl::Resume => RUNNING,
+            RolloutControl::Abort => ABORTED,
+        }
+        .to_string();
+        let mut conn = self.database.pool().acquire().await?;
+        sqlx::query("UPDATE upgrade_runs SET state = $1 WHERE id = $2")
+            .bind(&run.state)
+            .bind(&run.id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(run)
+    }
+}
+
 /// Where an upgrade stands: the control plane, each pool and each node, read from the port.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UpgradeProgress {
     pub cluster_id: String,
     pub cluster_status: String,
@@ -319,9 +362,11 @@ pub struct UpgradeProgress {
     pub pools: Vec<PoolProgress>,
     /// True when the control plane and every pool the upgrade moves run the target, settled.
     pub finished: bool,
+    /// True while something is still to happen: not finished, and not aborted and settled.
+    pub active: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PoolProgress {
     pub id: String,
     pub name: String,
@@ -334,7 +379,7 @@ pub struct PoolProgress {
     pub nodes: Vec<NodeProgress>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NodeProgress {
     pub name: String,
     pub status: String,
@@ -378,15 +423,23 @@ pub fn progress_of(
             .iter()
             .filter(|n| n.version == target_name && n.status == NodeStatus::Ready)
             .count();
+        let state = run
+            .as_ref()
+            .map(|run| run.state.as_str())
+            .unwrap_or(RUNNING);
         let stage = if pool.node_type == plan::EXTERNAL_NODE_TYPE {
             "skipped: external nodes".to_string()
         } else if !moves_pools && pool.version != target_name {
             "skipped: not upgraded with the control plane".to_string()
+        } else if pool.status == PoolStatus::Upgrading && state == PAUSED {
+            "paused".to_string()
         } else if pool.status == PoolStatus::Upgrading {
             "upgrading".to_string()
         } else if pool.version == target_name && pool_nodes.iter().all(|n| n.version == target_name)
         {
             "done".to_string()
+        } else if state == ABORTED {
+            "stopped: the upgrade was aborted".to_string()
         } else {
             "waiting".to_string()
         };
@@ -416,7 +469,13 @@ pub fn progress_of(
         && pool_progress
             .iter()
             .all(|p| p.stage == "done" || p.stage.starts_with("skipped"));
+    let aborted = run.as_ref().is_some_and(|run| run.state == ABORTED);
+    let settled = cluster.status == ClusterStatus::Ready
+        && pool_progress
+            .iter()
+            .all(|p| p.status != PoolStatus::Upgrading.as_str());
     UpgradeProgress {
+        active: !(finished || (aborted && settled)),
         cluster_id: cluster.id.clone(),
         cluster_status: cluster.status.as_str().to_string(),
         control_plane_version: cluster.version.clone(),

@@ -14,7 +14,7 @@ use super::UpgradeSubject;
 /// provider's pool rollout.
 pub const EXTERNAL_NODE_TYPE: &str = "external";
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UpgradePlan {
     pub from_version: String,
     pub to_version: String,
@@ -27,7 +27,7 @@ pub struct UpgradePlan {
     pub your_responsibility: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PlanStep {
     /// `control_plane` or `pool`.
     pub kind: &'static str,
@@ -37,7 +37,7 @@ pub struct PlanStep {
     pub estimated_seconds: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Wave {
     pub number: usize,
     /// The nodes this wave replaces (names), oldest first.
@@ -49,7 +49,7 @@ pub struct Wave {
     pub estimated_seconds: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ChangelogEntry {
     pub version: String,
     pub notes: Vec<String>,

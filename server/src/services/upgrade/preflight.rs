@@ -20,7 +20,7 @@ pub const QUOTA_CHECK: &str = "quota";
 /// Evidence lists are cut here (the count of the rest is said).
 const EVIDENCE_LIMIT: usize = 50;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Go,
@@ -38,7 +38,7 @@ impl Verdict {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     Pass,
@@ -46,7 +46,7 @@ pub enum CheckStatus {
     Fail,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PreflightCheck {
     /// Stable identifier: target, skew, removed_apis, drain, quota, health, user_managed.
     pub id: &'static str,
@@ -57,7 +57,7 @@ pub struct PreflightCheck {
     pub recommendation: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PreflightReport {
     pub cluster_id: String,
     pub from_version: String,

@@ -6,7 +6,7 @@
 
 pub mod kinds;
 mod physics;
-mod steps;
+pub(crate) mod steps;
 
 use std::time::Duration as StdDuration;
 

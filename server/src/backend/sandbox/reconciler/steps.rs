@@ -10,8 +10,9 @@ use super::kinds::{OperationKind, Step};
 use super::Next;
 use crate::backend::sandbox::catalog::CURRENT_OS_IMAGE;
 use crate::backend::sandbox::components::{default_components, follows_kubernetes};
+use crate::backend::sandbox::rollouts;
 use crate::backend::sandbox::store::operations::Operation;
-use crate::backend::sandbox::store::{clusters, inventory, nodes, pools};
+use crate::backend::sandbox::store::{clusters, holds, inventory, nodes, pools};
 use crate::backend::sandbox::Provisioning;
 use crate::domain::model::{ClusterStatus, Node, NodeStatus, Pool, PoolStatus};
 use crate::domain::DomainError;
@@ -327,18 +328,37 @@ async fn upgrade_cluster(
         let mut queue = pools::of_cluster(conn, &cluster.id).await?;
         queue.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         let queue: Vec<String> = queue.into_iter().map(|pool| pool.id).collect();
-        start_next_pool_upgrade(p, conn, &target, &queue).await?;
+        start_next_pool_upgrade(p, conn, &cluster.id, &target, &queue).await?;
     }
     Ok(Next::Done)
 }
 
-/// Starts the upgrade of the first pool of `queue` that needs one, handing it the rest.
-async fn start_next_pool_upgrade(
+/// Starts the upgrade of the first pool of `queue` that needs one, handing it the rest; not
+/// while the cluster's rollout is paused (resuming starts it), never once it is aborted.
+pub(crate) async fn start_next_pool_upgrade(
     p: &Provisioning,
     conn: &mut AnyConnection,
+    cluster_id: &str,
     target: &str,
     queue: &[String],
 ) -> Result<(), DomainError> {
+    match holds::get(conn, cluster_id).await?.as_deref() {
+        Some(rollouts::PAUSE) => return Ok(()),
+        Some(_) => {
+            holds::clear(conn, cluster_id).await?;
+            p.record_event(
+                conn,
+                cluster_id,
+                "cluster",
+                cluster_id,
+                "RolloutAborted",
+                "the rollout was aborted before the next pool".to_string(),
+            )
+            .await?;
+            return Ok(());
+        }
+        None => {}
+    }
     for (index, pool_id) in queue.iter().enumerate() {
         let Some(mut pool) = pools::get(conn, pool_id).await? else {
             continue;
@@ -509,7 +529,7 @@ async fn upgrade_pool(
             .unwrap_or_default()
             .to_string();
         if !target.is_empty() {
-            start_next_pool_upgrade(p, conn, &target, &id_list(op, "then")).await?;
+            start_next_pool_upgrade(p, conn, &op.cluster_id, &target, &id_list(op, "then")).await?;
         }
         return Ok(Next::Done);
     };
@@ -584,8 +604,41 @@ async fn upgrade_pool(
             format!("pool {} runs {target}", pool.name),
         )
         .await?;
-        start_next_pool_upgrade(p, conn, &target, &id_list(op, "then")).await?;
+        start_next_pool_upgrade(p, conn, &pool.cluster_id, &target, &id_list(op, "then")).await?;
         return Ok(Next::Done);
+    }
+    // Between two waves the owner's hold applies: a pause waits here, an abort ends the
+    // pool's rollout with the nodes not yet replaced on their version (the pool keeps it).
+    match holds::get(conn, &pool.cluster_id).await?.as_deref() {
+        Some(rollouts::PAUSE) => return Ok(poll(p, Step::Wave)),
+        Some(_) => {
+            let mut stopped = pool.clone();
+            stopped.version = old[0].version.clone();
+            stopped.status = pool.status.to(settled_pool_status(&pool_nodes))?;
+            stopped.updated_at = p.now();
+            pools::update(conn, &stopped).await?;
+            holds::clear(conn, &pool.cluster_id).await?;
+            let moved = pool_nodes
+                .iter()
+                .filter(|n| is_live(n) && n.version == target)
+                .count();
+            p.record_event(
+                conn,
+                &pool.cluster_id,
+                "pool",
+                &pool.id,
+                "PoolUpgradeAborted",
+                format!(
+                    "pool {}: the upgrade was aborted with {moved} node(s) on {target} and {} on {}",
+                    pool.name,
+                    old.len(),
+                    stopped.version
+                ),
+            )
+            .await?;
+            return Ok(Next::Done);
+        }
+        None => {}
     }
     // Oldest nodes go first.
     old.sort_by_key(|n| n.created_at);

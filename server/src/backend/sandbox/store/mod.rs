@@ -4,6 +4,7 @@ pub mod certificates;
 pub mod clusters;
 pub mod events;
 pub mod external_nodes;
+pub mod holds;
 pub mod inventory;
 pub mod nodes;
 pub mod operations;

@@ -1,0 +1,174 @@
+// The upgrade wizard as a cluster owner uses it: NO-GO with the workload named, fixed, GO, the
+// typed confirmation, and the progress followed live to the end without reloading; then at
+// 360 px and without JavaScript. This spec runs its own server at a realistic-but-fast pace
+// (--time-scale 60: a control plane upgrade takes 5 s, a node 2 s) so progress can be watched.
+import { expect, test, type Page } from "@playwright/test";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const port = 3117;
+const baseURL = `http://127.0.0.1:${port}`;
+const databaseUrl = `sqlite://${path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wh-upgrade-")), "w.db")}`;
+let server: ChildProcess;
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(async () => {
+  const siteRoot = process.env.WHEELHOUSE_SITE_ROOT ?? path.resolve(__dirname, "../../target/site");
+  server = spawn(process.env.WHEELHOUSE_BIN!, [
+    "serve", "--addr", `127.0.0.1:${port}`, "--kube-api-addr", "127.0.0.1:0",
+    "--database-url", databaseUrl, "--site-root", siteRoot, "--time-scale", "60",
+    "--reconcile-interval-ms", "50",
+  ], { stdio: "ignore" });
+  await expect(async () => {
+    expect((await fetch(`${baseURL}/readyz`)).status).toBe(200);
+  }).toPass({ timeout: 30_000 });
+});
+
+test.afterAll(() => {
+  server?.kill("SIGTERM");
+});
+
+function cli(args: string[]): string {
+  return execFileSync(process.env.WHEELHOUSE_BIN!, [...args, "--database-url", databaseUrl], { encoding: "utf8" });
+}
+
+/// A ready cluster on 1.34.2 (two nodes) owned by a new person, who is then signed in.
+async function ownersCluster(page: Page, project: string, name: string) {
+  const person = JSON.parse(cli(["user", "create", "--email", `${project}@example.com`, "--project", project]));
+  const key = JSON.parse(cli(["api-key", "create", "--project", project]));
+  const created = await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters`, {
+    method: "POST",
+    headers: { "X-Auth-Token": key.secret_key, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      name, version: "1.34.2", cni: "cilium",
+      pools: [{ name: "workers", node_type: "PRO2-XS", size: 2 }],
+    }),
+  });
+  expect(created.status).toBe(200);
+  const cluster = await created.json();
+  await expect(async () => {
+    const nodes = await (await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters/${cluster.id}/nodes`, {
+      headers: { "X-Auth-Token": key.secret_key },
+    })).json();
+    expect(nodes.nodes.filter((n: any) => n.status === "ready")).toHaveLength(2);
+  }).toPass({ timeout: 60_000 });
+  await page.goto(`${baseURL}/login`);
+  await page.getByLabel("Email").fill(person.email);
+  await page.getByLabel("Password").fill(person.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/clusters$/);
+  return cluster;
+}
+
+test("NO-GO with evidence, fixed, GO, then the upgrade followed live to the end", async ({ page }) => {
+  test.setTimeout(180_000);
+  const errors: string[] = [];
+  page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
+  const cluster = await ownersCluster(page, "team-upgrade", "upgrade-journey");
+  cli(["admin", "inventory", "workload", "add", cluster.id, "resource.k8s.io/v1beta1", "DeviceClass", "ml/gpu-class"]);
+
+  await page.goto(`${baseURL}/clusters/fr-par/${cluster.id}`);
+  await page.getByRole("navigation", { name: "Cluster" }).getByRole("link", { name: "Upgrade" }).click();
+  await page.getByLabel(/1\.35\.1/).check();
+  await page.getByRole("button", { name: "Run the pre-flight" }).click();
+  await expect(page).toHaveURL(/\/upgrade\?version=1\.35\.1$/);
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "no_go");
+  const failing = page.getByTestId("check").filter({ hasText: "APIs the target removes" });
+  await expect(failing).toHaveAttribute("data-status", "fail");
+  await expect(failing).toContainText("ml/gpu-class");
+  await expect(page.getByTestId("plan-step")).toHaveCount(2);
+  await page.screenshot({ path: "screenshots/upgrade-no-go-desktop.png", fullPage: true });
+
+  // The user moves the workload off the removed API; the pre-flight says GO.
+  cli(["admin", "inventory", "workload", "remove", cluster.id, "resource.k8s.io/v1beta1", "DeviceClass", "ml/gpu-class"]);
+  await page.reload();
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "go");
+  await expect(page.getByLabel(/Why start despite/)).toHaveCount(0);
+
+  // A wrong name starts nothing; the right one starts it.
+  await page.getByLabel(/Type upgrade-journey to confirm/).fill("upgrade-journey");
+  await page.getByRole("button", { name: "Start the upgrade" }).click();
+  await expect(page.getByTestId("notice")).toContainText("The upgrade started");
+  const progress = page.getByTestId("upgrade-progress");
+  await expect(progress).toHaveAttribute("data-connected", "true");
+  await expect(page.getByTestId("progress-headline")).toContainText("Upgrading from 1.34.2 to 1.35.1");
+  await page.screenshot({ path: "screenshots/upgrade-progress-desktop.png", fullPage: true });
+  // Followed without reloading: a mark on this page survives until the end.
+  await page.evaluate(() => { (window as any).stillTheSamePage = true; });
+  await expect(progress).toHaveAttribute("data-finished", "true", { timeout: 90_000 });
+  await expect(page.getByTestId("progress-headline")).toContainText("Upgrade to 1.35.1 finished");
+  await expect(page.getByTestId("pool-progress")).toContainText("2 of 2 nodes on 1.35.1");
+  expect(await page.evaluate(() => (window as any).stillTheSamePage)).toBe(true);
+  await page.screenshot({ path: "screenshots/upgrade-finished-desktop.png", fullPage: true });
+
+  // The next minor: paused at once (the control plane finishes, no pool starts), resumed,
+  // then aborted after the wave under way.
+  await page.goto(`${baseURL}/clusters/fr-par/${cluster.id}/upgrade?version=1.36.0`);
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "go");
+  await page.getByLabel(/Type upgrade-journey to confirm/).fill("upgrade-journey");
+  await page.getByRole("button", { name: "Start the upgrade" }).click();
+  await page.getByRole("button", { name: "Pause after this wave" }).click();
+  await expect(page.getByTestId("notice")).toContainText("pauses after the current wave");
+  await expect(page.getByTestId("progress-headline")).toContainText("paused");
+  await expect(page.getByTestId("upgrade-progress")).toHaveAttribute("data-connected", "true");
+  await page.waitForTimeout(8_000); // longer than the control plane's upgrade
+  await expect(page.getByTestId("pool-progress")).toContainText("0 of 2 nodes on 1.36.0");
+  await page.getByRole("button", { name: "Resume" }).click();
+  await expect(page.getByTestId("notice")).toContainText("resumed");
+  await page.getByText("Abort…").click();
+  await page.getByLabel(/Stop after the current wave/).check();
+  await page.getByRole("button", { name: "Abort the upgrade" }).click();
+  await expect(page.getByTestId("notice")).toContainText("stops after the current wave");
+  await expect(page.getByTestId("progress-headline")).toContainText("Upgrade to 1.36.0 aborted", { timeout: 60_000 });
+  await expect(page.getByTestId("pool-progress")).toContainText("stopped");
+  await page.screenshot({ path: "screenshots/upgrade-aborted-desktop.png", fullPage: true });
+  // Looking again: the aborted upgrade is the last one, and the pool left behind can move on.
+  await page.reload();
+  await expect(page.getByTestId("last-upgrade")).toContainText("aborted");
+  await page.getByRole("button", { name: "Resume: upgrade those pools" }).click();
+  await expect(page.getByTestId("progress-headline")).toContainText("Upgrade to 1.36.0 finished", { timeout: 60_000 });
+  expect(errors).toEqual([]);
+});
+
+test("on a 360 px phone the wizard fits and a blocking PDB is named", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 360, height: 780 });
+  const cluster = await ownersCluster(page, "team-upgrade-phone", "phone-upgrade");
+  cli(["admin", "inventory", "pdb", "set", cluster.id, "shop/web", "--allowed", "0"]);
+  await page.goto(`${baseURL}/clusters/fr-par/${cluster.id}/upgrade?version=1.34.5`);
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "no_go");
+  await expect(page.getByTestId("check").filter({ hasText: "Drain simulation" })).toContainText("PDB shop/web allows 0");
+  // An owner may override with a reason.
+  await expect(page.getByLabel(/Why start despite/)).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: "screenshots/upgrade-no-go-phone.png", fullPage: true });
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("an owner overrides a NO-GO with a reason and follows the upgrade by looking again", async ({ page }) => {
+    test.setTimeout(150_000);
+    const cluster = await ownersCluster(page, "team-upgrade-nojs", "nojs-upgrade");
+    cli(["admin", "inventory", "pdb", "set", cluster.id, "shop/web", "--allowed", "0"]);
+    await page.goto(`${baseURL}/clusters/fr-par/${cluster.id}/upgrade`);
+    await page.getByLabel(/1\.34\.5/).check();
+    await page.getByRole("button", { name: "Run the pre-flight" }).click();
+    await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "no_go");
+    await page.getByLabel(/Why start despite/).fill("web runs one replica by design; agreed downtime");
+    await page.getByLabel(/Type nojs-upgrade to confirm/).fill("nojs-upgrade");
+    await page.getByRole("button", { name: "Start the upgrade" }).click();
+    await expect(page.getByTestId("notice")).toContainText("The upgrade started");
+    await expect(page.getByTestId("progress-headline")).toContainText("Upgrading from 1.34.2 to 1.34.5");
+    await expect(page.getByText("agreed downtime")).toBeVisible();
+    await expect(async () => {
+      await page.getByRole("link", { name: "look again" }).click();
+      await expect(page.getByTestId("last-upgrade")).toContainText("1.34.2 → 1.34.5", { timeout: 1_000 });
+    }).toPass({ timeout: 90_000 });
+    await expect(page.getByTestId("last-upgrade")).toContainText("agreed downtime");
+  });
+});
