@@ -2,6 +2,7 @@
 // typed confirmation, and the progress followed live to the end without reloading; then at
 // 360 px and without JavaScript. This spec runs its own server at a realistic-but-fast pace
 // (--time-scale 60: a control plane upgrade takes 5 s, a node 2 s) so progress can be watched.
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -96,6 +97,8 @@ test("NO-GO with evidence, fixed, GO, then the upgrade followed live to the end"
   await expect(progress).toHaveAttribute("data-connected", "true");
   await expect(page.getByTestId("progress-headline")).toContainText("Upgrading from 1.34.2 to 1.35.1");
   await page.screenshot({ path: "screenshots/upgrade-progress-desktop.png", fullPage: true });
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(axe.violations.map((v) => v.id)).toEqual([]);
   // Followed without reloading: a mark on this page survives until the end.
   await page.evaluate(() => { (window as any).stillTheSamePage = true; });
   await expect(progress).toHaveAttribute("data-finished", "true", { timeout: 90_000 });

@@ -99,7 +99,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             />
             <div class="flex flex-wrap items-center gap-3 text-sm">
                 {may_create.then(|| view! {
-                    <a href=CREATE_PATH class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 font-medium text-white hover:opacity-90">"Create a cluster"</a>
+                    <a href=CREATE_PATH class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 font-medium text-on-accent hover:opacity-90">"Create a cluster"</a>
                 })}
                 <span class="text-muted" data-testid="signed-in-as">{user.email.clone()}</span>
             </div>

@@ -178,7 +178,7 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
             <div class="flex flex-wrap items-center gap-3">
                 <a href="/clusters" class="inline-flex min-h-11 items-center px-2 text-sm text-accent underline">"Cancel"</a>
                 <button type="submit" name="intent" value="estimate" formnovalidate=true class="min-h-11 rounded-md border border-line px-4 text-sm hover:bg-subtle">"Update the estimate"</button>
-                <button type="submit" name="intent" value="create" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90">"Create the cluster"</button>
+                <button type="submit" name="intent" value="create" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90">"Create the cluster"</button>
             </div>
         </form>
     }

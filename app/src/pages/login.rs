@@ -38,7 +38,7 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="password" class="mb-1 block text-sm font-medium">"Password"</label>
                     <input id="password" name="password" type="password" required autocomplete="current-password" class=field />
                 </div>
-                <button type="submit" class="min-h-11 w-full rounded-md bg-accent px-4 font-medium text-white hover:opacity-90">
+                <button type="submit" class="min-h-11 w-full rounded-md bg-accent px-4 font-medium text-on-accent hover:opacity-90">
                     "Sign in"
                 </button>
             </form>

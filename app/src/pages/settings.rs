@@ -132,7 +132,7 @@ fn ProjectKeysCard(project: ProjectKeys) -> impl IntoView {
                         <label for=format!("description-{project_id}") class="mb-1 block text-sm font-medium">"Description of a new key"</label>
                         <input id=format!("description-{project_id}") name="description" type="text" maxlength="200" class=field placeholder="e.g. CI pipeline" />
                     </div>
-                    <button type="submit" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90">"Create an API key"</button>
+                    <button type="submit" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90">"Create an API key"</button>
                 </form>
             })}
         </Card>

@@ -26,7 +26,7 @@ pub fn ClusterAccess() -> impl IntoView {
                         <a
                             href=kubeconfig.clone()
                             download="kubeconfig.yaml"
-                            class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90"
+                            class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90"
                             data-testid="download-kubeconfig"
                         >
                             "Download kubeconfig"

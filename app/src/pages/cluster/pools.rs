@@ -119,7 +119,7 @@ fn AddPool(action: String) -> impl IntoView {
                     "Autohealing"
                 </label>
                 {message.map(|text| view! { <p class="text-sm text-bad sm:col-span-4" data-testid="problem-pool">{text}</p> })}
-                <button type="submit" class="min-h-11 w-fit rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90">"Add the pool"</button>
+                <button type="submit" class="min-h-11 w-fit rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90">"Add the pool"</button>
             </form>
         </section>
     }

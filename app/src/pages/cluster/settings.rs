@@ -58,7 +58,7 @@ pub fn ClusterSettings() -> impl IntoView {
                         <input id="tags" name="tags" type="text" value=tags class=input aria-describedby="tags-problem" />
                         {problem_view(field_problem("tags"), "tags-problem")}
                     </div>
-                    <button type="submit" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90">"Save"</button>
+                    <button type="submit" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90">"Save"</button>
                 </form>
             </Card>
             <Card title="Delete this cluster">

@@ -147,7 +147,7 @@ fn TargetChoice(view: UpgradeView, path: String) -> impl IntoView {
                             .collect_view()}
                     </div>
                 </fieldset>
-                <button type="submit" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-white hover:opacity-90">"Run the pre-flight"</button>
+                <button type="submit" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90">"Run the pre-flight"</button>
             </form>
         </Card>
     }

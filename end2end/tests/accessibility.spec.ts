@@ -1,0 +1,68 @@
+// axe-core on every console page, in the light and the dark theme: no violations of WCAG 2.1
+// A/AA rules. A signed-in owner with a ready cluster, so every tab has content.
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+
+function cli(args: string[]): any {
+  const databaseUrl = test.info().project.metadata.databaseUrl as string;
+  return JSON.parse(
+    execFileSync(process.env.WHEELHOUSE_BIN!, [...args, "--database-url", databaseUrl], { encoding: "utf8" }),
+  );
+}
+
+async function violations(page: Page, path: string): Promise<string[]> {
+  await page.goto(path);
+  await expect(page.locator("main")).toBeVisible();
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return results.violations.map(
+    (v) => `${path}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")}`,
+  );
+}
+
+for (const theme of ["light", "dark"]) {
+  test(`every page passes axe-core in the ${theme} theme`, async ({ page, context, baseURL }) => {
+    test.setTimeout(180_000);
+    const url = new URL(baseURL!);
+    await context.addCookies([{ name: "wh_theme", value: theme, domain: url.hostname, path: "/" }]);
+    const found: string[] = [];
+    for (const path of ["/", "/login", "/system"]) {
+      found.push(...(await violations(page, path)));
+    }
+
+    const project = `team-axe-${theme}`;
+    const person = cli(["user", "create", "--email", `${project}@example.com`, "--project", project]);
+    const key = cli(["api-key", "create", "--project", project]);
+    const created = await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters`, {
+      method: "POST",
+      headers: { "X-Auth-Token": key.secret_key, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        name: `axe-${theme}`, version: "1.34.2", cni: "cilium",
+        pools: [{ name: "workers", node_type: "PRO2-XS", size: 1 }],
+      }),
+    });
+    const cluster = await created.json();
+    await expect(async () => {
+      const nodes = await (await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters/${cluster.id}/nodes`, {
+        headers: { "X-Auth-Token": key.secret_key },
+      })).json();
+      expect(nodes.nodes.filter((n: any) => n.status === "ready")).toHaveLength(1);
+    }).toPass({ timeout: 30_000 });
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(person.email);
+    await page.getByLabel("Password").fill(person.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/clusters$/);
+    await expect(page.locator("html")).toHaveAttribute("data-theme", theme);
+
+    const base = `/clusters/fr-par/${cluster.id}`;
+    for (const path of [
+      "/clusters", "/clusters/new", "/settings",
+      base, `${base}/pools`, `${base}/nodes`, `${base}/storage`, `${base}/upgrade`,
+      `${base}/upgrade?version=1.35.1`, `${base}/events`, `${base}/access`, `${base}/settings`,
+    ]) {
+      found.push(...(await violations(page, path)));
+    }
+    expect(found).toEqual([]);
+  });
+}
