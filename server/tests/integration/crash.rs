@@ -459,3 +459,174 @@ async fn two_replicas_share_the_work_without_doing_it_twice() {
     drop((a, b));
     test_db.cleanup().await;
 }
+
+/// The nodes' (status, version) of a cluster, straight from the database.
+async fn cluster_nodes(test_db: &TestDatabase, cluster_id: &str) -> Vec<(String, String)> {
+    sqlx::query("SELECT status, version FROM nodes WHERE cluster_id = $1 ORDER BY created_at")
+        .bind(cluster_id)
+        .fetch_all(test_db.database.pool())
+        .await
+        .expect("nodes")
+        .iter()
+        .map(|row| {
+            (
+                row.try_get::<String, _>("status").expect("status"),
+                row.try_get::<String, _>("version").expect("version"),
+            )
+        })
+        .collect()
+}
+
+/// An upgrade killed mid-wave, restarted; then paused, killed while paused (the pause holds
+/// across the restart), resumed: every node ends on the target, none lost, each replaced once.
+async fn crash_during_upgrade(test_db: TestDatabase) {
+    let url = test_db.url.clone();
+    let token = api_key(&url);
+    let region = "/k8s/v1/regions/fr-par";
+    let extension = "/api/v1/regions/fr-par";
+    let server = Server::start(&url, "40");
+    let (status, cluster) = server.request("POST", &format!("{region}/clusters"), &token, Some(json!({
+        "name": "crash-upgrade", "version": "1.34.2", "cni": "cilium",
+        "pools": [{ "name": "workers", "node_type": "pro2_xs", "size": 3, "upgrade_policy": { "max_surge": 1, "max_unavailable": 0 } }],
+    }))).expect("create");
+    assert_eq!(status, 200, "{cluster}");
+    let cluster_id = cluster["id"].as_str().expect("id").to_string();
+    let all = |version: &'static str| {
+        let (test_db, cluster_id) = (&test_db, cluster_id.clone());
+        move || {
+            let nodes = block_on(cluster_nodes(test_db, &cluster_id));
+            nodes.len() == 3
+                && nodes.iter().all(|(s, v)| s == "ready" && v == version)
+                && block_on(count(
+                    test_db,
+                    "SELECT COUNT(*) FROM operations WHERE cluster_id = $1 AND state = 'pending'",
+                    &cluster_id,
+                )) == 0
+        }
+    };
+    server.wait_for(all("1.34.2"), "the cluster to be ready");
+    let (status, started) = server
+        .request(
+            "POST",
+            &format!("{extension}/clusters/{cluster_id}/upgrades"),
+            &token,
+            Some(json!({ "version": "1.34.5" })),
+        )
+        .expect("upgrade");
+    assert_eq!(status, 200, "{started}");
+    server.wait_for(
+        || {
+            block_on(cluster_nodes(&test_db, &cluster_id))
+                .iter()
+                .any(|(s, v)| s == "creating" && v == "1.34.5")
+        },
+        "a surge node of the new version booting",
+    );
+    server.kill_9();
+
+    let server = Server::start(&url, "40");
+    server.wait_for(all("1.34.5"), "the upgrade to finish after the restart");
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM events WHERE cluster_id = $1 AND reason = 'NodeCreating'",
+            &cluster_id
+        )
+        .await,
+        6,
+        "three nodes, and exactly one replacement each"
+    );
+
+    // Paused mid-rollout, killed while paused: still paused after the restart.
+    let (status, _) = server
+        .request(
+            "POST",
+            &format!("{extension}/clusters/{cluster_id}/upgrades"),
+            &token,
+            Some(json!({ "version": "1.35.1" })),
+        )
+        .expect("upgrade");
+    assert_eq!(status, 200);
+    server.wait_for(
+        || {
+            block_on(cluster_nodes(&test_db, &cluster_id))
+                .iter()
+                .any(|(_, v)| v == "1.35.1")
+        },
+        "the first wave",
+    );
+    let (status, paused) = server
+        .request(
+            "POST",
+            &format!("{extension}/clusters/{cluster_id}/upgrade-pause"),
+            &token,
+            Some(json!({})),
+        )
+        .expect("pause");
+    assert_eq!(status, 200, "{paused}");
+    server.wait_for(
+        || {
+            let nodes = block_on(cluster_nodes(&test_db, &cluster_id));
+            nodes.len() == 3 && nodes.iter().all(|(s, _)| s == "ready")
+        },
+        "the wave under way to finish",
+    );
+    server.kill_9();
+    let moved = cluster_nodes(&test_db, &cluster_id)
+        .await
+        .iter()
+        .filter(|(_, v)| v == "1.35.1")
+        .count();
+    let server = Server::start(&url, "40");
+    std::thread::sleep(Duration::from_secs(3));
+    let nodes = cluster_nodes(&test_db, &cluster_id).await;
+    assert_eq!(
+        nodes.iter().filter(|(_, v)| v == "1.35.1").count(),
+        moved,
+        "still paused: {nodes:?}"
+    );
+    let (status, _) = server
+        .request(
+            "POST",
+            &format!("{extension}/clusters/{cluster_id}/upgrade-resume"),
+            &token,
+            Some(json!({})),
+        )
+        .expect("resume");
+    assert_eq!(status, 200);
+    server.wait_for(all("1.35.1"), "the resumed upgrade to finish");
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM events WHERE cluster_id = $1 AND reason = 'NodeCreating'",
+            &cluster_id
+        )
+        .await,
+        9,
+        "each node replaced exactly once per upgrade"
+    );
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM operations WHERE cluster_id = $1 AND state = 'failed'",
+            &cluster_id
+        )
+        .await,
+        0
+    );
+    drop(server);
+    test_db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_upgrade_and_while_paused_resumes_sqlite() {
+    crash_during_upgrade(TestDatabase::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_upgrade_and_while_paused_resumes_postgres() {
+    let Some(test_db) = TestDatabase::postgres().await else {
+        return;
+    };
+    crash_during_upgrade(test_db).await;
+}
