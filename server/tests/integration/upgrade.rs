@@ -57,6 +57,28 @@ async fn two_pool_cluster(app: &TestApp, token: &str) -> (String, String, String
     (id, first, second)
 }
 
+/// The pre-flight of upgrading cluster `id` to `version`, through the extension API.
+async fn preflight(app: &TestApp, token: &str, id: &str, version: &str) -> (u16, Value) {
+    app.api(
+        "GET",
+        &format!("{X}/clusters/{id}/upgrade-preflight?version={version}"),
+        token,
+        None,
+    )
+    .await
+}
+
+/// Where cluster `id`'s latest upgrade stands, through the extension API.
+async fn upgrade_progress(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
+    app.api(
+        "GET",
+        &format!("{X}/clusters/{id}/upgrade-progress"),
+        token,
+        None,
+    )
+    .await
+}
+
 fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["checks"]
         .as_array()
@@ -92,14 +114,7 @@ on_both_databases!(
                 .is_object()
         );
 
-        let (status, report) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
-                &token,
-                None,
-            )
-            .await;
+        let (status, report) = preflight(&app, &token, &id, "1.35.1").await;
         assert_eq!(status, 200, "{report}");
         assert_eq!(report["verdict"], "go", "{report}");
         assert_eq!(report["from_version"], "1.34.2");
@@ -195,14 +210,7 @@ on_both_databases!(
         .await;
         assert_eq!(*seen.lock().unwrap(), vec!["first", "second"]);
 
-        let (status, progress) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-progress"),
-                &token,
-                None,
-            )
-            .await;
+        let (status, progress) = upgrade_progress(&app, &token, &id).await;
         assert_eq!(status, 200, "{progress}");
         assert_eq!(progress["finished"], true, "{progress}");
         assert_eq!(progress["control_plane_version"], "1.35.1");
@@ -243,14 +251,7 @@ on_both_databases!(
             .await
             .expect("record");
 
-        let (_, report) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, report) = preflight(&app, &token, &id, "1.35.1").await;
         assert_eq!(report["verdict"], "no_go", "{report}");
         let removed = check(&report, "removed_apis");
         assert_eq!(removed["status"], "fail");
@@ -262,14 +263,7 @@ on_both_databases!(
         assert!(!evidence.contains("trainer"), "{evidence}");
         assert!(removed["recommendation"].as_str().is_some());
         // A patch upgrade removes nothing: GO.
-        let (_, patch) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.34.5"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, patch) = preflight(&app, &token, &id, "1.34.5").await;
         assert_eq!(patch["verdict"], "go", "{patch}");
 
         // Scaleway's endpoint refuses with 412 and the reason; nothing starts.
@@ -307,14 +301,7 @@ on_both_databases!(
             )
             .await
             .expect("forget");
-        let (_, report) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, report) = preflight(&app, &token, &id, "1.35.1").await;
         assert_eq!(report["verdict"], "go", "{report}");
         let (status, started) = app
             .api(
@@ -347,14 +334,7 @@ on_both_databases!(
             .record_pdb(&cluster, "shop", "web", 1, Some(&first))
             .await
             .expect("pdb");
-        let (_, report) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, report) = preflight(&app, &token, &id, "1.35.1").await;
         assert_eq!(check(&report, "drain")["status"], "pass", "{report}");
         // ...two at once (max_surge 1 + max_unavailable 1) is not.
         let (status, _) = app
@@ -371,14 +351,7 @@ on_both_databases!(
             .record_pdb(&cluster, "db", "postgres", 0, None)
             .await
             .expect("pdb");
-        let (_, report) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, report) = preflight(&app, &token, &id, "1.35.1").await;
         assert_eq!(report["verdict"], "no_go", "{report}");
         let drain = check(&report, "drain");
         assert_eq!(drain["status"], "fail");
@@ -456,14 +429,7 @@ on_both_databases!(
             .as_str()
             .unwrap()
             .starts_with("Drain simulation"));
-        let (_, progress) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-progress"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, progress) = upgrade_progress(&app, &token, &id).await;
         assert_eq!(
             progress["run"]["override_reason"],
             "maintenance agreed with the db team"
@@ -622,14 +588,7 @@ on_both_databases!(
             .await;
         assert_eq!(status, 200);
         app.run_until_idle().await;
-        let (_, report) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-preflight?version=1.35.1"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, report) = preflight(&app, &token, &id, "1.35.1").await;
         let quota = check(&report, "quota");
         assert_eq!(quota["status"], "fail", "{report}");
         assert!(
@@ -859,14 +818,7 @@ on_both_databases!(
 /// Every node of the cluster with its version, as the upgrade progress reports them
 /// (Scaleway's node object has no version).
 async fn nodes_with_versions(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
-    let (_, progress) = app
-        .api(
-            "GET",
-            &format!("{X}/clusters/{id}/upgrade-progress"),
-            token,
-            None,
-        )
-        .await;
+    let (_, progress) = upgrade_progress(app, token, id).await;
     progress["pools"]
         .as_array()
         .expect("pools")
@@ -945,14 +897,7 @@ on_both_databases!(
         assert_eq!(on(&nodes, "1.34.5"), moved, "nothing moved while paused");
         assert_eq!(nodes.len(), 5, "no node lost or added");
         assert!(settled(&nodes), "nothing half-drained: {nodes:?}");
-        let (_, progress) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-progress"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, progress) = upgrade_progress(&app, &token, &id).await;
         assert_eq!(progress["run"]["state"], "paused");
         assert_eq!(progress["pools"][0]["stage"], "paused", "{progress}");
         assert_eq!(progress["pools"][1]["stage"], "waiting", "{progress}");
@@ -962,14 +907,7 @@ on_both_databases!(
         let (status, _) = control("resume").await;
         assert_eq!(status, 200);
         app.run_until_idle().await;
-        let (_, progress) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-progress"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, progress) = upgrade_progress(&app, &token, &id).await;
         assert_eq!(progress["finished"], true, "{progress}");
         assert_eq!(progress["active"], false);
 
@@ -1005,14 +943,7 @@ on_both_databases!(
                 "pools keep the version of their old nodes: {pool}"
             );
         }
-        let (_, progress) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-progress"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, progress) = upgrade_progress(&app, &token, &id).await;
         assert_eq!(progress["run"]["state"], "aborted");
         assert_eq!(progress["active"], false, "{progress}");
         assert_eq!(progress["finished"], false);
@@ -1024,14 +955,7 @@ on_both_databases!(
         let (status, _) = control("resume").await;
         assert_eq!(status, 200);
         app.run_until_idle().await;
-        let (_, progress) = app
-            .api(
-                "GET",
-                &format!("{X}/clusters/{id}/upgrade-progress"),
-                &token,
-                None,
-            )
-            .await;
+        let (_, progress) = upgrade_progress(&app, &token, &id).await;
         assert_eq!(progress["finished"], true, "{progress}");
         for pool_id in [&first, &second] {
             let (_, pool) = app
