@@ -967,3 +967,79 @@ on_both_databases!(
         assert_eq!(status, 412, "nothing left to resume");
     }
 );
+
+on_both_databases!(
+    scaleways_pool_upgrade_runs_the_pools_preflight,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let caller = app.caller(&token).await;
+        let (id, first, second) = two_pool_cluster(&app, &token).await;
+        // The control plane alone moves on; the pools stay behind.
+        let (status, _) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters/{id}/upgrade"),
+                &token,
+                Some(json!({ "version": "1.34.5" })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        app.run_until_idle().await;
+        let cluster = app
+            .provisioning
+            .get_cluster(&caller, "fr-par", &id)
+            .await
+            .expect("cluster");
+        app.provisioning
+            .record_pdb(&cluster, "shop", "cart", 0, Some(&first))
+            .await
+            .expect("pdb");
+        let (status, refused) = app
+            .api(
+                "POST",
+                &format!("{R}/pools/{first}/upgrade"),
+                &token,
+                Some(json!({ "version": "1.34.5" })),
+            )
+            .await;
+        assert_eq!(status, 412, "{refused}");
+        assert!(
+            refused["help_message"]
+                .as_str()
+                .unwrap()
+                .contains("PDB shop/cart allows 0"),
+            "{refused}"
+        );
+        // The other pool has no blocking PDB: it goes.
+        let (status, pool) = app
+            .api(
+                "POST",
+                &format!("{R}/pools/{second}/upgrade"),
+                &token,
+                Some(json!({ "version": "1.34.5" })),
+            )
+            .await;
+        assert_eq!(status, 200, "{pool}");
+        assert_eq!(pool["status"], "upgrading");
+        // What the provider refuses keeps its answer: another version is 400, a busy pool 409.
+        let (status, _) = app
+            .api(
+                "POST",
+                &format!("{R}/pools/{first}/upgrade"),
+                &token,
+                Some(json!({ "version": "1.35.1" })),
+            )
+            .await;
+        assert_eq!(status, 400);
+        let (status, _) = app
+            .api(
+                "POST",
+                &format!("{R}/pools/{second}/upgrade"),
+                &token,
+                Some(json!({ "version": "1.34.5" })),
+            )
+            .await;
+        assert_eq!(status, 409);
+    }
+);

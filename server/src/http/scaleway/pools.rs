@@ -130,9 +130,10 @@ async fn upgrade_pool(
     body: Bytes,
 ) -> ApiResult {
     let Body(input) = Body::<UpgradePoolBody>::parse(&body)?;
+    // The pool's part of the upgrade pre-flight runs first (412 with its reasons on NO-GO).
     ok(views::pool(
         &state
-            .service
+            .upgrades()
             .upgrade_pool(&caller, &region, &pool_id, input.version)
             .await?,
     ))

@@ -15,7 +15,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::clock::SharedClock;
-use crate::domain::ids::{ClusterId, SharedIds};
+use crate::domain::ids::{ClusterId, PoolId, SharedIds};
 use crate::domain::model::{
     Caller, Cluster, ClusterInventory, ClusterStatus, KubeVersionEntry, Node, NodeStatus, Pool,
     PoolStatus, RolloutControl, RolloutTiming,
@@ -48,6 +48,32 @@ pub struct UpgradeSubject<'a> {
     pub inventory: Option<&'a ClusterInventory>,
     pub quota: NodeQuota,
     pub timing: RolloutTiming,
+}
+
+/// What the port reported, owned (an [`UpgradeSubject`] borrows it).
+struct Facts {
+    cluster: Cluster,
+    pools: Vec<Pool>,
+    nodes: Vec<Node>,
+    versions: Vec<KubeVersionEntry>,
+    inventory: Option<ClusterInventory>,
+    quota: NodeQuota,
+    timing: RolloutTiming,
+}
+
+impl Facts {
+    fn subject(&self, now: DateTime<Utc>) -> UpgradeSubject<'_> {
+        UpgradeSubject {
+            now,
+            cluster: &self.cluster,
+            pools: &self.pools,
+            nodes: &self.nodes,
+            versions: &self.versions,
+            inventory: self.inventory.as_ref(),
+            quota: self.quota,
+            timing: self.timing,
+        }
+    }
 }
 
 /// The pre-flight and the plan for one target, computed together (the drain simulation reads
@@ -137,23 +163,58 @@ impl UpgradeService {
         target: &str,
         with_pools: bool,
     ) -> Result<Assessment> {
-        let cluster = self.service.get_cluster(caller, region, id).await?;
-        let pools = self.service.list_pools(caller, region, id).await?;
-        let nodes = self.service.list_nodes(caller, region, id).await?;
-        let versions = self.service.list_versions(region).await?;
-        let inventory = self.service.cluster_inventory(caller, region, id).await?;
-        let quota = self.quota(caller).await?;
-        let subject = UpgradeSubject {
-            now: self.clock.now(),
-            cluster: &cluster,
-            pools: &pools,
-            nodes: &nodes,
-            versions: &versions,
-            inventory: inventory.as_ref(),
-            quota,
+        let facts = self.facts(caller, region, id).await?;
+        Ok(assess(&facts.subject(self.clock.now()), target, with_pools))
+    }
+
+    /// What the port reports about a cluster now, for a pre-flight.
+    async fn facts(&self, caller: &Caller, region: &str, id: &ClusterId) -> Result<Facts> {
+        Ok(Facts {
+            cluster: self.service.get_cluster(caller, region, id).await?,
+            pools: self.service.list_pools(caller, region, id).await?,
+            nodes: self.service.list_nodes(caller, region, id).await?,
+            versions: self.service.list_versions(region).await?,
+            inventory: self.service.cluster_inventory(caller, region, id).await?,
+            quota: self.quota(caller).await?,
             timing: self.service.rollout_timing(),
-        };
-        Ok(assess(&subject, target, with_pools))
+        })
+    }
+
+    /// Scaleway's pool `upgrade`, behind the pool's part of the pre-flight (drain simulation,
+    /// surge quota, health): a NO-GO is refused with 412 and its reasons. What the provider
+    /// itself refuses (a busy pool, a version other than the cluster's) keeps its answer.
+    pub async fn upgrade_pool(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        version: Option<String>,
+    ) -> Result<Pool> {
+        let pool = self.service.get_pool(caller, region, pool_id).await?;
+        let id = ClusterId::from(pool.cluster_id.clone());
+        let facts = self.facts(caller, region, &id).await?;
+        let target = version.clone().unwrap_or_default();
+        if pool.status == PoolStatus::Ready
+            && target == facts.cluster.version
+            && pool.version != target
+        {
+            let subject = facts.subject(self.clock.now());
+            let plan = plan::pool_plan(&subject, &pool, &target);
+            let report = preflight::pool_preflight(&subject, &plan);
+            let blocking = report.blocking_reasons();
+            if !blocking.is_empty() {
+                return Err(DomainError::precondition(
+                    "upgrade_preflight",
+                    format!(
+                        "the pool upgrade pre-flight says NO-GO: {}",
+                        blocking.join("; ")
+                    ),
+                ));
+            }
+        }
+        self.service
+            .upgrade_pool(caller, region, pool_id, version)
+            .await
     }
 
     /// The project's node quota and the nodes its pools hold now (every region).

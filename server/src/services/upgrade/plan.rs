@@ -222,3 +222,25 @@ pub fn plan(subject: &UpgradeSubject<'_>, target: &str, with_pools: bool) -> Upg
         your_responsibility,
     }
 }
+
+/// The plan of rolling one pool onto its cluster's version (Scaleway's pool `upgrade`): that
+/// pool's waves only.
+pub fn pool_plan(subject: &UpgradeSubject<'_>, pool: &Pool, target: &str) -> UpgradePlan {
+    let waves = pool_waves(pool, subject.nodes, target, &subject.timing);
+    let estimated_seconds = waves.iter().map(|w| w.estimated_seconds).sum();
+    UpgradePlan {
+        from_version: pool.version.clone(),
+        to_version: target.to_string(),
+        steps: vec![PlanStep {
+            kind: "pool",
+            name: pool.name.clone(),
+            pool_id: Some(pool.id.clone()),
+            waves,
+            estimated_seconds,
+        }],
+        skipped_pools: Vec::new(),
+        estimated_seconds,
+        changelog: Vec::new(),
+        your_responsibility: Vec::new(),
+    }
+}

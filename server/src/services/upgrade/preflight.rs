@@ -71,10 +71,19 @@ impl PreflightReport {
         self.checks.iter().filter(|c| c.status == CheckStatus::Fail)
     }
 
-    /// The blocking checks in one sentence each, for refusals (412) and the audit record.
+    /// The blocking checks in one sentence each, with their first pieces of evidence, for
+    /// refusals (412) and the record of an override.
     pub fn blocking_reasons(&self) -> Vec<String> {
         self.blocking()
-            .map(|check| format!("{}: {}", check.title, check.summary))
+            .map(|check| {
+                let evidence: Vec<&str> =
+                    check.evidence.iter().take(3).map(String::as_str).collect();
+                if evidence.is_empty() {
+                    format!("{}: {}", check.title, check.summary)
+                } else {
+                    format!("{}: {} ({})", check.title, check.summary, evidence.join("; "))
+                }
+            })
             .collect()
     }
 }
@@ -120,6 +129,26 @@ pub fn preflight(
         health(subject),
         user_managed(subject),
     ];
+    report(subject, &subject.cluster.version, target, checks)
+}
+
+/// The pre-flight of one pool's rollout onto its cluster's version: what can break a drain
+/// (PDBs per wave, surge quota, health); the version checks passed when the control plane moved.
+pub fn pool_preflight(subject: &UpgradeSubject<'_>, plan: &UpgradePlan) -> PreflightReport {
+    let checks = vec![
+        drain_simulation(subject, plan),
+        surge_quota(subject, plan),
+        health(subject),
+    ];
+    report(subject, &plan.from_version, &plan.to_version, checks)
+}
+
+fn report(
+    subject: &UpgradeSubject<'_>,
+    from: &str,
+    to: &str,
+    checks: Vec<PreflightCheck>,
+) -> PreflightReport {
     let verdict = if checks.iter().any(|c| c.status == CheckStatus::Fail) {
         Verdict::NoGo
     } else if checks.iter().any(|c| c.status == CheckStatus::Warning) {
@@ -129,8 +158,8 @@ pub fn preflight(
     };
     PreflightReport {
         cluster_id: subject.cluster.id.clone(),
-        from_version: subject.cluster.version.clone(),
-        to_version: target.to_string(),
+        from_version: from.to_string(),
+        to_version: to.to_string(),
         verdict,
         checks,
     }
