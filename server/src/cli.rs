@@ -67,8 +67,9 @@ pub enum ClusterCommand {
     /// The upgrade pre-flight: GO, GO with warnings or NO-GO, with every check's evidence.
     /// Exits with an error on NO-GO.
     Preflight {
+        /// The cluster's id.
         cluster_id: String,
-        /// The version to upgrade to.
+        /// The version to upgrade to, e.g. 1.35.1.
         #[arg(long)]
         version: String,
         #[command(flatten)]
@@ -76,7 +77,9 @@ pub enum ClusterCommand {
     },
     /// Starts an upgrade (control plane, then each pool) after the same pre-flight.
     Upgrade {
+        /// The cluster's id.
         cluster_id: String,
+        /// The version to upgrade to, e.g. 1.35.1.
         #[arg(long)]
         version: String,
         /// Start despite a NO-GO, with this reason (recorded with the upgrade).

@@ -82,6 +82,21 @@ fn Controls(progress: Progress, action: String) -> impl IntoView {
 
 #[component]
 fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
+    let left_behind = progress.state == "aborted"
+        && !progress.active
+        && progress
+            .pools
+            .iter()
+            .any(|pool| pool.stage.starts_with("stopped"));
+    let resume_pools = control
+        .clone()
+        .filter(|_| left_behind)
+        .map(|action| view! {
+            <form method="post" action=action class="mt-4">
+                <input type="hidden" name="action" value="resume" />
+                <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">"Resume: upgrade those pools"</button>
+            </form>
+        });
     let controls = control
         .filter(|_| progress.active)
         .map(|action| view! { <Controls progress=progress.clone() action /> });
@@ -90,7 +105,10 @@ fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
     } else if progress.state == "aborted" && !progress.active {
         format!("Upgrade to {} aborted", progress.to_version)
     } else if progress.state == "aborted" {
-        format!("Aborting the upgrade to {} after the current wave", progress.to_version)
+        format!(
+            "Aborting the upgrade to {} after the current wave",
+            progress.to_version
+        )
     } else if progress.state == "paused" {
         format!(
             "Upgrade from {} to {} paused",
@@ -162,6 +180,7 @@ fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
                 .collect_view()}
         </ol>
         {controls}
+        {resume_pools}
     }
     .into_any()
 }

@@ -39,6 +39,8 @@ pub struct TargetOption {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
     pub target: String,
+    /// False when the target itself cannot be chosen: then there is no plan to show.
+    pub target_valid: bool,
     /// go, go_with_warnings or no_go.
     pub verdict: String,
     pub checks: Vec<Check>,

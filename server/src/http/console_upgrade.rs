@@ -70,8 +70,13 @@ pub fn progress_view(progress: UpgradeProgress) -> Option<view::Progress> {
 
 fn assessment_view(assessment: Assessment) -> view::Assessment {
     let plan = assessment.plan;
+    let target_valid = !assessment
+        .preflight
+        .blocking()
+        .any(|check| check.id == upgrade::preflight::TARGET_CHECK);
     view::Assessment {
         target: plan.to_version.clone(),
+        target_valid,
         verdict: assessment.preflight.verdict.as_str().to_string(),
         checks: assessment
             .preflight

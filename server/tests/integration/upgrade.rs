@@ -114,6 +114,12 @@ on_both_databases!(
                 .is_object()
         );
 
+        // Nothing started yet: no run, nothing finished.
+        let (_, progress) = upgrade_progress(&app, &token, &id).await;
+        assert_eq!(progress["run"], Value::Null);
+        assert_eq!(progress["finished"], false);
+        assert_eq!(progress["active"], false);
+
         let (status, report) = preflight(&app, &token, &id, "1.35.1").await;
         assert_eq!(status, 200, "{report}");
         assert_eq!(report["verdict"], "go", "{report}");
@@ -213,6 +219,7 @@ on_both_databases!(
         let (status, progress) = upgrade_progress(&app, &token, &id).await;
         assert_eq!(status, 200, "{progress}");
         assert_eq!(progress["finished"], true, "{progress}");
+        assert_eq!(progress["run"]["state"], "finished");
         assert_eq!(progress["control_plane_version"], "1.35.1");
         assert_eq!(progress["run"]["verdict"], "go");
         assert_eq!(progress["run"]["from_version"], "1.34.2");
@@ -355,6 +362,14 @@ on_both_databases!(
         assert_eq!(report["verdict"], "no_go", "{report}");
         let drain = check(&report, "drain");
         assert_eq!(drain["status"], "fail");
+        // db/postgres blocks both pools: still one PDB.
+        assert!(
+            drain["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("2 PodDisruptionBudget(s)"),
+            "{drain}"
+        );
         let evidence = drain["evidence"].to_string();
         assert!(
             evidence.contains("PDB shop/web allows 1") && evidence.contains("pool first wave 1"),
@@ -459,6 +474,17 @@ on_both_databases!(
                 )
                 .await;
             assert_eq!(report["verdict"], "no_go", "{report}");
+            // An impossible target: only why, no plan.
+            assert_eq!(report["checks"].as_array().unwrap().len(), 1, "{report}");
+            let (_, plan) = app
+                .api(
+                    "GET",
+                    &format!("{X}/clusters/{id}/upgrade-plan?version={version}"),
+                    &token,
+                    None,
+                )
+                .await;
+            assert_eq!(plan["steps"], json!([]), "{plan}");
             let target = check(&report, "target");
             assert!(
                 target["summary"].as_str().unwrap().contains(expected),
@@ -924,6 +950,9 @@ on_both_databases!(
         run_until_nodes(&app, &token, &id, |nodes| on(nodes, "1.35.1") >= 1).await;
         let (status, aborted) = control("abort").await;
         assert_eq!(status, 200, "{aborted}");
+        // An abort is final: a pause (another tab, the API) cannot turn it back into a pause.
+        let (status, refused) = control("pause").await;
+        assert_eq!(status, 412, "{refused}");
         app.run_until_idle().await;
         let nodes = nodes_with_versions(&app, &token, &id).await;
         assert_eq!(nodes.len(), 5, "no node lost or added");

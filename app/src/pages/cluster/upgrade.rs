@@ -57,7 +57,7 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
             <Card title="Upgrade">
                 <UpgradeProgressLive initial=progress url=events control />
                 <p class="mt-4 text-sm text-muted">
-                    "This view follows the upgrade by itself. Without JavaScript, "
+                    "With JavaScript this view follows the upgrade by itself; otherwise, "
                     <a href=path.clone() class="underline">"look again"</a> "."
                 </p>
             </Card>
@@ -114,7 +114,7 @@ fn TargetChoice(view: UpgradeView, path: String) -> impl IntoView {
         return view! {
             <Card title="1. Choose the version">
                 <p class="text-sm" data-testid="no-target">
-                    {format!("{} is the newest version this cluster can move to: there is nothing to upgrade to.", view.current_version)}
+                    {format!("No newer version is offered for this cluster yet: it runs {}, the newest it can have.", view.current_version)}
                 </p>
             </Card>
         }
@@ -195,6 +195,21 @@ fn CheckItem(check: Check) -> impl IntoView {
 #[component]
 fn AssessmentView(assessment: Assessment, view: UpgradeView, path: String) -> impl IntoView {
     let (tone, verdict, meaning) = verdict_words(&assessment.verdict);
+    if !assessment.target_valid {
+        // An impossible target: only why, and the choice above.
+        return view! {
+            <Card title="2. Pre-flight">
+                <div class="mb-3 flex flex-wrap items-center gap-3" data-testid="verdict" data-verdict=assessment.verdict.clone()>
+                    <StatusBadge tone label=verdict />
+                    <span class="text-sm">"Choose one of the versions above."</span>
+                </div>
+                <ul class="space-y-2">
+                    {assessment.checks.into_iter().map(|check| view! { <CheckItem check /> }).collect_view()}
+                </ul>
+            </Card>
+        }
+        .into_any();
+    }
     let no_go = assessment.verdict == "no_go";
     let query = use_query_map();
     let typed_reason = query.read_untracked().get("reason").unwrap_or_default();

@@ -45,6 +45,12 @@ impl Provisioning {
                 if !rolling {
                     return Err(nothing());
                 }
+                if hold.as_deref() == Some(ABORT) {
+                    return Err(DomainError::precondition(
+                        "rollout_control",
+                        "the upgrade is being aborted: it stops after the current wave",
+                    ));
+                }
                 holds::set(&mut transaction, &cluster.id, PAUSE, self.now()).await?;
                 ("RolloutPaused", "the rollout pauses after the current wave")
             }

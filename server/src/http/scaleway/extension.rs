@@ -82,7 +82,8 @@ fn target(params: &Params) -> Result<(String, bool), DomainError> {
     params(Where, Target),
     responses(
         (status = 200, body = preflight::PreflightReport),
-        (status = 400, body = ErrorBody, description = "A missing or malformed parameter"),
+        (status = 400, body = ErrorBody, description = "`version` is missing (an impossible version is a NO-GO with the reason)"),
+        (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
         (status = 404, body = ErrorBody, description = "No cluster of the key's project has this id"),
     ),
     security(("X-Auth-Token" = [])),
@@ -110,6 +111,7 @@ async fn preflight(
     responses(
         (status = 200, body = plan::UpgradePlan),
         (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
         (status = 404, body = ErrorBody),
     ),
     security(("X-Auth-Token" = [])),
@@ -131,8 +133,12 @@ async fn plan(
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 struct StartBody {
+    /// Required: the version to upgrade to, e.g. 1.35.1.
+    #[schema(required = true, nullable = false, value_type = String)]
     version: Option<String>,
+    /// The pools follow the control plane (default true).
     upgrade_pools: Option<bool>,
+    /// An owner's written reason to start despite a NO-GO (at most 1,000 characters; recorded).
     override_reason: Option<String>,
 }
 
@@ -146,6 +152,7 @@ struct StartBody {
     responses(
         (status = 200, body = Started),
         (status = 400, body = ErrorBody, description = "An invalid target or body"),
+        (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
         (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The cluster is busy with another change"),
         (status = 412, body = ErrorBody, description = "The pre-flight says NO-GO; `help_message` lists the blocking checks"),
@@ -197,7 +204,8 @@ async fn start(
     tag = "upgrades",
     description = "Where the latest upgrade stands: the control plane, each pool and each node.",
     params(Where),
-    responses((status = 200, body = UpgradeProgress), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = UpgradeProgress), (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
+        (status = 404, body = ErrorBody)),
     security(("X-Auth-Token" = [])),
 )]
 async fn progress(
@@ -231,7 +239,8 @@ async fn control(
     tag = "upgrades",
     description = "Pauses the latest upgrade before its next wave (the wave under way finishes).",
     params(Where),
-    responses((status = 200, body = UpgradeRun), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody, description = "No upgrade is rolling out, or the provider cannot pause")),
+    responses((status = 200, body = UpgradeRun), (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
+        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody, description = "No upgrade is rolling out, or the provider cannot pause")),
     security(("X-Auth-Token" = [])),
 )]
 async fn pause(
@@ -248,7 +257,8 @@ async fn pause(
     tag = "upgrades",
     description = "Resumes a paused upgrade, or carries an aborted one on with the pools it left on the previous version.",
     params(Where),
-    responses((status = 200, body = UpgradeRun), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody, description = "Nothing to resume")),
+    responses((status = 200, body = UpgradeRun), (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
+        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody, description = "Nothing to resume")),
     security(("X-Auth-Token" = [])),
 )]
 async fn resume(
@@ -265,7 +275,8 @@ async fn resume(
     tag = "upgrades",
     description = "Aborts the latest upgrade after the wave under way: nothing is left half-drained; replaced nodes keep the new version, the others theirs.",
     params(Where),
-    responses((status = 200, body = UpgradeRun), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody, description = "No upgrade is rolling out, or the provider cannot abort")),
+    responses((status = 200, body = UpgradeRun), (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
+        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody, description = "No upgrade is rolling out, or the provider cannot abort")),
     security(("X-Auth-Token" = [])),
 )]
 async fn abort(

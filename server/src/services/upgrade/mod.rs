@@ -87,6 +87,32 @@ pub struct Assessment {
 pub fn assess(subject: &UpgradeSubject<'_>, target: &str, with_pools: bool) -> Assessment {
     let plan = plan::plan(subject, target, with_pools);
     let preflight = preflight::preflight(subject, target, &plan);
+    // An impossible target has no plan: the report says only why.
+    if preflight
+        .blocking()
+        .any(|check| check.id == preflight::TARGET_CHECK)
+    {
+        let target_only = preflight::PreflightReport {
+            checks: preflight
+                .checks
+                .into_iter()
+                .filter(|check| check.id == preflight::TARGET_CHECK)
+                .collect(),
+            ..preflight
+        };
+        let empty = plan::UpgradePlan {
+            steps: Vec::new(),
+            skipped_pools: Vec::new(),
+            estimated_seconds: 0,
+            changelog: Vec::new(),
+            your_responsibility: Vec::new(),
+            ..plan
+        };
+        return Assessment {
+            preflight: target_only,
+            plan: empty,
+        };
+    }
     Assessment { preflight, plan }
 }
 
@@ -124,7 +150,8 @@ pub struct UpgradeRun {
     pub override_reason: Option<String>,
     pub started_by: String,
     pub started_at: DateTime<Utc>,
-    /// running, paused or aborted: as its owner steered it.
+    /// running, paused or aborted, as its owner steered it; finished once everything it moves
+    /// runs the target (in progress reports).
     pub state: String,
 }
 
@@ -375,6 +402,7 @@ impl UpgradeService {
 pub const RUNNING: &str = "running";
 pub const PAUSED: &str = "paused";
 pub const ABORTED: &str = "aborted";
+pub const FINISHED: &str = "finished";
 
 impl UpgradeService {
     /// Pause (before the next wave), resume, or abort (after the current wave) the cluster's
@@ -392,6 +420,13 @@ impl UpgradeService {
                 "no upgrade was started on this cluster",
             ));
         };
+        // An abort is final: only resuming the pools it left behind follows it.
+        if run.state == ABORTED && control == RolloutControl::Pause {
+            return Err(DomainError::precondition(
+                "rollout_control",
+                "the upgrade was aborted: resume it to upgrade the pools it left behind",
+            ));
+        }
         self.service
             .control_rollout(caller, region, id, control)
             .await?;
@@ -525,18 +560,26 @@ pub fn progress_of(
                 .collect(),
         });
     }
-    let finished = control_plane_done
+    let finished = run.is_some()
+        && control_plane_done
         && cluster.status == ClusterStatus::Ready
         && pool_progress
             .iter()
             .all(|p| p.stage == "done" || p.stage.starts_with("skipped"));
     let aborted = run.as_ref().is_some_and(|run| run.state == ABORTED);
+    // The record says how its owner steered it; once everything runs the target, it finished.
+    let run = run.map(|mut run| {
+        if finished {
+            run.state = FINISHED.to_string();
+        }
+        run
+    });
     let settled = cluster.status == ClusterStatus::Ready
         && pool_progress
             .iter()
             .all(|p| p.status != PoolStatus::Upgrading.as_str());
     UpgradeProgress {
-        active: !(finished || (aborted && settled)),
+        active: run.is_some() && !(finished || (aborted && settled)),
         cluster_id: cluster.id.clone(),
         cluster_status: cluster.status.as_str().to_string(),
         control_plane_version: cluster.version.clone(),

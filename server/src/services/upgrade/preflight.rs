@@ -81,7 +81,12 @@ impl PreflightReport {
                 if evidence.is_empty() {
                     format!("{}: {}", check.title, check.summary)
                 } else {
-                    format!("{}: {} ({})", check.title, check.summary, evidence.join("; "))
+                    format!(
+                        "{}: {} ({})",
+                        check.title,
+                        check.summary,
+                        evidence.join("; ")
+                    )
                 }
             })
             .collect()
@@ -416,6 +421,8 @@ fn removed_apis(subject: &UpgradeSubject<'_>, target: &str) -> PreflightCheck {
 fn drain_simulation(subject: &UpgradeSubject<'_>, plan: &UpgradePlan) -> PreflightCheck {
     const TITLE: &str = "Drain simulation";
     let mut blocked = Vec::new();
+    // A PDB whose pods run on every pool is one PDB, however many pools it blocks.
+    let mut blocking_budgets = std::collections::BTreeSet::new();
     let mut stuck = Vec::new();
     for step in plan.steps.iter().filter(|s| s.kind == "pool") {
         let pool_id = step.pool_id.as_deref().unwrap_or_default();
@@ -449,6 +456,7 @@ fn drain_simulation(subject: &UpgradeSubject<'_>, plan: &UpgradePlan) -> Preflig
                 continue;
             }
             if let Some(wave) = first_breaking(pdb.disruptions_allowed) {
+                blocking_budgets.insert((pdb.namespace.as_str(), pdb.name.as_str()));
                 blocked.push(format!(
                     "PDB {}/{} allows {} disruption(s); pool {} wave {} drains {} ({} pod(s) evicted at once)",
                     pdb.namespace,
@@ -477,7 +485,10 @@ fn drain_simulation(subject: &UpgradeSubject<'_>, plan: &UpgradePlan) -> Preflig
             "drain",
             TITLE,
             CheckStatus::Fail,
-            format!("{} PodDisruptionBudget(s) would block a drain", blocked.len()),
+            format!(
+                "{} PodDisruptionBudget(s) would block a drain",
+                blocking_budgets.len()
+            ),
             blocked,
             Some("Raise the PDB's allowed disruptions (more replicas, or a lower minAvailable), or lower the pool's max_surge/max_unavailable so fewer nodes drain at once."),
         );
@@ -532,7 +543,11 @@ fn surge_quota(subject: &UpgradeSubject<'_>, plan: &UpgradePlan) -> PreflightChe
         QUOTA_CHECK,
         TITLE,
         CheckStatus::Pass,
-        format!("room for {peak} surge node(s)"),
+        if peak == 0 {
+            "the rollout replaces nodes in place: it needs no extra node".to_string()
+        } else {
+            format!("room for the {peak} extra node(s) the rollout adds at once")
+        },
         evidence,
         None,
     )

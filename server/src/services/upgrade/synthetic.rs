@@ -125,8 +125,8 @@ pub fn version(name: &str, removed: &[&str]) -> KubeVersionEntry {
 }
 
 /// A cluster on 1.34.2 with `pools` pools of `nodes_per_pool` nodes (surge 1, unavailable 1),
-/// `pdbs` PDBs spread over the pools, and `usage_records` workload objects spread over 100
-/// APIs (one of them removed by the 1.35.1 target).
+/// `pdbs` PDBs spread over the pools (a third allowing no disruption, a third one), and
+/// `usage_records` workload objects spread over 100 APIs (one of them removed by 1.35.1).
 pub struct Synthetic {
     pub cluster: Cluster,
     pub pools: Vec<Pool>,
@@ -173,7 +173,9 @@ pub fn synthetic(
         .map(|b| DisruptionBudget {
             namespace: format!("ns-{}", b % 50),
             name: format!("pdb-{b}"),
-            disruptions_allowed: 2,
+            // A third allow no disruption, a third one: most waves break some budget, so the
+            // evidence of a NO-GO is built too (the expensive case).
+            disruptions_allowed: (b % 3) as i64,
             pool_id: (pools > 0).then(|| format!("pool-{}", b % pools)),
         })
         .collect();
@@ -186,7 +188,7 @@ pub fn synthetic(
             version("1.34.5", &[]),
             version(
                 "1.35.1",
-                &["example0.io/v1 Gadget", "example7.io/v2 Widget"],
+                &["example0.io/v1 Gadget", "example7.io/v1 Widget"],
             ),
         ],
         inventory: ClusterInventory {
