@@ -208,8 +208,10 @@ impl ConsoleServices for Console {
         region: &str,
         id: &str,
         version: Option<&str>,
+        kept: Option<&str>,
     ) -> Result<app::model::upgrade::UpgradePage, String> {
-        crate::http::console_upgrade::upgrade_page(&self.state, session, region, id, version).await
+        crate::http::console_upgrade::upgrade_page(&self.state, session, region, id, version, kept)
+            .await
     }
 
     async fn cluster_page(

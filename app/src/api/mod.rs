@@ -56,6 +56,7 @@ pub mod ssr {
             region: &str,
             id: &str,
             version: Option<&str>,
+            kept: Option<&str>,
         ) -> Result<UpgradePage, String>;
     }
 

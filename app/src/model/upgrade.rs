@@ -25,6 +25,8 @@ pub struct UpgradeView {
     pub assessment: Option<Assessment>,
     /// The running upgrade, or the last one Wheelhouse started.
     pub progress: Option<Progress>,
+    /// The override reason a refused start kept for this session (empty otherwise).
+    pub typed_reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -143,6 +143,7 @@ pub async fn upgrade_page(
     region: &str,
     id: &str,
     version: Option<&str>,
+    kept: Option<&str>,
 ) -> Result<view::UpgradePage, String> {
     let failed = |error: &dyn std::fmt::Display| {
         tracing::error!(%error, "the upgrade wizard could not be loaded");
@@ -212,7 +213,17 @@ pub async fn upgrade_page(
             .await
             .map_err(|e| failed(&e))?,
     );
+    let typed_reason = match kept {
+        Some(kept) => {
+            identity::take_shown_once(&state.database, state.clock.as_ref(), session, kept)
+                .await
+                .map_err(|e| failed(&e))?
+                .unwrap_or_default()
+        }
+        None => String::new(),
+    };
     Ok(view::UpgradePage::Found(Box::new(view::UpgradeView {
+        typed_reason,
         cluster_name: cluster.name,
         current_version: cluster.version,
         can_change: access.role.can_change(),
@@ -248,24 +259,15 @@ pub async fn start_upgrade(
         };
     let version = form.version.trim().to_string();
     let reason = form.override_reason.clone().unwrap_or_default();
-    // Back to the same step, with what was typed.
-    let back = |problem: &str| {
-        see_other(&back_with(
-            &page,
-            &[
-                ("version", &version),
-                ("problem", problem),
-                ("reason", &reason),
-            ],
-        ))
-    };
+    let back =
+        |problem: &'static str| back_keeping(&state, &headers, &page, &version, &reason, problem);
     if !access.role.can_change() {
-        return back("forbidden");
+        return back("forbidden").await;
     }
     let id = ClusterId::from(cluster_id.clone());
     match state.service.get_cluster(&caller, &region, &id).await {
         Ok(cluster) if cluster.name == form.confirm_name.trim() => {}
-        Ok(_) => return back("typed-name"),
+        Ok(_) => return back("typed-name").await,
         Err(_) => return StatusCode::NOT_FOUND.into_response(),
     }
     let starter = Starter {
@@ -288,22 +290,22 @@ pub async fn start_upgrade(
         .await;
     match outcome {
         Ok(_) => see_other(&back_with(&page, &[("notice", "upgrade-started")])),
-        Err(DomainError::PreconditionFailed { .. }) => back("no-go"),
-        Err(DomainError::PermissionDenied(_)) => back("override-owner"),
-        Err(DomainError::TransientState { .. }) => back("busy"),
-        Err(DomainError::QuotaExceeded(_)) => back("over-quota"),
+        Err(DomainError::PreconditionFailed { .. }) => back("no-go").await,
+        Err(DomainError::PermissionDenied(_)) => back("override-owner").await,
+        Err(DomainError::TransientState { .. }) => back("busy").await,
+        Err(DomainError::QuotaExceeded(_)) => back("over-quota").await,
         Err(DomainError::InvalidArguments(arguments))
             if arguments
                 .iter()
                 .any(|a| a.argument_name == "override_reason") =>
         {
-            back("reason-too-long")
+            back("reason-too-long").await
         }
-        Err(DomainError::InvalidArguments(_)) => back("bad-version"),
+        Err(DomainError::InvalidArguments(_)) => back("bad-version").await,
         Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => {
             tracing::warn!(%error, "an upgrade was refused");
-            back("refused")
+            back("refused").await
         }
     }
 }
@@ -406,4 +408,34 @@ pub async fn control_upgrade(
             see_other(&back_with(&page, &[("problem", "refused")]))
         }
     }
+}
+
+/// Back to the wizard's step with the problem, keeping what was typed: the override reason is
+/// kept for this session on the server (an address would carry it into history and logs).
+async fn back_keeping(
+    state: &AppState,
+    headers: &HeaderMap,
+    page: &str,
+    version: &str,
+    reason: &str,
+    problem: &str,
+) -> Response {
+    let token = super::session::cookie(headers, app::model::identity::SESSION_COOKIE);
+    let kept = match token {
+        Some(token) if !reason.trim().is_empty() => identity::keep_to_show_once(
+            &state.database,
+            state.ids.as_ref(),
+            state.clock.as_ref(),
+            &token,
+            reason,
+        )
+        .await
+        .ok(),
+        _ => None,
+    };
+    let mut pairs = vec![("version", version), ("problem", problem)];
+    if let Some(kept) = &kept {
+        pairs.push(("kept", kept.as_str()));
+    }
+    see_other(&back_with(page, &pairs))
 }

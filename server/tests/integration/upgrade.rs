@@ -713,10 +713,16 @@ on_both_databases!(
         .await;
         assert!(
             location.contains("problem=typed-name")
-                && location.contains("reason=agreed+with+ml")
+                && location.contains("kept=")
+                && !location.contains("agreed")
                 && location.contains("version=1.35.1"),
-            "{location}"
+            "the reason is kept on the server, not in the address: {location}"
         );
+        // The page shows it back once, to this session only.
+        let (_, html) = console(&app, "GET", &location, &owner, "").await;
+        assert!(html.contains(">agreed with ml</textarea>"), "{html}");
+        let (_, html) = console(&app, "GET", &location, &owner, "").await;
+        assert!(!html.contains("agreed with ml"), "shown once");
         let location = app_location(
             &app,
             &wizard,

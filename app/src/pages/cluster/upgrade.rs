@@ -26,9 +26,10 @@ pub fn ClusterUpgrade() -> impl IntoView {
                 params.get("region").unwrap_or_default(),
                 params.get("id").unwrap_or_default(),
                 query.read().get("version").filter(|v| !v.is_empty()),
+                query.read().get("kept").filter(|v| !v.is_empty()),
             )
         },
-        |(region, id, version)| get_upgrade_page(region, id, version),
+        |(region, id, version, kept)| get_upgrade_page(region, id, version, kept),
     );
     view! {
         <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
@@ -211,8 +212,7 @@ fn AssessmentView(assessment: Assessment, view: UpgradeView, path: String) -> im
         .into_any();
     }
     let no_go = assessment.verdict == "no_go";
-    let query = use_query_map();
-    let typed_reason = query.read_untracked().get("reason").unwrap_or_default();
+    let typed_reason = view.typed_reason.clone();
     let target = assessment.target.clone();
     let confirm = if !view.can_change {
         view! { <p class="text-sm text-muted">"Your role in this project lets you look at the plan, not start it."</p> }.into_any()
