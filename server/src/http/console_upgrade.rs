@@ -214,12 +214,10 @@ pub async fn upgrade_page(
             .map_err(|e| failed(&e))?,
     );
     let typed_reason = match kept {
-        Some(kept) => {
-            identity::take_shown_once(&state.database, state.clock.as_ref(), session, kept)
-                .await
-                .map_err(|e| failed(&e))?
-                .unwrap_or_default()
-        }
+        Some(kept) => identity::read_kept(&state.database, state.clock.as_ref(), session, kept)
+            .await
+            .map_err(|e| failed(&e))?
+            .unwrap_or_default(),
         None => String::new(),
     };
     Ok(view::UpgradePage::Found(Box::new(view::UpgradeView {

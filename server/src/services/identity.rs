@@ -509,6 +509,24 @@ pub async fn keep_to_show_once(
     Ok(id)
 }
 
+/// What was kept for this session by [`keep_to_show_once`], without taking it: a page that
+/// renders twice (or is reloaded) shows the same typed text until it expires.
+pub async fn read_kept(
+    database: &Database,
+    clock: &dyn Clock,
+    session_token: &str,
+    id: &str,
+) -> Result<Option<String>, IdentityError> {
+    let mut conn = database.pool().acquire().await?;
+    Ok(projects::read_kept(
+        &mut conn,
+        id,
+        &secret_hash(session_token),
+        clock.now().timestamp_millis(),
+    )
+    .await?)
+}
+
 pub async fn take_shown_once(
     database: &Database,
     clock: &dyn Clock,

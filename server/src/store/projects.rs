@@ -137,6 +137,24 @@ pub async fn insert_shown_once(
     Ok(())
 }
 
+/// Reads what was kept for this session, if it has not expired, leaving it (for what may be
+/// shown again until it expires, such as a form's typed text).
+pub async fn read_kept(
+    conn: &mut AnyConnection,
+    id: &str,
+    session_hash: &str,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT content FROM shown_once WHERE id = $1 AND session_hash = $2 AND expires_at > $3",
+    )
+    .bind(id)
+    .bind(session_hash)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}
+
 /// Takes (reads and deletes) what was kept for this session, if it has not expired.
 pub async fn take_shown_once(
     conn: &mut AnyConnection,

@@ -3,6 +3,7 @@
 //! the reasons on every interface, and an owner's recorded override.
 
 use serde_json::{json, Value};
+use wheelhouse::clock::Clock;
 use wheelhouse::domain::ids::ClusterId;
 use wheelhouse::services::upgrade::{Starter, UpgradeRequest};
 use wheelhouse::store::Database;
@@ -718,11 +719,14 @@ on_both_databases!(
                 && location.contains("version=1.35.1"),
             "the reason is kept on the server, not in the address: {location}"
         );
-        // The page shows it back once, to this session only.
+        // The page shows it back, to this session only.
         let (_, html) = console(&app, "GET", &location, &owner, "").await;
         assert!(html.contains(">agreed with ml</textarea>"), "{html}");
-        let (_, html) = console(&app, "GET", &location, &owner, "").await;
-        assert!(!html.contains("agreed with ml"), "shown once");
+        let (_, html) = console(&app, "GET", &location, &editor, "").await;
+        assert!(
+            !html.contains("agreed with ml"),
+            "another session sees nothing of it"
+        );
         let location = app_location(
             &app,
             &wizard,
@@ -1076,5 +1080,101 @@ on_both_databases!(
             )
             .await;
         assert_eq!(status, 409);
+    }
+);
+
+on_both_databases!(
+    executed_drains_respect_pdbs_and_a_zero_budget_waits_for_the_drain_timeout,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let caller = app.caller(&token).await;
+        let (status, cluster) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters"),
+                &token,
+                Some(json!({
+                    "name": "budgets", "version": "1.34.2", "cni": "cilium",
+                    "pools": [{ "name": "p", "node_type": "pro2_xs", "size": 4,
+                                "upgrade_policy": { "max_surge": 2, "max_unavailable": 1 } }],
+                })),
+            )
+            .await;
+        assert_eq!(status, 200, "{cluster}");
+        let id = cluster["id"].as_str().unwrap().to_string();
+        app.run_until_idle().await;
+        let cluster = app
+            .provisioning
+            .get_cluster(&caller, "fr-par", &id)
+            .await
+            .expect("cluster");
+        app.provisioning
+            .record_pdb(&cluster, "shop", "web", 1, None)
+            .await
+            .expect("pdb");
+        // The plan drains three at once: NO-GO; the owner goes anyway, and the rollout still
+        // never evicts more than the PDB allows.
+        let (status, started) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.34.5", "override_reason": "test the budget" })),
+            )
+            .await;
+        assert_eq!(status, 200, "{started}");
+        let most_draining = std::sync::Arc::new(std::sync::Mutex::new(0usize));
+        app.run_until_idle_observing(chrono::Duration::seconds(5), || {
+            let (app, token, id, most) = (&app, token.clone(), id.clone(), most_draining.clone());
+            async move {
+                let nodes = nodes_with_versions(app, &token, &id).await;
+                let draining = nodes.iter().filter(|n| n["status"] == "deleting").count();
+                let mut most = most.lock().unwrap();
+                *most = (*most).max(draining);
+            }
+        })
+        .await;
+        assert_eq!(*most_draining.lock().unwrap(), 1, "one eviction at a time");
+        let nodes = nodes_with_versions(&app, &token, &id).await;
+        assert_eq!(on(&nodes, "1.34.5"), 4, "{nodes:?}");
+
+        // A PDB that allows nothing: each drain waits the drain timeout, then goes, said so.
+        app.provisioning
+            .record_pdb(&cluster, "shop", "web", 0, None)
+            .await
+            .expect("pdb");
+        let (status, _) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.35.1", "override_reason": "forced drains accepted" })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let started_at = app.clock.now();
+        app.run_until_idle().await;
+        let nodes = nodes_with_versions(&app, &token, &id).await;
+        assert_eq!(on(&nodes, "1.35.1"), 4, "{nodes:?}");
+        assert!(
+            app.clock.now() - started_at >= chrono::Duration::minutes(10),
+            "it waited"
+        );
+        let events = |reason: &'static str| {
+            let (app, id) = (&app, id.clone());
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM events WHERE cluster_id = $1 AND reason = $2",
+                )
+                .bind(&id)
+                .bind(reason)
+                .fetch_one(app.state.database.pool())
+                .await
+                .expect("events")
+            }
+        };
+        assert!(events("DrainBlocked").await >= 1);
+        assert!(events("DrainForced").await >= 1);
     }
 );

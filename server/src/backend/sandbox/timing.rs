@@ -48,6 +48,11 @@ impl Timing {
     pub fn node_drain_and_delete(&self) -> Duration {
         self.scaled(45)
     }
+    /// How long a drain waits on a PodDisruptionBudget that allows no eviction before it
+    /// evicts anyway (with an event saying so).
+    pub fn drain_timeout(&self) -> Duration {
+        self.scaled(600)
+    }
     /// How long the reconciler waits before looking again at something still in progress.
     pub fn poll(&self) -> Duration {
         self.scaled(5).max(Duration::milliseconds(50))

@@ -550,22 +550,44 @@ async fn upgrade_pool(
             .iter()
             .filter(|n| surged.contains(&n.id) && n.status == NodeStatus::Ready)
             .count();
-        for node in pool_nodes
-            .iter()
-            .filter(|n| retire.contains(&n.id) && is_live(n))
-            .take(ready_surge)
-        {
-            drain(p, conn, node, op, false).await?;
-        }
         for failed in pool_nodes
             .iter()
             .filter(|n| surged.contains(&n.id) && n.status == NodeStatus::CreationError)
         {
             drain(p, conn, failed, op, true).await?;
         }
-        set_param(op, "retire", json!([]));
-        set_param(op, "surged", json!([]));
-        return Ok(poll(p, Step::Wave));
+        let retired = op
+            .params
+            .get("retired")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let pending: Vec<&Node> = pool_nodes
+            .iter()
+            .filter(|n| retire.contains(&n.id) && is_live(n))
+            .collect();
+        // An old node retires only for a surge node that is Ready: a surge node that failed to
+        // provision is removed, not counted, and its old node keeps serving until a later wave.
+        let may_retire = ready_surge.saturating_sub(retired);
+        if pending.is_empty() || may_retire == 0 {
+            set_param(op, "retire", json!([]));
+            set_param(op, "surged", json!([]));
+            set_param(op, "retired", json!(0));
+            return Ok(poll(p, Step::Wave));
+        }
+        // Evictions go in batches the PDBs allow, each once the previous one has drained.
+        if pool_nodes.iter().any(|n| n.status == NodeStatus::Deleting) {
+            return Ok(poll(p, Step::Retire));
+        }
+        let batch = match drain_budget(p, conn, &pool, op).await? {
+            DrainBudget::Wait => return Ok(poll(p, Step::Retire)),
+            DrainBudget::Free => may_retire,
+            DrainBudget::Allows(allowed) => may_retire.min(allowed),
+        };
+        for node in pending.iter().take(batch) {
+            drain(p, conn, node, op, false).await?;
+        }
+        set_param(op, "retired", json!(retired + batch.min(pending.len())));
+        return Ok(poll(p, Step::Retire));
     }
     if in_flight {
         return Ok(poll(p, Step::Wave));
@@ -643,7 +665,17 @@ async fn upgrade_pool(
     // Oldest nodes go first.
     old.sort_by_key(|n| n.created_at);
     let surge = pool.max_surge.min(old.len() as i64);
-    let unavailable = pool.max_unavailable.min(old.len() as i64 - surge);
+    let mut unavailable = pool.max_unavailable.min(old.len() as i64 - surge);
+    // In-place drains evict at once: no more than the pool's PDBs allow.
+    if unavailable > 0 {
+        match drain_budget(p, conn, &pool, op).await? {
+            DrainBudget::Free => {}
+            DrainBudget::Allows(allowed) => unavailable = unavailable.min(allowed as i64),
+            // With surge nodes the wave goes on and its old nodes wait at retirement.
+            DrainBudget::Wait if surge > 0 => unavailable = 0,
+            DrainBudget::Wait => return Ok(poll(p, Step::Wave)),
+        }
+    }
     let (surged, in_place) = old.split_at(surge as usize);
     for node in in_place.iter().take(unavailable as usize) {
         drain(p, conn, node, op, false).await?;
@@ -657,6 +689,79 @@ async fn upgrade_pool(
     );
     set_param(op, "surged", json!(surge_nodes));
     Ok(poll(p, if surge > 0 { Step::Retire } else { Step::Wave }))
+}
+
+/// How many of a pool's nodes may be drained at once now, by its PodDisruptionBudgets (the
+/// pods of a PDB run one per node of the pools it covers, so a drain of k nodes evicts k).
+enum DrainBudget {
+    Free,
+    Allows(usize),
+    /// A PDB allows no eviction: the drain waits, up to the drain timeout.
+    Wait,
+}
+
+async fn drain_budget(
+    p: &Provisioning,
+    conn: &mut AnyConnection,
+    pool: &Pool,
+    op: &mut Operation,
+) -> Result<DrainBudget, DomainError> {
+    let tightest = inventory::pdbs(conn, &pool.cluster_id)
+        .await?
+        .into_iter()
+        .filter(|pdb| pdb.pool_id.as_deref().is_none_or(|id| id == pool.id))
+        .min_by_key(|pdb| pdb.disruptions_allowed);
+    let Some(pdb) = tightest else {
+        return Ok(DrainBudget::Free);
+    };
+    if pdb.disruptions_allowed > 0 {
+        set_param(op, "blocked_since", Value::Null);
+        return Ok(DrainBudget::Allows(pdb.disruptions_allowed as usize));
+    }
+    let now = p.now();
+    let since = op
+        .params
+        .get("blocked_since")
+        .and_then(Value::as_i64)
+        .map(crate::store::rows::time);
+    match since {
+        None => {
+            set_param(op, "blocked_since", json!(crate::store::rows::millis(now)));
+            p.record_event(
+                conn,
+                &pool.cluster_id,
+                "pool",
+                &pool.id,
+                "DrainBlocked",
+                format!(
+                    "pool {}: PodDisruptionBudget {}/{} allows no eviction; the drain waits up to {} s",
+                    pool.name,
+                    pdb.namespace,
+                    pdb.name,
+                    p.timing.drain_timeout().num_seconds()
+                ),
+            )
+            .await?;
+            Ok(DrainBudget::Wait)
+        }
+        Some(since) if now - since < p.timing.drain_timeout() => Ok(DrainBudget::Wait),
+        Some(_) => {
+            set_param(op, "blocked_since", Value::Null);
+            p.record_event(
+                conn,
+                &pool.cluster_id,
+                "pool",
+                &pool.id,
+                "DrainForced",
+                format!(
+                    "pool {}: PodDisruptionBudget {}/{} still allowed no eviction after the drain timeout: one node is drained anyway",
+                    pool.name, pdb.namespace, pdb.name
+                ),
+            )
+            .await?;
+            Ok(DrainBudget::Allows(1))
+        }
+    }
 }
 
 async fn delete_pool(
