@@ -80,6 +80,17 @@ async fn upgrade_progress(app: &TestApp, token: &str, id: &str) -> (u16, Value) 
     .await
 }
 
+/// Starts an upgrade of cluster `id` through the extension API.
+async fn start_upgrade(app: &TestApp, token: &str, id: &str, body: Value) -> (u16, Value) {
+    app.api(
+        "POST",
+        &format!("{X}/clusters/{id}/upgrades"),
+        token,
+        Some(body),
+    )
+    .await
+}
+
 fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["checks"]
         .as_array()
@@ -311,14 +322,8 @@ on_both_databases!(
             .expect("forget");
         let (_, report) = preflight(&app, &token, &id, "1.35.1").await;
         assert_eq!(report["verdict"], "go", "{report}");
-        let (status, started) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.35.1" })),
-            )
-            .await;
+        let (status, started) =
+            start_upgrade(&app, &token, &id, json!({ "version": "1.35.1" })).await;
         assert_eq!(status, 200, "{started}");
         assert_eq!(started["upgrade"]["override_reason"], Value::Null);
         assert_eq!(started["cluster"]["status"], "updating");
@@ -382,14 +387,8 @@ on_both_databases!(
         );
 
         // No reason: refused. A console editor may not override.
-        let (status, refused) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.35.1" })),
-            )
-            .await;
+        let (status, refused) =
+            start_upgrade(&app, &token, &id, json!({ "version": "1.35.1" })).await;
         assert_eq!(status, 412, "{refused}");
         assert!(refused["help_message"]
             .as_str()
@@ -427,14 +426,7 @@ on_both_databases!(
         assert_eq!(after["status"], "ready", "nothing started");
 
         // An owner's written reason lets it through, and is recorded with what it overrode.
-        let (status, started) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.35.1", "override_reason": "  maintenance agreed with the db team  " })),
-            )
-            .await;
+        let (status, started) = start_upgrade(&app, &token, &id, json!({ "version": "1.35.1", "override_reason": "  maintenance agreed with the db team  " })).await;
         assert_eq!(status, 200, "{started}");
         assert_eq!(started["upgrade"]["verdict"], "no_go");
         assert_eq!(
@@ -501,14 +493,13 @@ on_both_databases!(
                 .await;
             assert_eq!(status, 400, "{version}: {refused}");
             // Not even an override starts an invalid target.
-            let (status, _) = app
-                .api(
-                    "POST",
-                    &format!("{X}/clusters/{id}/upgrades"),
-                    &token,
-                    Some(json!({ "version": version, "override_reason": "please" })),
-                )
-                .await;
+            let (status, _) = start_upgrade(
+                &app,
+                &token,
+                &id,
+                json!({ "version": version, "override_reason": "please" }),
+            )
+            .await;
             assert_eq!(status, 400, "{version}");
         }
         let (status, missing) = app
@@ -520,23 +511,21 @@ on_both_databases!(
             )
             .await;
         assert_eq!(status, 400, "{missing}");
-        let (status, unknown) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.35.1", "force": true })),
-            )
-            .await;
+        let (status, unknown) = start_upgrade(
+            &app,
+            &token,
+            &id,
+            json!({ "version": "1.35.1", "force": true }),
+        )
+        .await;
         assert_eq!(status, 400, "unknown fields are refused: {unknown}");
-        let (status, too_long) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.35.1", "override_reason": "x".repeat(1001) })),
-            )
-            .await;
+        let (status, too_long) = start_upgrade(
+            &app,
+            &token,
+            &id,
+            json!({ "version": "1.35.1", "override_reason": "x".repeat(1001) }),
+        )
+        .await;
         assert_eq!(status, 400, "{too_long}");
 
         // Busy: 409, as the provider says it.
@@ -626,14 +615,13 @@ on_both_databases!(
             "{quota}"
         );
         // A quota is not the owner's to override.
-        let (status, _) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.35.1", "override_reason": "need it" })),
-            )
-            .await;
+        let (status, _) = start_upgrade(
+            &app,
+            &token,
+            &id,
+            json!({ "version": "1.35.1", "override_reason": "need it" }),
+        )
+        .await;
         assert_eq!(status, 412);
     }
 );
@@ -807,14 +795,8 @@ on_both_databases!(
             assert_eq!(status, 200, "{cluster}");
             let id = cluster["id"].as_str().unwrap().to_string();
             app.run_until_idle().await;
-            let (status, started) = app
-                .api(
-                    "POST",
-                    &format!("{X}/clusters/{id}/upgrades"),
-                    &token,
-                    Some(json!({ "version": "1.34.5" })),
-                )
-                .await;
+            let (status, started) =
+                start_upgrade(&app, &token, &id, json!({ "version": "1.34.5" })).await;
             assert_eq!(status, 200, "{started}");
             let worst = std::sync::Arc::new(std::sync::Mutex::new((0usize, usize::MAX)));
             app.run_until_idle_observing(chrono::Duration::seconds(5), || {
@@ -908,14 +890,7 @@ on_both_databases!(
         let (status, refused) = control("pause").await;
         assert_eq!(status, 412, "nothing to pause yet: {refused}");
 
-        let (status, _) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.34.5" })),
-            )
-            .await;
+        let (status, _) = start_upgrade(&app, &token, &id, json!({ "version": "1.34.5" })).await;
         assert_eq!(status, 200);
         // One node of the first pool is on 1.34.5: pause.
         run_until_nodes(&app, &token, &id, |nodes| on(nodes, "1.34.5") >= 1).await;
@@ -948,14 +923,7 @@ on_both_databases!(
         assert_eq!(progress["active"], false);
 
         // The next upgrade is aborted after its first wave.
-        let (status, _) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.35.1" })),
-            )
-            .await;
+        let (status, _) = start_upgrade(&app, &token, &id, json!({ "version": "1.35.1" })).await;
         assert_eq!(status, 200);
         run_until_nodes(&app, &token, &id, |nodes| on(nodes, "1.35.1") >= 1).await;
         let (status, aborted) = control("abort").await;
@@ -1115,14 +1083,13 @@ on_both_databases!(
             .expect("pdb");
         // The plan drains three at once: NO-GO; the owner goes anyway, and the rollout still
         // never evicts more than the PDB allows.
-        let (status, started) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.34.5", "override_reason": "test the budget" })),
-            )
-            .await;
+        let (status, started) = start_upgrade(
+            &app,
+            &token,
+            &id,
+            json!({ "version": "1.34.5", "override_reason": "test the budget" }),
+        )
+        .await;
         assert_eq!(status, 200, "{started}");
         let most_draining = std::sync::Arc::new(std::sync::Mutex::new(0usize));
         app.run_until_idle_observing(chrono::Duration::seconds(5), || {
@@ -1144,14 +1111,13 @@ on_both_databases!(
             .record_pdb(&cluster, "shop", "web", 0, None)
             .await
             .expect("pdb");
-        let (status, _) = app
-            .api(
-                "POST",
-                &format!("{X}/clusters/{id}/upgrades"),
-                &token,
-                Some(json!({ "version": "1.35.1", "override_reason": "forced drains accepted" })),
-            )
-            .await;
+        let (status, _) = start_upgrade(
+            &app,
+            &token,
+            &id,
+            json!({ "version": "1.35.1", "override_reason": "forced drains accepted" }),
+        )
+        .await;
         assert_eq!(status, 200);
         let started_at = app.clock.now();
         app.run_until_idle().await;
