@@ -156,6 +156,11 @@ fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
                             <p class="mt-1 text-sm text-muted">
                                 {format!("{done} of {} nodes on {} · pool version {}", pool.nodes_total, progress.to_version, pool.version)}
                             </p>
+                            {pool.held_by.clone().map(|why| view! {
+                                <p class="mt-1 rounded-md border border-warn bg-warn-soft p-2 text-sm text-warn" data-testid="held-by">
+                                    {format!("Waiting: {why}")}
+                                </p>
+                            })}
                             <div class="mt-2 h-2 rounded-full bg-subtle" aria-hidden="true">
                                 <div class="h-2 rounded-full bg-accent" style=width></div>
                             </div>

@@ -102,6 +102,8 @@ pub struct PoolProgress {
     pub name: String,
     /// waiting, upgrading, done, or "skipped: why".
     pub stage: String,
+    /// Why an upgrading pool does not move (a drain waiting on a PDB), when known.
+    pub held_by: Option<String>,
     pub version: String,
     pub nodes_on_target: usize,
     pub nodes_total: usize,

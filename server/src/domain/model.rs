@@ -416,6 +416,8 @@ pub struct ClusterEvent {
     pub at: DateTime<Utc>,
     /// `cluster`, `pool` or `node`.
     pub object_kind: String,
+    /// The id of that object.
+    pub object_id: String,
     /// A short CamelCase reason, as Kubernetes events have (`NodeReady`, `UpgradeStarted`…).
     pub reason: String,
     pub message: String,

@@ -55,6 +55,7 @@ pub fn progress_view(progress: UpgradeProgress) -> Option<view::Progress> {
             .map(|pool| view::PoolProgress {
                 name: pool.name,
                 stage: pool.stage,
+                held_by: pool.held_by,
                 version: pool.version,
                 nodes_on_target: pool.nodes_on_target,
                 nodes_total: pool.nodes_total,

@@ -1120,7 +1120,26 @@ on_both_databases!(
         .await;
         assert_eq!(status, 200);
         let started_at = app.clock.now();
+        // The progress says why the pool does not move.
+        let reconciler = app.reconciler();
+        let mut held = Value::Null;
+        for _ in 0..200 {
+            reconciler.run_pass().await.expect("pass");
+            let (_, progress) = upgrade_progress(&app, &token, &id).await;
+            held = progress["pools"][0]["held_by"].clone();
+            if !held.is_null() {
+                break;
+            }
+            app.clock.advance(chrono::Duration::seconds(5));
+        }
+        assert!(
+            held.as_str()
+                .is_some_and(|why| why.contains("PodDisruptionBudget shop/web allows no eviction")),
+            "{held}"
+        );
         app.run_until_idle().await;
+        let (_, progress) = upgrade_progress(&app, &token, &id).await;
+        assert_eq!(progress["pools"][0]["held_by"], Value::Null, "{progress}");
         let nodes = nodes_with_versions(&app, &token, &id).await;
         assert_eq!(on(&nodes, "1.35.1"), 4, "{nodes:?}");
         assert!(

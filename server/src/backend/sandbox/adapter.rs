@@ -287,12 +287,15 @@ impl ProvisioningBackend for SandboxBackend {
         let rows = super::store::events::recent_of_cluster(&mut conn, &cluster.id, 100).await?;
         Ok(Some(
             rows.into_iter()
-                .map(|(at, object_kind, reason, message)| ClusterEvent {
-                    at: crate::store::rows::time(at),
-                    object_kind,
-                    reason,
-                    message,
-                })
+                .map(
+                    |(at, object_kind, object_id, reason, message)| ClusterEvent {
+                        at: crate::store::rows::time(at),
+                        object_kind,
+                        object_id,
+                        reason,
+                        message,
+                    },
+                )
                 .collect(),
         ))
     }

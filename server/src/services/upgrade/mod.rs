@@ -470,6 +470,8 @@ pub struct PoolProgress {
     pub version: String,
     /// waiting, upgrading, done or skipped (with why).
     pub stage: String,
+    /// Why an upgrading pool does not move, when the provider says (a drain waiting on a PDB).
+    pub held_by: Option<String>,
     pub nodes_total: usize,
     pub nodes_on_target: usize,
     pub nodes: Vec<NodeProgress>,
@@ -497,7 +499,32 @@ impl UpgradeService {
             .as_ref()
             .map(|run| run.to_version.clone())
             .or_else(|| cluster.target_version.clone());
-        Ok(progress_of(&cluster, &pools, &nodes, run, target))
+        let mut progress = progress_of(&cluster, &pools, &nodes, run, target);
+        // A drain waiting on a PDB says so, until the provider reports the drain went on.
+        let events = self
+            .service
+            .cluster_events(caller, region, id)
+            .await?
+            .unwrap_or_default();
+        for pool in progress.pools.iter_mut().filter(|p| p.stage == "upgrading") {
+            let latest = events.iter().find(|event| {
+                event.object_id == pool.id
+                    && matches!(
+                        event.reason.as_str(),
+                        "DrainBlocked" | "DrainForced" | "DrainResumed"
+                    )
+            });
+            pool.held_by = latest
+                .filter(|event| event.reason == "DrainBlocked")
+                .map(|event| {
+                    format!(
+                        "{} (since {})",
+                        event.message,
+                        event.at.format("%H:%M:%S UTC")
+                    )
+                });
+        }
+        Ok(progress)
     }
 }
 
@@ -545,6 +572,7 @@ pub fn progress_of(
             status: pool.status.as_str().to_string(),
             version: pool.version.clone(),
             stage,
+            held_by: None,
             nodes_total: pool_nodes
                 .iter()
                 .filter(|n| n.status != NodeStatus::Deleting)

@@ -715,7 +715,25 @@ async fn drain_budget(
         return Ok(DrainBudget::Free);
     };
     if pdb.disruptions_allowed > 0 {
-        set_param(op, "blocked_since", Value::Null);
+        if op
+            .params
+            .get("blocked_since")
+            .is_some_and(|since| !since.is_null())
+        {
+            set_param(op, "blocked_since", Value::Null);
+            p.record_event(
+                conn,
+                &pool.cluster_id,
+                "pool",
+                &pool.id,
+                "DrainResumed",
+                format!(
+                    "pool {}: PodDisruptionBudget {}/{} now allows {} eviction(s): the drain goes on",
+                    pool.name, pdb.namespace, pdb.name, pdb.disruptions_allowed
+                ),
+            )
+            .await?;
+        }
         return Ok(DrainBudget::Allows(pdb.disruptions_allowed as usize));
     }
     let now = p.now();

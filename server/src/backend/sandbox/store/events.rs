@@ -54,9 +54,9 @@ pub async fn recent_of_cluster(
     conn: &mut AnyConnection,
     cluster_id: &str,
     limit: i64,
-) -> Result<Vec<(i64, String, String, String)>, sqlx::Error> {
+) -> Result<Vec<(i64, String, String, String, String)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT created_at, object_kind, reason, message FROM events WHERE cluster_id = $1 \
+        "SELECT created_at, object_kind, object_id, reason, message FROM events WHERE cluster_id = $1 \
          ORDER BY created_at DESC, id DESC LIMIT $2",
     )
     .bind(cluster_id)
