@@ -282,7 +282,8 @@ impl UpgradeService {
                 ));
             }
         }
-        let assessment = self.assess(caller, region, id, target, with_pools).await?;
+        let facts = self.facts(caller, region, id).await?;
+        let assessment = assess(&facts.subject(self.clock.now()), target, with_pools);
         let report = &assessment.preflight;
         // What the provider itself refuses keeps the provider's answer: an invalid target is
         // an invalid argument, a cluster in the middle of a change is busy.
@@ -296,12 +297,11 @@ impl UpgradeService {
                 target_check.summary.clone(),
             ));
         }
-        let cluster = self.service.get_cluster(caller, region, id).await?;
-        if cluster.status != ClusterStatus::Ready {
+        if facts.cluster.status != ClusterStatus::Ready {
             return Err(DomainError::TransientState {
                 resource: "k8s_cluster",
                 resource_id: id.to_string(),
-                current_state: cluster.status.as_str().to_string(),
+                current_state: facts.cluster.status.as_str().to_string(),
             });
         }
         let blocking = report.blocking_reasons();
