@@ -85,7 +85,29 @@ pub enum ClusterCommand {
         /// Start despite a NO-GO, with this reason (recorded with the upgrade).
         #[arg(long)]
         override_reason: Option<String>,
+        /// Minor upgrades: days (0-7) the control plane keeps the previous minor's behaviour,
+        /// during which `rollback` takes the cluster back.
+        #[arg(long, default_value_t = 0)]
+        soak_days: u32,
         /// Follow the progress until the upgrade finishes.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        server: ServerOptions,
+    },
+    /// Rolls back to the version before the latest upgrade, after the same kind of pre-flight:
+    /// the pools, then the control plane (during the upgrade's soak period); or, with `--pool`,
+    /// one pool after an aborted or failed pool upgrade.
+    Rollback {
+        /// The cluster's id.
+        cluster_id: String,
+        /// Roll back only this pool (its id).
+        #[arg(long)]
+        pool: Option<String>,
+        /// Start despite a NO-GO, with this reason (recorded with the rollback).
+        #[arg(long)]
+        override_reason: Option<String>,
+        /// Follow the progress until the rollback finishes.
         #[arg(long)]
         wait: bool,
         #[command(flatten)]

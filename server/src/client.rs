@@ -150,6 +150,7 @@ pub async fn run(command: ClusterCommand) -> Result<(), StartError> {
             cluster_id,
             version,
             override_reason,
+            soak_days,
             wait,
             server,
         } => {
@@ -162,7 +163,11 @@ pub async fn run(command: ClusterCommand) -> Result<(), StartError> {
                 .call(
                     api.http
                         .post(format!("{}/upgrades", api.base))
-                        .json(&json!({ "version": version, "override_reason": override_reason })),
+                        .json(&json!({
+                            "version": version,
+                            "override_reason": override_reason,
+                            "soak_days": soak_days,
+                        })),
                 )
                 .await?;
             println!(
@@ -172,23 +177,62 @@ pub async fn run(command: ClusterCommand) -> Result<(), StartError> {
                     .unwrap_or(&version),
                 started["upgrade"]["verdict"].as_str().unwrap_or("?")
             );
-            if !wait {
-                return Ok(());
+            if let Some(until) = started["upgrade"]["soak_until"].as_str() {
+                println!("Soaking until {until}: `wheelhouse k8s cluster rollback {cluster_id}` takes it back until then.");
             }
-            let mut last = String::new();
-            loop {
-                let progress = api.get("upgrade-progress", &[]).await?;
-                let line = progress_line(&progress);
-                if line != last {
-                    println!("{line}");
-                    last = line;
-                }
-                if progress["finished"] == true {
-                    println!("Upgrade to {version} finished.");
-                    return Ok(());
-                }
-                tokio::time::sleep(Duration::from_secs(2)).await;
+            if wait {
+                follow(&api, "Upgrade", &version).await?;
             }
+            Ok(())
         }
+        ClusterCommand::Rollback {
+            cluster_id,
+            pool,
+            override_reason,
+            wait,
+            server,
+        } => {
+            let api = Api::new(&server, &cluster_id);
+            let scope: Vec<(&str, &str)> = pool.iter().map(|id| ("pool_id", id.as_str())).collect();
+            let assessment = api.get("rollback-preflight", &scope).await?;
+            print_report(&assessment["preflight"]);
+            let run = api
+                .call(
+                    api.http
+                        .post(format!("{}/rollbacks", api.base))
+                        .json(&json!({
+                            "pool_id": pool,
+                            "override_reason": override_reason,
+                        })),
+                )
+                .await?;
+            let target = run["to_version"].as_str().unwrap_or("?").to_string();
+            println!(
+                "Rollback to {target} started (verdict {}).",
+                run["verdict"].as_str().unwrap_or("?")
+            );
+            if wait {
+                follow(&api, "Rollback", &target).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Prints the progress as it changes, until the latest run finishes.
+async fn follow(api: &Api, what: &str, target: &str) -> Result<(), StartError> {
+    let mut last = String::new();
+    loop {
+        let progress = api.get("upgrade-progress", &[]).await?;
+        let line = progress_line(&progress);
+        if line != last {
+            println!("{line}");
+            last = line;
+        }
+        if progress["finished"] == true {
+            println!("{what} to {target} finished.");
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }

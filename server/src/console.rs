@@ -209,9 +209,18 @@ impl ConsoleServices for Console {
         id: &str,
         version: Option<&str>,
         kept: Option<&str>,
+        rollback: Option<&str>,
     ) -> Result<app::model::upgrade::UpgradePage, String> {
-        crate::http::console_upgrade::upgrade_page(&self.state, session, region, id, version, kept)
-            .await
+        crate::http::console_upgrade::upgrade_page(
+            &self.state,
+            session,
+            region,
+            id,
+            version,
+            kept,
+            rollback,
+        )
+        .await
     }
 
     async fn cluster_page(

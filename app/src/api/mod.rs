@@ -57,6 +57,7 @@ pub mod ssr {
             id: &str,
             version: Option<&str>,
             kept: Option<&str>,
+            rollback: Option<&str>,
         ) -> Result<UpgradePage, String>;
     }
 

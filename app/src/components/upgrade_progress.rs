@@ -55,6 +55,8 @@ fn Controls(progress: Progress, action: String) -> impl IntoView {
         ("pause", "Pause after this wave")
     };
     let aborted = progress.state == "aborted";
+    // A rollback is not aborted halfway: its pools would be left behind their control plane.
+    let abortable = !aborted && progress.kind != "rollback";
     view! {
         <div class="mt-4 flex flex-wrap items-start gap-3" data-testid="rollout-controls">
             {(!aborted).then(|| view! {
@@ -63,7 +65,7 @@ fn Controls(progress: Progress, action: String) -> impl IntoView {
                     <button type="submit" class=button>{pause_or_resume.1}</button>
                 </form>
             })}
-            {(!aborted).then(|| view! {
+            {abortable.then(|| view! {
                 <details class="rounded-md border border-line px-3">
                     <summary class="flex min-h-11 cursor-pointer items-center text-sm">"Abort…"</summary>
                     <form method="post" action=action.clone() class="space-y-2 pb-3">
@@ -100,23 +102,30 @@ fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
     let controls = control
         .filter(|_| progress.active)
         .map(|action| view! { <Controls progress=progress.clone() action /> });
+    let what = progress.what();
     let headline = if progress.finished {
-        format!("Upgrade to {} finished", progress.to_version)
+        format!("{what} to {} finished", progress.to_version)
     } else if progress.state == "aborted" && !progress.active {
-        format!("Upgrade to {} aborted", progress.to_version)
+        format!("{what} to {} aborted", progress.to_version)
     } else if progress.state == "aborted" {
         format!(
-            "Aborting the upgrade to {} after the current wave",
+            "Aborting the {} to {} after the current wave",
+            what.to_lowercase(),
             progress.to_version
         )
     } else if progress.state == "paused" {
         format!(
-            "Upgrade from {} to {} paused",
+            "{what} from {} to {} paused",
+            progress.from_version, progress.to_version
+        )
+    } else if progress.kind == "upgrade" {
+        format!(
+            "Upgrading from {} to {}",
             progress.from_version, progress.to_version
         )
     } else {
         format!(
-            "Upgrading from {} to {}",
+            "Rolling back from {} to {}",
             progress.from_version, progress.to_version
         )
     };

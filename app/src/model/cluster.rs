@@ -129,6 +129,11 @@ pub fn action_message(code: &str) -> Option<&'static str> {
         "resumed" => Some("The upgrade resumed."),
         "aborting" => Some("The upgrade stops after the current wave: nothing is left half-drained."),
         "not-rolling" => Some("No upgrade is rolling out on this cluster now."),
+        "bad-soak" => Some("A soak period lasts 0 to 7 days and applies to minor upgrades only: nothing was started."),
+        "rollback-started" => Some("The rollback started: the pools first, then the control plane."),
+        "pool-rollback-started" => Some("The pool is going back to the previous version, wave by wave."),
+        "no-rollback" => Some("That rollback may not happen now (see why below): nothing was started."),
+        "rollback-no-go" => Some("The rollback pre-flight says NO-GO: nothing was started. Fix what it shows, or (owners) give a written reason to override."),
         "over-quota" => Some("The project's node quota leaves no room for the upgrade's surge nodes: nothing was started."),
         _ => None,
     }

@@ -27,7 +27,21 @@ pub struct UpgradeView {
     pub progress: Option<Progress>,
     /// The override reason a refused start kept for this session (empty otherwise).
     pub typed_reason: String,
+    /// A rollback chosen in the address (`?rollback=cluster` or a pool's id): then
+    /// `assessment` is the rollback's pre-flight and plan.
+    pub rollback: Option<RollbackChoice>,
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RollbackChoice {
+    /// "cluster" or the pool's id, as the form posts it.
+    pub scope: String,
+    /// "the cluster" or "pool default".
+    pub label: String,
+}
+
+/// The longest soak period a minor upgrade may keep, in days.
+pub const SOAK_DAYS_MAX: u32 = 7;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TargetOption {
@@ -41,8 +55,11 @@ pub struct TargetOption {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
     pub target: String,
-    /// False when the target itself cannot be chosen: then there is no plan to show.
+    /// False when the target itself cannot be chosen (or a rollback may not happen): then
+    /// there is no plan to show.
     pub target_valid: bool,
+    /// The next minor (a soak period may be chosen), not a patch.
+    pub minor: bool,
     /// go, go_with_warnings or no_go.
     pub verdict: String,
     pub checks: Vec<Check>,
@@ -87,9 +104,15 @@ pub struct Progress {
     pub started_by: String,
     pub started_at: String,
     pub override_reason: Option<String>,
+    /// upgrade, rollback or pool_rollback.
+    pub kind: String,
+    /// While the upgrade soaks: until when (and to which version) the cluster can be rolled
+    /// back.
+    pub rollback_until: Option<String>,
+    pub rollback_to: Option<String>,
     pub cluster_status: String,
     pub control_plane_version: String,
-    /// running, paused or aborted.
+    /// running, paused, aborted, soaking (finished, can still be rolled back) or finished.
     pub state: String,
     pub finished: bool,
     /// Something is still to happen (not finished, not aborted and settled).
@@ -99,6 +122,7 @@ pub struct Progress {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PoolProgress {
+    pub id: String,
     pub name: String,
     /// waiting, upgrading, done, or "skipped: why".
     pub stage: String,
@@ -109,17 +133,34 @@ pub struct PoolProgress {
     pub nodes_total: usize,
     /// (name, status, version)
     pub nodes: Vec<(String, String, String)>,
+    /// The pool can go back on its own (after an aborted or failed pool upgrade).
+    pub can_roll_back: bool,
 }
 
 impl Progress {
     /// The control plane's stage, from the versions and the cluster's status.
     pub fn control_plane_stage(&self) -> &'static str {
-        if self.control_plane_version == self.to_version {
+        let pools_first = self.kind == "rollback"
+            && self.pools.iter().any(|pool| {
+                pool.stage == "waiting" || pool.stage == "upgrading" || pool.stage == "paused"
+            });
+        if self.control_plane_version == self.to_version || self.kind == "pool_rollback" {
             "done"
-        } else if self.cluster_status == "updating" {
+        } else if self.cluster_status == "updating" && !pools_first {
             "upgrading"
         } else {
             "waiting"
+        }
+    }
+}
+
+impl Progress {
+    /// "Upgrade" or "Rollback", for headlines.
+    pub fn what(&self) -> &'static str {
+        if self.kind == "upgrade" {
+            "Upgrade"
+        } else {
+            "Rollback"
         }
     }
 }

@@ -95,6 +95,25 @@ pub trait ProvisioningBackend: Send + Sync {
         id: &ClusterId,
         control: RolloutControl,
     ) -> Result<Cluster>;
+    /// Rolls a cluster back to `version`, one minor back at most (Kubernetes' emulated version
+    /// keeps that possible during a soak): the pools first, then the control plane. Providers
+    /// that cannot answer `precondition_failed`.
+    async fn rollback_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        version: &str,
+    ) -> Result<Cluster>;
+    /// Rolls one pool's nodes back onto `version` (not newer than its control plane), after an
+    /// aborted or failed pool upgrade. Providers that cannot answer `precondition_failed`.
+    async fn rollback_pool(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        version: &str,
+    ) -> Result<Pool>;
     async fn set_cluster_type(
         &self,
         caller: &Caller,

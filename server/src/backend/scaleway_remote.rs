@@ -629,6 +629,33 @@ impl ProvisioningBackend for ScalewayRemote {
         ))
     }
 
+    async fn rollback_cluster(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+        _version: &str,
+    ) -> Result<Cluster> {
+        // Scaleway's k8s v1 API only moves forward: it has no downgrade.
+        Err(DomainError::precondition(
+            "rollback",
+            "this provider cannot roll a cluster back to an earlier version",
+        ))
+    }
+
+    async fn rollback_pool(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _pool_id: &PoolId,
+        _version: &str,
+    ) -> Result<Pool> {
+        Err(DomainError::precondition(
+            "rollback",
+            "this provider cannot roll a pool back to an earlier version",
+        ))
+    }
+
     async fn set_cluster_type(
         &self,
         _caller: &Caller,

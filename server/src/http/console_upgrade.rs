@@ -16,12 +16,14 @@ use serde::Deserialize;
 
 use super::console_actions::{back_with, person_on_cluster, see_other, session_headers};
 use super::AppState;
-use crate::domain::ids::ClusterId;
+use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::model::{Caller, RolloutControl};
 use crate::domain::version::KubeVersion;
 use crate::domain::DomainError;
 use crate::services::identity::{self, Role};
-use crate::services::upgrade::{self, Assessment, Starter, UpgradeProgress, UpgradeRequest};
+use crate::services::upgrade::{
+    self, Assessment, RollbackScope, Starter, UpgradeProgress, UpgradeRequest,
+};
 
 /// "about 12 min": durations in the plan are estimates.
 pub fn about(seconds: i64) -> String {
@@ -44,6 +46,9 @@ pub fn progress_view(progress: UpgradeProgress) -> Option<view::Progress> {
         started_by: run.started_by,
         started_at: time(run.started_at),
         override_reason: run.override_reason,
+        kind: run.kind,
+        rollback_until: progress.rollback_until.map(time),
+        rollback_to: progress.rollback_to,
         cluster_status: progress.cluster_status,
         control_plane_version: progress.control_plane_version,
         state: run.state,
@@ -53,6 +58,8 @@ pub fn progress_view(progress: UpgradeProgress) -> Option<view::Progress> {
             .pools
             .into_iter()
             .map(|pool| view::PoolProgress {
+                id: pool.id,
+                can_roll_back: pool.can_roll_back,
                 name: pool.name,
                 stage: pool.stage,
                 held_by: pool.held_by,
@@ -71,11 +78,12 @@ pub fn progress_view(progress: UpgradeProgress) -> Option<view::Progress> {
 
 fn assessment_view(assessment: Assessment) -> view::Assessment {
     let plan = assessment.plan;
-    let target_valid = !assessment
-        .preflight
-        .blocking()
-        .any(|check| check.id == upgrade::preflight::TARGET_CHECK);
+    let target_valid = !assessment.preflight.blocking().any(|check| {
+        check.id == upgrade::preflight::TARGET_CHECK
+            || check.id == upgrade::preflight::ROLLBACK_CHECK
+    });
     view::Assessment {
+        minor: upgrade::is_minor_step(&plan.from_version, &plan.to_version),
         target: plan.to_version.clone(),
         target_valid,
         verdict: assessment.preflight.verdict.as_str().to_string(),
@@ -145,6 +153,7 @@ pub async fn upgrade_page(
     id: &str,
     version: Option<&str>,
     kept: Option<&str>,
+    rollback: Option<&str>,
 ) -> Result<view::UpgradePage, String> {
     let failed = |error: &dyn std::fmt::Display| {
         tracing::error!(%error, "the upgrade wizard could not be loaded");
@@ -199,14 +208,41 @@ pub async fn upgrade_page(
         .collect();
     targets.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
     let chosen = version.map(str::to_string);
-    let assessment = match &chosen {
-        Some(target) => Some(assessment_view(
+    let rollback = match rollback {
+        Some(scope) => {
+            let label = match rollback_scope(scope) {
+                RollbackScope::Cluster => "the cluster".to_string(),
+                RollbackScope::Pool(pool_id) => {
+                    match state.service.get_pool(&caller, region, &pool_id).await {
+                        Ok(pool) if pool.cluster_id == cluster.id => format!("pool {}", pool.name),
+                        Ok(_) | Err(DomainError::NotFound { .. }) => {
+                            return Ok(view::UpgradePage::NotFound)
+                        }
+                        Err(error) => return Err(failed(&error)),
+                    }
+                }
+            };
+            Some(view::RollbackChoice {
+                scope: scope.to_string(),
+                label,
+            })
+        }
+        None => None,
+    };
+    let assessment = match (&rollback, &chosen) {
+        (Some(choice), _) => Some(assessment_view(
+            upgrades
+                .assess_rollback(&caller, region, &cluster_id, &rollback_scope(&choice.scope))
+                .await
+                .map_err(|e| failed(&e))?,
+        )),
+        (None, Some(target)) => Some(assessment_view(
             upgrades
                 .assess(&caller, region, &cluster_id, target, true)
                 .await
                 .map_err(|e| failed(&e))?,
         )),
-        None => None,
+        (None, None) => None,
     };
     let progress = progress_view(
         upgrades
@@ -231,7 +267,16 @@ pub async fn upgrade_page(
         chosen,
         assessment,
         progress,
+        rollback,
     })))
+}
+
+/// "cluster" or a pool's id, from the address or a form.
+fn rollback_scope(scope: &str) -> RollbackScope {
+    match scope.trim() {
+        "" | "cluster" => RollbackScope::Cluster,
+        pool_id => RollbackScope::Pool(PoolId::from(pool_id.to_string())),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -240,6 +285,9 @@ pub struct StartForm {
     confirm_name: String,
     #[serde(default)]
     override_reason: Option<String>,
+    /// Minor upgrades: days the previous minor's behaviour is kept (rollback possible).
+    #[serde(default)]
+    soak_days: Option<String>,
 }
 
 /// POST /clusters/{region}/{id}/upgrade: starts the upgrade the wizard showed.
@@ -258,11 +306,19 @@ pub async fn start_upgrade(
         };
     let version = form.version.trim().to_string();
     let reason = form.override_reason.clone().unwrap_or_default();
+    let keep = [("version", version.as_str())];
     let back =
-        |problem: &'static str| back_keeping(&state, &headers, &page, &version, &reason, problem);
+        |problem: &'static str| back_keeping(&state, &headers, &page, &keep, &reason, problem);
     if !access.role.can_change() {
         return back("forbidden").await;
     }
+    let soak_days = match form.soak_days.as_deref().map(str::trim) {
+        None | Some("") => 0,
+        Some(days) => match days.parse::<u32>() {
+            Ok(days) => days,
+            Err(_) => return back("bad-soak").await,
+        },
+    };
     let id = ClusterId::from(cluster_id.clone());
     match state.service.get_cluster(&caller, &region, &id).await {
         Ok(cluster) if cluster.name == form.confirm_name.trim() => {}
@@ -283,6 +339,7 @@ pub async fn start_upgrade(
                 target: &version,
                 with_pools: true,
                 override_reason: form.override_reason.as_deref(),
+                soak_days,
             },
             &starter,
         )
@@ -300,10 +357,92 @@ pub async fn start_upgrade(
         {
             back("reason-too-long").await
         }
+        Err(DomainError::InvalidArguments(arguments))
+            if arguments.iter().any(|a| a.argument_name == "soak_days") =>
+        {
+            back("bad-soak").await
+        }
         Err(DomainError::InvalidArguments(_)) => back("bad-version").await,
         Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => {
             tracing::warn!(%error, "an upgrade was refused");
+            back("refused").await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RollbackForm {
+    /// "cluster" or a pool's id.
+    scope: String,
+    confirm_name: String,
+    #[serde(default)]
+    override_reason: Option<String>,
+}
+
+/// POST /clusters/{region}/{id}/rollback: starts the rollback the wizard showed.
+pub async fn start_rollback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<RollbackForm>,
+) -> Response {
+    let page = upgrade_path(&region, &cluster_id);
+    let (user, caller, access) =
+        match person_on_cluster(&state, &headers, &region, &cluster_id).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+            Err(response) => return response,
+        };
+    let scope = form.scope.trim().to_string();
+    let reason = form.override_reason.clone().unwrap_or_default();
+    let keep = [("rollback", scope.as_str())];
+    let back =
+        |problem: &'static str| back_keeping(&state, &headers, &page, &keep, &reason, problem);
+    if !access.role.can_change() {
+        return back("forbidden").await;
+    }
+    let id = ClusterId::from(cluster_id.clone());
+    match state.service.get_cluster(&caller, &region, &id).await {
+        Ok(cluster) if cluster.name == form.confirm_name.trim() => {}
+        Ok(_) => return back("typed-name").await,
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    }
+    let starter = Starter {
+        name: user.email.clone(),
+        may_override: access.role == Role::Owner,
+    };
+    let scope = rollback_scope(&scope);
+    let outcome = state
+        .upgrades()
+        .rollback(
+            &caller,
+            &region,
+            &id,
+            &scope,
+            form.override_reason.as_deref(),
+            &starter,
+        )
+        .await;
+    let started = match scope {
+        RollbackScope::Cluster => "rollback-started",
+        RollbackScope::Pool(_) => "pool-rollback-started",
+    };
+    match outcome {
+        Ok(_) => see_other(&back_with(&page, &[("notice", started)])),
+        Err(DomainError::PreconditionFailed { precondition, .. })
+            if precondition == "upgrade_preflight" =>
+        {
+            back("rollback-no-go").await
+        }
+        Err(DomainError::PreconditionFailed { .. }) => back("no-rollback").await,
+        Err(DomainError::PermissionDenied(_)) => back("override-owner").await,
+        Err(DomainError::TransientState { .. }) => back("busy").await,
+        Err(DomainError::QuotaExceeded(_)) => back("over-quota").await,
+        Err(DomainError::InvalidArguments(_)) => back("reason-too-long").await,
+        Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "a rollback was refused");
             back("refused").await
         }
     }
@@ -415,7 +554,7 @@ async fn back_keeping(
     state: &AppState,
     headers: &HeaderMap,
     page: &str,
-    version: &str,
+    keep: &[(&str, &str)],
     reason: &str,
     problem: &str,
 ) -> Response {
@@ -432,7 +571,8 @@ async fn back_keeping(
         .ok(),
         _ => None,
     };
-    let mut pairs = vec![("version", version), ("problem", problem)];
+    let mut pairs = keep.to_vec();
+    pairs.push(("problem", problem));
     if let Some(kept) = &kept {
         pairs.push(("kept", kept.as_str()));
     }

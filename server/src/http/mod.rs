@@ -182,6 +182,10 @@ pub fn router(state: AppState) -> Router {
             post(console_upgrade::start_upgrade),
         )
         .route(
+            "/clusters/{region}/{id}/rollback",
+            post(console_upgrade::start_rollback),
+        )
+        .route(
             "/clusters/{region}/{id}/upgrade/control",
             post(console_upgrade::control_upgrade),
         )

@@ -311,6 +311,33 @@ impl ProvisioningService {
             .map(|cluster| Self::localized(cluster, caller))
     }
 
+    pub async fn rollback_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        version: &str,
+    ) -> Result<Cluster> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .rollback_cluster(caller, region, id, version)
+            .await
+            .map(|cluster| Self::localized(cluster, caller))
+    }
+
+    pub async fn rollback_pool(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        version: &str,
+    ) -> Result<Pool> {
+        self.owned_pool(caller, region, pool_id).await?;
+        self.backend
+            .rollback_pool(caller, region, pool_id, version)
+            .await
+    }
+
     pub async fn set_cluster_type(
         &self,
         caller: &Caller,

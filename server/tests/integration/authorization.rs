@@ -238,6 +238,26 @@ on_both_databases!(
                 format!("{X}/clusters/{cluster_id}/upgrade-abort"),
                 body.clone(),
             ),
+            (
+                "GET",
+                format!("{X}/clusters/{cluster_id}/rollback-preflight"),
+                None,
+            ),
+            (
+                "GET",
+                format!("{X}/clusters/{cluster_id}/rollback-preflight?pool_id={pool_id}"),
+                None,
+            ),
+            (
+                "POST",
+                format!("{X}/clusters/{cluster_id}/rollbacks"),
+                Some(json!({ "override_reason": "mine now" })),
+            ),
+            (
+                "POST",
+                format!("{X}/clusters/{cluster_id}/rollbacks"),
+                Some(json!({ "pool_id": pool_id, "override_reason": "mine now" })),
+            ),
         ];
         for (method, path, body) in &routes {
             let (status, answer) = app.api(method, path, &stranger_key, body.clone()).await;
@@ -267,6 +287,7 @@ on_both_databases!(
             "/storage",
             "/upgrade",
             "/upgrade?version=1.35.1",
+            "/upgrade?rollback=cluster",
             "/events",
             "/access",
             "/settings",
@@ -311,6 +332,11 @@ on_both_databases!(
                 "POST",
                 format!("{base}/upgrade/control"),
                 "action=abort&confirm=yes",
+            ),
+            (
+                "POST",
+                format!("{base}/rollback"),
+                "scope=cluster&confirm_name=victim-prod&override_reason=mine",
             ),
             ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
             (

@@ -301,6 +301,8 @@ async fn the_owner_cli_runs_the_preflight_and_follows_an_upgrade() {
         &id,
         "--version",
         "1.35.1",
+        "--soak-days",
+        "2",
         "--wait",
     ]);
     let stdout = String::from_utf8_lossy(&upgrade.stdout).into_owned();
@@ -309,7 +311,30 @@ async fn the_owner_cli_runs_the_preflight_and_follows_an_upgrade() {
         stdout.contains("Pre-flight 1.34.2 → 1.35.1: GO"),
         "{stdout}"
     );
+    assert!(stdout.contains("Soaking until"), "{stdout}");
     assert!(stdout.contains("Upgrade to 1.35.1 finished."), "{stdout}");
+
+    // During the soak, one command takes it back: the pools, then the control plane.
+    let rollback = owner(&["k8s", "cluster", "rollback", &id, "--wait"]);
+    let stdout = String::from_utf8_lossy(&rollback.stdout).into_owned();
+    assert!(
+        rollback.status.success(),
+        "{stdout}{}",
+        stderr_of(&rollback)
+    );
+    assert!(
+        stdout.contains("Pre-flight 1.35.1 → 1.34.2: GO"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Rollback to 1.34.2 finished."), "{stdout}");
+    let again = owner(&["k8s", "cluster", "rollback", &id]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("[FAIL] Rollback possible"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+    assert!(stderr_of(&again).contains("412"), "{}", stderr_of(&again));
 
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

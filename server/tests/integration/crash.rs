@@ -630,3 +630,114 @@ async fn killed_mid_upgrade_and_while_paused_resumes_postgres() {
     };
     crash_during_upgrade(test_db).await;
 }
+
+/// A rollback killed mid-wave, restarted: the pools finish going back, then the control plane;
+/// every node ends on the previous version, none lost, each replaced once.
+async fn crash_during_rollback(test_db: TestDatabase) {
+    let url = test_db.url.clone();
+    let token = api_key(&url);
+    let region = "/k8s/v1/regions/fr-par";
+    let extension = "/api/v1/regions/fr-par";
+    let server = Server::start(&url, "40");
+    let (status, cluster) = server.request("POST", &format!("{region}/clusters"), &token, Some(json!({
+        "name": "crash-rollback", "version": "1.34.5", "cni": "cilium",
+        "pools": [{ "name": "workers", "node_type": "pro2_xs", "size": 3, "upgrade_policy": { "max_surge": 1, "max_unavailable": 0 } }],
+    }))).expect("create");
+    assert_eq!(status, 200, "{cluster}");
+    let cluster_id = cluster["id"].as_str().expect("id").to_string();
+    let all = |version: &'static str| {
+        let (test_db, cluster_id) = (&test_db, cluster_id.clone());
+        move || {
+            let nodes = block_on(cluster_nodes(test_db, &cluster_id));
+            nodes.len() == 3
+                && nodes.iter().all(|(s, v)| s == "ready" && v == version)
+                && block_on(count(
+                    test_db,
+                    "SELECT COUNT(*) FROM operations WHERE cluster_id = $1 AND state = 'pending'",
+                    &cluster_id,
+                )) == 0
+        }
+    };
+    server.wait_for(all("1.34.5"), "the cluster to be ready");
+    let (status, started) = server
+        .request(
+            "POST",
+            &format!("{extension}/clusters/{cluster_id}/upgrades"),
+            &token,
+            Some(json!({ "version": "1.35.1", "soak_days": 1 })),
+        )
+        .expect("upgrade");
+    assert_eq!(status, 200, "{started}");
+    server.wait_for(all("1.35.1"), "the upgrade to finish");
+    let (status, run) = server
+        .request(
+            "POST",
+            &format!("{extension}/clusters/{cluster_id}/rollbacks"),
+            &token,
+            Some(json!({})),
+        )
+        .expect("rollback");
+    assert_eq!(status, 200, "{run}");
+    server.wait_for(
+        || {
+            block_on(cluster_nodes(&test_db, &cluster_id))
+                .iter()
+                .any(|(s, v)| s == "creating" && v == "1.34.5")
+        },
+        "a surge node of the previous version booting",
+    );
+    server.kill_9();
+
+    let server = Server::start(&url, "40");
+    server.wait_for(all("1.34.5"), "the rollback to finish after the restart");
+    let control_plane = || {
+        server
+            .request(
+                "GET",
+                &format!("{region}/clusters/{cluster_id}"),
+                &token,
+                None,
+            )
+            .expect("cluster")
+            .1
+    };
+    server.wait_for(
+        || control_plane()["status"] == "ready",
+        "the control plane to go back",
+    );
+    assert_eq!(control_plane()["version"], "1.34.5");
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM events WHERE cluster_id = $1 AND reason = 'NodeCreating'",
+            &cluster_id
+        )
+        .await,
+        9,
+        "three nodes, replaced exactly once by the upgrade and once by the rollback"
+    );
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM operations WHERE cluster_id = $1 AND state = 'failed'",
+            &cluster_id
+        )
+        .await,
+        0
+    );
+    drop(server);
+    test_db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_rollback_resumes_sqlite() {
+    crash_during_rollback(TestDatabase::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_rollback_resumes_postgres() {
+    let Some(test_db) = TestDatabase::postgres().await else {
+        return;
+    };
+    crash_during_rollback(test_db).await;
+}

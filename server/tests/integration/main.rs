@@ -15,6 +15,7 @@ mod kubectl;
 mod probes;
 mod races;
 mod remote_provider;
+mod rollback;
 mod sandbox;
 mod scaleway_api;
 mod seam;

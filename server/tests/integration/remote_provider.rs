@@ -115,6 +115,59 @@ async fn a_wheelhouse_in_front_of_another(front_db: TestDatabase) {
     assert_eq!(status, 200);
     assert_eq!(listed["total_count"], 1, "the owner sees it: {listed}");
 
+    // Soak and rollback need a provider that can go back: Scaleway's API cannot, so a
+    // soaking upgrade through the front is refused a rollback with 412, and nothing moves.
+    let x = "/api/v1/regions/fr-par";
+    let status_of = |path: String| {
+        let front = &front;
+        let secret = secret.clone();
+        move || {
+            front
+                .request("GET", &path, &secret, None)
+                .map(|(_, body)| body)
+                .unwrap_or_default()
+        }
+    };
+    let cluster_now = status_of(format!("{R}/clusters/{id}"));
+    let pools_now = status_of(format!("{R}/clusters/{id}/pools"));
+    front.wait_for(
+        || cluster_now()["status"] == "ready" && pools_now()["pools"][0]["status"] == "ready",
+        "the cluster and its pool to be ready",
+    );
+    let (status, started) = front
+        .request(
+            "POST",
+            &format!("{x}/clusters/{id}/upgrades"),
+            &secret,
+            Some(json!({ "version": "1.36.0", "soak_days": 3 })),
+        )
+        .expect("upgrade");
+    assert_eq!(status, 200, "{started}");
+    let progress = status_of(format!("{x}/clusters/{id}/upgrade-progress"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while progress()["finished"] != true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upgrade never finished: {}",
+            progress()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (status, refused) = front
+        .request(
+            "POST",
+            &format!("{x}/clusters/{id}/rollbacks"),
+            &secret,
+            Some(json!({})),
+        )
+        .expect("rollback");
+    assert_eq!(status, 412, "{refused}");
+    assert!(
+        refused.to_string().contains("cannot roll a cluster back"),
+        "{refused}"
+    );
+    assert_eq!(cluster_now()["version"], "1.36.0", "nothing moved");
+
     drop(front);
     drop(back);
     back_db.cleanup().await;

@@ -150,6 +150,23 @@ impl ProvisioningBackend for Recording {
             .await
             .map(mark_cluster)
     }
+    async fn rollback_cluster(
+        &self,
+        c: &Caller,
+        r: &str,
+        id: &ClusterId,
+        version: &str,
+    ) -> Result<Cluster> {
+        self.note("rollback_cluster");
+        self.inner
+            .rollback_cluster(c, r, id, version)
+            .await
+            .map(mark_cluster)
+    }
+    async fn rollback_pool(&self, c: &Caller, r: &str, id: &PoolId, version: &str) -> Result<Pool> {
+        self.note("rollback_pool");
+        self.inner.rollback_pool(c, r, id, version).await
+    }
     async fn set_cluster_type(
         &self,
         c: &Caller,

@@ -11,12 +11,12 @@ use wheelhouse::store::Database;
 use crate::on_both_databases;
 use crate::support::TestApp;
 
-const R: &str = "/k8s/v1/regions/fr-par";
-const X: &str = "/api/v1/regions/fr-par";
+pub(crate) const R: &str = "/k8s/v1/regions/fr-par";
+pub(crate) const X: &str = "/api/v1/regions/fr-par";
 
 /// A ready cluster on 1.34.2 with pool "first" (3 nodes) and pool "second" (2 nodes, made
 /// later), each replacing one node at a time; returns the cluster id and the pools' ids.
-async fn two_pool_cluster(app: &TestApp, token: &str) -> (String, String, String) {
+pub(crate) async fn two_pool_cluster(app: &TestApp, token: &str) -> (String, String, String) {
     let (status, cluster) = app
         .api(
             "POST",
@@ -70,7 +70,7 @@ async fn preflight(app: &TestApp, token: &str, id: &str, version: &str) -> (u16,
 }
 
 /// Where cluster `id`'s latest upgrade stands, through the extension API.
-async fn upgrade_progress(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
+pub(crate) async fn upgrade_progress(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
     app.api(
         "GET",
         &format!("{X}/clusters/{id}/upgrade-progress"),
@@ -81,7 +81,12 @@ async fn upgrade_progress(app: &TestApp, token: &str, id: &str) -> (u16, Value) 
 }
 
 /// Starts an upgrade of cluster `id` through the extension API.
-async fn start_upgrade(app: &TestApp, token: &str, id: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn start_upgrade(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    body: Value,
+) -> (u16, Value) {
     app.api(
         "POST",
         &format!("{X}/clusters/{id}/upgrades"),
@@ -409,6 +414,7 @@ on_both_databases!(
                     target: "1.35.1",
                     with_pools: true,
                     override_reason: Some("trust me"),
+                    soak_days: 0,
                 },
                 &editor,
             )
@@ -835,7 +841,7 @@ on_both_databases!(
 
 /// Every node of the cluster with its version, as the upgrade progress reports them
 /// (Scaleway's node object has no version).
-async fn nodes_with_versions(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
+pub(crate) async fn nodes_with_versions(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
     let (_, progress) = upgrade_progress(app, token, id).await;
     progress["pools"]
         .as_array()
@@ -846,7 +852,12 @@ async fn nodes_with_versions(app: &TestApp, token: &str, id: &str) -> Vec<Value>
 }
 
 /// Runs reconciler passes (5 s apart) until `done` says so about the cluster's nodes.
-async fn run_until_nodes(app: &TestApp, token: &str, id: &str, done: impl Fn(&[Value]) -> bool) {
+pub(crate) async fn run_until_nodes(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    done: impl Fn(&[Value]) -> bool,
+) {
     let reconciler = app.reconciler();
     for _ in 0..2_000 {
         reconciler.run_pass().await.expect("pass");
@@ -858,14 +869,14 @@ async fn run_until_nodes(app: &TestApp, token: &str, id: &str, done: impl Fn(&[V
     panic!("the cluster never reached the expected state");
 }
 
-fn on(nodes: &[Value], version: &str) -> usize {
+pub(crate) fn on(nodes: &[Value], version: &str) -> usize {
     nodes
         .iter()
         .filter(|n| n["version"] == version && n["status"] == "ready")
         .count()
 }
 
-fn settled(nodes: &[Value]) -> bool {
+pub(crate) fn settled(nodes: &[Value]) -> bool {
     nodes.iter().all(|n| n["status"] == "ready")
 }
 

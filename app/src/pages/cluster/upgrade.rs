@@ -1,7 +1,9 @@
 //! The upgrade wizard, one page in steps: choose the target → pre-flight (GO / GO with warnings
 //! / NO-GO, with evidence) → changelog → plan → typed confirmation; while an upgrade runs, its
 //! live progress per pool and per node instead. The target is in the address (`?version=`), so
-//! every step works without JavaScript and can be shared.
+//! every step works without JavaScript and can be shared. A rollback (`?rollback=cluster` during
+//! a soak period, or `?rollback=<pool id>` after an aborted pool upgrade) goes through the same
+//! pre-flight, plan and confirmation.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -12,7 +14,9 @@ use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
 use crate::components::status::{StatusBadge, Tone};
 use crate::components::upgrade_progress::UpgradeProgressLive;
-use crate::model::upgrade::{upgrade_path, Assessment, Check, UpgradePage, UpgradeView};
+use crate::model::upgrade::{
+    upgrade_path, Assessment, Check, UpgradePage, UpgradeView, SOAK_DAYS_MAX,
+};
 use crate::pages::LoadError;
 
 #[component]
@@ -27,9 +31,12 @@ pub fn ClusterUpgrade() -> impl IntoView {
                 params.get("id").unwrap_or_default(),
                 query.read().get("version").filter(|v| !v.is_empty()),
                 query.read().get("kept").filter(|v| !v.is_empty()),
+                query.read().get("rollback").filter(|v| !v.is_empty()),
             )
         },
-        |(region, id, version, kept)| get_upgrade_page(region, id, version, kept),
+        |(region, id, version, kept, rollback)| {
+            get_upgrade_page(region, id, version, kept, rollback)
+        },
     );
     view! {
         <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
@@ -71,7 +78,11 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
             .clone()
             .map(|reason| format!(" over a NO-GO (reason: {reason})"))
             .unwrap_or_default();
-        let outcome = if progress.finished { "finished" } else { "aborted" };
+        let outcome = match progress.state.as_str() {
+            "soaking" => "finished, soaking",
+            "finished" => "finished",
+            _ => "aborted",
+        };
         let lagging: Vec<String> = progress
             .pools
             .iter()
@@ -85,18 +96,57 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
                 <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">"Resume: upgrade those pools"</button>
             </form>
         });
+        let soak = progress.rollback_until.clone().zip(progress.rollback_to.clone()).map(|(until, to)| view! {
+            <div class="mt-2 rounded-md border border-line p-3 text-ink" data-testid="soak">
+                <p>{format!("Soaking until {until}: the control plane keeps {to}'s behaviour, so the cluster can still go back to {to}. After that, the upgrade is complete.")}</p>
+                {view.can_change.then(|| view! {
+                    <a href=format!("{path}?rollback=cluster") class="mt-2 inline-flex min-h-11 items-center rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">{format!("Roll back to {to}…")}</a>
+                })}
+            </div>
+        });
+        let pool_rollbacks: Vec<_> = progress
+            .pools
+            .iter()
+            .filter(|pool| pool.can_roll_back && view.can_change)
+            .map(|pool| view! {
+                <a href=format!("{path}?rollback={}", pool.id) class="inline-flex min-h-11 items-center rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">{format!("Roll back pool {}…", pool.name)}</a>
+            })
+            .collect();
+        let pool_rollbacks = (!pool_rollbacks.is_empty()).then(|| view! {
+            <div class="mt-2 flex flex-wrap gap-2" data-testid="pool-rollbacks">{pool_rollbacks}</div>
+        });
         view! {
             <div class="mb-4 text-sm text-muted" data-testid="last-upgrade">
                 <p>
                     {format!(
-                        "Last upgrade: {} → {}, started by {} at {}{reason}; {outcome}.",
-                        progress.from_version, progress.to_version, progress.started_by, progress.started_at
+                        "Last {}: {} → {}, started by {} at {}{reason}; {outcome}.",
+                        progress.what().to_lowercase(), progress.from_version, progress.to_version, progress.started_by, progress.started_at
                     )}
                 </p>
                 {resume}
+                {soak}
+                {pool_rollbacks}
             </div>
         }
     });
+    if let Some(choice) = view.rollback.clone() {
+        let cancel = path.clone();
+        return view! {
+            <div class="space-y-4">
+                {last}
+                <Card title=format!("Roll back {}", choice.label)>
+                    <p class="text-sm">
+                        "A rollback goes back to the version before the latest upgrade: the pools first, wave by wave as in an upgrade, then the control plane. "
+                        <a href=cancel class="underline">"Cancel"</a>
+                    </p>
+                </Card>
+                {view.assessment.clone().map(|assessment| view! {
+                    <AssessmentView assessment view=view.clone() path=path.clone() />
+                })}
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <div class="space-y-4">
             {last}
@@ -202,7 +252,7 @@ fn AssessmentView(assessment: Assessment, view: UpgradeView, path: String) -> im
             <Card title="2. Pre-flight">
                 <div class="mb-3 flex flex-wrap items-center gap-3" data-testid="verdict" data-verdict=assessment.verdict.clone()>
                     <StatusBadge tone label=verdict />
-                    <span class="text-sm">"Choose one of the versions above."</span>
+                    <span class="text-sm">{if view.rollback.is_some() { "This rollback may not happen now." } else { "Choose one of the versions above." }}</span>
                 </div>
                 <ul class="space-y-2">
                     {assessment.checks.into_iter().map(|check| view! { <CheckItem check /> }).collect_view()}
@@ -214,17 +264,54 @@ fn AssessmentView(assessment: Assessment, view: UpgradeView, path: String) -> im
     let no_go = assessment.verdict == "no_go";
     let typed_reason = view.typed_reason.clone();
     let target = assessment.target.clone();
+    let rollback = view.rollback.clone();
+    let what = if rollback.is_some() {
+        "rollback"
+    } else {
+        "upgrade"
+    };
+    // A rollback posts its scope to its own address; an upgrade its target (and soak period).
+    let (action, button) = match &rollback {
+        Some(_) => (
+            format!("{}/rollback", path.trim_end_matches("/upgrade")),
+            "Start the rollback",
+        ),
+        None => (path.clone(), "Start the upgrade"),
+    };
+    let hidden = match rollback.clone() {
+        Some(choice) => {
+            view! { <input type="hidden" name="scope" value=choice.scope /> }.into_any()
+        }
+        None => view! { <input type="hidden" name="version" value=target.clone() /> }.into_any(),
+    };
+    let soak = (rollback.is_none() && assessment.minor).then(|| view! {
+        <div>
+            <label for="soak-days" class="mb-1 block text-sm font-medium">"Soak period"</label>
+            <select id="soak-days" name="soak_days" class="block min-h-11 w-full rounded-md border border-line bg-canvas px-3 text-base sm:w-auto">
+                {(0..=SOAK_DAYS_MAX).map(|days| {
+                    let label = match days {
+                        0 => "None: the upgrade completes at once".to_string(),
+                        1 => "1 day".to_string(),
+                        days => format!("{days} days"),
+                    };
+                    view! { <option value=days.to_string() selected=days == 0>{label}</option> }
+                }).collect_view()}
+            </select>
+            <p class="mt-1 text-sm text-muted">"During the soak the control plane keeps the previous minor's behaviour, and one action rolls the pools and the control plane back."</p>
+        </div>
+    });
     let confirm = if !view.can_change {
         view! { <p class="text-sm text-muted">"Your role in this project lets you look at the plan, not start it."</p> }.into_any()
     } else if no_go && !view.can_override {
         view! { <p class="text-sm" data-testid="owner-only">"NO-GO: fix what the pre-flight shows. Only an owner of the project may start it anyway, with a written reason."</p> }.into_any()
     } else {
         view! {
-            <TypedConfirmation action=path.clone() name=view.cluster_name.clone() button="Start the upgrade">
-                <input type="hidden" name="version" value=target.clone() />
+            <TypedConfirmation action=action name=view.cluster_name.clone() button=button>
+                {hidden}
+                {soak}
                 {no_go.then(|| view! {
                     <div>
-                        <label for="override-reason" class="mb-1 block text-sm font-medium">"Why start despite the NO-GO? (recorded with the upgrade)"</label>
+                        <label for="override-reason" class="mb-1 block text-sm font-medium">{format!("Why start despite the NO-GO? (recorded with the {what})")}</label>
                         <textarea id="override-reason" name="override_reason" required maxlength="1000" rows="3" class="block w-full rounded-md border border-line bg-canvas p-3 text-base">{typed_reason.clone()}</textarea>
                     </div>
                 })}
@@ -236,7 +323,7 @@ fn AssessmentView(assessment: Assessment, view: UpgradeView, path: String) -> im
         <Card title="2. Pre-flight">
             <div class="mb-3 flex flex-wrap items-center gap-3" data-testid="verdict" data-verdict=assessment.verdict.clone()>
                 <StatusBadge tone label=verdict />
-                <span class="text-sm">{format!("{} → {}: {meaning}", view.current_version, assessment.target)}</span>
+                <span class="text-sm">{format!("{} → {}: {meaning}", view.current_version, assessment.target).replace("the upgrade", &format!("the {what}"))}</span>
             </div>
             <ul class="space-y-2">
                 {assessment.checks.into_iter().map(|check| view! { <CheckItem check /> }).collect_view()}

@@ -206,6 +206,30 @@ impl ProvisioningBackend for SandboxBackend {
             .await
     }
 
+    async fn rollback_cluster(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        version: &str,
+    ) -> Result<Cluster> {
+        self.provisioning
+            .rollback_cluster(caller, region, id, version)
+            .await
+    }
+
+    async fn rollback_pool(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        version: &str,
+    ) -> Result<Pool> {
+        self.provisioning
+            .rollback_pool(caller, region, pool_id, version)
+            .await
+    }
+
     async fn set_cluster_type(
         &self,
         caller: &Caller,

@@ -185,6 +185,7 @@ async fn upgrade_cluster(
                 target: &version,
                 with_pools: input.upgrade_pools.unwrap_or(false),
                 override_reason: None,
+                soak_days: 0,
             },
             &starter,
         )

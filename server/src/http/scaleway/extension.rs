@@ -13,13 +13,13 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{ok, ApiCaller, ApiResult, Body, Params};
-use crate::domain::ids::ClusterId;
+use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::model::RolloutControl;
 use crate::domain::DomainError;
 use crate::http::AppState;
 use crate::services::upgrade::{
-    plan, preflight, NodeProgress, PoolProgress, Starter, UpgradeProgress, UpgradeRequest,
-    UpgradeRun,
+    plan, preflight, Assessment, NodeProgress, PoolProgress, RollbackScope, Starter,
+    UpgradeProgress, UpgradeRequest, UpgradeRun,
 };
 
 pub(super) fn routes() -> Router<AppState> {
@@ -51,6 +51,14 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/api/v1/regions/{region}/clusters/{cluster_id}/upgrade-abort",
             post(abort),
+        )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/rollback-preflight",
+            get(rollback_preflight),
+        )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/rollbacks",
+            post(rollback),
         )
 }
 
@@ -140,6 +148,9 @@ struct StartBody {
     upgrade_pools: Option<bool>,
     /// An owner's written reason to start despite a NO-GO (at most 1,000 characters; recorded).
     override_reason: Option<String>,
+    /// Minor upgrades only: days (0–7, default 0) the control plane keeps the previous minor's
+    /// behaviour, during which the cluster can be rolled back.
+    soak_days: Option<u32>,
 }
 
 #[utoipa::path(
@@ -191,6 +202,7 @@ async fn start(
                 target: version.trim(),
                 with_pools: input.upgrade_pools.unwrap_or(true),
                 override_reason: input.override_reason.as_deref(),
+                soak_days: input.soak_days.unwrap_or(0),
             },
             &starter,
         )
@@ -287,6 +299,104 @@ async fn abort(
     control(&state, &caller, &region, &id, RolloutControl::Abort).await
 }
 
+/// What a rollback moves: the cluster (pools, then control plane) or, with `pool_id`, one pool.
+fn rollback_scope(pool_id: Option<&str>) -> RollbackScope {
+    match pool_id.map(str::trim).filter(|id| !id.is_empty()) {
+        Some(id) => RollbackScope::Pool(PoolId::from(id.to_string())),
+        None => RollbackScope::Cluster,
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/rollback-preflight",
+    tag = "upgrades",
+    description = "The pre-flight and plan of going back to the version before the latest upgrade: the cluster (pools first, then the control plane) during the upgrade's soak period, or with `pool_id` one pool after an aborted or failed pool upgrade. When it may not happen, the `rollback` check says why and the plan is empty.",
+    params(Where, RollbackQuery),
+    responses(
+        (status = 200, body = Assessment),
+        (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
+        (status = 404, body = ErrorBody, description = "No cluster (or pool) of the key's project has this id"),
+    ),
+    security(("X-Auth-Token" = [])),
+)]
+async fn rollback_preflight(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id)): Path<(String, ClusterId)>,
+    params: Params,
+) -> ApiResult {
+    let scope = rollback_scope(params.get("pool_id").map(String::as_str));
+    ok(json!(
+        state
+            .upgrades()
+            .assess_rollback(&caller, &region, &id, &scope)
+            .await?
+    ))
+}
+
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+struct RollbackBody {
+    /// One pool to roll back on its own; without it, the cluster.
+    pool_id: Option<String>,
+    /// An owner's written reason to start despite a NO-GO (at most 1,000 characters; recorded).
+    override_reason: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/rollbacks",
+    tag = "upgrades",
+    description = "Starts a rollback after its pre-flight; its progress is the upgrade progress (the latest run). Refused with 412 when it may not happen (no soak period, soak ended, nothing to roll back, a provider without rollback) or on a NO-GO without `override_reason`.",
+    params(Where),
+    request_body = RollbackBody,
+    responses(
+        (status = 200, body = UpgradeRun),
+        (status = 400, body = ErrorBody, description = "An invalid body"),
+        (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The cluster is busy with another change"),
+        (status = 412, body = ErrorBody, description = "The rollback may not happen, or its pre-flight says NO-GO"),
+    ),
+    security(("X-Auth-Token" = [])),
+)]
+async fn rollback(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id)): Path<(String, ClusterId)>,
+    body: Bytes,
+) -> ApiResult {
+    let Body(input) = Body::<RollbackBody>::parse(&body)?;
+    let starter = Starter {
+        name: format!("api-key {}", caller.access_key),
+        may_override: true,
+    };
+    let scope = rollback_scope(input.pool_id.as_deref());
+    ok(json!(
+        state
+            .upgrades()
+            .rollback(
+                &caller,
+                &region,
+                &id,
+                &scope,
+                input.override_reason.as_deref(),
+                &starter
+            )
+            .await?
+    ))
+}
+
+/// What a rollback pre-flight is about.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read from `Params`; here for the document
+struct RollbackQuery {
+    /// One pool to roll back on its own; without it, the cluster.
+    pool_id: Option<String>,
+}
+
 /// The cluster a call is about.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -352,7 +462,17 @@ impl Modify for AuthToken {
         version = "1",
         description = "What Scaleway's k8s v1 API lacks, with the same authentication and errors."
     ),
-    paths(preflight, plan, start, progress, pause, resume, abort),
+    paths(
+        preflight,
+        plan,
+        start,
+        progress,
+        pause,
+        resume,
+        abort,
+        rollback_preflight,
+        rollback
+    ),
     components(schemas(
         preflight::PreflightReport,
         preflight::PreflightCheck,
@@ -368,6 +488,8 @@ impl Modify for AuthToken {
         NodeProgress,
         StartBody,
         Started,
+        Assessment,
+        RollbackBody,
         ErrorBody
     )),
     modifiers(&AuthToken)

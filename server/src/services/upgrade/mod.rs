@@ -8,6 +8,7 @@
 
 pub mod plan;
 pub mod preflight;
+pub mod rollback;
 pub mod synthetic;
 
 use chrono::{DateTime, Utc};
@@ -78,7 +79,7 @@ impl Facts {
 
 /// The pre-flight and the plan for one target, computed together (the drain simulation reads
 /// the plan's waves).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Assessment {
     pub preflight: PreflightReport,
     pub plan: UpgradePlan,
@@ -124,7 +125,13 @@ pub struct UpgradeRequest<'a> {
     pub with_pools: bool,
     /// An owner's written reason to start despite a NO-GO.
     pub override_reason: Option<&'a str>,
+    /// Days (0–7) a minor upgrade keeps the previous minor's behaviour, during which the
+    /// cluster can be rolled back.
+    pub soak_days: u32,
 }
+
+/// The longest soak period, in days.
+pub const SOAK_DAYS_MAX: u32 = 7;
 
 /// Who starts an upgrade, as recorded with it.
 #[derive(Clone, Debug)]
@@ -150,13 +157,86 @@ pub struct UpgradeRun {
     pub override_reason: Option<String>,
     pub started_by: String,
     pub started_at: DateTime<Utc>,
-    /// running, paused or aborted, as its owner steered it; finished once everything it moves
-    /// runs the target (in progress reports).
+    /// running, paused or aborted, as its owner steered it; in progress reports, soaking once
+    /// everything it moves runs the target and a soak period runs, then finished.
     pub state: String,
+    /// upgrade, rollback (pools then control plane) or pool_rollback (one pool).
+    pub kind: String,
+    /// The pool a pool rollback moves.
+    pub pool_id: Option<String>,
+    /// Until when the upgrade can be rolled back (a minor upgrade started with a soak period).
+    pub soak_until: Option<DateTime<Utc>>,
+}
+
+pub const UPGRADE: &str = "upgrade";
+pub const ROLLBACK: &str = "rollback";
+pub const POOL_ROLLBACK: &str = "pool_rollback";
+pub const SOAKING: &str = "soaking";
+
+/// What a rollback moves back to the version before the latest upgrade.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RollbackScope {
+    /// The pools, then the control plane (during the upgrade's soak period).
+    Cluster,
+    /// One pool, after an aborted or failed pool upgrade.
+    Pool(PoolId),
 }
 
 /// The longest override reason kept.
 pub const OVERRIDE_REASON_MAX: usize = 1000;
+
+/// The override reason, trimmed; refused when too long or when the starter may not override.
+fn checked_override<'a>(reason: Option<&'a str>, starter: &Starter) -> Result<Option<&'a str>> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if let Some(reason) = reason {
+        if reason.chars().count() > OVERRIDE_REASON_MAX {
+            return Err(DomainError::invalid(
+                "override_reason",
+                "constraint",
+                format!("the reason is at most {OVERRIDE_REASON_MAX} characters"),
+            ));
+        }
+        if !starter.may_override {
+            return Err(DomainError::PermissionDenied(
+                "only a project owner may override a NO-GO".to_string(),
+            ));
+        }
+    }
+    Ok(reason)
+}
+
+/// The blocking reasons a start goes ahead with: none for a GO, those an owner overrode with a
+/// reason; a NO-GO without one (or over quota, which is not the owner's to override) is refused.
+fn gate(
+    report: &PreflightReport,
+    override_reason: Option<&str>,
+    what: &str,
+) -> Result<Vec<String>> {
+    let blocking = report.blocking_reasons();
+    let over_quota = report
+        .blocking()
+        .any(|check| check.id == preflight::QUOTA_CHECK);
+    if !blocking.is_empty() && (override_reason.is_none() || over_quota) {
+        return Err(DomainError::precondition(
+            "upgrade_preflight",
+            format!("the {what} pre-flight says NO-GO: {}", blocking.join("; ")),
+        ));
+    }
+    Ok(blocking)
+}
+
+/// Whether `target` is the next minor of `current` (what a soak period applies to).
+pub fn is_minor_step(current: &str, target: &str) -> bool {
+    match (
+        current.parse::<crate::domain::version::KubeVersion>(),
+        target.parse::<crate::domain::version::KubeVersion>(),
+    ) {
+        (Ok(current), Ok(target)) => {
+            target.major == current.major && target.minor == current.minor + 1
+        }
+        _ => false,
+    }
+}
 
 #[derive(Clone)]
 pub struct UpgradeService {
@@ -196,10 +276,12 @@ impl UpgradeService {
 
     /// What the port reports about a cluster now, for a pre-flight.
     async fn facts(&self, caller: &Caller, region: &str, id: &ClusterId) -> Result<Facts> {
+        let pools = self.service.list_pools(caller, region, id).await?;
+        let nodes = self.service.list_nodes(caller, region, id).await?;
         Ok(Facts {
             cluster: self.service.get_cluster(caller, region, id).await?,
-            pools: self.service.list_pools(caller, region, id).await?,
-            nodes: self.service.list_nodes(caller, region, id).await?,
+            nodes: with_pool_versions(nodes, &pools),
+            pools,
             versions: self.service.list_versions(region).await?,
             inventory: self.service.cluster_inventory(caller, region, id).await?,
             quota: self.quota(caller).await?,
@@ -266,23 +348,24 @@ impl UpgradeService {
             target,
             with_pools,
             override_reason,
+            soak_days,
         } = request;
-        let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
-        if let Some(reason) = override_reason {
-            if reason.chars().count() > OVERRIDE_REASON_MAX {
-                return Err(DomainError::invalid(
-                    "override_reason",
-                    "constraint",
-                    format!("the reason is at most {OVERRIDE_REASON_MAX} characters"),
-                ));
-            }
-            if !starter.may_override {
-                return Err(DomainError::PermissionDenied(
-                    "only a project owner may override a NO-GO".to_string(),
-                ));
-            }
+        let override_reason = checked_override(override_reason, starter)?;
+        if soak_days > SOAK_DAYS_MAX {
+            return Err(DomainError::invalid(
+                "soak_days",
+                "constraint",
+                format!("a soak period lasts 0 to {SOAK_DAYS_MAX} days"),
+            ));
         }
         let facts = self.facts(caller, region, id).await?;
+        if soak_days > 0 && !is_minor_step(&facts.cluster.version, target) {
+            return Err(DomainError::invalid(
+                "soak_days",
+                "constraint",
+                "a soak period keeps the previous minor's behaviour: it applies to minor upgrades only",
+            ));
+        }
         let assessment = assess(&facts.subject(self.clock.now()), target, with_pools);
         let report = &assessment.preflight;
         // What the provider itself refuses keeps the provider's answer: an invalid target is
@@ -304,21 +387,12 @@ impl UpgradeService {
                 current_state: facts.cluster.status.as_str().to_string(),
             });
         }
-        let blocking = report.blocking_reasons();
-        // A quota is not the owner's to override.
-        let over_quota = report
-            .blocking()
-            .any(|check| check.id == preflight::QUOTA_CHECK);
-        if !blocking.is_empty() && (override_reason.is_none() || over_quota) {
-            return Err(DomainError::precondition(
-                "upgrade_preflight",
-                format!("the upgrade pre-flight says NO-GO: {}", blocking.join("; ")),
-            ));
-        }
+        let blocking = gate(report, override_reason, "upgrade")?;
         let cluster = self
             .service
             .upgrade_cluster(caller, region, id, Some(target.to_string()), with_pools)
             .await?;
+        let now = self.clock.now();
         let run = UpgradeRun {
             id: self.ids.uuid(),
             cluster_id: id.to_string(),
@@ -333,13 +407,22 @@ impl UpgradeService {
             },
             blocking,
             started_by: starter.name.clone(),
-            started_at: self.clock.now(),
+            started_at: now,
             state: RUNNING.to_string(),
+            kind: UPGRADE.to_string(),
+            pool_id: None,
+            soak_until: (soak_days > 0).then(|| now + chrono::Duration::days(soak_days.into())),
         };
+        self.record(&run, region, caller).await?;
+        Ok((run, cluster))
+    }
+
+    /// Keeps the record of a started run.
+    async fn record(&self, run: &UpgradeRun, region: &str, caller: &Caller) -> Result<()> {
         let mut conn = self.database.pool().acquire().await?;
         sqlx::query(
-            "INSERT INTO upgrade_runs (id, cluster_id, region, project_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "INSERT INTO upgrade_runs (id, cluster_id, region, project_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at, kind, pool_id, soak_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(&run.id)
         .bind(&run.cluster_id)
@@ -353,9 +436,12 @@ impl UpgradeService {
         .bind(&run.override_reason)
         .bind(&run.started_by)
         .bind(millis(run.started_at))
+        .bind(&run.kind)
+        .bind(&run.pool_id)
+        .bind(run.soak_until.map(millis))
         .execute(&mut *conn)
         .await?;
-        Ok((run, cluster))
+        Ok(())
     }
 
     /// The cluster's most recent upgrade, if Wheelhouse started one.
@@ -367,12 +453,18 @@ impl UpgradeService {
     ) -> Result<Option<UpgradeRun>> {
         // Resolves ownership (another project's cluster is "not found").
         self.service.get_cluster(caller, region, id).await?;
+        self.run_of(id, None).await
+    }
+
+    /// The cluster's latest run, or its latest of one kind.
+    async fn run_of(&self, id: &ClusterId, kind: Option<&str>) -> Result<Option<UpgradeRun>> {
         let mut conn = self.database.pool().acquire().await?;
         let row = sqlx::query(
-            "SELECT id, cluster_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at, state \
-             FROM upgrade_runs WHERE cluster_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1",
+            "SELECT id, cluster_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at, state, kind, pool_id, soak_until \
+             FROM upgrade_runs WHERE cluster_id = $1 AND ($2 = '' OR kind = $2) ORDER BY started_at DESC, id DESC LIMIT 1",
         )
         .bind(id.as_str())
+        .bind(kind.unwrap_or(""))
         .fetch_optional(&mut *conn)
         .await?;
         let Some(row) = row else {
@@ -395,6 +487,11 @@ impl UpgradeService {
             started_by: row.try_get("started_by")?,
             started_at: crate::store::rows::time(row.try_get("started_at")?),
             state: row.try_get("state")?,
+            kind: row.try_get("kind")?,
+            pool_id: row.try_get("pool_id")?,
+            soak_until: row
+                .try_get::<Option<i64>, _>("soak_until")?
+                .map(crate::store::rows::time),
         }))
     }
 }
@@ -460,6 +557,9 @@ pub struct UpgradeProgress {
     pub finished: bool,
     /// True while something is still to happen: not finished, and not aborted and settled.
     pub active: bool,
+    /// While the latest upgrade soaks: until when the cluster can be rolled back, and to what.
+    pub rollback_until: Option<DateTime<Utc>>,
+    pub rollback_to: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -475,6 +575,9 @@ pub struct PoolProgress {
     pub nodes_total: usize,
     pub nodes_on_target: usize,
     pub nodes: Vec<NodeProgress>,
+    /// The pool can go back on its own to the version before the upgrade (after an aborted or
+    /// failed pool upgrade).
+    pub can_roll_back: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -491,15 +594,36 @@ impl UpgradeService {
         region: &str,
         id: &ClusterId,
     ) -> Result<UpgradeProgress> {
-        let run = self.latest_run(caller, region, id).await?;
+        let (run, upgrade) = self.runs(caller, region, id).await?;
         let cluster = self.service.get_cluster(caller, region, id).await?;
         let pools = self.service.list_pools(caller, region, id).await?;
-        let nodes = self.service.list_nodes(caller, region, id).await?;
+        let nodes = with_pool_versions(self.service.list_nodes(caller, region, id).await?, &pools);
         let target = run
             .as_ref()
             .map(|run| run.to_version.clone())
             .or_else(|| cluster.target_version.clone());
-        let mut progress = progress_of(&cluster, &pools, &nodes, run, target);
+        let now = self.clock.now();
+        let latest = run.clone();
+        let mut progress = progress_of(&cluster, &pools, &nodes, run, target, now);
+        let settled = progress.cluster_status == ClusterStatus::Ready.as_str()
+            && progress
+                .pools
+                .iter()
+                .all(|p| p.status != PoolStatus::Upgrading.as_str());
+        if settled
+            && rollback::cluster_rollback_refusal(upgrade.as_ref(), latest.as_ref(), &cluster, now)
+                .is_none()
+        {
+            progress.rollback_until = upgrade.as_ref().and_then(|u| u.soak_until);
+            progress.rollback_to = upgrade.as_ref().map(|u| u.from_version.clone());
+        }
+        for entry in progress.pools.iter_mut() {
+            if let Some(pool) = pools.iter().find(|p| p.id == entry.id) {
+                entry.can_roll_back = settled
+                    && rollback::pool_rollback_refusal(upgrade.as_ref(), &cluster, pool, &nodes)
+                        .is_none();
+            }
+        }
         // A drain waiting on a PDB says so, until the provider reports the drain went on.
         let events = self
             .service
@@ -528,6 +652,20 @@ impl UpgradeService {
     }
 }
 
+/// Nodes whose provider does not report their kubelet version (Scaleway's node object has
+/// none) run their pool's version once the pool is settled; while it upgrades, it is unknown.
+fn with_pool_versions(mut nodes: Vec<Node>, pools: &[Pool]) -> Vec<Node> {
+    for node in nodes.iter_mut().filter(|n| n.version.is_empty()) {
+        if let Some(pool) = pools
+            .iter()
+            .find(|p| p.id == node.pool_id && p.status != PoolStatus::Upgrading)
+        {
+            node.version = pool.version.clone();
+        }
+    }
+    nodes
+}
+
 /// Pure: the progress of a rollout to `target` as the objects show it.
 pub fn progress_of(
     cluster: &Cluster,
@@ -535,9 +673,15 @@ pub fn progress_of(
     nodes: &[Node],
     run: Option<UpgradeRun>,
     target: Option<String>,
+    now: DateTime<Utc>,
 ) -> UpgradeProgress {
     let target_name = target.clone().unwrap_or_else(|| cluster.version.clone());
-    let control_plane_done = cluster.version == target_name;
+    // A pool's rollback leaves the control plane and the other pools alone.
+    let only_pool = run
+        .as_ref()
+        .filter(|run| run.kind == POOL_ROLLBACK)
+        .and_then(|run| run.pool_id.clone());
+    let control_plane_done = cluster.version == target_name || only_pool.is_some();
     let moves_pools = run.as_ref().is_none_or(|run| run.upgrade_pools);
     let mut pool_progress = Vec::new();
     for pool in plan::pools_in_order(pools) {
@@ -550,7 +694,9 @@ pub fn progress_of(
             .as_ref()
             .map(|run| run.state.as_str())
             .unwrap_or(RUNNING);
-        let stage = if pool.node_type == plan::EXTERNAL_NODE_TYPE {
+        let stage = if only_pool.as_ref().is_some_and(|id| *id != pool.id) {
+            "skipped: not part of this rollback".to_string()
+        } else if pool.node_type == plan::EXTERNAL_NODE_TYPE {
             "skipped: external nodes".to_string()
         } else if !moves_pools && pool.version != target_name {
             "skipped: not upgraded with the control plane".to_string()
@@ -586,6 +732,7 @@ pub fn progress_of(
                     version: n.version.clone(),
                 })
                 .collect(),
+            can_roll_back: false,
         });
     }
     let finished = run.is_some()
@@ -598,7 +745,8 @@ pub fn progress_of(
     // The record says how its owner steered it; once everything runs the target, it finished.
     let run = run.map(|mut run| {
         if finished {
-            run.state = FINISHED.to_string();
+            let soaking = run.kind == UPGRADE && run.soak_until.is_some_and(|until| now < until);
+            run.state = if soaking { SOAKING } else { FINISHED }.to_string();
         }
         run
     });
@@ -615,5 +763,7 @@ pub fn progress_of(
         run,
         pools: pool_progress,
         finished,
+        rollback_until: None,
+        rollback_to: None,
     }
 }

@@ -244,3 +244,73 @@ pub fn pool_plan(subject: &UpgradeSubject<'_>, pool: &Pool, target: &str) -> Upg
         your_responsibility: Vec::new(),
     }
 }
+
+/// Whether a pool takes part in a rollback to `target`: it still has serving nodes (or its
+/// version) elsewhere, and the provider's rollout moves it.
+pub fn needs_rollback(pool: &Pool, nodes: &[Node], target: &str) -> bool {
+    pool.status != PoolStatus::Deleting
+        && pool.node_type != EXTERNAL_NODE_TYPE
+        && (pool.version != target
+            || nodes
+                .iter()
+                .any(|n| n.pool_id == pool.id && serving(n) && n.version != target))
+}
+
+/// The plan of a rollback to `target`: the pools first (a kubelet may not be newer than its API
+/// server), each in the waves of an upgrade, then the control plane; with `only` one pool and
+/// no control plane.
+pub fn rollback_plan(
+    subject: &UpgradeSubject<'_>,
+    target: &str,
+    only: Option<&Pool>,
+) -> UpgradePlan {
+    let timing = &subject.timing;
+    let mut steps = Vec::new();
+    let mut skipped_pools = Vec::new();
+    for pool in pools_in_order(subject.pools) {
+        if only.is_some_and(|only| only.id != pool.id) {
+            continue;
+        }
+        if !needs_rollback(pool, subject.nodes, target) {
+            let why = skip_reason(pool, target).unwrap_or("already runs the target version");
+            skipped_pools.push(format!("{}: {why}", pool.name));
+            continue;
+        }
+        let waves = pool_waves(pool, subject.nodes, target, timing);
+        steps.push(PlanStep {
+            kind: "pool",
+            name: pool.name.clone(),
+            pool_id: Some(pool.id.clone()),
+            estimated_seconds: waves.iter().map(|w| w.estimated_seconds).sum(),
+            waves,
+        });
+    }
+    let from_version = match only {
+        Some(pool) => pool.version.clone(),
+        None => subject.cluster.version.clone(),
+    };
+    let mut your_responsibility = vec![
+        "Your workloads are drained from every node that goes back and rescheduled: keep enough replicas and PodDisruptionBudgets that let them move.".to_string(),
+    ];
+    if only.is_none() {
+        steps.push(PlanStep {
+            kind: "control_plane",
+            name: "Control plane".to_string(),
+            pool_id: None,
+            waves: Vec::new(),
+            estimated_seconds: timing.control_plane_upgrade.num_seconds(),
+        });
+        your_responsibility.push(format!(
+            "APIs and features new in {from_version} stop being served: manifests and controllers that started using them fail after the rollback."
+        ));
+    }
+    UpgradePlan {
+        from_version,
+        to_version: target.to_string(),
+        estimated_seconds: steps.iter().map(|s| s.estimated_seconds).sum(),
+        steps,
+        skipped_pools,
+        changelog: Vec::new(),
+        your_responsibility,
+    }
+}

@@ -17,6 +17,7 @@ use super::UpgradeSubject;
 pub const MAX_KUBELET_MINOR_SKEW: u32 = 3;
 pub const TARGET_CHECK: &str = "target";
 pub const QUOTA_CHECK: &str = "quota";
+pub const ROLLBACK_CHECK: &str = "rollback";
 /// Evidence lists are cut here (the count of the rest is said).
 const EVIDENCE_LIMIT: usize = 50;
 
@@ -145,6 +146,43 @@ pub fn pool_preflight(subject: &UpgradeSubject<'_>, plan: &UpgradePlan) -> Prefl
         surge_quota(subject, plan),
         health(subject),
     ];
+    report(subject, &plan.from_version, &plan.to_version, checks)
+}
+
+/// The pre-flight of a rollback: whether it may go back now (`refusal` says why not), then what
+/// can break its drains (PDBs per wave, surge quota, health).
+pub fn rollback_preflight(
+    subject: &UpgradeSubject<'_>,
+    refusal: Option<String>,
+    plan: &UpgradePlan,
+) -> PreflightReport {
+    const TITLE: &str = "Rollback possible";
+    let window = match refusal {
+        Some(why) => check(
+            ROLLBACK_CHECK,
+            TITLE,
+            CheckStatus::Fail,
+            why,
+            Vec::new(),
+            None,
+        ),
+        None => check(
+            ROLLBACK_CHECK,
+            TITLE,
+            CheckStatus::Pass,
+            format!("{} can go back to {}", plan.from_version, plan.to_version),
+            Vec::new(),
+            None,
+        ),
+    };
+    let mut checks = vec![window];
+    if checks[0].status == CheckStatus::Pass {
+        checks.extend([
+            drain_simulation(subject, plan),
+            surge_quota(subject, plan),
+            health(subject),
+        ]);
+    }
     report(subject, &plan.from_version, &plan.to_version, checks)
 }
 

@@ -286,7 +286,20 @@ async fn upgrade_cluster(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
+    let rollback = op
+        .params
+        .get("rollback")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if at(op, Step::Start) {
+        // A rollback moves the pools first: a kubelet may not be newer than its API server.
+        if rollback
+            && rollouts::roll_pools_back(p, conn, &cluster.id, &target)
+                .await?
+                .is_some()
+        {
+            return Ok(poll(p, Step::Start));
+        }
         return Ok(start_timer(
             p,
             op,
@@ -314,8 +327,16 @@ async fn upgrade_cluster(
         &cluster.id,
         "cluster",
         &cluster.id,
-        "ControlPlaneUpgraded",
-        format!("control plane upgraded from {previous} to {target}"),
+        if rollback {
+            "ControlPlaneRolledBack"
+        } else {
+            "ControlPlaneUpgraded"
+        },
+        if rollback {
+            format!("control plane rolled back from {previous} to {target}")
+        } else {
+            format!("control plane upgraded from {previous} to {target}")
+        },
     )
     .await?;
     if op
