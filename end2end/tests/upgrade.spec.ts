@@ -175,3 +175,77 @@ test.describe("without JavaScript", () => {
     await expect(page.getByTestId("last-upgrade")).toContainText("agreed downtime");
   });
 });
+
+test("a minor upgrade soaks, and during the soak one action rolls it back, followed live", async ({ page }) => {
+  test.setTimeout(180_000);
+  const errors: string[] = [];
+  page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
+  const cluster = await ownersCluster(page, "team-soak", "soak-journey");
+  await page.goto(`${baseURL}/clusters/fr-par/${cluster.id}/upgrade?version=1.35.1`);
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "go");
+  await page.getByLabel("Soak period").selectOption("2");
+  await page.getByLabel(/Type soak-journey to confirm/).fill("soak-journey");
+  await page.getByRole("button", { name: "Start the upgrade" }).click();
+  await expect(page.getByTestId("upgrade-progress")).toHaveAttribute("data-connected", "true");
+  await expect(page.getByTestId("upgrade-progress")).toHaveAttribute("data-finished", "true", { timeout: 90_000 });
+  // The live view offers the way back as soon as the upgrade finished.
+  await expect(page.getByTestId("soak-live")).toContainText("Soaking until");
+  await page.getByRole("link", { name: "Roll back to 1.34.2…" }).click();
+  await expect(page).toHaveURL(/\/upgrade\?rollback=cluster$/);
+  await expect(page.getByTestId("last-upgrade")).toContainText("finished, soaking");
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "go");
+  // The plan: the pool first, then the control plane.
+  await expect(page.getByTestId("plan-step")).toHaveText([/Pool workers/, /Control plane/]);
+  await page.screenshot({ path: "screenshots/rollback-preflight-desktop.png", fullPage: true });
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(axe.violations.map((v) => v.id)).toEqual([]);
+  await page.setViewportSize({ width: 360, height: 780 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: "screenshots/rollback-preflight-phone.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await page.getByLabel(/Type soak-journey to confirm/).fill("soak-journey");
+  await page.getByRole("button", { name: "Start the rollback" }).click();
+  await expect(page.getByTestId("notice")).toContainText("The rollback started");
+  await expect(page.getByTestId("progress-headline")).toContainText("Rolling back from 1.35.1 to 1.34.2");
+  // A rollback is paused, not aborted halfway.
+  await expect(page.getByText("Abort…")).toHaveCount(0);
+  await page.evaluate(() => { (window as any).stillTheSamePage = true; });
+  await expect(page.getByTestId("progress-headline")).toContainText("Rollback to 1.34.2 finished", { timeout: 90_000 });
+  await expect(page.getByTestId("pool-progress")).toContainText("2 of 2 nodes on 1.34.2");
+  expect(await page.evaluate(() => (window as any).stillTheSamePage)).toBe(true);
+  await page.screenshot({ path: "screenshots/rollback-finished-desktop.png", fullPage: true });
+  // Once back, the way back is gone.
+  await page.reload();
+  await expect(page.getByTestId("last-upgrade")).toContainText("Last rollback: 1.35.1 → 1.34.2");
+  await expect(page.getByTestId("soak")).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test.describe("without JavaScript, rollback", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("a soaking upgrade is rolled back with plain forms", async ({ page }) => {
+    test.setTimeout(150_000);
+    const cluster = await ownersCluster(page, "team-soak-nojs", "soak-nojs");
+    await page.goto(`${baseURL}/clusters/fr-par/${cluster.id}/upgrade?version=1.35.1`);
+    await page.getByLabel("Soak period").selectOption("1");
+    await page.getByLabel(/Type soak-nojs to confirm/).fill("soak-nojs");
+    await page.getByRole("button", { name: "Start the upgrade" }).click();
+    await expect(async () => {
+      await page.goto(`${baseURL}/clusters/fr-par/${cluster.id}/upgrade`);
+      await expect(page.getByTestId("soak")).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 90_000 });
+    await page.getByRole("link", { name: "Roll back to 1.34.2…" }).click();
+    await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "go");
+    await page.getByLabel(/Type soak-nojs to confirm/).fill("soak-nojs");
+    await page.getByRole("button", { name: "Start the rollback" }).click();
+    await expect(page.getByTestId("notice")).toContainText("The rollback started");
+    await expect(async () => {
+      await page.goto(`${baseURL}/clusters/fr-par/${cluster.id}/upgrade`);
+      await expect(page.getByTestId("last-upgrade")).toContainText("Last rollback: 1.35.1 → 1.34.2", { timeout: 1_000 });
+    }).toPass({ timeout: 90_000 });
+    await expect(page.getByTestId("last-upgrade")).toContainText("finished");
+  });
+});

@@ -99,6 +99,20 @@ fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
                 <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">"Resume: upgrade those pools"</button>
             </form>
         });
+    // Finished and soaking: the way back is one click away (the wizard shows its pre-flight).
+    let roll_back = control
+        .clone()
+        .zip(progress.rollback_until.clone().zip(progress.rollback_to.clone()))
+        .filter(|_| progress.finished)
+        .map(|(action, (until, to))| {
+            let wizard = action.trim_end_matches("/control").to_string();
+            view! {
+                <div class="mt-4 rounded-md border border-line p-3 text-sm" data-testid="soak-live">
+                    <p>{format!("Soaking until {until}: the control plane keeps {to}'s behaviour, so the cluster can still go back.")}</p>
+                    <a href=format!("{wizard}?rollback=cluster") class="mt-2 inline-flex min-h-11 items-center rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">{format!("Roll back to {to}…")}</a>
+                </div>
+            }
+        });
     let controls = control
         .filter(|_| progress.active)
         .map(|action| view! { <Controls progress=progress.clone() action /> });
@@ -195,6 +209,7 @@ fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
         </ol>
         {controls}
         {resume_pools}
+        {roll_back}
     }
     .into_any()
 }

@@ -134,7 +134,7 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
         return view! {
             <div class="space-y-4">
                 {last}
-                <Card title=format!("Roll back {}", choice.label)>
+                <Card title=format!("1. Roll back {}", choice.label)>
                     <p class="text-sm">
                         "A rollback goes back to the version before the latest upgrade: the pools first, wave by wave as in an upgrade, then the control plane. "
                         <a href=cancel class="underline">"Cancel"</a>
