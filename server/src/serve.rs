@@ -144,6 +144,11 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     }
     let reconcile_interval = Duration::from_millis(options.reconcile_interval_ms.max(10));
     let sandbox = sandbox.map(|sandbox| sandbox.run(&state, reconcile_interval));
+    // Node lifespans act through the port, over the sandbox and a remote provider alike.
+    let (stop_freshness, freshness_stopped) = tokio::sync::oneshot::channel::<()>();
+    let freshness = tokio::spawn(state.freshness().run_until(Duration::from_secs(10), async {
+        let _ = freshness_stopped.await;
+    }));
 
     tracing::info!(addr = %local_addr, database = %database.location(), "wheelhouse is serving");
     // The one line a person starting the console looks for.
@@ -156,6 +161,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(StartError::Serve)?;
+    let _ = stop_freshness.send(());
+    let _ = freshness.await;
     if let Some(sandbox) = sandbox {
         sandbox.stop().await;
     }

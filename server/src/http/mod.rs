@@ -110,6 +110,15 @@ impl AppState {
         )
     }
 
+    /// Node freshness (lifespans, maintenance windows), over whichever provider serves now.
+    pub fn freshness(&self) -> crate::services::freshness::FreshnessService {
+        crate::services::freshness::FreshnessService::new(
+            self.service.clone(),
+            self.database.clone(),
+            self.clock.clone(),
+        )
+    }
+
     /// Serves over another provider behind the port (a remote one, or a test double).
     pub fn use_backend(&mut self, backend: SharedBackend) {
         self.service = ProvisioningService::new(backend, self.database.clone(), self.clock.clone());

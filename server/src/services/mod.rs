@@ -3,6 +3,7 @@
 //! Each owns its tables; none reaches past the port.
 
 pub mod demo;
+pub mod freshness;
 pub mod identity;
 pub mod provisioning;
 pub mod upgrade;

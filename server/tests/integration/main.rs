@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod console;
 mod crash;
+mod freshness;
 mod fuzz;
 mod identity;
 mod kubectl;

@@ -5,7 +5,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -17,6 +17,7 @@ use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::model::RolloutControl;
 use crate::domain::DomainError;
 use crate::http::AppState;
+use crate::services::freshness::{FreshnessReport, MaintenanceWindow};
 use crate::services::upgrade::{
     plan, preflight, Assessment, NodeProgress, PoolProgress, RollbackScope, Starter,
     UpgradeProgress, UpgradeRequest, UpgradeRun,
@@ -60,6 +61,98 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/v1/regions/{region}/clusters/{cluster_id}/rollbacks",
             post(rollback),
         )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/freshness",
+            get(freshness),
+        )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/maintenance-window",
+            put(set_window),
+        )
+        .route(
+            "/api/v1/regions/{region}/pools/{pool_id}/lifespan",
+            put(set_lifespan),
+        )
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/freshness",
+    tag = "node freshness",
+    description = "The cluster's maintenance window, each pool's node lifespan, each node's expiry (and why an overdue node waits), the replacements planned for the next 30 days and those a lifespan started.",
+    params(Where),
+    responses((status = 200, body = FreshnessReport), (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
+        (status = 404, body = ErrorBody)),
+    security(("X-Auth-Token" = [])),
+)]
+async fn freshness(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id)): Path<(String, ClusterId)>,
+) -> ApiResult {
+    ok(json!(
+        state.freshness().report(&caller, &region, &id).await?
+    ))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/maintenance-window",
+    tag = "node freshness",
+    description = "Sets the cluster's maintenance window (weekdays, start hour UTC, 2 to 24 hours): node replacements for lifespan happen only inside it.",
+    params(Where),
+    request_body = MaintenanceWindow,
+    responses((status = 200, body = MaintenanceWindow), (status = 400, body = ErrorBody, description = "An invalid window (the field is named)"),
+        (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"), (status = 404, body = ErrorBody)),
+    security(("X-Auth-Token" = [])),
+)]
+async fn set_window(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id)): Path<(String, ClusterId)>,
+    body: Bytes,
+) -> ApiResult {
+    let Body(window) = Body::<MaintenanceWindow>::parse(&body)?;
+    ok(json!(
+        state
+            .freshness()
+            .set_window(&caller, &region, &id, window)
+            .await?
+    ))
+}
+
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+struct LifespanBody {
+    /// Days (1–365; 30 recommended) after which a node is replaced in the maintenance window;
+    /// null turns the lifespan off.
+    max_node_age_days: Option<u32>,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/regions/{region}/pools/{pool_id}/lifespan",
+    tag = "node freshness",
+    description = "Sets a pool's node lifespan: older nodes are replaced surge first, inside the cluster's maintenance window, within the pool's max_surge and its PodDisruptionBudgets, staggered, never during an upgrade.",
+    params(("region" = String, Path), ("pool_id" = String, Path)),
+    request_body = LifespanBody,
+    responses((status = 200, body = LifespanBody), (status = 400, body = ErrorBody, description = "Out of 1–365 days"),
+        (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"), (status = 404, body = ErrorBody),
+        (status = 412, body = ErrorBody, description = "An external pool")),
+    security(("X-Auth-Token" = [])),
+)]
+async fn set_lifespan(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, pool_id)): Path<(String, PoolId)>,
+    body: Bytes,
+) -> ApiResult {
+    let Body(input) = Body::<LifespanBody>::parse(&body)?;
+    let days = state
+        .freshness()
+        .set_lifespan(&caller, &region, &pool_id, input.max_node_age_days)
+        .await?;
+    ok(json!({ "max_node_age_days": days }))
 }
 
 /// `version` (required) and `upgrade_pools` (default true) from the query.
@@ -471,7 +564,10 @@ impl Modify for AuthToken {
         resume,
         abort,
         rollback_preflight,
-        rollback
+        rollback,
+        freshness,
+        set_window,
+        set_lifespan
     ),
     components(schemas(
         preflight::PreflightReport,
@@ -490,6 +586,13 @@ impl Modify for AuthToken {
         Started,
         Assessment,
         RollbackBody,
+        FreshnessReport,
+        MaintenanceWindow,
+        LifespanBody,
+        crate::services::freshness::PoolLifespan,
+        crate::services::freshness::NodeExpiry,
+        crate::services::freshness::PlannedReplacement,
+        crate::services::freshness::LifespanReplacement,
         ErrorBody
     )),
     modifiers(&AuthToken)

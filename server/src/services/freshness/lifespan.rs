@@ -1,0 +1,243 @@
+//! Node lifespan: a pool's nodes are replaced once older than its `max_node_age`, only inside
+//! the cluster's maintenance window, never while the cluster changes (an upgrade, a rollback),
+//! surge first (the port's replace boots the new node before the old one drains), no more at
+//! once than the pool's `max_surge` (at least one) and its tightest PodDisruptionBudget allow,
+//! and staggered: each node's expiry is brought forward by a share of the lifespan fixed by its
+//! id, so nodes created together do not all expire together. Pure functions of what the port
+//! reports at one instant.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::window::MaintenanceWindow;
+use crate::domain::model::{
+    Cluster, ClusterStatus, DisruptionBudget, Node, NodeStatus, Pool, PoolStatus,
+};
+
+/// The shortest lifespan a pool may have.
+pub const MIN_MAX_NODE_AGE_DAYS: u32 = 1;
+/// What the console pre-fills for new pools (the shared responsibility model's advice).
+pub const RECOMMENDED_MAX_NODE_AGE_DAYS: u32 = 30;
+/// The longest a preview looks ahead.
+pub const PREVIEW_DAYS: i64 = 30;
+/// Expiries are spread over this share of the lifespan (in percent), before its end.
+const STAGGER_PERCENT: i64 = 20;
+
+/// Everything a freshness pass reads, as the port reported it at `now`.
+pub struct FreshnessSubject<'a> {
+    pub now: DateTime<Utc>,
+    pub cluster: &'a Cluster,
+    pub pools: &'a [Pool],
+    pub nodes: &'a [Node],
+    /// Pool id → its lifespan; pools without one keep their nodes.
+    pub lifespans: &'a HashMap<String, Duration>,
+    pub window: &'a MaintenanceWindow,
+    pub pdbs: &'a [DisruptionBudget],
+}
+
+/// A stable number from a node's id (FNV-1a), so its stagger never changes.
+fn fingerprint(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// When a node of a pool with this lifespan expires: its creation plus the lifespan, brought
+/// forward by up to a fifth of it (by its id).
+pub fn expires_at(node: &Node, max_age: Duration) -> DateTime<Utc> {
+    let spread = max_age.num_seconds() * STAGGER_PERCENT / 100;
+    let offset = if spread > 0 {
+        (fingerprint(&node.id) % spread as u64) as i64
+    } else {
+        0
+    };
+    node.created_at + max_age - Duration::seconds(offset)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Replace it now (through the port).
+    Replace,
+    /// Overdue, and waiting: the reason says for what.
+    Wait,
+}
+
+/// What a pass decides about one overdue node.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Decision {
+    pub node_id: String,
+    pub node_name: String,
+    pub pool_id: String,
+    pub expired_at: DateTime<Utc>,
+    pub action: Action,
+    /// Why it waits (empty when it is replaced).
+    pub reason: String,
+}
+
+fn serving(node: &Node) -> bool {
+    node.status == NodeStatus::Ready
+}
+
+/// Why nothing of this cluster may be replaced now, if so.
+fn cluster_busy(subject: &FreshnessSubject<'_>) -> Option<String> {
+    if subject.cluster.status != ClusterStatus::Ready {
+        return Some(format!(
+            "the cluster is {}: replacements wait until it is ready",
+            subject.cluster.status.as_str().replace('_', " ")
+        ));
+    }
+    subject
+        .pools
+        .iter()
+        .find(|pool| pool.status == PoolStatus::Upgrading)
+        .map(|pool| {
+            format!(
+                "pool {} is upgrading: no replacement during an upgrade or rollback",
+                pool.name
+            )
+        })
+}
+
+/// The nodes overdue now, and for each whether this pass replaces it or why it waits.
+pub fn decide(subject: &FreshnessSubject<'_>) -> Vec<Decision> {
+    let now = subject.now;
+    let busy = cluster_busy(subject);
+    let window_closed = (!subject.window.is_open(now)).then(|| {
+        format!(
+            "outside the maintenance window ({}); it next opens {}",
+            subject.window.describe(),
+            subject.window.next_open(now).format("%Y-%m-%d %H:%M UTC")
+        )
+    });
+    let mut decisions = Vec::new();
+    let mut pools: Vec<&Pool> = subject.pools.iter().collect();
+    pools.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    for pool in pools {
+        let Some(max_age) = subject.lifespans.get(&pool.id) else {
+            continue;
+        };
+        let pool_nodes: Vec<&Node> = subject
+            .nodes
+            .iter()
+            .filter(|n| n.pool_id == pool.id)
+            .collect();
+        let mut due: Vec<(DateTime<Utc>, &Node)> = pool_nodes
+            .iter()
+            .filter(|n| serving(n))
+            .map(|n| (expires_at(n, *max_age), *n))
+            .filter(|(expiry, _)| *expiry <= now)
+            .collect();
+        if due.is_empty() {
+            continue;
+        }
+        due.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+        let in_flight = pool_nodes.iter().filter(|n| !serving(n)).count() as i64;
+        let tightest = subject
+            .pdbs
+            .iter()
+            .filter(|pdb| pdb.pool_id.as_deref().is_none_or(|id| id == pool.id))
+            .min_by_key(|pdb| pdb.disruptions_allowed);
+        let mut capacity = pool.max_surge.max(1) - in_flight;
+        let mut held = None;
+        if let Some(reason) = busy.clone().or(window_closed.clone()) {
+            held = Some(reason);
+        } else if pool.status != PoolStatus::Ready {
+            held = Some(format!("pool {} is {}", pool.name, pool.status.as_str()));
+        } else if capacity <= 0 {
+            held = Some(format!(
+                "a replacement is under way in pool {} (it replaces {} node(s) at a time, its max_surge)",
+                pool.name,
+                pool.max_surge.max(1)
+            ));
+        } else if let Some(pdb) = tightest {
+            if pdb.disruptions_allowed <= 0 {
+                held = Some(format!(
+                    "PodDisruptionBudget {}/{} allows no eviction now",
+                    pdb.namespace, pdb.name
+                ));
+            }
+            capacity = capacity.min(pdb.disruptions_allowed);
+        }
+        for (index, (expiry, node)) in due.into_iter().enumerate() {
+            let (action, reason) = match &held {
+                Some(reason) => (Action::Wait, reason.clone()),
+                None if (index as i64) < capacity => (Action::Replace, String::new()),
+                None => (
+                    Action::Wait,
+                    format!("after the replacement(s) under way in pool {}", pool.name),
+                ),
+            };
+            decisions.push(Decision {
+                node_id: node.id.clone(),
+                node_name: node.name.clone(),
+                pool_id: pool.id.clone(),
+                expired_at: expiry,
+                action,
+                reason,
+            });
+        }
+    }
+    decisions
+}
+
+/// One replacement a preview foresees.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PlannedReplacement {
+    pub node_id: String,
+    pub node_name: String,
+    pub pool_id: String,
+    pub pool_name: String,
+    pub expires_at: DateTime<Utc>,
+    /// The opening of the window it is replaced in (or now, when overdue in an open window).
+    pub replaced_from: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// For the next 30 days: which node is replaced in which window, and why.
+pub fn preview(subject: &FreshnessSubject<'_>) -> Vec<PlannedReplacement> {
+    let horizon = subject.now + Duration::days(PREVIEW_DAYS);
+    let mut planned = Vec::new();
+    for pool in subject.pools {
+        let Some(max_age) = subject.lifespans.get(&pool.id) else {
+            continue;
+        };
+        for node in subject
+            .nodes
+            .iter()
+            .filter(|n| n.pool_id == pool.id && n.status != NodeStatus::Deleting)
+        {
+            let expiry = expires_at(node, *max_age);
+            let from = subject.window.next_open(expiry.max(subject.now));
+            if from > horizon {
+                continue;
+            }
+            let days = max_age.num_days();
+            let reason = if expiry <= subject.now {
+                format!("overdue: older than the pool's lifespan ({days} days)")
+            } else {
+                format!(
+                    "expires {} (lifespan {days} days)",
+                    expiry.format("%Y-%m-%d %H:%M UTC")
+                )
+            };
+            planned.push(PlannedReplacement {
+                node_id: node.id.clone(),
+                node_name: node.name.clone(),
+                pool_id: pool.id.clone(),
+                pool_name: pool.name.clone(),
+                expires_at: expiry,
+                replaced_from: from,
+                reason,
+            });
+        }
+    }
+    planned.sort_by(|a, b| {
+        a.replaced_from
+            .cmp(&b.replaced_from)
+            .then(a.expires_at.cmp(&b.expires_at))
+    });
+    planned
+}
