@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("nodes") view=pages::cluster::nodes::ClusterNodes />
                         <Route path=path!("storage") view=pages::cluster::storage::ClusterStorage />
                         <Route path=path!("upgrade") view=pages::cluster::upgrade::ClusterUpgrade />
+                        <Route path=path!("maintenance") view=pages::cluster::maintenance::ClusterMaintenance />
                         <Route path=path!("events") view=pages::cluster::events::ClusterEvents />
                         <Route path=path!("access") view=pages::cluster::access::ClusterAccess />
                         <Route path=path!("settings") view=pages::cluster::settings::ClusterSettings />

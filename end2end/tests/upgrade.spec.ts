@@ -3,66 +3,18 @@
 // 360 px and without JavaScript. This spec runs its own server at a realistic-but-fast pace
 // (--time-scale 60: a control plane upgrade takes 5 s, a node 2 s) so progress can be watched.
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { expect, test } from "@playwright/test";
+import { OwnServer } from "./own-server";
 
-const port = 3117;
-const baseURL = `http://127.0.0.1:${port}`;
-const databaseUrl = `sqlite://${path.join(fs.mkdtempSync(path.join(os.tmpdir(), "wh-upgrade-")), "w.db")}`;
-let server: ChildProcess;
+const server = new OwnServer(3117);
+const baseURL = server.baseURL;
+const cli = (args: string[]) => server.cli(args);
+const ownersCluster = (page: Parameters<OwnServer["ownersCluster"]>[0], project: string, name: string) =>
+  server.ownersCluster(page, project, name);
 
 test.describe.configure({ mode: "serial" });
-
-test.beforeAll(async () => {
-  const siteRoot = process.env.WHEELHOUSE_SITE_ROOT ?? path.resolve(__dirname, "../../target/site");
-  server = spawn(process.env.WHEELHOUSE_BIN!, [
-    "serve", "--addr", `127.0.0.1:${port}`, "--kube-api-addr", "127.0.0.1:0",
-    "--database-url", databaseUrl, "--site-root", siteRoot, "--time-scale", "60",
-    "--reconcile-interval-ms", "50",
-  ], { stdio: "ignore" });
-  await expect(async () => {
-    expect((await fetch(`${baseURL}/readyz`)).status).toBe(200);
-  }).toPass({ timeout: 30_000 });
-});
-
-test.afterAll(() => {
-  server?.kill("SIGTERM");
-});
-
-function cli(args: string[]): string {
-  return execFileSync(process.env.WHEELHOUSE_BIN!, [...args, "--database-url", databaseUrl], { encoding: "utf8" });
-}
-
-/// A ready cluster on 1.34.2 (two nodes) owned by a new person, who is then signed in.
-async function ownersCluster(page: Page, project: string, name: string) {
-  const person = JSON.parse(cli(["user", "create", "--email", `${project}@example.com`, "--project", project]));
-  const key = JSON.parse(cli(["api-key", "create", "--project", project]));
-  const created = await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters`, {
-    method: "POST",
-    headers: { "X-Auth-Token": key.secret_key, "Content-Type": "application/json" },
-    body: JSON.stringify({
-      name, version: "1.34.2", cni: "cilium",
-      pools: [{ name: "workers", node_type: "PRO2-XS", size: 2 }],
-    }),
-  });
-  expect(created.status).toBe(200);
-  const cluster = await created.json();
-  await expect(async () => {
-    const nodes = await (await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters/${cluster.id}/nodes`, {
-      headers: { "X-Auth-Token": key.secret_key },
-    })).json();
-    expect(nodes.nodes.filter((n: any) => n.status === "ready")).toHaveLength(2);
-  }).toPass({ timeout: 60_000 });
-  await page.goto(`${baseURL}/login`);
-  await page.getByLabel("Email").fill(person.email);
-  await page.getByLabel("Password").fill(person.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/clusters$/);
-  return cluster;
-}
+test.beforeAll(async () => server.start());
+test.afterAll(() => server.stop());
 
 test("NO-GO with evidence, fixed, GO, then the upgrade followed live to the end", async ({ page }) => {
   test.setTimeout(180_000);

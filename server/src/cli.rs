@@ -163,6 +163,20 @@ pub enum AdminCommand {
     /// upgrade check can be seen failing for a real reason).
     #[command(subcommand)]
     Inventory(InventoryCommand),
+    /// The sandbox's clock (sandbox provider only).
+    #[command(subcommand)]
+    Clock(ClockCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClockCommand {
+    /// Moves the clock of every sandbox server on this database forward, e.g. `advance 2d`,
+    /// `advance 1d12h`, `advance 90m` (nodes age, timers fire, lifespans come due).
+    Advance {
+        duration: String,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
 }
 
 #[derive(Debug, Subcommand)]

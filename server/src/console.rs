@@ -292,6 +292,15 @@ impl ConsoleServices for Console {
                 .map(|pool| pool.name.clone())
                 .unwrap_or_default()
         };
+        let pdbs = inventory
+            .as_ref()
+            .map(|inventory| inventory.pod_disruption_budgets.clone())
+            .unwrap_or_default();
+        let freshness = state
+            .freshness()
+            .report_of(&cluster, &pools, &nodes, &pdbs)
+            .await
+            .map_err(|e| failed(&e))?;
         let detail = ClusterDetail {
             id: cluster.id.clone(),
             name: cluster.name.clone(),
@@ -363,6 +372,17 @@ impl ConsoleServices for Console {
                         .to_string(),
                     public_ip: node.public_ip_v4.clone(),
                     actionable: !node.status.is_transient() && node.operation_id.is_none(),
+                    expires: freshness
+                        .nodes
+                        .iter()
+                        .find(|expiry| expiry.node_id == node.id)
+                        .and_then(|expiry| expiry.expires_at)
+                        .map(|at| app::model::cluster::expires_in((at - now).num_seconds())),
+                    waiting: freshness
+                        .nodes
+                        .iter()
+                        .find(|expiry| expiry.node_id == node.id)
+                        .and_then(|expiry| expiry.waiting.clone()),
                 })
                 .collect(),
             volumes: inventory
@@ -393,6 +413,7 @@ impl ConsoleServices for Console {
                     })
                     .collect()
             }),
+            freshness: freshness_view(freshness),
         };
         Ok(ClusterPage::Found(Box::new(detail)))
     }
@@ -605,5 +626,56 @@ impl ConsoleServices for Console {
             uptime_seconds: (now - self.state.started_at).num_seconds().max(0) as u64,
             provider,
         }
+    }
+}
+
+fn freshness_view(
+    report: crate::services::freshness::FreshnessReport,
+) -> app::model::cluster::Freshness {
+    let minute = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let pool_name = |id: &str| {
+        report
+            .pools
+            .iter()
+            .find(|p| p.pool_id == id)
+            .map(|p| p.pool_name.clone())
+            .unwrap_or_default()
+    };
+    app::model::cluster::Freshness {
+        window: report.window.describe(),
+        window_days: report.window.days.clone(),
+        window_start_hour: report.window.start_hour,
+        window_duration_hours: report.window.duration_hours,
+        window_set: report.window_set,
+        window_open_now: report.window_open_now,
+        window_next_open: minute(report.window_next_open),
+        lifespans: report
+            .pools
+            .iter()
+            .map(|p| (p.pool_id.clone(), p.pool_name.clone(), p.max_node_age_days))
+            .collect(),
+        planned: report
+            .planned
+            .iter()
+            .map(|r| {
+                (
+                    r.node_name.clone(),
+                    pool_name(&r.pool_id),
+                    minute(r.replaced_from),
+                    r.reason.clone(),
+                )
+            })
+            .collect(),
+        replaced: report
+            .replaced
+            .iter()
+            .map(|r| {
+                (
+                    r.node_name.clone(),
+                    minute(r.expired_at),
+                    minute(r.replaced_at),
+                )
+            })
+            .collect(),
     }
 }

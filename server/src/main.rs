@@ -25,6 +25,9 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::Inventory(command)) => {
             wheelhouse::serve::edit_inventory(command).await
         }
+        Command::Admin(AdminCommand::Clock(command)) => {
+            wheelhouse::serve::advance_clock(command).await
+        }
         Command::K8s(K8sCommand::Cluster(command)) => wheelhouse::client::run(command).await,
     };
     match outcome {

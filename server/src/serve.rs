@@ -13,7 +13,7 @@ use crate::backend::sandbox::reconciler::Reconciler;
 use crate::backend::sandbox::timing::Timing;
 use crate::backend::scaleway_remote::ScalewayRemote;
 use crate::cli::{DatabaseOptions, LogFormat, Provider, ServeOptions};
-use crate::clock::{SharedClock, SystemClock};
+use crate::clock::{OffsetClock, SharedClock, SystemClock};
 use crate::domain::ids::RandomIds;
 use crate::domain::DomainError;
 use crate::http::{self, AppState};
@@ -73,7 +73,31 @@ pub async fn migrate(options: DatabaseOptions) -> Result<(), StartError> {
 
 pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     let database = prepare_database(&options.database.database_url).await?;
-    let clock: SharedClock = Arc::new(SystemClock);
+    // The sandbox's time can be moved forward (`wheelhouse admin clock advance`); a remote
+    // provider's cannot, so Wheelhouse then keeps the wall clock.
+    let offset_clock = OffsetClock::default();
+    let clock: SharedClock = match options.provider {
+        Provider::Sandbox => {
+            offset_clock.set_offset(clock_offset(&database).await.unwrap_or_default());
+            Arc::new(offset_clock.clone())
+        }
+        Provider::Scaleway => Arc::new(SystemClock),
+    };
+    let follow_clock = tokio::spawn({
+        let database = database.clone();
+        let sandbox = options.provider == Provider::Sandbox;
+        async move {
+            if !sandbox {
+                return;
+            }
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if let Ok(offset) = clock_offset(&database).await {
+                    offset_clock.set_offset(offset);
+                }
+            }
+        }
+    });
     let listener = TcpListener::bind(options.addr)
         .await
         .map_err(|error| StartError::Listen {
@@ -163,6 +187,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     .map_err(StartError::Serve)?;
     let _ = stop_freshness.send(());
     let _ = freshness.await;
+    follow_clock.abort();
     if let Some(sandbox) = sandbox {
         sandbox.stop().await;
     }
@@ -402,6 +427,54 @@ pub async fn reset_password(options: crate::cli::UserResetOptions) -> Result<(),
         "{}",
         serde_json::json!({ "email": options.email.trim().to_lowercase(), "password": password })
     );
+    database.close().await;
+    Ok(())
+}
+
+/// The sandbox clock's offset stored in the database.
+async fn clock_offset(database: &Database) -> Result<chrono::Duration, sqlx::Error> {
+    let mut conn = database.pool().acquire().await?;
+    let offset: Option<i64> =
+        sqlx::query_scalar("SELECT offset_ms FROM sandbox_clock WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(chrono::Duration::milliseconds(offset.unwrap_or(0)))
+}
+
+/// `wheelhouse admin clock advance DURATION`: moves the sandbox's clock forward; running
+/// sandbox servers on this database follow within a second.
+pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), StartError> {
+    let crate::cli::ClockCommand::Advance { duration, database } = command;
+    let by = crate::clock::parse_duration(&duration)
+        .filter(|by| *by > chrono::Duration::zero())
+        .ok_or_else(|| {
+            StartError::Invalid(format!(
+                "`{duration}` is not a duration to move forward by: use e.g. 2d, 36h, 1d12h, 90m"
+            ))
+        })?;
+    let database = prepare_database(&database.database_url).await?;
+    let offset = clock_offset(&database)
+        .await
+        .map_err(|e| StartError::Invalid(e.to_string()))?
+        + by;
+    let mut conn = database
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| StartError::Invalid(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET offset_ms = excluded.offset_ms",
+    )
+    .bind(offset.num_milliseconds())
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StartError::Invalid(e.to_string()))?;
+    println!(
+        "The sandbox clock now reads {} ({} ahead of the wall clock).",
+        (chrono::Utc::now() + offset).format("%Y-%m-%d %H:%M:%S UTC"),
+        crate::http::console_upgrade::about(offset.num_seconds()).trim_start_matches("about ")
+    );
+    drop(conn);
     database.close().await;
     Ok(())
 }

@@ -42,6 +42,62 @@ pub struct NodeRow {
     pub public_ip: Option<String>,
     /// Whether a reboot or a replacement can be asked for now (not in a transition).
     pub actionable: bool,
+    /// "in 12 d", "overdue by 3 h"; `None` when its pool has no lifespan.
+    pub expires: Option<String>,
+    /// Why an overdue node still waits (the window, an upgrade, a PDB …).
+    pub waiting: Option<String>,
+}
+
+/// A cluster's maintenance window, its pools' node lifespans, and the replacements ahead.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Freshness {
+    /// "every day 00:00–04:00 UTC".
+    pub window: String,
+    pub window_days: Vec<String>,
+    pub window_start_hour: u32,
+    pub window_duration_hours: u32,
+    /// False while the default window applies.
+    pub window_set: bool,
+    pub window_open_now: bool,
+    pub window_next_open: String,
+    /// (pool id, pool name, lifespan in days or off)
+    pub lifespans: Vec<(String, String, Option<u32>)>,
+    /// (node, pool, from when, why), the next 30 days.
+    pub planned: Vec<(String, String, String, String)>,
+    /// (node, expired at, replaced at), newest first.
+    pub replaced: Vec<(String, String, String)>,
+}
+
+/// The days a maintenance window may open on, in week order.
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// What the console pre-fills as a pool's lifespan (the shared responsibility model's advice).
+pub const RECOMMENDED_LIFESPAN_DAYS: u32 = 30;
+
+/// "in 3 d", "in 5 h", "overdue by 2 h": how far `seconds` from now is.
+pub fn expires_in(seconds: i64) -> String {
+    let span = |s: i64| {
+        if s >= 2 * 86_400 {
+            format!("{} d", s / 86_400)
+        } else if s >= 3_600 {
+            format!("{} h", s / 3_600)
+        } else {
+            format!("{} min", (s / 60).max(1))
+        }
+    };
+    if seconds > 0 {
+        format!("in {}", span(seconds))
+    } else {
+        format!("overdue by {}", span(-seconds))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,6 +134,7 @@ pub struct ClusterDetail {
     pub acl_rules: Vec<(String, String)>,
     /// The latest events, newest first; `None` when the provider does not report them.
     pub events: Option<Vec<EventRow>>,
+    pub freshness: Freshness,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,6 +191,8 @@ pub fn action_message(code: &str) -> Option<&'static str> {
         "pool-rollback-started" => Some("The pool is going back to the previous version, wave by wave."),
         "no-rollback" => Some("That rollback may not happen now (see why below): nothing was started."),
         "rollback-no-go" => Some("The rollback pre-flight says NO-GO: nothing was started. Fix what it shows, or (owners) give a written reason to override."),
+        "window-saved" => Some("The maintenance window was saved."),
+        "lifespan-saved" => Some("The pool's node lifespan was saved: the preview below shows what it replaces and when."),
         "over-quota" => Some("The project's node quota leaves no room for the upgrade's surge nodes: nothing was started."),
         _ => None,
     }

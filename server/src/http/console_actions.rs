@@ -96,7 +96,7 @@ pub struct NodeActionForm {
 
 /// The signed-in person, when their role lets them change this cluster. Otherwise the answer
 /// to send: sign in, 404 (not theirs), or back to `page` with `problem=forbidden`.
-async fn changer_of_cluster(
+pub(super) async fn changer_of_cluster(
     state: &AppState,
     headers: &HeaderMap,
     region: &str,
@@ -114,7 +114,7 @@ async fn changer_of_cluster(
 
 /// Back to `page` with a general reason: `busy` when another change is under way, otherwise
 /// `refused` (logged). Field-level refusals are answered by each form, which knows what to keep.
-fn busy_or_refused(page: &str, error: DomainError, what: &'static str) -> Response {
+pub(super) fn busy_or_refused(page: &str, error: DomainError, what: &'static str) -> Response {
     if let DomainError::TransientState { .. } = error {
         return see_other(&back_with(page, &[("problem", "busy")]));
     }

@@ -3,6 +3,7 @@
 
 pub mod console_actions;
 pub mod console_create;
+pub mod console_freshness;
 pub mod console_settings;
 pub mod console_upgrade;
 mod health;
@@ -189,6 +190,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/clusters/{region}/{id}/upgrade",
             post(console_upgrade::start_upgrade),
+        )
+        .route(
+            "/clusters/{region}/{id}/maintenance-window",
+            post(console_freshness::save_window),
+        )
+        .route(
+            "/clusters/{region}/{id}/pools/{pool}/lifespan",
+            post(console_freshness::save_lifespan),
         )
         .route(
             "/clusters/{region}/{id}/rollback",

@@ -26,6 +26,9 @@ async fn snapshot(app: &TestApp) -> String {
         "SELECT id || status FROM nodes ORDER BY id",
         "SELECT id || COALESCE(ip, '') || description FROM cluster_acl_rules ORDER BY id",
         "SELECT id || kind || state FROM operations ORDER BY id",
+        "SELECT id || kind || state FROM upgrade_runs ORDER BY id",
+        "SELECT pool_id || CAST(max_node_age_days AS TEXT) FROM pool_lifespans ORDER BY pool_id",
+        "SELECT cluster_id || days || CAST(start_hour AS TEXT) FROM maintenance_windows ORDER BY cluster_id",
     ] {
         let rows: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await.expect(sql);
         text.push_str(&rows.join("\n"));
@@ -258,6 +261,17 @@ on_both_databases!(
                 format!("{X}/clusters/{cluster_id}/rollbacks"),
                 Some(json!({ "pool_id": pool_id, "override_reason": "mine now" })),
             ),
+            ("GET", format!("{X}/clusters/{cluster_id}/freshness"), None),
+            (
+                "PUT",
+                format!("{X}/clusters/{cluster_id}/maintenance-window"),
+                Some(json!({ "days": ["monday"], "start_hour": 3, "duration_hours": 2 })),
+            ),
+            (
+                "PUT",
+                format!("{X}/pools/{pool_id}/lifespan"),
+                Some(json!({ "max_node_age_days": 1 })),
+            ),
         ];
         for (method, path, body) in &routes {
             let (status, answer) = app.api(method, path, &stranger_key, body.clone()).await;
@@ -288,6 +302,7 @@ on_both_databases!(
             "/upgrade",
             "/upgrade?version=1.35.1",
             "/upgrade?rollback=cluster",
+            "/maintenance",
             "/events",
             "/access",
             "/settings",
@@ -337,6 +352,16 @@ on_both_databases!(
                 "POST",
                 format!("{base}/rollback"),
                 "scope=cluster&confirm_name=victim-prod&override_reason=mine",
+            ),
+            (
+                "POST",
+                format!("{base}/maintenance-window"),
+                "day_monday=on&start_hour=3&duration_hours=2",
+            ),
+            (
+                "POST",
+                format!("{base}/pools/{pool_id}/lifespan"),
+                "max_node_age_days=1",
             ),
             ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
             (

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod events;
+pub mod maintenance;
 pub mod nodes;
 pub mod overview;
 pub mod pools;
@@ -29,6 +30,7 @@ const TABS: &[(&str, &str)] = &[
     ("/nodes", "Nodes"),
     ("/storage", "Storage"),
     ("/upgrade", "Upgrade"),
+    ("/maintenance", "Maintenance"),
     ("/events", "Events"),
     ("/access", "Access"),
     ("/settings", "Settings"),

@@ -42,6 +42,10 @@ fn NodeCard(node: NodeRow, base: String, can_change: bool) -> impl IntoView {
         ("Age", age),
         ("Kubelet", node.version.clone()),
         ("OS image", node.os_image.clone()),
+        (
+            "Expires",
+            node.expires.clone().unwrap_or_else(|| "no lifespan".into()),
+        ),
         ("Ready", node.ready.clone()),
         (
             "Public IP",
@@ -65,6 +69,9 @@ fn NodeCard(node: NodeRow, base: String, can_change: bool) -> impl IntoView {
                     })
                     .collect_view()}
             </dl>
+            {node.waiting.clone().map(|why| view! {
+                <p class="mt-2 rounded-md border border-warn bg-warn-soft p-2 text-sm text-warn" data-testid="node-waiting">{format!("Waiting: {why}")}</p>
+            })}
             {show_actions.then(|| view! {
                 <details class="mt-3">
                     <summary class="inline-flex min-h-11 cursor-pointer items-center text-sm text-accent">"Reboot or replace…"</summary>

@@ -214,12 +214,15 @@ pub fn preview(subject: &FreshnessSubject<'_>) -> Vec<PlannedReplacement> {
             if from > horizon {
                 continue;
             }
-            let days = max_age.num_days();
+            let days = match max_age.num_days() {
+                1 => "1 day".to_string(),
+                days => format!("{days} days"),
+            };
             let reason = if expiry <= subject.now {
-                format!("overdue: older than the pool's lifespan ({days} days)")
+                format!("overdue: older than the pool's lifespan ({days})")
             } else {
                 format!(
-                    "expires {} (lifespan {days} days)",
+                    "expires {} (lifespan {days})",
                     expiry.format("%Y-%m-%d %H:%M UTC")
                 )
             };

@@ -15,7 +15,7 @@ use sqlx::Row;
 
 use crate::clock::SharedClock;
 use crate::domain::ids::{ClusterId, NodeId, PoolId};
-use crate::domain::model::Caller;
+use crate::domain::model::{Caller, Cluster, DisruptionBudget, Node, Pool};
 use crate::domain::DomainError;
 use crate::services::provisioning::ProvisioningService;
 use crate::store::rows::{millis, time};
@@ -233,6 +233,17 @@ impl FreshnessService {
             .await?
             .map(|inventory| inventory.pod_disruption_budgets)
             .unwrap_or_default();
+        self.report_of(&cluster, &pools, &nodes, &pdbs).await
+    }
+
+    /// [`Self::report`] from what the caller already read through the port.
+    pub async fn report_of(
+        &self,
+        cluster: &Cluster,
+        pools: &[Pool],
+        nodes: &[Node],
+        pdbs: &[DisruptionBudget],
+    ) -> Result<FreshnessReport> {
         let (window, window_set) = self.window_of(&cluster.id).await?;
         let days = self.lifespans_of(&cluster.id).await?;
         let lifespans: HashMap<String, Duration> = days
@@ -242,12 +253,12 @@ impl FreshnessService {
         let now = self.clock.now();
         let subject = FreshnessSubject {
             now,
-            cluster: &cluster,
-            pools: &pools,
-            nodes: &nodes,
+            cluster,
+            pools,
+            nodes,
             lifespans: &lifespans,
             window: &window,
-            pdbs: &pdbs,
+            pdbs,
         };
         let decisions = lifespan::decide(&subject);
         let planned = lifespan::preview(&subject);

@@ -1,0 +1,225 @@
+//! The cluster's maintenance: its window (the weekdays and hours, UTC, when Wheelhouse may
+//! replace nodes), each pool's node lifespan, the replacements planned for the next 30 days and
+//! why, and those a lifespan already made. Plain forms: they work without JavaScript.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::use_cluster;
+use crate::components::card::Card;
+use crate::model::cluster::{cluster_path, Freshness, RECOMMENDED_LIFESPAN_DAYS, WEEKDAYS};
+
+const INPUT: &str = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
+const BUTTON: &str =
+    "min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90";
+
+#[component]
+pub fn ClusterMaintenance() -> impl IntoView {
+    let Some(cluster) = use_cluster() else {
+        return ().into_any();
+    };
+    let base = cluster_path(&cluster.region, &cluster.id);
+    let freshness = cluster.freshness.clone();
+    let can_change = cluster.can_change;
+    view! {
+        <div class="grid gap-4 lg:grid-cols-2">
+            <WindowCard freshness=freshness.clone() action=format!("{base}/maintenance-window") can_change />
+            <LifespanCard freshness=freshness.clone() base=base.clone() can_change />
+        </div>
+        <div class="mt-4 grid gap-4">
+            <PlannedCard freshness=freshness.clone() />
+            <ReplacedCard freshness />
+        </div>
+    }
+    .into_any()
+}
+
+/// The problem a refused form came back with, for `field` (and `pool`, when it names one).
+fn problem_for(field: &str, pool: Option<&str>) -> Option<String> {
+    let query = use_query_map().read_untracked().clone();
+    (query.get("problem").as_deref() == Some("invalid")
+        && query.get("field").as_deref() == Some(field)
+        && (pool.is_none() || query.get("pool").as_deref() == pool))
+        .then(|| query.get("message").unwrap_or_default())
+}
+
+#[component]
+fn WindowCard(freshness: Freshness, action: String, can_change: bool) -> impl IntoView {
+    let query = use_query_map().read_untracked().clone();
+    let typed_days: Vec<String> = query
+        .get("days")
+        .map(|days| days.split(',').map(str::to_string).collect())
+        .unwrap_or_else(|| freshness.window_days.clone());
+    let start_hour = query
+        .get("start_hour")
+        .and_then(|h| h.parse::<u32>().ok())
+        .unwrap_or(freshness.window_start_hour);
+    let duration = query
+        .get("duration_hours")
+        .unwrap_or_else(|| freshness.window_duration_hours.to_string());
+    let state = if freshness.window_open_now {
+        "open now".to_string()
+    } else {
+        format!("next opens {}", freshness.window_next_open)
+    };
+    let origin = if freshness.window_set {
+        ""
+    } else {
+        " (the default)"
+    };
+    let summary = format!("{}{origin}: {state}.", freshness.window);
+    let problem = |field: &'static str, id: &'static str| {
+        problem_for(field, None).map(|text| view! { <p id=id class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })
+    };
+    let form = can_change.then(|| view! {
+        <form method="post" action=action class="mt-3 space-y-4" data-testid="window-form">
+            <fieldset aria-describedby="days-problem">
+                <legend class="mb-2 text-sm font-medium">"Days"</legend>
+                <div class="grid grid-cols-2 gap-1 sm:grid-cols-4">
+                    {WEEKDAYS
+                        .iter()
+                        .map(|day| {
+                            let checked = typed_days.iter().any(|d| d == day);
+                            let id = format!("day-{day}");
+                            let label_for = id.clone();
+                            view! {
+                                <label for=label_for class="flex min-h-11 items-center gap-2 text-sm">
+                                    <input id=id type="checkbox" name=format!("day_{day}") checked=checked class="size-5" />
+                                    <span class="capitalize">{*day}</span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                {problem("days", "days-problem")}
+            </fieldset>
+            <div class="grid gap-3 sm:grid-cols-2">
+                <div>
+                    <label for="start-hour" class="mb-1 block text-sm font-medium">"Opens at (UTC)"</label>
+                    <select id="start-hour" name="start_hour" class=INPUT aria-describedby="start-problem">
+                        {(0..24u32).map(|hour| view! {
+                            <option value=hour.to_string() selected=hour == start_hour>{format!("{hour:02}:00")}</option>
+                        }).collect_view()}
+                    </select>
+                    {problem("start_hour", "start-problem")}
+                </div>
+                <div>
+                    <label for="duration" class="mb-1 block text-sm font-medium">"Open for (hours, 2 to 24)"</label>
+                    <input id="duration" name="duration_hours" type="number" min="2" max="24" value=duration required class=INPUT aria-describedby="duration-problem" />
+                    {problem("duration_hours", "duration-problem")}
+                </div>
+            </div>
+            <button type="submit" class=BUTTON>"Save the window"</button>
+        </form>
+    });
+    view! {
+        <Card title="Maintenance window">
+            <p class="text-sm" data-testid="window-summary">{summary}</p>
+            <p class="mt-1 text-sm text-muted">"Nodes past their pool's lifespan are replaced only while the window is open, never during an upgrade or a rollback."</p>
+            {form}
+        </Card>
+    }
+}
+
+#[component]
+fn LifespanCard(freshness: Freshness, base: String, can_change: bool) -> impl IntoView {
+    let query = use_query_map().read_untracked().clone();
+    view! {
+        <Card title="Node lifespan per pool">
+            <p class="mb-3 text-sm text-muted">
+                {format!("Nodes older than this are replaced in the window: surge first, one at a time per pool (or its max_surge), within its PodDisruptionBudgets, staggered so nodes created together do not go together. {RECOMMENDED_LIFESPAN_DAYS} days is recommended; empty turns it off.")}
+            </p>
+            <ul class="space-y-3">
+                {freshness
+                    .lifespans
+                    .into_iter()
+                    .map(|(pool_id, pool_name, days)| {
+                        let current = match days {
+                            Some(1) => "1 day".to_string(),
+                            Some(days) => format!("{days} days"),
+                            None => "off".to_string(),
+                        };
+                        let typed = (query.get("pool").as_deref() == Some(pool_id.as_str()))
+                            .then(|| query.get("max_node_age_days"))
+                            .flatten()
+                            .unwrap_or_else(|| days.map(|d| d.to_string()).unwrap_or_default());
+                        let problem = problem_for("max_node_age_days", Some(&pool_id));
+                        let id = format!("lifespan-{pool_id}");
+                        let problem_id = format!("lifespan-problem-{pool_id}");
+                        let form = can_change.then(|| view! {
+                            <form method="post" action=format!("{base}/pools/{pool_id}/lifespan") class="mt-2 flex flex-wrap items-end gap-2">
+                                <div class="min-w-0 flex-1">
+                                    <label for=id.clone() class="mb-1 block text-sm font-medium">{format!("Lifespan of {pool_name}'s nodes (days)")}</label>
+                                    <input id=id type="number" min="1" max="365" name="max_node_age_days" value=typed placeholder="off" class=INPUT aria-describedby=problem_id.clone() />
+                                </div>
+                                <button type="submit" class=BUTTON>"Save"</button>
+                            </form>
+                        });
+                        view! {
+                            <li class="rounded-md border border-line p-3" data-testid="pool-lifespan">
+                                <p class="text-sm"><span class="font-medium">{format!("Pool {pool_name}")}</span>{format!(": {current}")}</p>
+                                {form}
+                                {problem.map(|text| view! { <p id=problem_id class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </Card>
+    }
+}
+
+#[component]
+fn PlannedCard(freshness: Freshness) -> impl IntoView {
+    let body = if freshness.planned.is_empty() {
+        let why = if freshness
+            .lifespans
+            .iter()
+            .all(|(_, _, days)| days.is_none())
+        {
+            "No pool has a node lifespan: nothing is replaced for age."
+        } else {
+            "No node reaches its pool's lifespan in the next 30 days."
+        };
+        view! { <p class="text-sm text-muted" data-testid="no-replacement">{why}</p> }.into_any()
+    } else {
+        view! {
+            <ol class="grid gap-2 md:grid-cols-2" data-testid="planned">
+                {freshness
+                    .planned
+                    .into_iter()
+                    .map(|(node, pool, from, why)| view! {
+                        <li class="rounded-md border border-line p-3 text-sm" data-testid="planned-replacement">
+                            <p class="break-all font-mono text-xs font-medium">{node}</p>
+                            <p>{format!("Pool {pool} · replaced from {from}")}</p>
+                            <p class="text-muted">{why}</p>
+                        </li>
+                    })
+                    .collect_view()}
+            </ol>
+        }
+        .into_any()
+    };
+    view! {
+        <Card title="Replacements in the next 30 days">
+            {body}
+        </Card>
+    }
+}
+
+#[component]
+fn ReplacedCard(freshness: Freshness) -> impl IntoView {
+    (!freshness.replaced.is_empty()).then(|| view! {
+        <Card title="Replaced for their age">
+            <ul class="space-y-1 text-sm" data-testid="replaced">
+                {freshness
+                    .replaced
+                    .into_iter()
+                    .map(|(node, expired, replaced)| view! {
+                        <li class="break-words">{format!("{node}: expired {expired}, replacement started {replaced}")}</li>
+                    })
+                    .collect_view()}
+            </ul>
+        </Card>
+    })
+}
