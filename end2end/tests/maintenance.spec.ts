@@ -24,7 +24,7 @@ test("a lifespan replaces overdue nodes only inside the window, one at a time", 
 
   // A lifespan of one day: the preview lists both nodes, each in a window after it expires.
   await page.getByLabel("Lifespan of workers's nodes (days)").fill("1");
-  await page.getByRole("button", { name: "Save" }).last().click();
+  await page.getByTestId("pool-lifespan").getByRole("button", { name: "Save" }).click();
   await expect(page.getByTestId("notice")).toContainText("node lifespan was saved");
   await expect(page.getByTestId("planned-replacement")).toHaveCount(2);
   await expect(page.getByTestId("planned-replacement").first()).toContainText("expires");
@@ -71,7 +71,8 @@ test("a lifespan replaces overdue nodes only inside the window, one at a time", 
     await expect(page.getByTestId("node-card")).toHaveCount(2, { timeout: 1_000 });
     await expect(page.getByTestId("node-waiting")).toHaveCount(0, { timeout: 1_000 });
   }).toPass({ timeout: 60_000 });
-  await expect(page.getByTestId("node-card").first()).toContainText("in 2");
+  // Fresh again: a one-day lifespan, brought forward by up to a fifth (staggered).
+  await expect(page.getByTestId("node-card").first()).toContainText(/Expiresin (19|2[0-4]) h/);
   await page.screenshot({ path: "screenshots/maintenance-nodes-desktop.png", fullPage: true });
   await page.setViewportSize({ width: 360, height: 780 });
   await page.goto(maintenance);
@@ -90,16 +91,52 @@ test.describe("without JavaScript", () => {
     const lifespan = page.getByLabel("Lifespan of workers's nodes (days)");
     await lifespan.evaluate((input: HTMLInputElement) => input.removeAttribute("max"));
     await lifespan.fill("400");
-    await page.getByRole("button", { name: "Save" }).last().click();
+    await page.getByTestId("pool-lifespan").getByRole("button", { name: "Save" }).click();
     await expect(page.getByTestId("problem-field")).toContainText("1 to 365 days");
     await expect(page.getByLabel("Lifespan of workers's nodes (days)")).toHaveValue("400");
     await page.getByLabel("Lifespan of workers's nodes (days)").fill("30");
-    await page.getByRole("button", { name: "Save" }).last().click();
+    await page.getByTestId("pool-lifespan").getByRole("button", { name: "Save" }).click();
     await expect(page.getByTestId("pool-lifespan")).toContainText("30 days");
-    await expect(page.getByTestId("planned-replacement")).toHaveCount(2);
+    // Expiries are staggered over the last six days: those in a window within 30 days show.
+    await expect(page.getByTestId("planned-replacement").first()).toContainText("lifespan 30 days");
     await page.getByLabel("Monday").uncheck();
     await page.getByLabel("Tuesday").uncheck();
     await page.getByRole("button", { name: "Save the window" }).click();
     await expect(page.getByTestId("window-summary")).toContainText("wednesday, thursday, friday, saturday, sunday 00:00–04:00 UTC:");
+
+    // An exclusion ending before it starts is refused beside "until"; a good one is listed,
+    // then removed.
+    await page.getByLabel("From (UTC)").fill("2030-01-10");
+    await page.getByLabel("Until (UTC, that day included)").fill("2030-01-05");
+    await page.getByRole("button", { name: "Add the exclusion" }).click();
+    await expect(page.getByTestId("problem-field")).toContainText("ends after it starts");
+    await expect(page.getByLabel("From (UTC)")).toHaveValue("2030-01-10");
+    await page.getByLabel("Until (UTC, that day included)").fill("2030-01-20");
+    await page.getByLabel("What it holds").selectOption("no_upgrades");
+    await page.getByLabel("Why (optional)").fill("year-end freeze");
+    await page.getByRole("button", { name: "Add the exclusion" }).click();
+    await expect(page.getByTestId("exclusion")).toContainText("Planned: no upgrades from 2030-01-10 00:00 UTC until 2030-01-21 00:00 UTC (year-end freeze)");
+    await page.getByTestId("exclusion").getByRole("button", { name: "Remove" }).click();
+    await expect(page.getByTestId("no-exclusion")).toBeVisible();
+
+    // Autohealing with its cap; a cap of 0 % is refused beside the pool.
+    const cap = page.getByLabel("Cap for workers (%)");
+    await cap.evaluate((input: HTMLInputElement) => input.removeAttribute("min"));
+    await cap.fill("0");
+    await page.getByTestId("pool-autohealing").getByRole("button", { name: "Save" }).click();
+    await expect(page.getByTestId("pool-autohealing").getByTestId("problem-field")).toContainText("1 to 100 %");
+    await page.getByLabel("Cap for workers (%)").fill("50");
+    await page.getByTestId("pool-autohealing").getByLabel("On").check();
+    await page.getByTestId("pool-autohealing").getByRole("button", { name: "Save" }).click();
+    await expect(page.getByTestId("pool-autohealing")).toContainText("on, cap 50 %");
+
+    // Patch auto-upgrade: on, and the newest patch says when it would start.
+    await page.getByRole("button", { name: "Turn auto-upgrade on" }).click();
+    await expect(page.getByTestId("auto-upgrade")).toContainText("On. 1.34.5");
+    // The timeline downloads as a calendar.
+    const ics = await page.request.get(`${server.baseURL}/clusters/fr-par/${cluster.id}/maintenance.ics`);
+    expect(ics.status()).toBe(200);
+    expect(ics.headers()["content-type"]).toContain("text/calendar");
+    expect(await ics.text()).toContain("BEGIN:VEVENT");
   });
 });

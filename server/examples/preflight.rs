@@ -22,6 +22,7 @@ fn main() {
             in_use: 500,
         },
         timing: RolloutTiming::typical(),
+        exclusions: &[],
     };
     let mut runs = Vec::new();
     let mut verdict = String::new();

@@ -297,6 +297,15 @@ pub struct ServeOptions {
     /// Pause between two reconciler passes, in milliseconds.
     #[arg(long, env = "WHEELHOUSE_RECONCILE_INTERVAL_MS", default_value_t = 250)]
     pub reconcile_interval_ms: u64,
+
+    /// Pause between two maintenance passes (node lifespans, autohealing, patch
+    /// auto-upgrades), in milliseconds.
+    #[arg(
+        long,
+        env = "WHEELHOUSE_MAINTENANCE_INTERVAL_MS",
+        default_value_t = 10_000
+    )]
+    pub maintenance_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

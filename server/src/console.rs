@@ -413,7 +413,7 @@ impl ConsoleServices for Console {
                     })
                     .collect()
             }),
-            freshness: freshness_view(freshness),
+            freshness: freshness_view(freshness, now),
         };
         Ok(ClusterPage::Found(Box::new(detail)))
     }
@@ -631,6 +631,7 @@ impl ConsoleServices for Console {
 
 fn freshness_view(
     report: crate::services::freshness::FreshnessReport,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> app::model::cluster::Freshness {
     let minute = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
     let pool_name = |id: &str| {
@@ -677,5 +678,59 @@ fn freshness_view(
                 )
             })
             .collect(),
+        exclusions: report
+            .exclusions
+            .iter()
+            .map(|e| {
+                let described = e.describe();
+                let words = described
+                    .strip_prefix("maintenance exclusion: ")
+                    .unwrap_or(&described);
+                (e.id.clone(), words.to_string(), e.in_force(now))
+            })
+            .collect(),
+        timeline: crate::services::freshness::timeline::timeline(&report, now)
+            .into_iter()
+            .take(12)
+            .map(|entry| (minute(entry.starts_at), entry.summary))
+            .collect(),
+        autohealing: report
+            .pools
+            .iter()
+            .map(|p| {
+                (
+                    p.pool_id.clone(),
+                    p.pool_name.clone(),
+                    p.autohealing,
+                    p.autohealing_cap_percent,
+                )
+            })
+            .collect(),
+        autohealing_stopped: report
+            .autohealing_stopped
+            .iter()
+            .map(|stop| stop.message.clone())
+            .collect(),
+        unhealthy: report
+            .unhealthy
+            .iter()
+            .map(|n| {
+                let mut line = format!(
+                    "{} NotReady since {}",
+                    n.node_name,
+                    minute(n.not_ready_since)
+                );
+                if let Some(at) = n.rebooted_at {
+                    line.push_str(&format!(", rebooted at {}", minute(at)));
+                }
+                if let Some(at) = n.replaced_at {
+                    line.push_str(&format!(", replacement started at {}", minute(at)));
+                }
+                line
+            })
+            .collect(),
+        auto_upgrade: report.auto_upgrade.enabled,
+        next_patch: report.auto_upgrade.next_patch.clone(),
+        auto_upgrade_waiting: report.auto_upgrade.waiting.clone(),
     }
 }

@@ -170,9 +170,12 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     let sandbox = sandbox.map(|sandbox| sandbox.run(&state, reconcile_interval));
     // Node lifespans act through the port, over the sandbox and a remote provider alike.
     let (stop_freshness, freshness_stopped) = tokio::sync::oneshot::channel::<()>();
-    let freshness = tokio::spawn(state.freshness().run_until(Duration::from_secs(10), async {
-        let _ = freshness_stopped.await;
-    }));
+    let freshness = tokio::spawn(state.freshness().run_until(
+        Duration::from_millis(options.maintenance_interval_ms.max(50)),
+        async {
+            let _ = freshness_stopped.await;
+        },
+    ));
 
     tracing::info!(addr = %local_addr, database = %database.location(), "wheelhouse is serving");
     // The one line a person starting the console looks for.

@@ -66,7 +66,31 @@ pub struct Freshness {
     pub planned: Vec<(String, String, String, String)>,
     /// (node, expired at, replaced at), newest first.
     pub replaced: Vec<(String, String, String)>,
+    /// (id, "no node replacement from … until … (why)", in force now), soonest first.
+    pub exclusions: Vec<(String, String, bool)>,
+    /// Patch auto-upgrade: on or off, the newest patch, and why it does not start now.
+    pub auto_upgrade: bool,
+    pub next_patch: Option<String>,
+    pub auto_upgrade_waiting: Option<String>,
+    /// (when, what), the next 30 days in time order (the first 12).
+    pub timeline: Vec<(String, String)>,
+    /// (pool id, pool name, autohealing on, cap in percent)
+    pub autohealing: Vec<(String, String, bool, u32)>,
+    /// Why autohealing stopped for a pool (its cap was reached).
+    pub autohealing_stopped: Vec<String>,
+    /// "node-a NotReady since …, rebooted at …".
+    pub unhealthy: Vec<String>,
 }
+
+/// The scopes a maintenance exclusion may have: (value, words).
+pub const EXCLUSION_SCOPES: [(&str, &str); 3] = [
+    (
+        "no_node_replacement",
+        "No node replacement (lifespan and upgrades)",
+    ),
+    ("no_upgrades", "No upgrades"),
+    ("no_minor_upgrades", "No minor upgrades"),
+];
 
 /// The days a maintenance window may open on, in week order.
 pub const WEEKDAYS: [&str; 7] = [
@@ -192,6 +216,11 @@ pub fn action_message(code: &str) -> Option<&'static str> {
         "no-rollback" => Some("That rollback may not happen now (see why below): nothing was started."),
         "rollback-no-go" => Some("The rollback pre-flight says NO-GO: nothing was started. Fix what it shows, or (owners) give a written reason to override."),
         "window-saved" => Some("The maintenance window was saved."),
+        "exclusion-added" => Some("The exclusion was added: what it holds waits until it ends."),
+        "exclusion-removed" => Some("The exclusion was removed."),
+        "auto-upgrade-on" => Some("Patch auto-upgrade is on: new patches are applied in the window, after their pre-flight."),
+        "auto-upgrade-off" => Some("Patch auto-upgrade is off."),
+        "autohealing-saved" => Some("Autohealing was saved."),
         "lifespan-saved" => Some("The pool's node lifespan was saved: the preview below shows what it replaces and when."),
         "over-quota" => Some("The project's node quota leaves no room for the upgrade's surge nodes: nothing was started."),
         _ => None,

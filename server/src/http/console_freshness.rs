@@ -141,3 +141,274 @@ pub async fn save_lifespan(
         .unwrap_or_else(|| busy_or_refused(&page, error, "lifespan refused")),
     }
 }
+
+/// POST /clusters/{region}/{id}/maintenance-exclusions: `from` and `until` (dates, UTC; the
+/// exclusion covers both days), `scope`, `reason`.
+pub async fn add_exclusion(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let page = maintenance_page(&region, &cluster_id);
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let field = |key: &str| {
+        form.get(key)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (from, until, scope, reason) = (
+        field("from"),
+        field("until"),
+        field("scope"),
+        field("reason"),
+    );
+    let typed = [
+        ("from", from.as_str()),
+        ("until", until.as_str()),
+        ("scope", scope.as_str()),
+        ("reason", reason.as_str()),
+    ];
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    let refuse = |field: &str, message: &str| {
+        let mut pairs = vec![
+            ("problem", "invalid"),
+            ("field", field),
+            ("message", message),
+        ];
+        pairs.extend_from_slice(&typed);
+        see_other(&back_with(&page, &pairs))
+    };
+    let Some(starts) = day(&from) else {
+        return refuse("from", "a date, e.g. 2026-12-20");
+    };
+    let Some(ends) = day(&until) else {
+        return refuse("until", "a date, e.g. 2027-01-04");
+    };
+    let Some(scope) = crate::services::freshness::ExclusionScope::parse(&scope) else {
+        return refuse("scope", "choose what the exclusion holds");
+    };
+    let midnight = |date: chrono::NaiveDate| date.and_time(chrono::NaiveTime::MIN).and_utc();
+    let exclusion = crate::services::freshness::Exclusion {
+        id: String::new(),
+        starts_at: midnight(starts),
+        // The last day is included.
+        ends_at: midnight(ends) + chrono::Duration::days(1),
+        scope,
+        reason: reason.clone(),
+    };
+    match state
+        .freshness()
+        .add_exclusion(
+            &caller,
+            &region,
+            &ClusterId::from(cluster_id.clone()),
+            exclusion,
+        )
+        .await
+    {
+        Ok(_) => see_other(&back_with(&page, &[("notice", "exclusion-added")])),
+        Err(error) => {
+            // The range's end is what the person typed as "until".
+            let renamed = match &error {
+                DomainError::InvalidArguments(arguments) => arguments.first().map(|a| {
+                    let field = if a.argument_name == "ends_at" {
+                        "until"
+                    } else {
+                        a.argument_name.as_str()
+                    };
+                    refuse(field, &a.help_message)
+                }),
+                _ => None,
+            };
+            renamed.unwrap_or_else(|| busy_or_refused(&page, error, "exclusion refused"))
+        }
+    }
+}
+
+/// POST /clusters/{region}/{id}/maintenance-exclusions/{exclusion}/delete
+pub async fn remove_exclusion(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id, exclusion_id)): Path<(String, String, String)>,
+) -> Response {
+    let page = maintenance_page(&region, &cluster_id);
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    match state
+        .freshness()
+        .remove_exclusion(
+            &caller,
+            &region,
+            &ClusterId::from(cluster_id.clone()),
+            &exclusion_id,
+        )
+        .await
+    {
+        Ok(()) => see_other(&back_with(&page, &[("notice", "exclusion-removed")])),
+        Err(DomainError::NotFound { .. }) => {
+            axum::response::IntoResponse::into_response(axum::http::StatusCode::NOT_FOUND)
+        }
+        Err(error) => busy_or_refused(&page, error, "exclusion removal refused"),
+    }
+}
+
+/// POST /clusters/{region}/{id}/auto-upgrade: `enable` = `on` or `off` (Scaleway's
+/// `auto_upgrade.enable`, kept by the provider).
+pub async fn save_auto_upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let page = maintenance_page(&region, &cluster_id);
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let enable = match form.get("enable").map(String::as_str) {
+        Some("on") => true,
+        Some("off") => false,
+        _ => {
+            return axum::response::IntoResponse::into_response((
+                axum::http::StatusCode::BAD_REQUEST,
+                "enable is on or off",
+            ))
+        }
+    };
+    let changes = crate::domain::requests::ClusterChanges {
+        auto_upgrade: Some(crate::domain::requests::AutoUpgradeInput {
+            enable: Some(enable),
+            maintenance_window: None,
+        }),
+        ..Default::default()
+    };
+    match state
+        .service
+        .update_cluster(
+            &caller,
+            &region,
+            &ClusterId::from(cluster_id.clone()),
+            changes,
+        )
+        .await
+    {
+        Ok(_) => see_other(&back_with(
+            &page,
+            &[(
+                "notice",
+                if enable {
+                    "auto-upgrade-on"
+                } else {
+                    "auto-upgrade-off"
+                },
+            )],
+        )),
+        Err(error) => busy_or_refused(&page, error, "auto-upgrade refused"),
+    }
+}
+
+/// GET /clusters/{region}/{id}/maintenance.ics: the next 30 days as an iCalendar file.
+pub async fn timeline_ics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+) -> Response {
+    use axum::response::IntoResponse;
+    let caller =
+        match super::console_actions::person_on_cluster(&state, &headers, &region, &cluster_id)
+            .await
+        {
+            Ok(Some((_, caller, _))) => caller,
+            Ok(None) => return axum::http::StatusCode::NOT_FOUND.into_response(),
+            Err(response) => return response,
+        };
+    match ical(&state, &caller, &region, &ClusterId::from(cluster_id)).await {
+        Ok((name, body)) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/calendar; charset=utf-8".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"maintenance-{name}.ics\""),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(DomainError::NotFound { .. }) => axum::http::StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "the maintenance timeline could not be made");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "the timeline could not be made; try again",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The cluster's name and its timeline as iCalendar.
+pub async fn ical(
+    state: &AppState,
+    caller: &crate::domain::model::Caller,
+    region: &str,
+    id: &ClusterId,
+) -> Result<(String, String), DomainError> {
+    let cluster = state.service.get_cluster(caller, region, id).await?;
+    let report = state.freshness().report(caller, region, id).await?;
+    let now = state.clock.now();
+    let entries = crate::services::freshness::timeline::timeline(&report, now);
+    Ok((
+        cluster.name.clone(),
+        crate::services::freshness::timeline::to_ical(&cluster.id, &cluster.name, &entries, now),
+    ))
+}
+
+/// POST /clusters/{region}/{id}/pools/{pool}/autohealing: `enabled` (checkbox), `cap_percent`.
+pub async fn save_autohealing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let page = maintenance_page(&region, &cluster_id);
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let typed = form
+        .get("cap_percent")
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default();
+    let cap = typed.parse::<u32>().unwrap_or(0);
+    let enabled = form.contains_key("enabled");
+    let pool_id = PoolId::from(pool_id);
+    match state.service.get_pool(&caller, &region, &pool_id).await {
+        Ok(pool) if pool.cluster_id == cluster_id => {}
+        Ok(_) | Err(DomainError::NotFound { .. }) => {
+            return axum::response::IntoResponse::into_response(axum::http::StatusCode::NOT_FOUND)
+        }
+        Err(error) => return busy_or_refused(&page, error, "autohealing refused"),
+    }
+    match state
+        .freshness()
+        .set_autohealing(&caller, &region, &pool_id, enabled, cap)
+        .await
+    {
+        Ok(()) => see_other(&back_with(&page, &[("notice", "autohealing-saved")])),
+        Err(error) => invalid(
+            &page,
+            &error,
+            &[("pool", pool_id.as_str()), ("cap_percent", typed.as_str())],
+        )
+        .unwrap_or_else(|| busy_or_refused(&page, error, "autohealing refused")),
+    }
+}

@@ -117,6 +117,7 @@ impl AppState {
             self.service.clone(),
             self.database.clone(),
             self.clock.clone(),
+            self.ids.clone(),
         )
     }
 
@@ -198,6 +199,26 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/clusters/{region}/{id}/pools/{pool}/lifespan",
             post(console_freshness::save_lifespan),
+        )
+        .route(
+            "/clusters/{region}/{id}/maintenance-exclusions",
+            post(console_freshness::add_exclusion),
+        )
+        .route(
+            "/clusters/{region}/{id}/auto-upgrade",
+            post(console_freshness::save_auto_upgrade),
+        )
+        .route(
+            "/clusters/{region}/{id}/pools/{pool}/autohealing",
+            post(console_freshness::save_autohealing),
+        )
+        .route(
+            "/clusters/{region}/{id}/maintenance.ics",
+            get(console_freshness::timeline_ics),
+        )
+        .route(
+            "/clusters/{region}/{id}/maintenance-exclusions/{exclusion}/delete",
+            post(console_freshness::remove_exclusion),
         )
         .route(
             "/clusters/{region}/{id}/rollback",

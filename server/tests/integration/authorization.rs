@@ -21,14 +21,16 @@ async fn snapshot(app: &TestApp) -> String {
     let pool = app.provisioning.database.pool();
     let mut text = String::new();
     for sql in [
-        "SELECT id || name || status || version || tags || description || admin_token FROM clusters ORDER BY id",
-        "SELECT id || name || status || version || CAST(size AS TEXT) || labels || taints FROM pools ORDER BY id",
+        "SELECT id || name || status || version || tags || description || admin_token || CAST(auto_upgrade_enabled AS TEXT) || maintenance_day || CAST(maintenance_start_hour AS TEXT) FROM clusters ORDER BY id",
+        "SELECT id || name || status || version || CAST(size AS TEXT) || CAST(autohealing AS TEXT) || labels || taints FROM pools ORDER BY id",
         "SELECT id || status FROM nodes ORDER BY id",
         "SELECT id || COALESCE(ip, '') || description FROM cluster_acl_rules ORDER BY id",
         "SELECT id || kind || state FROM operations ORDER BY id",
         "SELECT id || kind || state FROM upgrade_runs ORDER BY id",
         "SELECT pool_id || CAST(max_node_age_days AS TEXT) FROM pool_lifespans ORDER BY pool_id",
         "SELECT cluster_id || days || CAST(start_hour AS TEXT) FROM maintenance_windows ORDER BY cluster_id",
+        "SELECT id || scope FROM maintenance_exclusions ORDER BY id",
+        "SELECT pool_id || CAST(cap_percent AS TEXT) FROM pool_autohealing_caps ORDER BY pool_id",
     ] {
         let rows: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await.expect(sql);
         text.push_str(&rows.join("\n"));
@@ -272,6 +274,28 @@ on_both_databases!(
                 format!("{X}/pools/{pool_id}/lifespan"),
                 Some(json!({ "max_node_age_days": 1 })),
             ),
+            (
+                "POST",
+                format!("{X}/clusters/{cluster_id}/maintenance-exclusions"),
+                Some(
+                    json!({ "starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-02T00:00:00Z", "scope": "no_upgrades" }),
+                ),
+            ),
+            (
+                "DELETE",
+                format!("{X}/clusters/{cluster_id}/maintenance-exclusions/anything"),
+                None,
+            ),
+            (
+                "GET",
+                format!("{X}/clusters/{cluster_id}/maintenance-timeline"),
+                None,
+            ),
+            (
+                "PUT",
+                format!("{X}/pools/{pool_id}/autohealing"),
+                Some(json!({ "enabled": true, "cap_percent": 90 })),
+            ),
         ];
         for (method, path, body) in &routes {
             let (status, answer) = app.api(method, path, &stranger_key, body.clone()).await;
@@ -363,6 +387,22 @@ on_both_databases!(
                 format!("{base}/pools/{pool_id}/lifespan"),
                 "max_node_age_days=1",
             ),
+            (
+                "POST",
+                format!("{base}/maintenance-exclusions"),
+                "from=2030-01-01&until=2030-01-02&scope=no_upgrades",
+            ),
+            (
+                "POST",
+                format!("{base}/maintenance-exclusions/anything/delete"),
+                "",
+            ),
+            ("POST", format!("{base}/auto-upgrade"), "enable=on"),
+            (
+                "POST",
+                format!("{base}/pools/{pool_id}/autohealing"),
+                "enabled=on&cap_percent=90",
+            ),
             ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
             (
                 "POST",
@@ -383,6 +423,15 @@ on_both_databases!(
         )
         .await;
         assert_eq!(status, 404, "the upgrade progress stream");
+        let (status, _) = console(
+            &app,
+            "GET",
+            &format!("{base}/maintenance.ics"),
+            &stranger,
+            "",
+        )
+        .await;
+        assert_eq!(status, 404, "the maintenance timeline");
         let project_id: String =
             sqlx::query_scalar("SELECT id FROM projects WHERE name = 'victim'")
                 .fetch_one(app.provisioning.database.pool())
@@ -406,5 +455,9 @@ on_both_databases!(
             assert_eq!(status, 303, "{method} {path}: refused with the reason");
         }
         assert_eq!(snapshot(&app).await, before, "a viewer changed nothing");
+        let (status, ics) =
+            console(&app, "GET", &format!("{base}/maintenance.ics"), &viewer, "").await;
+        assert_eq!(status, 200, "a viewer may read the timeline");
+        assert!(ics.contains("BEGIN:VCALENDAR"), "{ics}");
     }
 );

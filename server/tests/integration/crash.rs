@@ -741,3 +741,131 @@ async fn killed_mid_rollback_resumes_postgres() {
     };
     crash_during_rollback(test_db).await;
 }
+
+/// A lifespan replacement killed mid-way (the sandbox clock moved past the nodes' lifespan),
+/// restarted: every overdue node is replaced exactly once, none lost.
+async fn crash_during_lifespan_replacement(test_db: TestDatabase) {
+    let url = test_db.url.clone();
+    let token = api_key(&url);
+    let region = "/k8s/v1/regions/fr-par";
+    let extension = "/api/v1/regions/fr-par";
+    let fast = ["--maintenance-interval-ms", "100"];
+    let server = Server::start_with(&url, "40", &fast);
+    let (status, cluster) = server
+        .request(
+            "POST",
+            &format!("{region}/clusters"),
+            &token,
+            Some(json!({
+                "name": "crash-lifespan", "version": "1.34.5", "cni": "cilium",
+                "pools": [{ "name": "workers", "node_type": "pro2_xs", "size": 3 }],
+            })),
+        )
+        .expect("create");
+    assert_eq!(status, 200, "{cluster}");
+    let cluster_id = cluster["id"].as_str().expect("id").to_string();
+    let ready = || {
+        let nodes = block_on(cluster_nodes(&test_db, &cluster_id));
+        nodes.len() == 3 && nodes.iter().all(|(s, _)| s == "ready")
+    };
+    server.wait_for(ready, "the cluster to be ready");
+    let (_, pools) = server
+        .request(
+            "GET",
+            &format!("{region}/clusters/{cluster_id}/pools"),
+            &token,
+            None,
+        )
+        .expect("pools");
+    let pool_id = pools["pools"][0]["id"].as_str().expect("pool").to_string();
+    let original: Vec<String> = node_ids(&test_db, &cluster_id).await;
+    // A window open all day, every day; a one-day lifespan; then two days pass.
+    let (status, window) = server
+        .request(
+            "PUT",
+            &format!("{extension}/clusters/{cluster_id}/maintenance-window"),
+            &token,
+            Some(json!({ "days": ["any"], "start_hour": 0, "duration_hours": 24 })),
+        )
+        .expect("window");
+    assert_eq!(status, 200, "{window}");
+    let (status, _) = server
+        .request(
+            "PUT",
+            &format!("{extension}/pools/{pool_id}/lifespan"),
+            &token,
+            Some(json!({ "max_node_age_days": 1 })),
+        )
+        .expect("lifespan");
+    assert_eq!(status, 200);
+    let advanced = Command::new(BINARY)
+        .args(["admin", "clock", "advance", "2d", "--database-url", &url])
+        .output()
+        .expect("clock advance");
+    assert!(
+        advanced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&advanced.stderr)
+    );
+    server.wait_for(
+        || {
+            block_on(cluster_nodes(&test_db, &cluster_id))
+                .iter()
+                .any(|(s, _)| s == "creating")
+        },
+        "a replacement node booting",
+    );
+    server.kill_9();
+
+    let server = Server::start_with(&url, "40", &fast);
+    server.wait_for(
+        || {
+            let ids = block_on(node_ids(&test_db, &cluster_id));
+            ready() && ids.iter().all(|id| !original.contains(id))
+        },
+        "every overdue node replaced after the restart",
+    );
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM lifespan_replacements WHERE cluster_id = $1",
+            &cluster_id
+        )
+        .await,
+        3,
+        "each overdue node's replacement recorded once"
+    );
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM events WHERE cluster_id = $1 AND reason = 'NodeCreating'",
+            &cluster_id
+        )
+        .await,
+        6,
+        "three nodes, and exactly one replacement each"
+    );
+    drop(server);
+    test_db.cleanup().await;
+}
+
+async fn node_ids(test_db: &TestDatabase, cluster_id: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT id FROM nodes WHERE cluster_id = $1 ORDER BY id")
+        .bind(cluster_id)
+        .fetch_all(test_db.database.pool())
+        .await
+        .expect("nodes")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_lifespan_replacement_replaces_each_node_once_sqlite() {
+    crash_during_lifespan_replacement(TestDatabase::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_lifespan_replacement_replaces_each_node_once_postgres() {
+    let Some(test_db) = TestDatabase::postgres().await else {
+        return;
+    };
+    crash_during_lifespan_replacement(test_db).await;
+}

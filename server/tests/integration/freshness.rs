@@ -222,6 +222,37 @@ on_both_databases!(
             }
         }
         assert_eq!(app.state.freshness().pass().await.expect("pass"), 0);
+
+        // The timeline of the next 30 days, as JSON and as an iCalendar file.
+        let (status, timeline) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/maintenance-timeline"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{timeline}");
+        let kinds: Vec<&str> = timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert!(
+            kinds.contains(&"window") && kinds.contains(&"replacement"),
+            "{timeline}"
+        );
+        let request = axum::http::Request::builder()
+            .uri(format!("{X}/clusters/{id}/maintenance-timeline?format=ics"))
+            .header("x-auth-token", &token)
+            .header("host", "127.0.0.1:3000")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (response, ics) = crate::support::read(app.send(request).await).await;
+        assert_eq!(response.status(), 200);
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+        assert!(ics.contains("SUMMARY:shop: Maintenance window"), "{ics}");
     }
 );
 
@@ -317,5 +348,397 @@ on_both_databases!(
             .as_array()
             .unwrap()
             .is_empty());
+    }
+);
+
+on_both_databases!(
+    exclusions_hold_replacements_and_upgrades_by_scope,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, first, _) = two_pool_cluster(&app, &token).await;
+        let now = app.clock.now();
+        let at = |days: i64| (now + Duration::days(days)).to_rfc3339();
+        let add = |body: Value| {
+            let (app, token, id) = (&app, token.clone(), id.clone());
+            async move {
+                app.api(
+                    "POST",
+                    &format!("{X}/clusters/{id}/maintenance-exclusions"),
+                    &token,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        // Bad ranges and scopes are refused, and nothing is added.
+        for (body, field) in [
+            (
+                json!({ "starts_at": at(2), "ends_at": at(1), "scope": "no_upgrades" }),
+                "ends_at",
+            ),
+            (
+                json!({ "starts_at": at(0), "ends_at": at(91), "scope": "no_upgrades" }),
+                "ends_at",
+            ),
+            (
+                json!({ "starts_at": at(-3), "ends_at": at(-1), "scope": "no_upgrades" }),
+                "ends_at",
+            ),
+            (
+                json!({ "starts_at": at(0), "ends_at": at(1), "scope": "no_fun" }),
+                "scope",
+            ),
+        ] {
+            let (status, refused) = add(body).await;
+            assert_eq!(status, 400, "{refused}");
+            assert!(refused.to_string().contains(field), "{field}: {refused}");
+        }
+        assert!(freshness(&app, &token, &id).await["exclusions"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+
+        // No minor upgrades for a week: the minor's pre-flight says NO-GO and names it; a
+        // patch passes that check.
+        let (status, freeze) = add(json!({
+            "starts_at": at(0), "ends_at": at(7), "scope": "no_minor_upgrades", "reason": "black friday",
+        }))
+        .await;
+        assert_eq!(status, 200, "{freeze}");
+        let preflight = |version: &'static str| {
+            let (app, token, id) = (&app, token.clone(), id.clone());
+            async move {
+                app.api(
+                    "GET",
+                    &format!("{X}/clusters/{id}/upgrade-preflight?version={version}"),
+                    &token,
+                    None,
+                )
+                .await
+                .1
+            }
+        };
+        let exclusion_check = |report: &Value| {
+            report["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == "exclusions")
+                .cloned()
+                .expect("exclusions check")
+        };
+        let minor = preflight("1.35.1").await;
+        assert_eq!(minor["verdict"], "no_go", "{minor}");
+        assert_eq!(exclusion_check(&minor)["status"], "fail");
+        assert!(exclusion_check(&minor).to_string().contains("black friday"));
+        assert_eq!(
+            exclusion_check(&preflight("1.34.5").await)["status"],
+            "pass"
+        );
+        let (status, refused) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/upgrades"),
+                &token,
+                Some(json!({ "version": "1.35.1" })),
+            )
+            .await;
+        assert_eq!(status, 412, "{refused}");
+
+        // No node replacement: overdue nodes wait, and the preview moves past the exclusion.
+        let (status, _) = app
+            .api(
+                "PUT",
+                &format!("{X}/pools/{first}/lifespan"),
+                &token,
+                Some(json!({ "max_node_age_days": 1 })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (status, hold) = add(json!({
+            "starts_at": at(0), "ends_at": at(5), "scope": "no_node_replacement",
+        }))
+        .await;
+        assert_eq!(status, 200, "{hold}");
+        let report = freshness(&app, &token, &id).await;
+        for entry in report["planned"].as_array().unwrap() {
+            assert!(
+                time(&entry["replaced_from"]) >= now + Duration::days(5),
+                "{entry}"
+            );
+        }
+        move_to(&app, time(&report["window_next_open"]) + Duration::days(2));
+        assert_eq!(app.state.freshness().pass().await.expect("pass"), 0);
+        let report = freshness(&app, &token, &id).await;
+        let waiting = report["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["pool_id"] == first.as_str())
+            .unwrap();
+        assert!(
+            waiting["waiting"]
+                .as_str()
+                .unwrap()
+                .contains("no node replacement"),
+            "{waiting}"
+        );
+
+        // Removed: the pre-flight of the minor no longer names an exclusion; unknown ids 404.
+        for exclusion in [&freeze, &hold] {
+            let (status, _) = app
+                .api(
+                    "DELETE",
+                    &format!(
+                        "{X}/clusters/{id}/maintenance-exclusions/{}",
+                        exclusion["id"].as_str().unwrap()
+                    ),
+                    &token,
+                    None,
+                )
+                .await;
+            assert_eq!(status, 200);
+        }
+        assert_eq!(
+            exclusion_check(&preflight("1.35.1").await)["status"],
+            "pass"
+        );
+        let (status, _) = app
+            .api(
+                "DELETE",
+                &format!("{X}/clusters/{id}/maintenance-exclusions/nope"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 404);
+        assert!(
+            app.state.freshness().pass().await.expect("pass") >= 1,
+            "the hold is gone"
+        );
+    }
+);
+
+on_both_databases!(
+    patch_auto_upgrade_runs_in_the_window_after_its_preflight_and_not_in_an_exclusion,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let caller = app.caller(&token).await;
+        let (id, first, _) = two_pool_cluster(&app, &token).await;
+        // Scaleway's own field turns it on; its window (a day and an hour) is the one used
+        // while Wheelhouse has none: three hours from now, so closed now.
+        let hour = (app.clock.now() + Duration::hours(3))
+            .format("%H")
+            .to_string();
+        let (status, cluster) = app
+            .api(
+                "PATCH",
+                &format!("{R}/clusters/{id}"),
+                &token,
+                Some(json!({ "auto_upgrade": { "enable": true, "maintenance_window": { "start_hour": hour.parse::<u32>().unwrap(), "day": "any" } } })),
+            )
+            .await;
+        assert_eq!(status, 200, "{cluster}");
+        let report = freshness(&app, &token, &id).await;
+        assert_eq!(report["auto_upgrade"]["enabled"], true);
+        assert_eq!(report["auto_upgrade"]["next_patch"], "1.34.5");
+        assert!(
+            report["auto_upgrade"]["waiting"]
+                .as_str()
+                .unwrap()
+                .contains("outside the maintenance window"),
+            "{report}"
+        );
+        assert_eq!(report["window"]["start_hour"], hour.parse::<u32>().unwrap());
+        assert_eq!(app.state.freshness().pass().await.expect("pass"), 0);
+
+        // In the window, a PDB that allows nothing makes the pre-flight NO-GO: not started,
+        // and nothing is overridden in Wheelhouse's name.
+        move_to(&app, time(&report["window_next_open"]));
+        let cluster = app
+            .provisioning
+            .get_cluster(&caller, "fr-par", &id)
+            .await
+            .expect("cluster");
+        app.provisioning
+            .record_pdb(&cluster, "shop", "cart", 0, Some(&first))
+            .await
+            .expect("pdb");
+        assert_eq!(app.state.freshness().pass().await.expect("pass"), 0);
+        let waiting = freshness(&app, &token, &id).await["auto_upgrade"]["waiting"].clone();
+        assert!(waiting.as_str().unwrap().contains("NO-GO"), "{waiting}");
+        app.provisioning
+            .delete_pdb(&cluster, "shop", "cart")
+            .await
+            .expect("pdb");
+
+        // An exclusion of upgrades holds it.
+        let (status, hold) = app
+            .api(
+                "POST",
+                &format!("{X}/clusters/{id}/maintenance-exclusions"),
+                &token,
+                Some(json!({
+                    "starts_at": app.clock.now().to_rfc3339(),
+                    "ends_at": (app.clock.now() + Duration::minutes(30)).to_rfc3339(),
+                    "scope": "no_upgrades",
+                })),
+            )
+            .await;
+        assert_eq!(status, 200, "{hold}");
+        assert_eq!(app.state.freshness().pass().await.expect("pass"), 0);
+        // Once it ends (still in the window), the patch starts, recorded in Wheelhouse's name.
+        app.clock.advance(Duration::minutes(31));
+        assert_eq!(app.state.freshness().pass().await.expect("pass"), 1);
+        let (_, progress) = app
+            .api(
+                "GET",
+                &format!("{X}/clusters/{id}/upgrade-progress"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(progress["run"]["to_version"], "1.34.5", "{progress}");
+        assert_eq!(
+            progress["run"]["started_by"],
+            "wheelhouse patch auto-upgrade"
+        );
+        app.run_until_idle().await;
+        let report = freshness(&app, &token, &id).await;
+        assert!(report["auto_upgrade"]["next_patch"].is_null(), "{report}");
+        assert_eq!(app.state.freshness().pass().await.expect("pass"), 0);
+    }
+);
+
+/// Runs reconciler passes and maintenance passes, 1 minute apart, for `minutes`.
+async fn run_minutes(app: &TestApp, minutes: i64) {
+    let reconciler = app.reconciler();
+    for _ in 0..minutes * 12 {
+        app.state.freshness().pass().await.expect("pass");
+        reconciler.run_pass().await.expect("pass");
+        app.clock.advance(Duration::seconds(5));
+    }
+}
+
+async fn pool_nodes(app: &TestApp, token: &str, id: &str, pool: &str) -> Vec<Value> {
+    let (_, nodes) = app
+        .api("GET", &format!("{R}/clusters/{id}/nodes"), token, None)
+        .await;
+    nodes["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["pool_id"] == pool)
+        .cloned()
+        .collect()
+}
+
+on_both_databases!(
+    autohealing_reboots_at_15_minutes_replaces_at_30_and_stops_at_its_cap,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, first, second) = two_pool_cluster(&app, &token).await;
+        let heal = |pool: String, body: Value| {
+            let (app, token) = (&app, token.clone());
+            async move {
+                app.api(
+                    "PUT",
+                    &format!("{X}/pools/{pool}/autohealing"),
+                    &token,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let (status, refused) =
+            heal(first.clone(), json!({ "enabled": true, "cap_percent": 0 })).await;
+        assert_eq!(status, 400, "{refused}");
+        let (status, _) = heal(first.clone(), json!({ "enabled": true, "cap_percent": 50 })).await;
+        assert_eq!(status, 200);
+        let (status, _) = heal(second.clone(), json!({ "enabled": true })).await;
+        assert_eq!(status, 200);
+
+        // One node of three NotReady (33 %, under the cap of 50 %).
+        let sick = pool_nodes(&app, &token, &id, &first).await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        wheelhouse::backend::sandbox::reconciler::inject_fault(
+            &app.provisioning,
+            &sick,
+            "not_ready",
+        )
+        .await
+        .expect("fault");
+        run_minutes(&app, 14).await;
+        let report = freshness(&app, &token, &id).await;
+        let unhealthy = report["unhealthy"].as_array().unwrap();
+        assert_eq!(unhealthy.len(), 1, "{report}");
+        assert!(
+            unhealthy[0]["rebooted_at"].is_null(),
+            "not before 15 minutes"
+        );
+        run_minutes(&app, 2).await;
+        let report = freshness(&app, &token, &id).await;
+        assert!(
+            report["unhealthy"][0]["rebooted_at"].is_string(),
+            "rebooted at 15: {report}"
+        );
+        assert!(report["unhealthy"][0]["replaced_at"].is_null());
+        // The fault outlives the reboot: replaced at 30 minutes, and the pool is whole again.
+        run_minutes(&app, 16).await;
+        app.run_until_idle().await;
+        let nodes = pool_nodes(&app, &token, &id, &first).await;
+        assert_eq!(nodes.len(), 3, "{nodes:?}");
+        assert!(nodes.iter().all(|n| n["status"] == "ready"), "{nodes:?}");
+        assert!(
+            !nodes.iter().any(|n| n["id"] == sick.as_str()),
+            "the sick node is gone"
+        );
+        run_minutes(&app, 1).await;
+        assert!(freshness(&app, &token, &id).await["unhealthy"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+
+        // Both nodes of the second pool NotReady (100 % > 30 %): autohealing stops there,
+        // says so, and replaces nothing, however long.
+        let second_nodes: Vec<String> = pool_nodes(&app, &token, &id, &second)
+            .await
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_string())
+            .collect();
+        for node in &second_nodes {
+            wheelhouse::backend::sandbox::reconciler::inject_fault(
+                &app.provisioning,
+                node,
+                "not_ready",
+            )
+            .await
+            .expect("fault");
+        }
+        run_minutes(&app, 40).await;
+        let report = freshness(&app, &token, &id).await;
+        let stopped = report["autohealing_stopped"].as_array().unwrap();
+        assert_eq!(stopped.len(), 1, "{report}");
+        assert!(stopped[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 of its 2 nodes"));
+        let now_nodes = pool_nodes(&app, &token, &id, &second).await;
+        assert_eq!(now_nodes.len(), 2);
+        for node in &now_nodes {
+            assert!(
+                second_nodes.contains(&node["id"].as_str().unwrap().to_string()),
+                "nothing replaced"
+            );
+            assert_eq!(
+                node["status"], "not_ready",
+                "nothing rebooted either: {node}"
+            );
+        }
     }
 );

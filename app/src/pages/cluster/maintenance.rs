@@ -7,7 +7,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::use_cluster;
 use crate::components::card::Card;
-use crate::model::cluster::{cluster_path, Freshness, RECOMMENDED_LIFESPAN_DAYS, WEEKDAYS};
+use crate::model::cluster::{
+    cluster_path, Freshness, EXCLUSION_SCOPES, RECOMMENDED_LIFESPAN_DAYS, WEEKDAYS,
+};
 
 const INPUT: &str = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
 const BUTTON: &str =
@@ -25,8 +27,12 @@ pub fn ClusterMaintenance() -> impl IntoView {
         <div class="grid gap-4 lg:grid-cols-2">
             <WindowCard freshness=freshness.clone() action=format!("{base}/maintenance-window") can_change />
             <LifespanCard freshness=freshness.clone() base=base.clone() can_change />
+            <AutoUpgradeCard freshness=freshness.clone() action=format!("{base}/auto-upgrade") can_change />
+            <AutohealingCard freshness=freshness.clone() base=base.clone() can_change />
         </div>
         <div class="mt-4 grid gap-4">
+            <ExclusionsCard freshness=freshness.clone() base=base.clone() can_change />
+            <TimelineCard freshness=freshness.clone() ics=format!("{base}/maintenance.ics") />
             <PlannedCard freshness=freshness.clone() />
             <ReplacedCard freshness />
         </div>
@@ -165,6 +171,185 @@ fn LifespanCard(freshness: Freshness, base: String, can_change: bool) -> impl In
                     })
                     .collect_view()}
             </ul>
+        </Card>
+    }
+}
+
+#[component]
+fn AutohealingCard(freshness: Freshness, base: String, can_change: bool) -> impl IntoView {
+    let query = use_query_map().read_untracked().clone();
+    view! {
+        <Card title="Autohealing">
+            <p class="mb-3 text-sm text-muted">"A node NotReady for 15 minutes is rebooted; still NotReady at 30, replaced. Past a pool's cap (the share of its nodes unhealthy at once), autohealing stops for it and says so: a provider-wide fault must not become a mass replacement."</p>
+            {freshness.autohealing_stopped.into_iter().map(|why| view! {
+                <p role="alert" class="mb-2 rounded-md border border-warn bg-warn-soft p-3 text-sm text-warn" data-testid="autohealing-stopped">{why}</p>
+            }).collect_view()}
+            {(!freshness.unhealthy.is_empty()).then(|| view! {
+                <ul class="mb-3 list-disc pl-5 text-sm" data-testid="unhealthy">
+                    {freshness.unhealthy.into_iter().map(|line| view! { <li class="break-words">{line}</li> }).collect_view()}
+                </ul>
+            })}
+            <ul class="space-y-3">
+                {freshness
+                    .autohealing
+                    .into_iter()
+                    .map(|(pool_id, pool_name, enabled, cap)| {
+                        let typed = (query.get("pool").as_deref() == Some(pool_id.as_str()))
+                            .then(|| query.get("cap_percent"))
+                            .flatten()
+                            .unwrap_or_else(|| cap.to_string());
+                        let problem = problem_for("cap_percent", Some(&pool_id));
+                        let (check_id, cap_id) = (format!("heal-{pool_id}"), format!("cap-{pool_id}"));
+                        let (check_for, cap_for) = (check_id.clone(), cap_id.clone());
+                        let form = can_change.then(|| view! {
+                            <form method="post" action=format!("{base}/pools/{pool_id}/autohealing") class="mt-2 flex flex-wrap items-end gap-3">
+                                <label for=check_for class="flex min-h-11 items-center gap-2 text-sm">
+                                    <input id=check_id type="checkbox" name="enabled" checked=enabled class="size-5" />
+                                    "On"
+                                </label>
+                                <div class="min-w-0 flex-1">
+                                    <label for=cap_for class="mb-1 block text-sm font-medium">{format!("Cap for {pool_name} (%)")}</label>
+                                    <input id=cap_id type="number" min="1" max="100" name="cap_percent" value=typed required class=INPUT />
+                                </div>
+                                <button type="submit" class=BUTTON>"Save"</button>
+                            </form>
+                        });
+                        view! {
+                            <li class="rounded-md border border-line p-3" data-testid="pool-autohealing">
+                                <p class="text-sm"><span class="font-medium">{format!("Pool {pool_name}")}</span>{format!(": {}, cap {cap} %", if enabled { "on" } else { "off" })}</p>
+                                {form}
+                                {problem.map(|text| view! { <p class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </Card>
+    }
+}
+
+#[component]
+fn AutoUpgradeCard(freshness: Freshness, action: String, can_change: bool) -> impl IntoView {
+    let state = match (&freshness.next_patch, &freshness.auto_upgrade_waiting) {
+        (None, _) => "The cluster runs the newest patch of its minor.".to_string(),
+        (Some(next), _) if !freshness.auto_upgrade => {
+            format!("{next} is available: with auto-upgrade on, it would be applied in the window.")
+        }
+        (Some(next), Some(why)) => format!("{next} waits: {why}."),
+        (Some(next), None) => format!("{next} starts at the next pass (within seconds)."),
+    };
+    let (value, button) = if freshness.auto_upgrade {
+        ("off", "Turn auto-upgrade off")
+    } else {
+        ("on", "Turn auto-upgrade on")
+    };
+    view! {
+        <Card title="Patch auto-upgrade">
+            <p class="text-sm" data-testid="auto-upgrade">
+                {if freshness.auto_upgrade { "On. " } else { "Off. " }}{state}
+            </p>
+            <p class="mt-1 text-sm text-muted">"Patch versions only, through the same pre-flight as a manual upgrade (a NO-GO is never overridden), inside the window, outside exclusions. Minor upgrades stay yours to start."</p>
+            {can_change.then(|| view! {
+                <form method="post" action=action class="mt-3">
+                    <input type="hidden" name="enable" value=value />
+                    <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">{button}</button>
+                </form>
+            })}
+        </Card>
+    }
+}
+
+#[component]
+fn ExclusionsCard(freshness: Freshness, base: String, can_change: bool) -> impl IntoView {
+    let query = use_query_map().read_untracked().clone();
+    let typed = |key: &str| query.get(key).unwrap_or_default();
+    let (from, until, scope, reason) = (
+        typed("from"),
+        typed("until"),
+        typed("scope"),
+        typed("reason"),
+    );
+    let problem = |field: &'static str, id: &'static str| {
+        problem_for(field, None).map(|text| view! { <p id=id class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })
+    };
+    let list = if freshness.exclusions.is_empty() {
+        view! { <p class="text-sm text-muted" data-testid="no-exclusion">"None: the window alone says when Wheelhouse may act."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="space-y-2" data-testid="exclusions">
+                {freshness
+                    .exclusions
+                    .into_iter()
+                    .map(|(id, words, in_force)| {
+                        let remove = can_change.then(|| view! {
+                            <form method="post" action=format!("{base}/maintenance-exclusions/{id}/delete")>
+                                <button type="submit" class="min-h-11 rounded-md border border-line px-3 text-sm hover:bg-subtle">"Remove"</button>
+                            </form>
+                        });
+                        view! {
+                            <li class="flex flex-wrap items-center justify-between gap-2 rounded-md border border-line p-3 text-sm" data-testid="exclusion">
+                                <span class="min-w-0 break-words">{if in_force { format!("In force: {words}") } else { format!("Planned: {words}") }}</span>
+                                {remove}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    let form = can_change.then(|| view! {
+        <form method="post" action=format!("{base}/maintenance-exclusions") class="mt-4 grid gap-3 sm:grid-cols-2" data-testid="exclusion-form">
+            <div>
+                <label for="exclusion-from" class="mb-1 block text-sm font-medium">"From (UTC)"</label>
+                <input id="exclusion-from" name="from" type="date" required value=from class=INPUT aria-describedby="from-problem" />
+                {problem("from", "from-problem")}
+            </div>
+            <div>
+                <label for="exclusion-until" class="mb-1 block text-sm font-medium">"Until (UTC, that day included)"</label>
+                <input id="exclusion-until" name="until" type="date" required value=until class=INPUT aria-describedby="until-problem" />
+                {problem("until", "until-problem")}
+            </div>
+            <div>
+                <label for="exclusion-scope" class="mb-1 block text-sm font-medium">"What it holds"</label>
+                <select id="exclusion-scope" name="scope" class=INPUT aria-describedby="scope-problem">
+                    {EXCLUSION_SCOPES.iter().map(|(value, words)| view! {
+                        <option value=*value selected=scope == *value>{*words}</option>
+                    }).collect_view()}
+                </select>
+                {problem("scope", "scope-problem")}
+            </div>
+            <div>
+                <label for="exclusion-reason" class="mb-1 block text-sm font-medium">"Why (optional)"</label>
+                <input id="exclusion-reason" name="reason" type="text" maxlength="200" value=reason class=INPUT aria-describedby="reason-problem" />
+                {problem("reason", "reason-problem")}
+            </div>
+            <button type="submit" class=format!("{BUTTON} w-fit")>"Add the exclusion"</button>
+        </form>
+    });
+    view! {
+        <Card title="Maintenance exclusions">
+            <p class="mb-3 text-sm text-muted">"Date ranges (at most 90 days) when Wheelhouse leaves the cluster alone: no node replacement, no upgrades, or no minor upgrades. The upgrade pre-flight says NO-GO while one holds an upgrade."</p>
+            {list}
+            {form}
+        </Card>
+    }
+}
+
+#[component]
+fn TimelineCard(freshness: Freshness, ics: String) -> impl IntoView {
+    view! {
+        <Card title="The next 30 days">
+            <ol class="space-y-1 text-sm" data-testid="timeline">
+                {freshness
+                    .timeline
+                    .into_iter()
+                    .map(|(when, what)| view! {
+                        <li class="break-words"><span class="font-mono text-xs">{when}</span>" · "{what}</li>
+                    })
+                    .collect_view()}
+            </ol>
+            <a href=ics download class="mt-3 inline-flex min-h-11 items-center rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">"Download the timeline (iCalendar)"</a>
         </Card>
     }
 }

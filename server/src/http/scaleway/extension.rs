@@ -17,7 +17,8 @@ use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::model::RolloutControl;
 use crate::domain::DomainError;
 use crate::http::AppState;
-use crate::services::freshness::{FreshnessReport, MaintenanceWindow};
+use crate::services::freshness::timeline::TimelineEntry;
+use crate::services::freshness::{Exclusion, ExclusionScope, FreshnessReport, MaintenanceWindow};
 use crate::services::upgrade::{
     plan, preflight, Assessment, NodeProgress, PoolProgress, RollbackScope, Starter,
     UpgradeProgress, UpgradeRequest, UpgradeRun,
@@ -73,6 +74,160 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/v1/regions/{region}/pools/{pool_id}/lifespan",
             put(set_lifespan),
         )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/maintenance-exclusions",
+            post(add_exclusion),
+        )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/maintenance-timeline",
+            get(maintenance_timeline),
+        )
+        .route(
+            "/api/v1/regions/{region}/pools/{pool_id}/autohealing",
+            put(set_autohealing),
+        )
+        .route(
+            "/api/v1/regions/{region}/clusters/{cluster_id}/maintenance-exclusions/{exclusion_id}",
+            axum::routing::delete(remove_exclusion),
+        )
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/maintenance-timeline",
+    tag = "node freshness",
+    description = "The next 30 days: the window's openings, exclusions, planned node replacements and the next patch auto-upgrade; with `?format=ics`, as an iCalendar file.",
+    params(Where),
+    responses((status = 200, body = Vec<TimelineEntry>), (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"),
+        (status = 404, body = ErrorBody)),
+    security(("X-Auth-Token" = [])),
+)]
+async fn maintenance_timeline(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id)): Path<(String, ClusterId)>,
+    params: Params,
+) -> ApiResult {
+    if params.get("format").map(String::as_str) == Some("ics") {
+        let (_, body) = crate::http::console_freshness::ical(&state, &caller, &region, &id).await?;
+        return Ok(axum::response::IntoResponse::into_response((
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            )],
+            body,
+        )));
+    }
+    let report = state.freshness().report(&caller, &region, &id).await?;
+    ok(json!(crate::services::freshness::timeline::timeline(
+        &report,
+        state.clock.now()
+    )))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AutohealingBody {
+    /// Reboot a node NotReady for 15 minutes, replace it at 30 (Scaleway's pool `autohealing`).
+    enabled: bool,
+    /// Stop for the pool when more than this share of it (1–100 %, default 30) is unhealthy.
+    #[serde(default = "default_cap")]
+    cap_percent: u32,
+}
+
+fn default_cap() -> u32 {
+    crate::services::freshness::autoheal::DEFAULT_CAP_PERCENT
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/regions/{region}/pools/{pool_id}/autohealing",
+    tag = "node freshness",
+    description = "Turns a pool's autohealing on or off and sets its cap: past it, autohealing stops for the pool and says so instead of replacing everything.",
+    params(("region" = String, Path), ("pool_id" = String, Path)),
+    request_body = AutohealingBody,
+    responses((status = 200), (status = 400, body = ErrorBody, description = "A cap outside 1–100 %"),
+        (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"), (status = 404, body = ErrorBody)),
+    security(("X-Auth-Token" = [])),
+)]
+async fn set_autohealing(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, pool_id)): Path<(String, PoolId)>,
+    body: Bytes,
+) -> ApiResult {
+    let Body(input) = Body::<AutohealingBody>::parse(&body)?;
+    state
+        .freshness()
+        .set_autohealing(&caller, &region, &pool_id, input.enabled, input.cap_percent)
+        .await?;
+    ok(json!({ "enabled": input.enabled, "cap_percent": input.cap_percent }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ExclusionBody {
+    starts_at: chrono::DateTime<chrono::Utc>,
+    /// After `starts_at`, in the future, at most 90 days later.
+    ends_at: chrono::DateTime<chrono::Utc>,
+    scope: ExclusionScope,
+    /// Why (at most 200 characters), shown wherever the exclusion holds something.
+    #[serde(default)]
+    reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/maintenance-exclusions",
+    tag = "node freshness",
+    description = "Adds a maintenance exclusion: no_upgrades, no_minor_upgrades or no_node_replacement between two instants. Node lifespans, patch auto-upgrades and the upgrade pre-flight respect it.",
+    params(Where),
+    request_body = ExclusionBody,
+    responses((status = 200, body = Exclusion), (status = 400, body = ErrorBody, description = "An invalid range or scope"),
+        (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"), (status = 404, body = ErrorBody)),
+    security(("X-Auth-Token" = [])),
+)]
+async fn add_exclusion(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id)): Path<(String, ClusterId)>,
+    body: Bytes,
+) -> ApiResult {
+    let Body(input) = Body::<ExclusionBody>::parse(&body)?;
+    let exclusion = Exclusion {
+        id: String::new(),
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        scope: input.scope,
+        reason: input.reason,
+    };
+    ok(json!(
+        state
+            .freshness()
+            .add_exclusion(&caller, &region, &id, exclusion)
+            .await?
+    ))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/regions/{region}/clusters/{cluster_id}/maintenance-exclusions/{exclusion_id}",
+    tag = "node freshness",
+    description = "Removes a maintenance exclusion.",
+    params(("region" = String, Path), ("cluster_id" = String, Path), ("exclusion_id" = String, Path)),
+    responses((status = 200), (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"), (status = 404, body = ErrorBody)),
+    security(("X-Auth-Token" = [])),
+)]
+async fn remove_exclusion(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((region, id, exclusion_id)): Path<(String, ClusterId, String)>,
+) -> ApiResult {
+    state
+        .freshness()
+        .remove_exclusion(&caller, &region, &id, &exclusion_id)
+        .await?;
+    ok(json!({}))
 }
 
 #[utoipa::path(
@@ -567,7 +722,11 @@ impl Modify for AuthToken {
         rollback,
         freshness,
         set_window,
-        set_lifespan
+        set_lifespan,
+        add_exclusion,
+        remove_exclusion,
+        maintenance_timeline,
+        set_autohealing
     ),
     components(schemas(
         preflight::PreflightReport,
@@ -589,6 +748,14 @@ impl Modify for AuthToken {
         FreshnessReport,
         MaintenanceWindow,
         LifespanBody,
+        ExclusionBody,
+        AutohealingBody,
+        crate::services::freshness::UnhealthyNode,
+        crate::services::freshness::autoheal::CapReached,
+        TimelineEntry,
+        crate::services::freshness::AutoUpgrade,
+        Exclusion,
+        ExclusionScope,
         crate::services::freshness::PoolLifespan,
         crate::services::freshness::NodeExpiry,
         crate::services::freshness::PlannedReplacement,

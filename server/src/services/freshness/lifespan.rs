@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::window::MaintenanceWindow;
+use super::window::{replacement_hold, Exclusion, MaintenanceWindow};
 use crate::domain::model::{
     Cluster, ClusterStatus, DisruptionBudget, Node, NodeStatus, Pool, PoolStatus,
 };
@@ -35,6 +35,8 @@ pub struct FreshnessSubject<'a> {
     pub lifespans: &'a HashMap<String, Duration>,
     pub window: &'a MaintenanceWindow,
     pub pdbs: &'a [DisruptionBudget],
+    /// The cluster's maintenance exclusions (those in force hold replacements by scope).
+    pub exclusions: &'a [Exclusion],
 }
 
 /// A stable number from a node's id (FNV-1a), so its stagger never changes.
@@ -104,7 +106,8 @@ fn cluster_busy(subject: &FreshnessSubject<'_>) -> Option<String> {
 /// The nodes overdue now, and for each whether this pass replaces it or why it waits.
 pub fn decide(subject: &FreshnessSubject<'_>) -> Vec<Decision> {
     let now = subject.now;
-    let busy = cluster_busy(subject);
+    let busy = cluster_busy(subject)
+        .or_else(|| replacement_hold(subject.exclusions, now).map(Exclusion::describe));
     let window_closed = (!subject.window.is_open(now)).then(|| {
         format!(
             "outside the maintenance window ({}); it next opens {}",
@@ -210,7 +213,11 @@ pub fn preview(subject: &FreshnessSubject<'_>) -> Vec<PlannedReplacement> {
             .filter(|n| n.pool_id == pool.id && n.status != NodeStatus::Deleting)
         {
             let expiry = expires_at(node, *max_age);
-            let from = subject.window.next_open(expiry.max(subject.now));
+            // The first open window after it expires that no exclusion holds.
+            let mut from = subject.window.next_open(expiry.max(subject.now));
+            while let Some(hold) = replacement_hold(subject.exclusions, from) {
+                from = subject.window.next_open(hold.ends_at);
+            }
             if from > horizon {
                 continue;
             }
@@ -243,4 +250,162 @@ pub fn preview(subject: &FreshnessSubject<'_>) -> Vec<PlannedReplacement> {
             .then(a.expires_at.cmp(&b.expires_at))
     });
     planned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::freshness::window::ExclusionScope;
+    use crate::services::upgrade::synthetic::{cluster, epoch, node, pool};
+
+    fn window_any(start_hour: u32) -> MaintenanceWindow {
+        MaintenanceWindow {
+            start_hour,
+            duration_hours: 2,
+            ..MaintenanceWindow::default()
+        }
+    }
+
+    /// Nodes created together, all past a 1-day lifespan at `now`.
+    fn subject_parts(surge: i64, size: usize) -> (Cluster, Vec<Pool>, Vec<Node>) {
+        let pools = vec![pool("p", "1.34.2", surge, 1, 0)];
+        let nodes = (0..size)
+            .map(|i| node(&format!("n{i:03}"), "p", "1.34.2", 0))
+            .collect();
+        (cluster("1.34.2"), pools, nodes)
+    }
+
+    #[test]
+    fn decisions_keep_to_the_window_the_surge_the_pdbs_exclusions_and_upgrades() {
+        let lifespans: HashMap<String, Duration> =
+            [("p".to_string(), Duration::days(1))].into_iter().collect();
+        let exclusion = Exclusion {
+            id: "x".into(),
+            starts_at: epoch() + Duration::days(3),
+            ends_at: epoch() + Duration::days(4),
+            scope: ExclusionScope::NoNodeReplacement,
+            reason: "code freeze".into(),
+        };
+        for surge in 0..4 {
+            for in_flight in 0..3 {
+                for allowed in [None, Some(0), Some(1), Some(2), Some(5)] {
+                    for hour in 0..24 {
+                        for upgrading in [false, true] {
+                            let (cluster, mut pools, mut nodes) = subject_parts(surge, 6);
+                            for n in nodes.iter_mut().take(in_flight) {
+                                n.status = NodeStatus::Creating;
+                            }
+                            if upgrading {
+                                pools[0].status = PoolStatus::Upgrading;
+                            }
+                            let pdbs: Vec<DisruptionBudget> = allowed
+                                .map(|allowed| DisruptionBudget {
+                                    namespace: "shop".into(),
+                                    name: "web".into(),
+                                    disruptions_allowed: allowed,
+                                    pool_id: None,
+                                })
+                                .into_iter()
+                                .collect();
+                            let window = window_any(3);
+                            let now = epoch() + Duration::days(2) + Duration::hours(hour);
+                            let exclusions = [exclusion.clone()];
+                            for excluded in [false, true] {
+                                let at = if excluded {
+                                    now + Duration::days(1)
+                                } else {
+                                    now
+                                };
+                                let subject = FreshnessSubject {
+                                    now: at,
+                                    cluster: &cluster,
+                                    pools: &pools,
+                                    nodes: &nodes,
+                                    lifespans: &lifespans,
+                                    window: &window,
+                                    pdbs: &pdbs,
+                                    exclusions: &exclusions,
+                                };
+                                let replaced = decide(&subject)
+                                    .into_iter()
+                                    .filter(|d| d.action == Action::Replace)
+                                    .count() as i64;
+                                let budget = (surge.max(1) - in_flight as i64)
+                                    .min(allowed.unwrap_or(i64::MAX))
+                                    .max(0);
+                                if !window.is_open(at) || excluded || upgrading {
+                                    assert_eq!(replaced, 0, "{surge} {in_flight} {allowed:?} {hour} {upgrading} {excluded}");
+                                } else {
+                                    assert_eq!(
+                                        replaced,
+                                        budget.min(6 - in_flight as i64),
+                                        "{surge} {in_flight} {allowed:?} {hour}"
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nodes_created_together_expire_spread_over_a_fifth_of_their_lifespan() {
+        let (_, _, nodes) = subject_parts(1, 200);
+        let age = Duration::days(30);
+        let mut expiries: Vec<DateTime<Utc>> = nodes.iter().map(|n| expires_at(n, age)).collect();
+        expiries.sort();
+        expiries.dedup();
+        assert!(expiries.len() >= 195, "distinct: {}", expiries.len());
+        let first = expiries[0];
+        let last = *expiries.last().unwrap();
+        assert!(last <= epoch() + age && first >= epoch() + age - Duration::days(6));
+        assert!(
+            last - first > Duration::days(5),
+            "spread over most of six days"
+        );
+        // The same node always expires at the same time.
+        assert_eq!(expires_at(&nodes[0], age), expires_at(&nodes[0], age));
+    }
+
+    #[test]
+    fn the_preview_places_each_replacement_in_an_open_window_outside_exclusions() {
+        let (cluster, pools, nodes) = subject_parts(1, 20);
+        let lifespans: HashMap<String, Duration> = [("p".to_string(), Duration::days(10))]
+            .into_iter()
+            .collect();
+        let window = MaintenanceWindow {
+            days: vec!["monday".into(), "thursday".into()],
+            start_hour: 2,
+            duration_hours: 3,
+        };
+        let exclusions = [Exclusion {
+            id: "x".into(),
+            starts_at: epoch() + Duration::days(8),
+            ends_at: epoch() + Duration::days(12),
+            scope: ExclusionScope::NoNodeReplacement,
+            reason: String::new(),
+        }];
+        let subject = FreshnessSubject {
+            now: epoch(),
+            cluster: &cluster,
+            pools: &pools,
+            nodes: &nodes,
+            lifespans: &lifespans,
+            window: &window,
+            pdbs: &[],
+            exclusions: &exclusions,
+        };
+        let planned = preview(&subject);
+        assert_eq!(planned.len(), 20);
+        for entry in planned {
+            assert!(window.is_open(entry.replaced_from), "{entry:?}");
+            assert!(entry.replaced_from >= entry.expires_at);
+            assert!(
+                replacement_hold(&exclusions, entry.replaced_from).is_none(),
+                "{entry:?}"
+            );
+        }
+    }
 }

@@ -4,7 +4,9 @@
 //! action inside the window, so it works over the sandbox and over a remote provider alike.
 //! What to replace is decided by pure functions ([`lifespan::decide`], [`lifespan::preview`]).
 
+pub mod autoheal;
 pub mod lifespan;
+pub mod timeline;
 pub mod window;
 
 use std::collections::HashMap;
@@ -22,7 +24,36 @@ use crate::store::rows::{millis, time};
 use crate::store::Database;
 
 pub use lifespan::{Action, Decision, FreshnessSubject, PlannedReplacement};
-pub use window::MaintenanceWindow;
+pub use window::{Exclusion, ExclusionScope, MaintenanceWindow};
+
+/// A cluster's maintenance exclusions that have not ended by `now`, soonest first.
+pub async fn exclusions_of(
+    database: &Database,
+    cluster_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Exclusion>> {
+    let mut conn = database.pool().acquire().await?;
+    let rows = sqlx::query(
+        "SELECT id, starts_at, ends_at, scope, reason FROM maintenance_exclusions \
+         WHERE cluster_id = $1 AND ends_at > $2 ORDER BY starts_at, id",
+    )
+    .bind(cluster_id)
+    .bind(millis(now))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .filter_map(|row| {
+            let scope: String = row.try_get("scope").ok()?;
+            Some(Ok(Exclusion {
+                id: row.try_get("id").ok()?,
+                starts_at: time(row.try_get("starts_at").ok()?),
+                ends_at: time(row.try_get("ends_at").ok()?),
+                scope: ExclusionScope::parse(&scope)?,
+                reason: row.try_get("reason").ok()?,
+            }))
+        })
+        .collect()
+}
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -42,9 +73,47 @@ pub struct FreshnessReport {
     pub nodes: Vec<NodeExpiry>,
     /// For the next 30 days: which node is replaced in which window, and why.
     pub planned: Vec<PlannedReplacement>,
+    /// Exclusions in force or to come, soonest first.
+    pub exclusions: Vec<Exclusion>,
+    pub auto_upgrade: AutoUpgrade,
     /// The replacements a lifespan started, newest first (the evidence; the last 100).
     pub replaced: Vec<LifespanReplacement>,
+    /// Pools whose autohealing stopped at their cap (a visible warning).
+    pub autohealing_stopped: Vec<autoheal::CapReached>,
+    /// NotReady nodes of autohealing pools: since when, and what was done.
+    pub unhealthy: Vec<UnhealthyNode>,
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct UnhealthyNode {
+    pub node_name: String,
+    pub not_ready_since: DateTime<Utc>,
+    pub rebooted_at: Option<DateTime<Utc>>,
+    pub replaced_at: Option<DateTime<Utc>>,
+}
+
+/// Patch auto-upgrade (Scaleway's `auto_upgrade.enable`), carried out by Wheelhouse through
+/// the upgrade service and its pre-flight, inside the window, outside exclusions.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AutoUpgrade {
+    pub enabled: bool,
+    /// The newest patch of the cluster's minor, when one is newer than what it runs.
+    pub next_patch: Option<String>,
+    /// Why that patch does not start now (the window, an exclusion, the pre-flight …).
+    pub waiting: Option<String>,
+}
+
+/// The caller a pass acts for: the cluster's project (as its owner would).
+fn caller_of(cluster: &Cluster) -> Caller {
+    Caller {
+        project_id: cluster.project_id.clone(),
+        organization_id: cluster.organization_id.clone(),
+        access_key: "wheelhouse-maintenance".to_string(),
+    }
+}
+
+/// Wheelhouse's own runs are started in its name.
+const AUTO_UPGRADE_STARTER: &str = "wheelhouse patch auto-upgrade";
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LifespanReplacement {
@@ -59,6 +128,10 @@ pub struct PoolLifespan {
     pub pool_name: String,
     /// `None`: the pool keeps its nodes (lifespan off).
     pub max_node_age_days: Option<u32>,
+    /// Scaleway's pool `autohealing`, carried out by Wheelhouse.
+    pub autohealing: bool,
+    /// The share of the pool (percent) that may be unhealthy at once before autohealing stops.
+    pub autohealing_cap_percent: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -77,19 +150,89 @@ pub struct FreshnessService {
     service: ProvisioningService,
     database: Database,
     clock: SharedClock,
+    ids: crate::domain::ids::SharedIds,
 }
 
 impl FreshnessService {
-    pub fn new(service: ProvisioningService, database: Database, clock: SharedClock) -> Self {
+    pub fn new(
+        service: ProvisioningService,
+        database: Database,
+        clock: SharedClock,
+        ids: crate::domain::ids::SharedIds,
+    ) -> Self {
         FreshnessService {
             service,
             database,
             clock,
+            ids,
         }
     }
 
-    /// The cluster's window: the one set, or the default.
-    async fn window_of(&self, cluster_id: &str) -> Result<(MaintenanceWindow, bool)> {
+    /// Adds a maintenance exclusion to a cluster.
+    pub async fn add_exclusion(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        exclusion: Exclusion,
+    ) -> Result<Exclusion> {
+        let now = self.clock.now();
+        let exclusion = Exclusion {
+            id: self.ids.uuid(),
+            reason: exclusion.reason.trim().to_string(),
+            ..exclusion
+        }
+        .validated(now)?;
+        self.service.get_cluster(caller, region, id).await?;
+        let mut conn = self.database.pool().acquire().await?;
+        sqlx::query(
+            "INSERT INTO maintenance_exclusions (id, cluster_id, region, project_id, starts_at, ends_at, scope, reason, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&exclusion.id)
+        .bind(id.as_str())
+        .bind(region)
+        .bind(&caller.project_id)
+        .bind(millis(exclusion.starts_at))
+        .bind(millis(exclusion.ends_at))
+        .bind(exclusion.scope.as_str())
+        .bind(&exclusion.reason)
+        .bind(millis(now))
+        .execute(&mut *conn)
+        .await?;
+        Ok(exclusion)
+    }
+
+    /// Removes one of a cluster's exclusions.
+    pub async fn remove_exclusion(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        exclusion_id: &str,
+    ) -> Result<()> {
+        self.service.get_cluster(caller, region, id).await?;
+        let mut conn = self.database.pool().acquire().await?;
+        let removed =
+            sqlx::query("DELETE FROM maintenance_exclusions WHERE id = $1 AND cluster_id = $2")
+                .bind(exclusion_id)
+                .bind(id.as_str())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+        if removed == 0 {
+            return Err(DomainError::not_found(
+                "maintenance_exclusion",
+                exclusion_id,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The cluster's window: the one set in Wheelhouse, or else the provider's own
+    /// (Scaleway's `auto_upgrade.maintenance_window`: a day or any, an hour), four hours long.
+    async fn window_of(&self, cluster: &Cluster) -> Result<(MaintenanceWindow, bool)> {
+        let cluster_id = cluster.id.as_str();
         let mut conn = self.database.pool().acquire().await?;
         let row = sqlx::query(
             "SELECT days, start_hour, duration_hours FROM maintenance_windows WHERE cluster_id = $1",
@@ -110,7 +253,16 @@ impl FreshnessService {
                 },
                 true,
             ),
-            None => (MaintenanceWindow::default(), false),
+            None => (
+                MaintenanceWindow {
+                    days: vec![cluster.maintenance_day.clone()],
+                    start_hour: cluster.maintenance_start_hour.clamp(0, 23) as u32,
+                    ..MaintenanceWindow::default()
+                }
+                .validated()
+                .unwrap_or_default(),
+                false,
+            ),
         })
     }
 
@@ -143,6 +295,27 @@ impl FreshnessService {
     ) -> Result<MaintenanceWindow> {
         let window = window.validated()?;
         self.service.get_cluster(caller, region, id).await?;
+        // Scaleway's own field says one day (or any) and an hour: kept in step when it can.
+        let day = match window.days.as_slice() {
+            [one] => Some(one.clone()),
+            days if days.len() == 7 => Some("any".to_string()),
+            _ => None,
+        };
+        if let Some(day) = day {
+            let changes = crate::domain::requests::ClusterChanges {
+                auto_upgrade: Some(crate::domain::requests::AutoUpgradeInput {
+                    enable: None,
+                    maintenance_window: Some(crate::domain::requests::MaintenanceWindowInput {
+                        start_hour: Some(i64::from(window.start_hour)),
+                        day: Some(day),
+                    }),
+                }),
+                ..Default::default()
+            };
+            self.service
+                .update_cluster(caller, region, id, changes)
+                .await?;
+        }
         let mut conn = self.database.pool().acquire().await?;
         sqlx::query(
             "INSERT INTO maintenance_windows (cluster_id, region, project_id, days, start_hour, duration_hours, updated_at) \
@@ -244,13 +417,16 @@ impl FreshnessService {
         nodes: &[Node],
         pdbs: &[DisruptionBudget],
     ) -> Result<FreshnessReport> {
-        let (window, window_set) = self.window_of(&cluster.id).await?;
+        let (window, window_set) = self.window_of(cluster).await?;
         let days = self.lifespans_of(&cluster.id).await?;
         let lifespans: HashMap<String, Duration> = days
             .iter()
             .map(|(pool, days)| (pool.clone(), Duration::days(i64::from(*days))))
             .collect();
         let now = self.clock.now();
+        let exclusions = exclusions_of(&self.database, &cluster.id, now).await?;
+        let health = self.health_of(&cluster.id).await?;
+        let caps = self.caps_of(&cluster.id).await?;
         let subject = FreshnessSubject {
             now,
             cluster,
@@ -259,6 +435,7 @@ impl FreshnessService {
             lifespans: &lifespans,
             window: &window,
             pdbs,
+            exclusions: &exclusions,
         };
         let decisions = lifespan::decide(&subject);
         let planned = lifespan::preview(&subject);
@@ -289,10 +466,39 @@ impl FreshnessService {
                     pool_id: pool.id.clone(),
                     pool_name: pool.name.clone(),
                     max_node_age_days: days.get(&pool.id).copied(),
+                    autohealing: pool.autohealing,
+                    autohealing_cap_percent: caps
+                        .get(&pool.id)
+                        .copied()
+                        .unwrap_or(autoheal::DEFAULT_CAP_PERCENT),
+                })
+                .collect(),
+            autohealing_stopped: autoheal::plan(pools, nodes, &health, &caps, now).1,
+            unhealthy: nodes
+                .iter()
+                .filter_map(|node| {
+                    let known = health.get(&node.id)?;
+                    Some(UnhealthyNode {
+                        node_name: node.name.clone(),
+                        not_ready_since: known.not_ready_since,
+                        rebooted_at: known.rebooted_at,
+                        replaced_at: known.replaced_at,
+                    })
                 })
                 .collect(),
             nodes: node_rows,
             planned,
+            exclusions: exclusions.clone(),
+            auto_upgrade: self
+                .auto_upgrade(
+                    caller_of(cluster),
+                    cluster,
+                    pools,
+                    &window,
+                    &exclusions,
+                    now,
+                )
+                .await?,
             replaced: self.history(&cluster.id).await?,
         })
     }
@@ -303,8 +509,8 @@ impl FreshnessService {
         let clusters = {
             let mut conn = self.database.pool().acquire().await?;
             sqlx::query(
-                "SELECT DISTINCT l.cluster_id, l.region, l.project_id, p.organization_id \
-                 FROM pool_lifespans l JOIN projects p ON p.id = l.project_id ORDER BY l.cluster_id",
+                "SELECT o.cluster_id, o.region, o.project_id, p.organization_id \
+                 FROM cluster_owners o JOIN projects p ON p.id = o.project_id ORDER BY o.cluster_id",
             )
             .fetch_all(&mut *conn)
             .await?
@@ -323,7 +529,13 @@ impl FreshnessService {
                 Err(DomainError::NotFound { .. }) => {
                     // The cluster is gone: so are its settings.
                     let mut conn = self.database.pool().acquire().await?;
-                    for table in ["pool_lifespans", "maintenance_windows"] {
+                    for table in [
+                        "pool_lifespans",
+                        "maintenance_windows",
+                        "maintenance_exclusions",
+                        "node_health",
+                        "pool_autohealing_caps",
+                    ] {
                         sqlx::query(&format!("DELETE FROM {table} WHERE cluster_id = $1"))
                             .bind(id.as_str())
                             .execute(&mut *conn)
@@ -331,6 +543,268 @@ impl FreshnessService {
                     }
                 }
                 Err(error) => tracing::warn!(%error, cluster = %id, "a lifespan pass failed"),
+            }
+        }
+        Ok(started)
+    }
+
+    /// Whether (and why not) the newest patch would start now by auto-upgrade.
+    async fn auto_upgrade(
+        &self,
+        caller: Caller,
+        cluster: &Cluster,
+        pools: &[Pool],
+        window: &MaintenanceWindow,
+        exclusions: &[Exclusion],
+        now: DateTime<Utc>,
+    ) -> Result<AutoUpgrade> {
+        let region = cluster.region.clone();
+        let id = ClusterId::from(cluster.id.clone());
+        let current = cluster
+            .version
+            .parse::<crate::domain::version::KubeVersion>()
+            .ok();
+        let next_patch = self
+            .service
+            .available_versions(&caller, &region, &id)
+            .await?
+            .into_iter()
+            .filter(|entry| !entry.is_end_of_life_at(now))
+            .filter_map(|entry| {
+                let version = entry
+                    .name
+                    .parse::<crate::domain::version::KubeVersion>()
+                    .ok()?;
+                let current = current?;
+                (version.same_minor(&current) && version > current).then_some((version, entry.name))
+            })
+            .max_by_key(|(version, _)| *version)
+            .map(|(_, name)| name);
+        let mut waiting = None;
+        if let (true, Some(target)) = (cluster.auto_upgrade_enabled, &next_patch) {
+            waiting = if cluster.status != crate::domain::model::ClusterStatus::Ready
+                || pools.iter().any(|p| p.status.is_transient())
+            {
+                Some("the cluster is changing: it waits until it is ready".to_string())
+            } else if !window.is_open(now) {
+                Some(format!(
+                    "outside the maintenance window; it next opens {}",
+                    window.next_open(now).format("%Y-%m-%d %H:%M UTC")
+                ))
+            } else if let Some(hold) = exclusions
+                .iter()
+                .find(|e| e.in_force(now) && e.scope.holds_upgrade(false))
+            {
+                Some(hold.describe())
+            } else {
+                let report = self
+                    .upgrades()
+                    .assess(&caller, &region, &id, target, true)
+                    .await?
+                    .preflight;
+                let blocking = report.blocking_reasons();
+                (!blocking.is_empty())
+                    .then(|| format!("the upgrade pre-flight says NO-GO: {}", blocking.join("; ")))
+            };
+        }
+        Ok(AutoUpgrade {
+            enabled: cluster.auto_upgrade_enabled,
+            next_patch,
+            waiting,
+        })
+    }
+
+    fn upgrades(&self) -> crate::services::upgrade::UpgradeService {
+        crate::services::upgrade::UpgradeService::new(
+            self.service.clone(),
+            self.database.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+    }
+
+    /// What Wheelhouse knows of the cluster's NotReady nodes.
+    async fn health_of(&self, cluster_id: &str) -> Result<HashMap<String, autoheal::Health>> {
+        let mut conn = self.database.pool().acquire().await?;
+        let rows = sqlx::query(
+            "SELECT node_id, not_ready_since, rebooted_at, replaced_at FROM node_health WHERE cluster_id = $1",
+        )
+        .bind(cluster_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String, _>("node_id")?,
+                    autoheal::Health {
+                        not_ready_since: time(row.try_get("not_ready_since")?),
+                        rebooted_at: row.try_get::<Option<i64>, _>("rebooted_at")?.map(time),
+                        replaced_at: row.try_get::<Option<i64>, _>("replaced_at")?.map(time),
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// The autohealing caps set on the cluster's pools.
+    async fn caps_of(&self, cluster_id: &str) -> Result<HashMap<String, u32>> {
+        let mut conn = self.database.pool().acquire().await?;
+        let rows = sqlx::query(
+            "SELECT pool_id, cap_percent FROM pool_autohealing_caps WHERE cluster_id = $1",
+        )
+        .bind(cluster_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String, _>("pool_id")?,
+                    row.try_get::<i64, _>("cap_percent")? as u32,
+                ))
+            })
+            .collect()
+    }
+
+    /// Sets a pool's autohealing (Scaleway's field, through the port) and its cap (1–100 %).
+    pub async fn set_autohealing(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        enabled: bool,
+        cap_percent: u32,
+    ) -> Result<()> {
+        if !(1..=100).contains(&cap_percent) {
+            return Err(DomainError::invalid(
+                "cap_percent",
+                "constraint",
+                format!(
+                    "a share of the pool from 1 to 100 % ({} recommended)",
+                    autoheal::DEFAULT_CAP_PERCENT
+                ),
+            ));
+        }
+        let pool = self.service.get_pool(caller, region, pool_id).await?;
+        if pool.autohealing != enabled {
+            let changes = crate::domain::requests::PoolChanges {
+                autohealing: Some(enabled),
+                ..Default::default()
+            };
+            self.service
+                .update_pool(caller, region, pool_id, changes)
+                .await?;
+        }
+        let mut conn = self.database.pool().acquire().await?;
+        sqlx::query(
+            "INSERT INTO pool_autohealing_caps (pool_id, cluster_id, cap_percent) VALUES ($1, $2, $3) \
+             ON CONFLICT (pool_id) DO UPDATE SET cap_percent = excluded.cap_percent",
+        )
+        .bind(&pool.id)
+        .bind(&pool.cluster_id)
+        .bind(i64::from(cap_percent))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps track of NotReady nodes of autohealing pools and reboots or replaces them when
+    /// due (not while the cluster changes); returns how many actions it started.
+    async fn autoheal(
+        &self,
+        caller: &Caller,
+        region: &str,
+        cluster: &Cluster,
+        pools: &[Pool],
+        nodes: &[Node],
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let healing: Vec<&Pool> = pools.iter().filter(|p| p.autohealing).collect();
+        let mut conn = self.database.pool().acquire().await?;
+        for node in nodes
+            .iter()
+            .filter(|n| healing.iter().any(|p| p.id == n.pool_id))
+        {
+            match node.status {
+                crate::domain::model::NodeStatus::NotReady => {
+                    sqlx::query(
+                        "INSERT INTO node_health (node_id, cluster_id, pool_id, node_name, not_ready_since) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO NOTHING",
+                    )
+                    .bind(&node.id)
+                    .bind(&cluster.id)
+                    .bind(&node.pool_id)
+                    .bind(&node.name)
+                    .bind(millis(now))
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                crate::domain::model::NodeStatus::Ready => {
+                    sqlx::query("DELETE FROM node_health WHERE node_id = $1")
+                        .bind(&node.id)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                _ => {}
+            }
+        }
+        // Nodes that are gone (replaced) need no watching.
+        let live: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
+        let mut health = self.health_of(&cluster.id).await?;
+        for gone in health
+            .keys()
+            .filter(|id| !live.contains(&id.as_str()))
+            .cloned()
+            .collect::<Vec<_>>()
+        {
+            sqlx::query("DELETE FROM node_health WHERE node_id = $1")
+                .bind(&gone)
+                .execute(&mut *conn)
+                .await?;
+            health.remove(&gone);
+        }
+        drop(conn);
+        if cluster.status != crate::domain::model::ClusterStatus::Ready {
+            return Ok(0);
+        }
+        let caps = self.caps_of(&cluster.id).await?;
+        let (actions, _) = autoheal::plan(pools, nodes, &health, &caps, now);
+        let mut started = 0;
+        for action in actions {
+            let column = match action.remedy {
+                autoheal::Remedy::Reboot => "rebooted_at",
+                autoheal::Remedy::Replace => "replaced_at",
+            };
+            // Recorded first, so a crash never repeats it.
+            let mut conn = self.database.pool().acquire().await?;
+            sqlx::query(&format!(
+                "UPDATE node_health SET {column} = $1 WHERE node_id = $2"
+            ))
+            .bind(millis(now))
+            .bind(&action.node_id)
+            .execute(&mut *conn)
+            .await?;
+            drop(conn);
+            let node_id = NodeId::from(action.node_id.clone());
+            let outcome = match action.remedy {
+                autoheal::Remedy::Reboot => {
+                    self.service.reboot_node(caller, region, &node_id).await
+                }
+                autoheal::Remedy::Replace => {
+                    self.service.replace_node(caller, region, &node_id).await
+                }
+            };
+            match outcome {
+                Ok(_) => started += 1,
+                Err(error) => {
+                    tracing::info!(%error, node = %action.node_name, "an autohealing action was refused");
+                    let mut conn = self.database.pool().acquire().await?;
+                    sqlx::query(&format!(
+                        "UPDATE node_health SET {column} = NULL WHERE node_id = $1"
+                    ))
+                    .bind(&action.node_id)
+                    .execute(&mut *conn)
+                    .await?;
+                }
             }
         }
         Ok(started)
@@ -357,7 +831,15 @@ impl FreshnessService {
     async fn pass_cluster(&self, caller: &Caller, region: &str, id: &ClusterId) -> Result<usize> {
         let report_time = self.clock.now();
         let cluster = self.service.get_cluster(caller, region, id).await?;
+        let lifespan_days = self.lifespans_of(&cluster.id).await?;
         let pools = self.service.list_pools(caller, region, id).await?;
+        // Most clusters need nothing: two reads and no more.
+        if lifespan_days.is_empty()
+            && !cluster.auto_upgrade_enabled
+            && !pools.iter().any(|p| p.autohealing)
+        {
+            return Ok(0);
+        }
         let nodes = self.service.list_nodes(caller, region, id).await?;
         let pdbs = self
             .service
@@ -365,13 +847,12 @@ impl FreshnessService {
             .await?
             .map(|inventory| inventory.pod_disruption_budgets)
             .unwrap_or_default();
-        let (window, _) = self.window_of(&cluster.id).await?;
-        let lifespans: HashMap<String, Duration> = self
-            .lifespans_of(&cluster.id)
-            .await?
+        let (window, _) = self.window_of(&cluster).await?;
+        let lifespans: HashMap<String, Duration> = lifespan_days
             .into_iter()
             .map(|(pool, days)| (pool, Duration::days(i64::from(days))))
             .collect();
+        let exclusions = exclusions_of(&self.database, &cluster.id, report_time).await?;
         let subject = FreshnessSubject {
             now: report_time,
             cluster: &cluster,
@@ -380,8 +861,11 @@ impl FreshnessService {
             lifespans: &lifespans,
             window: &window,
             pdbs: &pdbs,
+            exclusions: &exclusions,
         };
-        let mut started = 0;
+        let mut started = self
+            .autoheal(caller, region, &cluster, &pools, &nodes, report_time)
+            .await?;
         for decision in lifespan::decide(&subject)
             .into_iter()
             .filter(|d| d.action == Action::Replace)
@@ -420,6 +904,42 @@ impl FreshnessService {
                         .bind(&decision.node_id)
                         .execute(&mut *conn)
                         .await?;
+                }
+            }
+        }
+        // Patch auto-upgrade: when nothing else moves, the window is open, no exclusion holds
+        // it and its pre-flight passes (nothing is overridden in Wheelhouse's name).
+        if started == 0 {
+            let auto = self
+                .auto_upgrade(
+                    caller.clone(),
+                    &cluster,
+                    &pools,
+                    &window,
+                    &exclusions,
+                    report_time,
+                )
+                .await?;
+            if let (true, Some(target), None) = (auto.enabled, &auto.next_patch, &auto.waiting) {
+                let starter = crate::services::upgrade::Starter {
+                    name: AUTO_UPGRADE_STARTER.to_string(),
+                    may_override: false,
+                };
+                let request = crate::services::upgrade::UpgradeRequest {
+                    target,
+                    with_pools: true,
+                    override_reason: None,
+                    soak_days: 0,
+                };
+                match self
+                    .upgrades()
+                    .start(caller, region, id, request, &starter)
+                    .await
+                {
+                    Ok(_) => started += 1,
+                    Err(error) => {
+                        tracing::info!(%error, cluster = %id, "a patch auto-upgrade did not start")
+                    }
                 }
             }
         }

@@ -152,6 +152,135 @@ impl MaintenanceWindow {
     }
 }
 
+/// What a maintenance exclusion keeps from happening while it is in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExclusionScope {
+    /// No upgrade at all (patch or minor, started by anyone or automatically).
+    NoUpgrades,
+    /// No minor upgrade (patches still may).
+    NoMinorUpgrades,
+    /// Nothing that replaces nodes: lifespan replacements and upgrades.
+    NoNodeReplacement,
+}
+
+impl ExclusionScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExclusionScope::NoUpgrades => "no_upgrades",
+            ExclusionScope::NoMinorUpgrades => "no_minor_upgrades",
+            ExclusionScope::NoNodeReplacement => "no_node_replacement",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ExclusionScope> {
+        [
+            ExclusionScope::NoUpgrades,
+            ExclusionScope::NoMinorUpgrades,
+            ExclusionScope::NoNodeReplacement,
+        ]
+        .into_iter()
+        .find(|scope| scope.as_str() == text)
+    }
+
+    /// "no upgrades", for people.
+    pub fn words(self) -> &'static str {
+        match self {
+            ExclusionScope::NoUpgrades => "no upgrades",
+            ExclusionScope::NoMinorUpgrades => "no minor upgrades",
+            ExclusionScope::NoNodeReplacement => "no node replacement",
+        }
+    }
+
+    /// Whether it holds node replacements for lifespan.
+    pub fn holds_replacements(self) -> bool {
+        self == ExclusionScope::NoNodeReplacement
+    }
+
+    /// Whether it holds an upgrade (a minor one when `minor`).
+    pub fn holds_upgrade(self, minor: bool) -> bool {
+        match self {
+            ExclusionScope::NoUpgrades | ExclusionScope::NoNodeReplacement => true,
+            ExclusionScope::NoMinorUpgrades => minor,
+        }
+    }
+}
+
+/// The longest exclusion, in days.
+pub const MAX_EXCLUSION_DAYS: i64 = 90;
+
+/// A date range during which a cluster is left alone, in part.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Exclusion {
+    pub id: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub scope: ExclusionScope,
+    pub reason: String,
+}
+
+impl Exclusion {
+    pub fn in_force(&self, at: DateTime<Utc>) -> bool {
+        self.starts_at <= at && at < self.ends_at
+    }
+
+    /// "no node replacement until 2026-12-24 00:00 UTC (code freeze)".
+    pub fn describe(&self) -> String {
+        let reason = if self.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.reason)
+        };
+        format!(
+            "maintenance exclusion: {} from {} until {}{reason}",
+            self.scope.words(),
+            self.starts_at.format("%Y-%m-%d %H:%M UTC"),
+            self.ends_at.format("%Y-%m-%d %H:%M UTC")
+        )
+    }
+
+    /// The exclusion as given, or why not: it ends after it starts, in the future, and lasts
+    /// at most 90 days.
+    pub fn validated(self, now: DateTime<Utc>) -> Result<Self, DomainError> {
+        if self.ends_at <= self.starts_at {
+            return Err(DomainError::invalid(
+                "ends_at",
+                "constraint",
+                "an exclusion ends after it starts",
+            ));
+        }
+        if self.ends_at <= now {
+            return Err(DomainError::invalid(
+                "ends_at",
+                "constraint",
+                "an exclusion that has already ended would exclude nothing",
+            ));
+        }
+        if self.ends_at - self.starts_at > Duration::days(MAX_EXCLUSION_DAYS) {
+            return Err(DomainError::invalid(
+                "ends_at",
+                "constraint",
+                format!("an exclusion lasts at most {MAX_EXCLUSION_DAYS} days: keeping a cluster from its updates longer leaves it behind"),
+            ));
+        }
+        if self.reason.chars().count() > 200 {
+            return Err(DomainError::invalid(
+                "reason",
+                "constraint",
+                "the reason is at most 200 characters",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// The first exclusion in force at `at` that holds node replacements, if any.
+pub fn replacement_hold(exclusions: &[Exclusion], at: DateTime<Utc>) -> Option<&Exclusion> {
+    exclusions
+        .iter()
+        .find(|e| e.scope.holds_replacements() && e.in_force(at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

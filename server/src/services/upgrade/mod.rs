@@ -49,6 +49,8 @@ pub struct UpgradeSubject<'a> {
     pub inventory: Option<&'a ClusterInventory>,
     pub quota: NodeQuota,
     pub timing: RolloutTiming,
+    /// The cluster's maintenance exclusions (Wheelhouse's, not the provider's).
+    pub exclusions: &'a [crate::services::freshness::Exclusion],
 }
 
 /// What the port reported, owned (an [`UpgradeSubject`] borrows it).
@@ -60,6 +62,7 @@ struct Facts {
     inventory: Option<ClusterInventory>,
     quota: NodeQuota,
     timing: RolloutTiming,
+    exclusions: Vec<crate::services::freshness::Exclusion>,
 }
 
 impl Facts {
@@ -73,6 +76,7 @@ impl Facts {
             inventory: self.inventory.as_ref(),
             quota: self.quota,
             timing: self.timing,
+            exclusions: &self.exclusions,
         }
     }
 }
@@ -286,6 +290,12 @@ impl UpgradeService {
             inventory: self.service.cluster_inventory(caller, region, id).await?,
             quota: self.quota(caller).await?,
             timing: self.service.rollout_timing(),
+            exclusions: crate::services::freshness::exclusions_of(
+                &self.database,
+                id.as_str(),
+                self.clock.now(),
+            )
+            .await?,
         })
     }
 

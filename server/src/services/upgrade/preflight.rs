@@ -18,6 +18,7 @@ pub const MAX_KUBELET_MINOR_SKEW: u32 = 3;
 pub const TARGET_CHECK: &str = "target";
 pub const QUOTA_CHECK: &str = "quota";
 pub const ROLLBACK_CHECK: &str = "rollback";
+pub const EXCLUSION_CHECK: &str = "exclusions";
 /// Evidence lists are cut here (the count of the rest is said).
 const EVIDENCE_LIMIT: usize = 50;
 
@@ -134,6 +135,10 @@ pub fn preflight(
         surge_quota(subject, plan),
         health(subject),
         user_managed(subject),
+        exclusions(
+            subject,
+            super::is_minor_step(&subject.cluster.version, target),
+        ),
     ];
     report(subject, &subject.cluster.version, target, checks)
 }
@@ -145,8 +150,38 @@ pub fn pool_preflight(subject: &UpgradeSubject<'_>, plan: &UpgradePlan) -> Prefl
         drain_simulation(subject, plan),
         surge_quota(subject, plan),
         health(subject),
+        exclusions(subject, false),
     ];
     report(subject, &plan.from_version, &plan.to_version, checks)
+}
+
+/// Maintenance exclusions in force that hold this upgrade (a minor one when `minor`).
+fn exclusions(subject: &UpgradeSubject<'_>, minor: bool) -> PreflightCheck {
+    const TITLE: &str = "Maintenance exclusions";
+    let holding: Vec<String> = subject
+        .exclusions
+        .iter()
+        .filter(|e| e.in_force(subject.now) && e.scope.holds_upgrade(minor))
+        .map(|e| e.describe())
+        .collect();
+    if holding.is_empty() {
+        return check(
+            EXCLUSION_CHECK,
+            TITLE,
+            CheckStatus::Pass,
+            "no maintenance exclusion in force holds this upgrade",
+            Vec::new(),
+            None,
+        );
+    }
+    check(
+        EXCLUSION_CHECK,
+        TITLE,
+        CheckStatus::Fail,
+        "a maintenance exclusion in force holds this upgrade",
+        holding,
+        Some("wait until it ends, or remove it in the cluster's Maintenance tab; an owner may also start anyway with a written reason"),
+    )
 }
 
 /// The pre-flight of a rollback: whether it may go back now (`refusal` says why not), then what

@@ -282,6 +282,7 @@ mod tests {
                         in_use: 6,
                     },
                     timing: RolloutTiming::typical(),
+                    exclusions: &[],
                 };
                 let report = assess(&subject_ref, "1.34.5", true).preflight;
                 let drain = report.checks.iter().find(|c| c.id == "drain").unwrap();
