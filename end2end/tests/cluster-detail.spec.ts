@@ -101,12 +101,12 @@ test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", a
       await expect(extra).toContainText("ready", { timeout: 1_000 });
     }).toPass({ timeout: 30_000 });
   await settled();
-  await extra.getByText("Resize or delete…").click();
+  await extra.getByText("Resize, settings or delete…").click();
   await extra.getByLabel("Nodes").fill("2");
   await extra.getByRole("button", { name: "Resize" }).click();
   await expect(page.getByTestId("notice")).toContainText("being resized");
   await settled();
-  await extra.getByText("Resize or delete…").click();
+  await extra.getByText("Resize, settings or delete…").click();
   await extra.getByLabel("Type extra to confirm").fill("extra");
   await extra.getByRole("button", { name: "Delete the pool" }).click();
   await expect(page.getByTestId("notice")).toContainText("being deleted");

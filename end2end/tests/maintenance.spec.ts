@@ -130,6 +130,26 @@ test.describe("without JavaScript", () => {
     await page.getByTestId("pool-autohealing").getByRole("button", { name: "Save" }).click();
     await expect(page.getByTestId("pool-autohealing")).toContainText("on, cap 50 %");
 
+    // The pool's settings: surge, bounds, and kubelet arguments behind their warning.
+    await page.goto(`${server.baseURL}/clusters/fr-par/${cluster.id}/pools`);
+    await page.getByText("Resize, settings or delete…").click();
+    const settings = page.getByTestId("pool-settings");
+    await settings.getByLabel("Max surge (added before draining)").fill("1");
+    await settings.getByLabel("Kubelet arguments (name=value, one per line)").fill("maxPods=50");
+    await settings.getByRole("button", { name: "Save the settings" }).click();
+    await expect(page.getByTestId("problem")).toContainText("Tick the box");
+    await page.getByText("Resize, settings or delete…").click();
+    await page.getByTestId("pool-settings").getByLabel("Max surge (added before draining)").fill("1");
+    await page.getByTestId("pool-settings").getByLabel("Kubelet arguments (name=value, one per line)").fill("maxPods=50");
+    await page.getByTestId("pool-settings").getByLabel(/the kubelet becomes my responsibility/).check();
+    await page.getByTestId("pool-settings").getByRole("button", { name: "Save the settings" }).click();
+    await expect(page.getByTestId("notice")).toContainText("settings were saved");
+    await page.getByText("Resize, settings or delete…").click();
+    await expect(page.getByTestId("pool-settings").getByLabel("Max surge (added before draining)")).toHaveValue("1");
+    await page.goto(`${server.baseURL}/clusters/fr-par/${cluster.id}`);
+    await expect(page.getByText("kubelet (pool workers, custom arguments)")).toBeVisible();
+    await page.goto(`${server.baseURL}/clusters/fr-par/${cluster.id}/maintenance`);
+
     // Patch auto-upgrade: on, and the newest patch says when it would start.
     await page.getByRole("button", { name: "Turn auto-upgrade on" }).click();
     await expect(page.getByTestId("auto-upgrade")).toContainText("On. 1.34.5");

@@ -87,6 +87,7 @@ fn main() {
                 window: &window,
                 pdbs: &[],
                 exclusions: if index % 2 == 0 { &exclusions } else { &[] },
+                current_image: Some("ubuntu"),
             };
             replace += lifespan::decide(&subject)
                 .iter()

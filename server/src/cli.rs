@@ -166,6 +166,26 @@ pub enum AdminCommand {
     /// The sandbox's clock (sandbox provider only).
     #[command(subcommand)]
     Clock(ClockCommand),
+    /// The OS images the sandbox provider publishes.
+    #[command(subcommand)]
+    OsImage(OsImageCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OsImageCommand {
+    /// Publishes a new OS image: new nodes boot it, nodes on older ones become outdated (and
+    /// pools with a lifespan replace them first, in the window).
+    Publish {
+        /// e.g. ubuntu-noble-k8s-2026-12-07
+        name: String,
+        #[arg(
+            long,
+            default_value = "Ubuntu 24.04 with containerd 2.0, security updates"
+        )]
+        description: String,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
 }
 
 #[derive(Debug, Subcommand)]

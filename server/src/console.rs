@@ -301,120 +301,165 @@ impl ConsoleServices for Console {
             .report_of(&cluster, &pools, &nodes, &pdbs)
             .await
             .map_err(|e| failed(&e))?;
-        let detail = ClusterDetail {
-            id: cluster.id.clone(),
-            name: cluster.name.clone(),
-            description: cluster.description.clone(),
-            project: access.project_name.clone(),
-            region: region.to_string(),
-            status: cluster.status.as_str().to_string(),
-            version: cluster.version.clone(),
-            lifecycle: lifecycle(&cluster.version, &catalog, now),
-            cni: cluster.cni.clone(),
-            cluster_type: cluster.cluster_type.clone(),
-            cluster_url: cluster.cluster_url.clone(),
-            created_at: cluster
-                .created_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            tags: cluster.tags.clone(),
-            can_change: access.role.can_change(),
-            components: inventory.as_ref().map(|inventory| {
-                inventory
-                    .components
+        let detail =
+            ClusterDetail {
+                id: cluster.id.clone(),
+                name: cluster.name.clone(),
+                description: cluster.description.clone(),
+                project: access.project_name.clone(),
+                region: region.to_string(),
+                status: cluster.status.as_str().to_string(),
+                version: cluster.version.clone(),
+                lifecycle: lifecycle(&cluster.version, &catalog, now),
+                cni: cluster.cni.clone(),
+                cluster_type: cluster.cluster_type.clone(),
+                cluster_url: cluster.cluster_url.clone(),
+                created_at: cluster
+                    .created_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                tags: cluster.tags.clone(),
+                can_change: access.role.can_change(),
+                components: inventory.as_ref().map(|inventory| {
+                    inventory
+                        .components
+                        .iter()
+                        .map(|component| ComponentRow {
+                            name: component.name.clone(),
+                            kind: if component.kind == "control_plane" {
+                                "Control plane"
+                            } else {
+                                "System app"
+                            }
+                            .to_string(),
+                            version: component.version.clone(),
+                            health: component.health.clone(),
+                            managed_by: if component.managed_by == "provider" {
+                                "Provider"
+                            } else {
+                                "You"
+                            }
+                            .to_string(),
+                        })
+                        // A pool's kubelet with arguments of the user's is the user's to look after.
+                        .chain(
+                            pools
+                                .iter()
+                                .filter(|pool| !pool.kubelet_args.is_empty())
+                                .map(|pool| ComponentRow {
+                                    name: format!("kubelet (pool {}, custom arguments)", pool.name),
+                                    kind: "Node".to_string(),
+                                    version: format!("v{}", pool.version),
+                                    // As its nodes report it.
+                                    health: if nodes.iter().filter(|n| n.pool_id == pool.id).all(
+                                        |n| n.status == crate::domain::model::NodeStatus::Ready,
+                                    ) {
+                                        "healthy"
+                                    } else {
+                                        "degraded"
+                                    }
+                                    .to_string(),
+                                    managed_by: "You".to_string(),
+                                }),
+                        )
+                        .collect()
+                }),
+                pools: pools
                     .iter()
-                    .map(|component| ComponentRow {
-                        name: component.name.clone(),
-                        kind: if component.kind == "control_plane" {
-                            "Control plane"
-                        } else {
-                            "System app"
-                        }
-                        .to_string(),
-                        version: component.version.clone(),
-                        health: component.health.clone(),
-                        managed_by: if component.managed_by == "provider" {
-                            "Provider"
-                        } else {
-                            "You"
-                        }
-                        .to_string(),
+                    .map(|pool| PoolRow {
+                        id: pool.id.clone(),
+                        name: pool.name.clone(),
+                        status: pool.status.as_str().to_string(),
+                        version: pool.version.clone(),
+                        node_type: pool.node_type.clone(),
+                        size: pool.size,
+                        autoscaling: pool.autoscaling.then_some((pool.min_size, pool.max_size)),
+                        autohealing: pool.autohealing,
+                        min_size: pool.min_size,
+                        max_size: pool.max_size,
+                        max_surge: pool.max_surge,
+                        max_unavailable: pool.max_unavailable,
+                        kubelet_args: pool
+                            .kubelet_args
+                            .iter()
+                            .map(|(name, value)| {
+                                format!(
+                                    "{name}={}",
+                                    value
+                                        .as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| value.to_string())
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n"),
                     })
-                    .collect()
-            }),
-            pools: pools
-                .iter()
-                .map(|pool| PoolRow {
-                    id: pool.id.clone(),
-                    name: pool.name.clone(),
-                    status: pool.status.as_str().to_string(),
-                    version: pool.version.clone(),
-                    node_type: pool.node_type.clone(),
-                    size: pool.size,
-                    autoscaling: pool.autoscaling.then_some((pool.min_size, pool.max_size)),
-                    autohealing: pool.autohealing,
-                })
-                .collect(),
-            nodes: nodes
-                .iter()
-                .map(|node| NodeRow {
-                    id: node.id.clone(),
-                    name: node.name.clone(),
-                    pool: pool_name(&node.pool_id),
-                    status: node.status.as_str().to_string(),
-                    version: node.version.clone(),
-                    os_image: node.os_image.clone(),
-                    age_days: (now - node.created_at).num_seconds().max(0) as f64 / 86_400.0,
-                    ready: node
-                        .conditions
-                        .get("Ready")
-                        .and_then(|value| value.as_str())
-                        .unwrap_or("Unknown")
-                        .to_string(),
-                    public_ip: node.public_ip_v4.clone(),
-                    actionable: !node.status.is_transient() && node.operation_id.is_none(),
-                    expires: freshness
-                        .nodes
-                        .iter()
-                        .find(|expiry| expiry.node_id == node.id)
-                        .and_then(|expiry| expiry.expires_at)
-                        .map(|at| app::model::cluster::expires_in((at - now).num_seconds())),
-                    waiting: freshness
-                        .nodes
-                        .iter()
-                        .find(|expiry| expiry.node_id == node.id)
-                        .and_then(|expiry| expiry.waiting.clone()),
-                })
-                .collect(),
-            volumes: inventory
-                .as_ref()
-                .map(|inventory| attached(&inventory.volumes)),
-            load_balancers: inventory
-                .as_ref()
-                .map(|inventory| attached(&inventory.load_balancers)),
-            acl_rules: acl_rules
-                .iter()
-                .map(|rule| {
-                    (
-                        rule.ip
-                            .clone()
-                            .unwrap_or_else(|| "Scaleway ranges".to_string()),
-                        rule.description.clone(),
-                    )
-                })
-                .collect(),
-            events: events.map(|events| {
-                events
-                    .into_iter()
-                    .map(|event| EventRow {
-                        at: event.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-                        object_kind: event.object_kind,
-                        reason: event.reason,
-                        message: event.message,
+                    .collect(),
+                nodes: nodes
+                    .iter()
+                    .map(|node| NodeRow {
+                        id: node.id.clone(),
+                        name: node.name.clone(),
+                        pool: pool_name(&node.pool_id),
+                        status: node.status.as_str().to_string(),
+                        version: node.version.clone(),
+                        os_image: node.os_image.clone(),
+                        age_days: (now - node.created_at).num_seconds().max(0) as f64 / 86_400.0,
+                        ready: node
+                            .conditions
+                            .get("Ready")
+                            .and_then(|value| value.as_str())
+                            .unwrap_or("Unknown")
+                            .to_string(),
+                        public_ip: node.public_ip_v4.clone(),
+                        actionable: !node.status.is_transient() && node.operation_id.is_none(),
+                        expires: freshness
+                            .nodes
+                            .iter()
+                            .find(|expiry| expiry.node_id == node.id)
+                            .and_then(|expiry| expiry.expires_at)
+                            .map(|at| app::model::cluster::expires_in((at - now).num_seconds())),
+                        waiting: freshness
+                            .nodes
+                            .iter()
+                            .find(|expiry| expiry.node_id == node.id)
+                            .and_then(|expiry| expiry.waiting.clone()),
+                        newer_image: freshness
+                            .nodes
+                            .iter()
+                            .find(|expiry| expiry.node_id == node.id && expiry.outdated_image)
+                            .and_then(|_| freshness.current_os_image.clone()),
                     })
-                    .collect()
-            }),
-            freshness: freshness_view(freshness, now),
-        };
+                    .collect(),
+                volumes: inventory
+                    .as_ref()
+                    .map(|inventory| attached(&inventory.volumes)),
+                load_balancers: inventory
+                    .as_ref()
+                    .map(|inventory| attached(&inventory.load_balancers)),
+                acl_rules: acl_rules
+                    .iter()
+                    .map(|rule| {
+                        (
+                            rule.ip
+                                .clone()
+                                .unwrap_or_else(|| "Scaleway ranges".to_string()),
+                            rule.description.clone(),
+                        )
+                    })
+                    .collect(),
+                events: events.map(|events| {
+                    events
+                        .into_iter()
+                        .map(|event| EventRow {
+                            at: event.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                            object_kind: event.object_kind,
+                            reason: event.reason,
+                            message: event.message,
+                        })
+                        .collect()
+                }),
+                freshness: freshness_view(freshness, now),
+            };
         Ok(ClusterPage::Found(Box::new(detail)))
     }
 

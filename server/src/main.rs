@@ -28,6 +28,9 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::Clock(command)) => {
             wheelhouse::serve::advance_clock(command).await
         }
+        Command::Admin(AdminCommand::OsImage(command)) => {
+            wheelhouse::serve::publish_os_image(command).await
+        }
         Command::K8s(K8sCommand::Cluster(command)) => wheelhouse::client::run(command).await,
     };
     match outcome {

@@ -482,6 +482,50 @@ pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), Star
     Ok(())
 }
 
+/// `wheelhouse admin os-image publish NAME`: the sandbox's new OS image.
+pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(), StartError> {
+    let crate::cli::OsImageCommand::Publish {
+        name,
+        description,
+        database,
+    } = command;
+    let name = name.trim().to_string();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+    {
+        return Err(StartError::Invalid(
+            "an image name is letters, digits, '-', '.' and '_', e.g. ubuntu-noble-k8s-2026-12-07"
+                .to_string(),
+        ));
+    }
+    let database = prepare_database(&database.database_url).await?;
+    let now = chrono::Utc::now() + clock_offset(&database).await.unwrap_or_default();
+    let mut conn = database
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| StartError::Invalid(e.to_string()))?;
+    let published = crate::backend::sandbox::store::inventory::publish_os_image(
+        &mut conn,
+        &name,
+        &description,
+        now,
+    )
+    .await
+    .map_err(|e| StartError::Invalid(e.to_string()))?;
+    drop(conn);
+    database.close().await;
+    if !published {
+        return Err(StartError::Invalid(format!(
+            "the OS image {name} was already published"
+        )));
+    }
+    println!("Published {name}: new nodes boot it; nodes on older images are outdated.");
+    Ok(())
+}
+
 /// `wheelhouse admin fault …`: changes the sandbox's state; a running server plays it out.
 pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), StartError> {
     use crate::cli::FaultCommand;

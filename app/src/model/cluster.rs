@@ -8,7 +8,7 @@ use super::clusters::Lifecycle;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComponentRow {
     pub name: String,
-    /// "Control plane" or "System app".
+    /// "Control plane", "System app" or "Node".
     pub kind: String,
     pub version: String,
     pub health: String,
@@ -26,6 +26,13 @@ pub struct PoolRow {
     pub size: i64,
     pub autoscaling: Option<(i64, i64)>,
     pub autohealing: bool,
+    /// The autoscaler's bounds, kept when autoscaling is off.
+    pub min_size: i64,
+    pub max_size: i64,
+    pub max_surge: i64,
+    pub max_unavailable: i64,
+    /// "name=value" lines; any makes the kubelet the user's responsibility.
+    pub kubelet_args: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,6 +53,8 @@ pub struct NodeRow {
     pub expires: Option<String>,
     /// Why an overdue node still waits (the window, an upgrade, a PDB …).
     pub waiting: Option<String>,
+    /// The image new nodes boot, when this node runs an older (outdated) one.
+    pub newer_image: Option<String>,
 }
 
 /// A cluster's maintenance window, its pools' node lifespans, and the replacements ahead.
@@ -195,6 +204,8 @@ pub fn action_message(code: &str) -> Option<&'static str> {
         "saved" => Some("Saved."),
         "pool-added" => Some("The pool was added: its nodes are booting."),
         "resized" => Some("The pool is being resized."),
+        "pool-settings-saved" => Some("The pool's settings were saved."),
+        "kubelet-ack" => Some("Tick the box to take on the kubelet's arguments: nothing was saved."),
         "pool-deleting" => Some("The pool is being deleted: its nodes are drained and removed."),
         "typed-pool-name" => Some("The name typed does not match the pool's name: nothing was done."),
         "invalid" => Some("Nothing was saved: see the field below."),

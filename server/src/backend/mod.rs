@@ -48,6 +48,11 @@ pub trait ProvisioningBackend: Send + Sync {
     fn rollout_timing(&self) -> RolloutTiming {
         RolloutTiming::typical()
     }
+    /// The OS image new nodes boot now (older nodes are outdated); `None` when the provider does
+    /// not say through this API (Scaleway's node object has no image).
+    async fn current_os_image(&self, _region: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
 
     // ---- clusters
     /// Every cluster matching the query (callers sort and page).

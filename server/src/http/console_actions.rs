@@ -441,6 +441,13 @@ pub struct PoolActionForm {
     action: String,
     size: Option<String>,
     confirm_name: Option<String>,
+    autoscaling: Option<String>,
+    min_size: Option<String>,
+    max_size: Option<String>,
+    max_surge: Option<String>,
+    max_unavailable: Option<String>,
+    kubelet_args: Option<String>,
+    kubelet_ack: Option<String>,
 }
 
 /// POST /clusters/{region}/{id}/pools/{pool_id}: resize a pool, or delete it after its name
@@ -487,6 +494,74 @@ pub async fn pool_action(
                 .update_pool(&caller, &region, &pool_id, changes)
                 .await
                 .map(|_| "resized")
+        }
+        "settings" => {
+            let number = |typed: &Option<String>, what: &str| {
+                let typed = typed.clone().unwrap_or_default();
+                typed
+                    .trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("{what}: `{typed}` is not a whole number"))
+            };
+            let parsed = (
+                number(&form.min_size, "minimum size"),
+                number(&form.max_size, "maximum size"),
+                number(&form.max_surge, "max surge"),
+                number(&form.max_unavailable, "max unavailable"),
+            );
+            let (min_size, max_size, max_surge, max_unavailable) = match parsed {
+                (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
+                (a, b, c, d) => {
+                    let message = [a.err(), b.err(), c.err(), d.err()]
+                        .into_iter()
+                        .flatten()
+                        .next()
+                        .unwrap_or_default();
+                    return refused(&message);
+                }
+            };
+            // "name=value" per line; any argument makes the kubelet the user's to look after.
+            let mut kubelet_args = serde_json::Map::new();
+            for line in form.kubelet_args.clone().unwrap_or_default().lines() {
+                let line = line.trim();
+                if line.is_empty() {
+                    continue;
+                }
+                let Some((name, value)) = line.split_once('=') else {
+                    return refused(&format!(
+                        "kubelet argument `{line}`: write it as name=value"
+                    ));
+                };
+                kubelet_args.insert(
+                    name.trim().to_string(),
+                    serde_json::Value::String(value.trim().to_string()),
+                );
+            }
+            if !kubelet_args.is_empty()
+                && pool.kubelet_args != kubelet_args
+                && form.kubelet_ack.is_none()
+            {
+                return see_other(&back_with(
+                    &page,
+                    &[("problem", "kubelet-ack"), ("pool", pool_id.as_str())],
+                ));
+            }
+            let changes = crate::domain::requests::PoolChanges {
+                autoscaling: Some(form.autoscaling.is_some()),
+                min_size: Some(min_size),
+                max_size: Some(max_size),
+                upgrade_policy: Some(crate::domain::requests::UpgradePolicyInput {
+                    max_surge: Some(max_surge),
+                    max_unavailable: Some(max_unavailable),
+                }),
+                kubelet_args: Some(kubelet_args),
+                ..Default::default()
+            };
+            state
+                .service
+                .update_pool(&caller, &region, &pool_id, changes)
+                .await
+                .map(|_| "pool-settings-saved")
         }
         "delete" => {
             if form.confirm_name.as_deref().map(str::trim) != Some(pool.name.as_str()) {

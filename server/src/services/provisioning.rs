@@ -311,6 +311,11 @@ impl ProvisioningService {
             .map(|cluster| Self::localized(cluster, caller))
     }
 
+    /// The OS image new nodes boot now, when the provider says.
+    pub async fn current_os_image(&self, region: &str) -> Result<Option<String>> {
+        self.backend.current_os_image(region).await
+    }
+
     pub async fn rollback_cluster(
         &self,
         caller: &Caller,

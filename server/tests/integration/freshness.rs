@@ -742,3 +742,104 @@ on_both_databases!(
         }
     }
 );
+
+on_both_databases!(
+    a_new_os_image_flags_older_nodes_and_lifespan_pools_replace_them_first,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, first, second) = two_pool_cluster(&app, &token).await;
+        let (status, _) = app
+            .api(
+                "PUT",
+                &format!("{X}/pools/{first}/lifespan"),
+                &token,
+                Some(json!({ "max_node_age_days": 30 })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let report = freshness(&app, &token, &id).await;
+        assert!(report["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["outdated_image"] == false));
+        let mut conn = app
+            .provisioning
+            .database
+            .pool()
+            .acquire()
+            .await
+            .expect("conn");
+        assert!(
+            wheelhouse::backend::sandbox::store::inventory::publish_os_image(
+                &mut conn,
+                "ubuntu-noble-k8s-2026-12-07",
+                "December security updates",
+                app.clock.now(),
+            )
+            .await
+            .expect("publish")
+        );
+        drop(conn);
+        let report = freshness(&app, &token, &id).await;
+        assert_eq!(report["current_os_image"], "ubuntu-noble-k8s-2026-12-07");
+        assert!(report["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["outdated_image"] == true));
+        // Only the pool with a lifespan plans them, in the next window, as outdated.
+        let planned = report["planned"].as_array().unwrap();
+        assert_eq!(planned.len(), 3, "{report}");
+        for entry in planned {
+            assert_eq!(entry["pool_id"], first.as_str());
+            assert!(
+                entry["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("outdated OS image"),
+                "{entry}"
+            );
+        }
+        move_to(&app, time(&report["window_next_open"]));
+        let reconciler = app.reconciler();
+        for _ in 0..2_000 {
+            app.state.freshness().pass().await.expect("pass");
+            reconciler.run_pass().await.expect("pass");
+            let report = freshness(&app, &token, &id).await;
+            let stale_first = report["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["pool_id"] == first.as_str() && n["outdated_image"] == true)
+                .count();
+            if stale_first == 0 {
+                break;
+            }
+            app.clock.advance(Duration::seconds(5));
+        }
+        app.run_until_idle().await;
+        let report = freshness(&app, &token, &id).await;
+        let nodes = report["nodes"].as_array().unwrap();
+        assert_eq!(
+            nodes
+                .iter()
+                .filter(|n| n["pool_id"] == first.as_str())
+                .count(),
+            3
+        );
+        assert!(nodes
+            .iter()
+            .filter(|n| n["pool_id"] == first.as_str())
+            .all(|n| n["outdated_image"] == false));
+        assert!(
+            nodes
+                .iter()
+                .filter(|n| n["pool_id"] == second.as_str())
+                .all(|n| n["outdated_image"] == true),
+            "flagged, left alone without a lifespan"
+        );
+        assert_eq!(report["replaced"].as_array().unwrap().len(), 3);
+    }
+);

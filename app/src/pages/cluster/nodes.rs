@@ -41,7 +41,13 @@ fn NodeCard(node: NodeRow, base: String, can_change: bool) -> impl IntoView {
         ("Pool", node.pool.clone()),
         ("Age", age),
         ("Kubelet", node.version.clone()),
-        ("OS image", node.os_image.clone()),
+        (
+            "OS image",
+            match &node.newer_image {
+                Some(newer) => format!("{} (outdated: new nodes boot {newer})", node.os_image),
+                None => node.os_image.clone(),
+            },
+        ),
         (
             "Expires",
             node.expires.clone().unwrap_or_else(|| "no lifespan".into()),

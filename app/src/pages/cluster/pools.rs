@@ -141,7 +141,7 @@ fn PoolActions(action: String, pool: crate::model::cluster::PoolRow) -> impl Int
     let autoscaled = pool.autoscaling.is_some();
     view! {
         <details class="text-sm" open=open data-testid="pool-actions">
-            <summary class="flex min-h-11 cursor-pointer items-center text-accent">"Resize or delete…"</summary>
+            <summary class="flex min-h-11 cursor-pointer items-center text-accent">"Resize, settings or delete…"</summary>
             <div class="mt-2 grid gap-4 rounded-md border border-line bg-surface p-3">
                 {message.map(|text| view! { <p role="alert" class="text-bad" data-testid="problem-pool-action">{text}</p> })}
                 <form method="post" action=action.clone() class="grid gap-2">
@@ -151,6 +151,7 @@ fn PoolActions(action: String, pool: crate::model::cluster::PoolRow) -> impl Int
                     {autoscaled.then(|| view! { <p class="text-xs text-muted">"Autoscaling is on: the autoscaler moves the size within its bounds."</p> })}
                     <button type="submit" class="min-h-11 w-fit rounded-md border border-line px-4 font-medium hover:bg-canvas">"Resize"</button>
                 </form>
+                <PoolSettings action=action.clone() pool=pool.clone() />
                 <TypedConfirmation action=action name=pool.name.clone() button="Delete the pool">
                     <input type="hidden" name="action" value="delete" />
                     <p class="text-muted">"Deleting the pool drains and removes its nodes."</p>
@@ -159,4 +160,49 @@ fn PoolActions(action: String, pool: crate::model::cluster::PoolRow) -> impl Int
         </details>
     }
     .into_any()
+}
+
+/// Autoscaling bounds, the upgrade policy, and kubelet arguments (behind a warning: with any,
+/// the kubelet becomes the user's responsibility). Lifespan and autohealing live in the
+/// cluster's Maintenance tab, beside the window they depend on.
+#[component]
+fn PoolSettings(action: String, pool: crate::model::cluster::PoolRow) -> impl IntoView {
+    let field = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
+    let id = |what: &str| format!("{what}-{}", pool.id);
+    let number = |what: &'static str, label: &'static str, value: i64, min: &'static str| {
+        let input_id = id(what);
+        let label_for = input_id.clone();
+        view! {
+            <div>
+                <label for=label_for class="font-medium">{label}</label>
+                <input id=input_id name=what type="number" min=min max="500" value=value.to_string() required class=field />
+            </div>
+        }
+    };
+    let (autoscaling_id, args_id, ack_id) =
+        (id("autoscaling"), id("kubelet-args"), id("kubelet-ack"));
+    let (autoscaling_for, args_for, ack_for) =
+        (autoscaling_id.clone(), args_id.clone(), ack_id.clone());
+    view! {
+        <form method="post" action=action class="grid gap-2 sm:grid-cols-2" data-testid="pool-settings">
+            <input type="hidden" name="action" value="settings" />
+            <label for=autoscaling_for class="flex min-h-11 items-center gap-2 sm:col-span-2">
+                <input id=autoscaling_id type="checkbox" name="autoscaling" checked=pool.autoscaling.is_some() class="size-5" />
+                "Autoscaling, between"
+            </label>
+            {number("min_size", "Autoscaling minimum", pool.min_size, "0")}
+            {number("max_size", "Autoscaling maximum", pool.max_size, "1")}
+            {number("max_surge", "Max surge (added before draining)", pool.max_surge, "0")}
+            {number("max_unavailable", "Max unavailable (drained in place)", pool.max_unavailable, "0")}
+            <div class="sm:col-span-2">
+                <label for=args_for class="font-medium">"Kubelet arguments (name=value, one per line)"</label>
+                <textarea id=args_id name="kubelet_args" rows="2" class="block w-full rounded-md border border-line bg-canvas p-3 text-base">{pool.kubelet_args.clone()}</textarea>
+                <label for=ack_for class="mt-1 flex min-h-11 items-start gap-2 text-warn">
+                    <input id=ack_id type="checkbox" name="kubelet_ack" value="yes" class="mt-1 size-5" />
+                    <span>"With arguments of my own, the kubelet becomes my responsibility: the overview's responsibility matrix says so."</span>
+                </label>
+            </div>
+            <button type="submit" class="min-h-11 w-fit rounded-md border border-line px-4 font-medium hover:bg-canvas">"Save the settings"</button>
+        </form>
+    }
 }

@@ -206,6 +206,11 @@ impl ProvisioningBackend for SandboxBackend {
             .await
     }
 
+    async fn current_os_image(&self, _region: &str) -> Result<Option<String>> {
+        let mut conn = self.provisioning.database.pool().acquire().await?;
+        Ok(super::store::inventory::current_os_image(&mut conn).await?)
+    }
+
     async fn rollback_cluster(
         &self,
         caller: &Caller,

@@ -37,6 +37,13 @@ pub struct FreshnessSubject<'a> {
     pub pdbs: &'a [DisruptionBudget],
     /// The cluster's maintenance exclusions (those in force hold replacements by scope).
     pub exclusions: &'a [Exclusion],
+    /// The OS image new nodes boot; nodes on another are outdated and replaced first.
+    pub current_image: Option<&'a str>,
+}
+
+/// Whether a node runs an OS image older than the one new nodes boot.
+pub fn outdated(node: &Node, current_image: Option<&str>) -> bool {
+    current_image.is_some_and(|current| !node.os_image.is_empty() && node.os_image != current)
 }
 
 /// A stable number from a node's id (FNV-1a), so its stagger never changes.
@@ -74,6 +81,8 @@ pub struct Decision {
     pub node_name: String,
     pub pool_id: String,
     pub expired_at: DateTime<Utc>,
+    /// On an outdated OS image (replaced before the merely old).
+    pub outdated_image: bool,
     pub action: Action,
     /// Why it waits (empty when it is replaced).
     pub reason: String,
@@ -127,16 +136,22 @@ pub fn decide(subject: &FreshnessSubject<'_>) -> Vec<Decision> {
             .iter()
             .filter(|n| n.pool_id == pool.id)
             .collect();
+        // Due: past its lifespan, or on an outdated OS image (those first).
         let mut due: Vec<(DateTime<Utc>, &Node)> = pool_nodes
             .iter()
             .filter(|n| serving(n))
             .map(|n| (expires_at(n, *max_age), *n))
-            .filter(|(expiry, _)| *expiry <= now)
+            .filter(|(expiry, n)| *expiry <= now || outdated(n, subject.current_image))
             .collect();
         if due.is_empty() {
             continue;
         }
-        due.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+        due.sort_by(|a, b| {
+            outdated(b.1, subject.current_image)
+                .cmp(&outdated(a.1, subject.current_image))
+                .then(a.0.cmp(&b.0))
+                .then(a.1.id.cmp(&b.1.id))
+        });
         let in_flight = pool_nodes.iter().filter(|n| !serving(n)).count() as i64;
         let tightest = subject
             .pdbs
@@ -177,7 +192,8 @@ pub fn decide(subject: &FreshnessSubject<'_>) -> Vec<Decision> {
                 node_id: node.id.clone(),
                 node_name: node.name.clone(),
                 pool_id: pool.id.clone(),
-                expired_at: expiry,
+                expired_at: expiry.min(now),
+                outdated_image: outdated(node, subject.current_image),
                 action,
                 reason,
             });
@@ -212,8 +228,13 @@ pub fn preview(subject: &FreshnessSubject<'_>) -> Vec<PlannedReplacement> {
             .iter()
             .filter(|n| n.pool_id == pool.id && n.status != NodeStatus::Deleting)
         {
-            let expiry = expires_at(node, *max_age);
-            // The first open window after it expires that no exclusion holds.
+            let stale = outdated(node, subject.current_image);
+            let expiry = if stale {
+                subject.now.min(expires_at(node, *max_age))
+            } else {
+                expires_at(node, *max_age)
+            };
+            // The first open window after it is due that no exclusion holds.
             let mut from = subject.window.next_open(expiry.max(subject.now));
             while let Some(hold) = replacement_hold(subject.exclusions, from) {
                 from = subject.window.next_open(hold.ends_at);
@@ -225,7 +246,13 @@ pub fn preview(subject: &FreshnessSubject<'_>) -> Vec<PlannedReplacement> {
                 1 => "1 day".to_string(),
                 days => format!("{days} days"),
             };
-            let reason = if expiry <= subject.now {
+            let reason = if stale {
+                format!(
+                    "outdated OS image {} (new nodes boot {})",
+                    node.os_image,
+                    subject.current_image.unwrap_or_default()
+                )
+            } else if expiry <= subject.now {
                 format!("overdue: older than the pool's lifespan ({days})")
             } else {
                 format!(
@@ -325,6 +352,7 @@ mod tests {
                                     window: &window,
                                     pdbs: &pdbs,
                                     exclusions: &exclusions,
+                                    current_image: None,
                                 };
                                 let replaced = decide(&subject)
                                     .into_iter()
@@ -396,6 +424,7 @@ mod tests {
             window: &window,
             pdbs: &[],
             exclusions: &exclusions,
+            current_image: None,
         };
         let planned = preview(&subject);
         assert_eq!(planned.len(), 20);

@@ -75,6 +75,8 @@ pub struct FreshnessReport {
     pub planned: Vec<PlannedReplacement>,
     /// Exclusions in force or to come, soonest first.
     pub exclusions: Vec<Exclusion>,
+    /// The OS image new nodes boot, when the provider says.
+    pub current_os_image: Option<String>,
     pub auto_upgrade: AutoUpgrade,
     /// The replacements a lifespan started, newest first (the evidence; the last 100).
     pub replaced: Vec<LifespanReplacement>,
@@ -143,6 +145,8 @@ pub struct NodeExpiry {
     pub expires_at: Option<DateTime<Utc>>,
     /// Why an overdue node still waits (the window, an upgrade, a PDB …).
     pub waiting: Option<String>,
+    /// It runs an older OS image than new nodes boot (the current one is in the report).
+    pub outdated_image: bool,
 }
 
 #[derive(Clone)]
@@ -427,6 +431,7 @@ impl FreshnessService {
         let exclusions = exclusions_of(&self.database, &cluster.id, now).await?;
         let health = self.health_of(&cluster.id).await?;
         let caps = self.caps_of(&cluster.id).await?;
+        let current_image = self.service.current_os_image(&cluster.region).await?;
         let subject = FreshnessSubject {
             now,
             cluster,
@@ -436,6 +441,7 @@ impl FreshnessService {
             window: &window,
             pdbs,
             exclusions: &exclusions,
+            current_image: current_image.as_deref(),
         };
         let decisions = lifespan::decide(&subject);
         let planned = lifespan::preview(&subject);
@@ -452,6 +458,7 @@ impl FreshnessService {
                     .iter()
                     .find(|d| d.node_id == node.id && d.action == Action::Wait)
                     .map(|d| d.reason.clone()),
+                outdated_image: lifespan::outdated(node, current_image.as_deref()),
             })
             .collect();
         Ok(FreshnessReport {
@@ -489,6 +496,7 @@ impl FreshnessService {
             nodes: node_rows,
             planned,
             exclusions: exclusions.clone(),
+            current_os_image: current_image.clone(),
             auto_upgrade: self
                 .auto_upgrade(
                     caller_of(cluster),
@@ -853,6 +861,7 @@ impl FreshnessService {
             .map(|(pool, days)| (pool, Duration::days(i64::from(days))))
             .collect();
         let exclusions = exclusions_of(&self.database, &cluster.id, report_time).await?;
+        let current_image = self.service.current_os_image(region).await?;
         let subject = FreshnessSubject {
             now: report_time,
             cluster: &cluster,
@@ -862,6 +871,7 @@ impl FreshnessService {
             window: &window,
             pdbs: &pdbs,
             exclusions: &exclusions,
+            current_image: current_image.as_deref(),
         };
         let mut started = self
             .autoheal(caller, region, &cluster, &pools, &nodes, report_time)

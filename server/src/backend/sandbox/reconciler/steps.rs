@@ -97,6 +97,7 @@ fn new_node(
     pool: &Pool,
     cluster_name: &str,
     version: &str,
+    os_image: &str,
     op: &Operation,
 ) -> Node {
     let now = p.now();
@@ -115,7 +116,7 @@ fn new_node(
         region: pool.region.clone(),
         status: NodeStatus::Creating,
         version: version.to_string(),
-        os_image: CURRENT_OS_IMAGE.to_string(),
+        os_image: os_image.to_string(),
         // Addresses from the documentation ranges: the sandbox has no real network.
         public_ip_v4: (!pool.public_ip_disabled)
             .then(|| format!("198.51.100.{}", octets % 254 + 1)),
@@ -144,9 +145,13 @@ async fn create_nodes(
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
+    // New nodes boot the newest OS image the provider publishes.
+    let os_image = inventory::current_os_image(conn)
+        .await?
+        .unwrap_or_else(|| CURRENT_OS_IMAGE.to_string());
     let mut created = Vec::new();
     for _ in 0..count.max(0) {
-        let node = new_node(p, pool, &cluster_name, version, op);
+        let node = new_node(p, pool, &cluster_name, version, &os_image, op);
         nodes::insert(conn, &node).await?;
         p.record_event(
             conn,

@@ -37,6 +37,42 @@ pub async fn insert_os_image_if_absent(
     Ok(())
 }
 
+/// The image new nodes boot: the newest not superseded.
+pub async fn current_os_image(conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM os_images WHERE superseded_at IS NULL ORDER BY released_at DESC, name DESC LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Publishes a new OS image: new nodes boot it, and nodes on older ones become outdated.
+pub async fn publish_os_image(
+    conn: &mut AnyConnection,
+    name: &str,
+    description: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let exists: Option<String> = sqlx::query_scalar("SELECT name FROM os_images WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if exists.is_some() {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE os_images SET superseded_at = $1 WHERE superseded_at IS NULL")
+        .bind(millis(now))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO os_images (name, description, released_at, superseded_at) VALUES ($1, $2, $3, NULL)")
+        .bind(name)
+        .bind(description)
+        .bind(millis(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
 pub async fn os_images(conn: &mut AnyConnection) -> Result<Vec<OsImage>, sqlx::Error> {
     let rows = sqlx::query("SELECT name, description, released_at, superseded_at FROM os_images ORDER BY released_at DESC")
         .fetch_all(conn)
