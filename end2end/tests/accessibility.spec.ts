@@ -59,7 +59,8 @@ for (const theme of ["light", "dark"]) {
     for (const path of [
       "/clusters", "/clusters/new", "/settings",
       base, `${base}/pools`, `${base}/nodes`, `${base}/storage`, `${base}/upgrade`,
-      `${base}/upgrade?version=1.35.1`, `${base}/events`, `${base}/access`, `${base}/settings`,
+      `${base}/upgrade?version=1.35.1`, `${base}/upgrade?rollback=cluster`, `${base}/maintenance`,
+      `${base}/events`, `${base}/access`, `${base}/settings`,
     ]) {
       found.push(...(await violations(page, path)));
     }

@@ -146,6 +146,15 @@ test.describe("without JavaScript", () => {
     await expect(page.getByTestId("notice")).toContainText("settings were saved");
     await page.getByText("Resize, settings or delete…").click();
     await expect(page.getByTestId("pool-settings").getByLabel("Max surge (added before draining)")).toHaveValue("1");
+    // A new pool gets the recommended lifespan, pre-filled.
+    await page.goto(`${server.baseURL}/clusters/fr-par/${cluster.id}/pools`);
+    await expect(page.getByTestId("add-pool").getByLabel("Node lifespan (days; empty: off)")).toHaveValue("30");
+    await page.getByLabel("Pool name").fill("fresh");
+    await page.getByTestId("add-pool").getByLabel("Nodes", { exact: true }).fill("1");
+    await page.getByRole("button", { name: "Add the pool" }).click();
+    await expect(page.getByTestId("notice")).toContainText("pool was added");
+    await page.goto(`${server.baseURL}/clusters/fr-par/${cluster.id}/maintenance`);
+    await expect(page.getByTestId("pool-lifespan").filter({ hasText: "Pool fresh" })).toContainText("30 days");
     await page.goto(`${server.baseURL}/clusters/fr-par/${cluster.id}`);
     await expect(page.getByText("kubelet (pool workers, custom arguments)")).toBeVisible();
     await page.goto(`${server.baseURL}/clusters/fr-par/${cluster.id}/maintenance`);

@@ -72,6 +72,11 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
     let min_size = typed("min_size", "1");
     let max_size = typed("max_size", "5");
     let autohealing = query.get("autohealing").is_some() || query.get("name").is_none();
+    // New pools get the recommended lifespan unless the person clears it.
+    let lifespan = typed(
+        "lifespan",
+        &crate::model::cluster::RECOMMENDED_LIFESPAN_DAYS.to_string(),
+    );
 
     // The estimate for what is typed now (the "Estimate" button refreshes it).
     let bounds = if autoscaling {
@@ -157,6 +162,11 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
                     <input type="checkbox" name="autohealing" value="yes" checked=autohealing class="size-5" />
                     "Autohealing (replace nodes that stay NotReady)"
                 </label>
+                <div>
+                    <label for="lifespan" class=label>"Node lifespan (days; empty: off)"</label>
+                    <input id="lifespan" name="lifespan" type="number" min="1" max="365" value=lifespan class=field />
+                    {problem("lifespan")}
+                </div>
                 <label class="flex min-h-11 items-center gap-2 text-sm sm:col-span-2">
                     <input type="checkbox" name="autoscaling" value="yes" checked=autoscaling class="size-5" />
                     "Autoscaling between:"

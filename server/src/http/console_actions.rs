@@ -388,6 +388,9 @@ pub struct NewPoolForm {
     node_type: String,
     size: String,
     autohealing: Option<String>,
+    /// Node lifespan in days; empty: off.
+    #[serde(default)]
+    lifespan: String,
 }
 
 /// POST /clusters/{region}/{id}/pools: a new pool; a refusal comes back with its reason and
@@ -412,11 +415,25 @@ pub async fn add_pool(
                 ("name", &form.name),
                 ("node_type", &form.node_type),
                 ("size", &form.size),
+                ("lifespan", &form.lifespan),
             ],
         ))
     };
     let Ok(size) = form.size.trim().parse::<i64>() else {
         return refused(&format!("`{}` is not a whole number of nodes", form.size));
+    };
+    let lifespan = match form.lifespan.trim() {
+        "" => None,
+        days => match days.parse::<u32>() {
+            Ok(days) if (1..=crate::services::freshness::MAX_MAX_NODE_AGE_DAYS).contains(&days) => {
+                Some(days)
+            }
+            _ => {
+                return refused(
+                    "a node lifespan is 1 to 365 days (30 recommended), or empty for none",
+                )
+            }
+        },
     };
     let spec = crate::domain::requests::NewPool {
         name: Some(form.name.trim().to_string()),
@@ -430,7 +447,17 @@ pub async fn add_pool(
         .create_pool(&caller, &region, &ClusterId::from(cluster_id.clone()), spec)
         .await
     {
-        Ok(_) => see_other(&back_with(&page, &[("notice", "pool-added")])),
+        Ok(pool) => {
+            let pool_id = PoolId::from(pool.id);
+            if let Err(error) = state
+                .freshness()
+                .set_lifespan(&caller, &region, &pool_id, lifespan)
+                .await
+            {
+                tracing::warn!(%error, "a new pool's lifespan was not kept");
+            }
+            see_other(&back_with(&page, &[("notice", "pool-added")]))
+        }
         Err(DomainError::InvalidArguments(arguments)) => refused(&first_help(&arguments)),
         Err(error) => busy_or_refused(&page, error, "pool creation refused"),
     }

@@ -35,6 +35,8 @@ pub struct CreateForm {
     min_size: String,
     max_size: String,
     autohealing: Option<String>,
+    /// The pool's node lifespan in days; empty turns it off.
+    lifespan: String,
 }
 
 fn see_other(to: &str) -> Response {
@@ -56,6 +58,7 @@ impl CreateForm {
             ("size", &self.size),
             ("min_size", &self.min_size),
             ("max_size", &self.max_size),
+            ("lifespan", &self.lifespan),
         ];
         if self.autoscaling.is_some() {
             pairs.push(("autoscaling", "yes"));
@@ -145,6 +148,20 @@ pub async fn create_cluster(
             ))));
         }
     }
+    let lifespan = match form.lifespan.trim() {
+        "" => None,
+        days => match days.parse::<u32>() {
+            Ok(days) if (1..=crate::services::freshness::MAX_MAX_NODE_AGE_DAYS).contains(&days) => {
+                Some(days)
+            }
+            _ => {
+                return see_other(&form.back(Some((
+                    "lifespan",
+                    "a node lifespan is 1 to 365 days (30 recommended), or empty for none",
+                ))))
+            }
+        },
+    };
     let spec = NewCluster {
         name: Some(form.name.trim().to_string()),
         version: Some(form.version.clone()),
@@ -173,7 +190,23 @@ pub async fn create_cluster(
         .create_cluster(&caller, &form.region, spec)
         .await
     {
-        Ok(cluster) => see_other(&cluster_path(&form.region, &cluster.id)),
+        Ok(cluster) => {
+            // Its pool's lifespan is Wheelhouse's, kept above the port.
+            let id = crate::domain::ids::ClusterId::from(cluster.id.clone());
+            if let Ok(pools) = state.service.list_pools(&caller, &form.region, &id).await {
+                for pool in pools {
+                    let pool_id = crate::domain::ids::PoolId::from(pool.id);
+                    if let Err(error) = state
+                        .freshness()
+                        .set_lifespan(&caller, &form.region, &pool_id, lifespan)
+                        .await
+                    {
+                        tracing::warn!(%error, "a new pool's lifespan was not kept");
+                    }
+                }
+            }
+            see_other(&cluster_path(&form.region, &cluster.id))
+        }
         Err(DomainError::InvalidArguments(arguments)) => {
             let first = arguments.first();
             // `pools[0].size` is the size field; other pool fields are reported on the pool.

@@ -35,6 +35,25 @@ fn invalid(page: &str, error: &DomainError, typed: &[(&str, &str)]) -> Option<Re
     Some(see_other(&back_with(page, &pairs)))
 }
 
+/// The pool the address names, when it is this cluster's (the address names both); 404 if not.
+async fn pool_of_cluster(
+    state: &AppState,
+    caller: &crate::domain::model::Caller,
+    region: &str,
+    cluster_id: &str,
+    pool_id: String,
+    page: &str,
+) -> Result<PoolId, Response> {
+    let pool_id = PoolId::from(pool_id);
+    match state.service.get_pool(caller, region, &pool_id).await {
+        Ok(pool) if pool.cluster_id == cluster_id => Ok(pool_id),
+        Ok(_) | Err(DomainError::NotFound { .. }) => Err(
+            axum::response::IntoResponse::into_response(axum::http::StatusCode::NOT_FOUND),
+        ),
+        Err(error) => Err(busy_or_refused(page, error, "a pool setting was refused")),
+    }
+}
+
 /// POST /clusters/{region}/{id}/maintenance-window: `day_monday=on` … , `start_hour`,
 /// `duration_hours`.
 pub async fn save_window(
@@ -115,15 +134,11 @@ pub async fn save_lifespan(
         // Not a number is out of range too: the service says what is allowed.
         Some(typed.parse::<u32>().unwrap_or(0))
     };
-    // The pool must be this cluster's (the address names both).
-    let pool_id = PoolId::from(pool_id);
-    match state.service.get_pool(&caller, &region, &pool_id).await {
-        Ok(pool) if pool.cluster_id == cluster_id => {}
-        Ok(_) | Err(DomainError::NotFound { .. }) => {
-            return axum::response::IntoResponse::into_response(axum::http::StatusCode::NOT_FOUND)
-        }
-        Err(error) => return busy_or_refused(&page, error, "lifespan refused"),
-    }
+    let pool_id = match pool_of_cluster(&state, &caller, &region, &cluster_id, pool_id, &page).await
+    {
+        Ok(pool_id) => pool_id,
+        Err(response) => return response,
+    };
     match state
         .freshness()
         .set_lifespan(&caller, &region, &pool_id, days)
@@ -390,14 +405,11 @@ pub async fn save_autohealing(
         .unwrap_or_default();
     let cap = typed.parse::<u32>().unwrap_or(0);
     let enabled = form.contains_key("enabled");
-    let pool_id = PoolId::from(pool_id);
-    match state.service.get_pool(&caller, &region, &pool_id).await {
-        Ok(pool) if pool.cluster_id == cluster_id => {}
-        Ok(_) | Err(DomainError::NotFound { .. }) => {
-            return axum::response::IntoResponse::into_response(axum::http::StatusCode::NOT_FOUND)
-        }
-        Err(error) => return busy_or_refused(&page, error, "autohealing refused"),
-    }
+    let pool_id = match pool_of_cluster(&state, &caller, &region, &cluster_id, pool_id, &page).await
+    {
+        Ok(pool_id) => pool_id,
+        Err(response) => return response,
+    };
     match state
         .freshness()
         .set_autohealing(&caller, &region, &pool_id, enabled, cap)

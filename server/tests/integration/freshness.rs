@@ -843,3 +843,66 @@ on_both_databases!(
         assert_eq!(report["replaced"].as_array().unwrap().len(), 3);
     }
 );
+
+on_both_databases!(
+    pools_added_in_the_console_get_the_lifespan_typed_there,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, _, _) = two_pool_cluster(&app, &token).await;
+        let cookie = crate::authorization::session(
+            &app,
+            "olga@example.com",
+            "shop",
+            wheelhouse::services::identity::Role::Owner,
+        )
+        .await;
+        let add = |form: &'static str| {
+            let (app, cookie, id) = (&app, cookie.clone(), id.clone());
+            async move {
+                crate::authorization::console(
+                    app,
+                    "POST",
+                    &format!("/clusters/fr-par/{id}/pools"),
+                    &cookie,
+                    form,
+                )
+                .await
+                .0
+            }
+        };
+        // A lifespan out of range: refused, no pool made.
+        assert_eq!(
+            add("name=third&node_type=pro2_xs&size=1&lifespan=0").await,
+            303
+        );
+        let lifespans = |report: Value| -> Vec<(String, Value)> {
+            report["pools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["pool_name"].as_str().unwrap().to_string(),
+                        p["max_node_age_days"].clone(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(lifespans(freshness(&app, &token, &id).await).len(), 2);
+        assert_eq!(
+            add("name=third&node_type=pro2_xs&size=1&lifespan=30").await,
+            303
+        );
+        assert_eq!(
+            add("name=fourth&node_type=pro2_xs&size=1&lifespan=").await,
+            303
+        );
+        let now = lifespans(freshness(&app, &token, &id).await);
+        assert!(now.contains(&("third".to_string(), json!(30))), "{now:?}");
+        assert!(
+            now.contains(&("fourth".to_string(), Value::Null)),
+            "{now:?}"
+        );
+    }
+);

@@ -89,6 +89,11 @@ fn AddPool(action: String) -> impl IntoView {
         typed("node_type", "pro2_xs"),
         typed("size", "2"),
     );
+    // New pools get the recommended lifespan unless the person clears it.
+    let lifespan = typed(
+        "lifespan",
+        &crate::model::cluster::RECOMMENDED_LIFESPAN_DAYS.to_string(),
+    );
     let field = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
     view! {
         <section class="mt-6 rounded-lg border border-line bg-surface p-4" aria-labelledby="add-pool-title">
@@ -113,6 +118,10 @@ fn AddPool(action: String) -> impl IntoView {
                 <div>
                     <label for="pool-size" class="mb-1 block text-sm font-medium">"Nodes"</label>
                     <input id="pool-size" name="size" type="number" min="1" max="500" value=size class=field />
+                </div>
+                <div>
+                    <label for="pool-lifespan" class="mb-1 block text-sm font-medium">"Node lifespan (days; empty: off)"</label>
+                    <input id="pool-lifespan" name="lifespan" type="number" min="1" max="365" value=lifespan class=field />
                 </div>
                 <label class="flex min-h-11 items-center gap-2 text-sm">
                     <input type="checkbox" name="autohealing" value="yes" checked=true class="size-5" />

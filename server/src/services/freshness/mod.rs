@@ -272,18 +272,25 @@ impl FreshnessService {
 
     /// Pool id → lifespan, for a cluster's pools that have one.
     async fn lifespans_of(&self, cluster_id: &str) -> Result<HashMap<String, u32>> {
-        let mut conn = self.database.pool().acquire().await?;
-        let rows = sqlx::query(
-            "SELECT pool_id, max_node_age_days FROM pool_lifespans WHERE cluster_id = $1",
+        self.per_pool(
+            "SELECT pool_id, max_node_age_days AS n FROM pool_lifespans WHERE cluster_id = $1",
+            cluster_id,
         )
-        .bind(cluster_id)
-        .fetch_all(&mut *conn)
-        .await?;
+        .await
+    }
+
+    /// Pool id → a number (`n`) of one of Wheelhouse's per-pool settings, for one cluster.
+    async fn per_pool(&self, sql: &str, cluster_id: &str) -> Result<HashMap<String, u32>> {
+        let mut conn = self.database.pool().acquire().await?;
+        let rows = sqlx::query(sql)
+            .bind(cluster_id)
+            .fetch_all(&mut *conn)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok((
                     row.try_get::<String, _>("pool_id")?,
-                    row.try_get::<i64, _>("max_node_age_days")? as u32,
+                    row.try_get::<i64, _>("n")? as u32,
                 ))
             })
             .collect()
@@ -656,21 +663,11 @@ impl FreshnessService {
 
     /// The autohealing caps set on the cluster's pools.
     async fn caps_of(&self, cluster_id: &str) -> Result<HashMap<String, u32>> {
-        let mut conn = self.database.pool().acquire().await?;
-        let rows = sqlx::query(
-            "SELECT pool_id, cap_percent FROM pool_autohealing_caps WHERE cluster_id = $1",
+        self.per_pool(
+            "SELECT pool_id, cap_percent AS n FROM pool_autohealing_caps WHERE cluster_id = $1",
+            cluster_id,
         )
-        .bind(cluster_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get::<String, _>("pool_id")?,
-                    row.try_get::<i64, _>("cap_percent")? as u32,
-                ))
-            })
-            .collect()
+        .await
     }
 
     /// Sets a pool's autohealing (Scaleway's field, through the port) and its cap (1–100 %).
