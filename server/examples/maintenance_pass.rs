@@ -46,7 +46,7 @@ fn main() {
                         &format!("c{c}-n{n}"),
                         if n % 2 == 0 { "a" } else { "b" },
                         "1.34.2",
-                        -((c * 31 + n * 7919) as i64 % (40 * 86_400)),
+                        -((c * 3_331 + n * 7_919) as i64 % (40 * 86_400)),
                     );
                     if (c + n) % 50 == 0 {
                         node.status = NodeStatus::NotReady;
@@ -69,7 +69,24 @@ fn main() {
         scope: ExclusionScope::NoNodeReplacement,
         reason: String::new(),
     }];
-    let health: HashMap<String, autoheal::Health> = HashMap::new();
+    // NotReady nodes known for 40 minutes: due for replacement.
+    let health: HashMap<String, autoheal::Health> = clusters
+        .iter()
+        .flat_map(|(_, _, nodes)| nodes.iter())
+        .filter(|n| n.status == NodeStatus::NotReady)
+        .map(|n| {
+            (
+                n.id.clone(),
+                autoheal::Health {
+                    not_ready_since: epoch() - Duration::minutes(40),
+                    rebooted_at: Some(epoch() - Duration::minutes(25)),
+                    replaced_at: None,
+                },
+            )
+        })
+        .collect();
+    // A pass inside the window, so decisions are made, not all deferred.
+    let now = window.next_open(epoch());
     let caps: HashMap<String, u32> = HashMap::new();
     let nodes_total: usize = clusters.iter().map(|(_, _, nodes)| nodes.len()).sum();
     let mut runs = Vec::new();
@@ -79,7 +96,7 @@ fn main() {
         let (mut replace, mut planned, mut heal) = (0, 0, 0);
         for (index, (cluster, pools, nodes)) in clusters.iter().enumerate() {
             let subject = lifespan::FreshnessSubject {
-                now: epoch() + Duration::hours(1),
+                now,
                 cluster,
                 pools,
                 nodes,

@@ -779,16 +779,21 @@ impl FreshnessService {
                 autoheal::Remedy::Reboot => "rebooted_at",
                 autoheal::Remedy::Replace => "replaced_at",
             };
-            // Recorded first, so a crash never repeats it.
+            // Recorded first and only once (a conditional update): a crash never repeats it,
+            // and of two replicas' passes only one acts.
             let mut conn = self.database.pool().acquire().await?;
-            sqlx::query(&format!(
-                "UPDATE node_health SET {column} = $1 WHERE node_id = $2"
+            let claimed = sqlx::query(&format!(
+                "UPDATE node_health SET {column} = $1 WHERE node_id = $2 AND {column} IS NULL"
             ))
             .bind(millis(now))
             .bind(&action.node_id)
             .execute(&mut *conn)
-            .await?;
+            .await?
+            .rows_affected();
             drop(conn);
+            if claimed == 0 {
+                continue;
+            }
             let node_id = NodeId::from(action.node_id.clone());
             let outcome = match action.remedy {
                 autoheal::Remedy::Reboot => {
