@@ -706,16 +706,12 @@ impl Provisioning {
             return Err(DomainError::invalid("version", "constraint", format!(
                 "a pool can only be upgraded to its cluster's version ({cluster_version}); upgrade the cluster first to go beyond it")));
         }
-        pool.version = target_name.clone();
-        pool.status = pool.status.to(PoolStatus::Upgrading)?;
-        pool.updated_at = self.now();
-        pools::update(&mut transaction, &pool).await?;
-        self.enqueue(
+        crate::backend::sandbox::reconciler::steps::start_pool_rollout(
+            self,
             &mut transaction,
-            OperationKind::UpgradePool,
-            &cluster.id,
-            &pool.id,
-            json!({ "version": target_name }),
+            &mut pool,
+            &target_name,
+            &[],
         )
         .await?;
         self.record_event(

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::clusters::{parse_version, MAX_KUBELET_SKEW_MINORS};
 use super::pools::require_settled_pool;
 use super::reconciler::kinds::OperationKind;
-use super::reconciler::steps::start_next_pool_upgrade;
+use super::reconciler::steps::{start_next_pool_upgrade, start_pool_rollout};
 use super::store::{holds, nodes, pools, versions};
 use super::{require_settled_cluster, Provisioning};
 use crate::backend::sandbox::external_nodes::is_external;
@@ -278,19 +278,7 @@ impl Provisioning {
                 format!("Kubernetes {version} is not offered here"),
             ));
         }
-        let from = pool.version.clone();
-        pool.version = version.to_string();
-        pool.status = pool.status.to(PoolStatus::Upgrading)?;
-        pool.updated_at = self.now();
-        pools::update(&mut transaction, &pool).await?;
-        self.enqueue(
-            &mut transaction,
-            OperationKind::UpgradePool,
-            &cluster.id,
-            &pool.id,
-            json!({ "version": version }),
-        )
-        .await?;
+        let from = start_pool_rollout(self, &mut transaction, &mut pool, version, &[]).await?;
         self.record_event(
             &mut transaction,
             &cluster.id,
@@ -335,18 +323,7 @@ pub(crate) async fn roll_pools_back(
     if holds::get(conn, cluster_id).await?.as_deref() == Some(PAUSE) {
         return Ok(Some(()));
     }
-    let from = std::mem::replace(&mut next.version, target.to_string());
-    next.status = next.status.to(PoolStatus::Upgrading)?;
-    next.updated_at = p.now();
-    pools::update(conn, &next).await?;
-    p.enqueue(
-        conn,
-        OperationKind::UpgradePool,
-        cluster_id,
-        &next.id,
-        json!({ "version": target }),
-    )
-    .await?;
+    let from = start_pool_rollout(p, conn, &mut next, target, &[]).await?;
     p.record_event(
         conn,
         cluster_id,

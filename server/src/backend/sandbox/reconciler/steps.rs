@@ -396,21 +396,35 @@ pub(crate) async fn start_next_pool_upgrade(
         {
             continue;
         }
-        pool.version = target.to_string();
-        pool.status = pool.status.to(PoolStatus::Upgrading)?;
-        pool.updated_at = p.now();
-        pools::update(conn, &pool).await?;
-        p.enqueue(
-            conn,
-            OperationKind::UpgradePool,
-            &pool.cluster_id,
-            &pool.id,
-            json!({ "version": target, "then": &queue[index + 1..] }),
-        )
-        .await?;
+        start_pool_rollout(p, conn, &mut pool, target, &queue[index + 1..]).await?;
         return Ok(());
     }
     Ok(())
+}
+
+/// Sets a pool on its way to `version` (an upgrade or a rollback): Upgrading, with the rollout
+/// operation that replaces its nodes in waves, handing `then` (the pools after it) on. Returns
+/// the version it left.
+pub(crate) async fn start_pool_rollout(
+    p: &Provisioning,
+    conn: &mut AnyConnection,
+    pool: &mut Pool,
+    version: &str,
+    then: &[String],
+) -> Result<String, DomainError> {
+    let from = std::mem::replace(&mut pool.version, version.to_string());
+    pool.status = pool.status.to(PoolStatus::Upgrading)?;
+    pool.updated_at = p.now();
+    pools::update(conn, pool).await?;
+    p.enqueue(
+        conn,
+        OperationKind::UpgradePool,
+        &pool.cluster_id,
+        &pool.id,
+        json!({ "version": version, "then": then }),
+    )
+    .await?;
+    Ok(from)
 }
 
 async fn delete_cluster(
