@@ -15,9 +15,7 @@ use app::model::settings::{KeyRow, NewKey, ProjectKeys, SettingsData, SettingsPa
 use app::model::system::{AppliedMigration, ProviderSummary, SystemStatus};
 
 use crate::domain::ids::ClusterId;
-use crate::domain::listing::ListOrder;
 use crate::domain::model::{Caller, KubeVersionEntry, NodeStatus};
-use crate::domain::requests::ClusterQuery;
 use crate::services::identity;
 
 use crate::http::AppState;
@@ -438,13 +436,13 @@ impl ConsoleServices for Console {
                     .map(|inventory| attached(&inventory.load_balancers)),
                 acl_rules: acl_rules
                     .iter()
-                    .map(|rule| {
-                        (
-                            rule.ip
-                                .clone()
-                                .unwrap_or_else(|| "Scaleway ranges".to_string()),
-                            rule.description.clone(),
-                        )
+                    .map(|rule| app::model::cluster::AclRow {
+                        id: rule.id.clone(),
+                        range: rule
+                            .ip
+                            .clone()
+                            .unwrap_or_else(|| "Scaleway ranges".to_string()),
+                        description: rule.description.clone(),
                     })
                     .collect(),
                 events: events.map(|events| {
@@ -485,44 +483,56 @@ impl ConsoleServices for Console {
             .list_versions(REGIONS[0])
             .await
             .map_err(|error| failed(&error))?;
-        let mut clusters = Vec::new();
-        let mut all_node_ages: Vec<f64> = Vec::new();
-        for project in &user.projects {
-            let caller = Caller {
+        // One read of the fleet per region for all the user's projects (their clusters with
+        // pools and nodes), then the summaries in memory: project by project, oldest first.
+        let callers: Vec<Caller> = user
+            .projects
+            .iter()
+            .map(|project| Caller {
                 project_id: project.project_id.clone(),
                 organization_id: project.organization_id.clone(),
                 access_key: String::new(),
-            };
+            })
+            .collect();
+        let mut owned: std::collections::HashMap<
+            (String, String),
+            Vec<crate::backend::ClusterSnapshot>,
+        > = Default::default();
+        for snapshot in state
+            .service
+            .snapshot_of_projects(&callers, REGIONS)
+            .await
+            .map_err(|error| failed(&error))?
+        {
+            owned
+                .entry((
+                    snapshot.cluster.project_id.clone(),
+                    snapshot.cluster.region.clone(),
+                ))
+                .or_default()
+                .push(snapshot);
+        }
+        let mut clusters = Vec::new();
+        let mut all_node_ages: Vec<f64> = Vec::new();
+        for project in &user.projects {
             for region in REGIONS {
-                let page = state
-                    .service
-                    .list_clusters(
-                        &caller,
-                        region,
-                        &ClusterQuery::default(),
-                        ListOrder::default(),
-                        1,
-                        1000,
-                    )
-                    .await
-                    .map_err(|error| failed(&error))?;
-                for cluster in page.items {
-                    let id = ClusterId::from(cluster.id.clone());
-                    let nodes = state
-                        .service
-                        .list_nodes(&caller, region, &id)
-                        .await
-                        .map_err(|error| failed(&error))?;
-                    let pools = state
-                        .service
-                        .list_pools(&caller, region, &id)
-                        .await
-                        .map_err(|error| failed(&error))?;
-                    all_node_ages.extend(
-                        nodes
-                            .iter()
-                            .map(|n| (now - n.created_at).num_seconds().max(0) as f64 / 86_400.0),
-                    );
+                // Oldest first, as the fleet read returns them.
+                let Some(snapshots) =
+                    owned.remove(&(project.project_id.clone(), region.to_string()))
+                else {
+                    continue;
+                };
+                for crate::backend::ClusterSnapshot {
+                    cluster,
+                    pools,
+                    nodes,
+                } in snapshots
+                {
+                    let ages: Vec<f64> = nodes
+                        .iter()
+                        .map(|n| (now - n.created_at).num_seconds().max(0) as f64 / 86_400.0)
+                        .collect();
+                    all_node_ages.extend(&ages);
                     clusters.push(ClusterSummary {
                         lifecycle: lifecycle(&cluster.version, &catalog, now),
                         ready_nodes: nodes
@@ -531,14 +541,7 @@ impl ConsoleServices for Console {
                             .count(),
                         total_nodes: nodes.len(),
                         pools: pools.len(),
-                        node_ages: age_spread(
-                            nodes
-                                .iter()
-                                .map(|n| {
-                                    (now - n.created_at).num_seconds().max(0) as f64 / 86_400.0
-                                })
-                                .collect(),
-                        ),
+                        node_ages: age_spread(ages),
                         id: cluster.id,
                         name: cluster.name,
                         project: project.project_name.clone(),

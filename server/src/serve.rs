@@ -113,6 +113,15 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
         &options.site_root,
         local_addr,
     );
+    if database.kind() == crate::store::DatabaseKind::Postgres {
+        // Replicas on one PostgreSQL database wake each other's live views.
+        tokio::spawn(
+            state
+                .changes
+                .clone()
+                .listen_postgres(options.database.database_url.clone()),
+        );
+    }
     if let Some(public_url) = &options.public_url {
         state.public_url = public_url.trim_end_matches('/').to_string();
     }
@@ -170,12 +179,18 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     let sandbox = sandbox.map(|sandbox| sandbox.run(&state, reconcile_interval));
     // Node lifespans act through the port, over the sandbox and a remote provider alike.
     let (stop_freshness, freshness_stopped) = tokio::sync::oneshot::channel::<()>();
-    let freshness = tokio::spawn(state.freshness().run_until(
-        Duration::from_millis(options.maintenance_interval_ms.max(50)),
-        async {
-            let _ = freshness_stopped.await;
-        },
-    ));
+    let maintenance_interval = Duration::from_millis(options.maintenance_interval_ms.max(50));
+    // A lease outlives three passes (at least ten seconds): a server that stops hands its
+    // clusters over that soon, and a cluster's read-then-act (well under a second) fits in it.
+    let lease = (maintenance_interval * 3).max(Duration::from_secs(10));
+    let freshness = tokio::spawn(
+        state
+            .freshness()
+            .with_lease(chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60)))
+            .run_until(maintenance_interval, async {
+                let _ = freshness_stopped.await;
+            }),
+    );
 
     tracing::info!(addr = %local_addr, database = %database.location(), "wheelhouse is serving");
     // The one line a person starting the console looks for.

@@ -140,6 +140,15 @@ pub struct AttachedRow {
     pub status: String,
 }
 
+/// One rule of who may reach the cluster's API server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AclRow {
+    pub id: String,
+    /// An IP range (CIDR), or "Scaleway ranges".
+    pub range: String,
+    pub description: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClusterDetail {
     pub id: String,
@@ -164,7 +173,7 @@ pub struct ClusterDetail {
     pub volumes: Option<Vec<AttachedRow>>,
     pub load_balancers: Option<Vec<AttachedRow>>,
     /// (range, description); the range is "Scaleway ranges" for that rule kind.
-    pub acl_rules: Vec<(String, String)>,
+    pub acl_rules: Vec<AclRow>,
     /// The latest events, newest first; `None` when the provider does not report them.
     pub events: Option<Vec<EventRow>>,
     pub freshness: Freshness,
@@ -233,6 +242,8 @@ pub fn action_message(code: &str) -> Option<&'static str> {
         "auto-upgrade-off" => Some("Patch auto-upgrade is off."),
         "autohealing-saved" => Some("Autohealing was saved."),
         "lifespan-saved" => Some("The pool's node lifespan was saved: the preview below shows what it replaces and when."),
+        "acl-added" => Some("The ACL rule was added: the API server answers that range too."),
+        "acl-deleted" => Some("The ACL rule was deleted."),
         "over-quota" => Some("The project's node quota leaves no room for the upgrade's surge nodes: nothing was started."),
         _ => None,
     }

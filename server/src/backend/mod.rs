@@ -31,6 +31,18 @@ pub type SharedBackend = Arc<dyn ProvisioningBackend>;
 
 type Result<T> = std::result::Result<T, DomainError>;
 
+/// A cluster with its pools and nodes, as one read of the fleet returns it: summaries, which
+/// carry identity, state, versions, sizes, ages and the settings maintenance decides by, but
+/// no secrets (admin token) and not the larger settings and facts (tags, labels, taints, user
+/// data, kubelet arguments, node conditions and addresses), which a provider may leave empty
+/// here. Read one cluster through `get_cluster`/`list_pools`/`list_nodes` for all of it.
+#[derive(Clone, Debug)]
+pub struct ClusterSnapshot {
+    pub cluster: Cluster,
+    pub pools: Vec<Pool>,
+    pub nodes: Vec<Node>,
+}
+
 #[async_trait]
 pub trait ProvisioningBackend: Send + Sync {
     /// "sandbox" or "scaleway-remote", for logs and the console.
@@ -63,6 +75,40 @@ pub trait ProvisioningBackend: Send + Sync {
         query: &ClusterQuery,
     ) -> Result<Vec<Cluster>>;
     async fn get_cluster(&self, caller: &Caller, region: &str, id: &ClusterId) -> Result<Cluster>;
+    /// Every cluster of these projects in the region with its pools and nodes, for passes over
+    /// the whole fleet. By default a list per project and two reads per cluster (a project
+    /// whose list fails is left out, and the caller falls back to reading its clusters one by
+    /// one); a provider that can read them together does (the sandbox: three queries).
+    async fn snapshot(&self, region: &str, callers: &[Caller]) -> Result<Vec<ClusterSnapshot>> {
+        let mut snapshots = Vec::new();
+        for caller in callers {
+            let clusters = match self
+                .list_clusters(caller, region, &ClusterQuery::default())
+                .await
+            {
+                Ok(clusters) => clusters,
+                Err(error) => {
+                    tracing::warn!(%error, project = %caller.project_id, "a fleet read failed");
+                    continue;
+                }
+            };
+            for cluster in clusters {
+                let id = ClusterId::from(cluster.id.clone());
+                let (Ok(pools), Ok(nodes)) = (
+                    self.list_pools(caller, region, &id).await,
+                    self.list_nodes(caller, region, &id).await,
+                ) else {
+                    continue;
+                };
+                snapshots.push(ClusterSnapshot {
+                    cluster,
+                    pools,
+                    nodes,
+                });
+            }
+        }
+        Ok(snapshots)
+    }
     async fn create_cluster(
         &self,
         caller: &Caller,

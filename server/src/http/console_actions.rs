@@ -18,9 +18,7 @@ use crate::domain::model::Caller;
 use crate::domain::DomainError;
 use crate::services::identity::{self, ProjectAccess};
 
-pub(super) fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
-}
+pub(super) use super::session::see_other;
 
 /// The person's access to the project owning the cluster; `None` when they have none (the
 /// cluster is then "not found" for them, as any stranger's).
@@ -120,6 +118,21 @@ pub(super) fn busy_or_refused(page: &str, error: DomainError, what: &'static str
     }
     tracing::warn!(%error, "{what}");
     see_other(&back_with(page, &[("problem", "refused")]))
+}
+
+/// Back with the first invalid field and its message, keeping `typed`.
+pub(super) fn invalid(page: &str, error: &DomainError, typed: &[(&str, &str)]) -> Option<Response> {
+    let DomainError::InvalidArguments(arguments) = error else {
+        return None;
+    };
+    let first = arguments.first()?;
+    let mut pairs = vec![
+        ("problem", "invalid"),
+        ("field", first.argument_name.as_str()),
+        ("message", first.help_message.as_str()),
+    ];
+    pairs.extend_from_slice(typed);
+    Some(see_other(&back_with(page, &pairs)))
 }
 
 /// The reason to show for a refused form: the help of the first argument at fault.
@@ -607,5 +620,87 @@ pub async fn pool_action(
         Err(DomainError::InvalidArguments(arguments)) => refused(&first_help(&arguments)),
         Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => busy_or_refused(&page, error, "a pool action was refused"),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AclRuleForm {
+    #[serde(default)]
+    ip: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// POST /clusters/{region}/{id}/acl-rules: one more rule (an IP range, a description); a
+/// refusal comes back beside the form with what was typed, and nothing changes.
+pub async fn add_acl_rule(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id)): Path<(String, String)>,
+    Form(form): Form<AclRuleForm>,
+) -> Response {
+    let page = format!("{}/access", cluster_path(&region, &cluster_id));
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let rule = crate::domain::requests::AclRuleInput {
+        ip: Some(form.ip.trim().to_string()),
+        scaleway_ranges: None,
+        description: Some(form.description.trim().to_string()),
+    };
+    match state
+        .service
+        .write_acl_rules(
+            &caller,
+            &region,
+            &ClusterId::from(cluster_id.clone()),
+            vec![rule],
+            false,
+        )
+        .await
+    {
+        Ok(_) => see_other(&back_with(&page, &[("notice", "acl-added")])),
+        Err(error) => invalid(
+            &page,
+            &error,
+            &[
+                ("ip", form.ip.as_str()),
+                ("description", form.description.as_str()),
+            ],
+        )
+        .unwrap_or_else(|| busy_or_refused(&page, error, "an ACL rule was refused")),
+    }
+}
+
+/// POST /clusters/{region}/{id}/acl-rules/{rule}/delete: removes one of this cluster's rules
+/// (404 when the rule is not this cluster's).
+pub async fn delete_acl_rule(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((region, cluster_id, rule_id)): Path<(String, String, String)>,
+) -> Response {
+    let page = format!("{}/access", cluster_path(&region, &cluster_id));
+    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let id = ClusterId::from(cluster_id.clone());
+    match state.service.list_acl_rules(&caller, &region, &id).await {
+        Ok(rules) if rules.iter().any(|rule| rule.id == rule_id) => {}
+        Ok(_) | Err(DomainError::NotFound { .. }) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return busy_or_refused(&page, error, "ACL rules could not be read"),
+    }
+    match state
+        .service
+        .delete_acl_rule(
+            &caller,
+            &region,
+            &crate::domain::ids::AclRuleId::from(rule_id),
+        )
+        .await
+    {
+        Ok(()) => see_other(&back_with(&page, &[("notice", "acl-deleted")])),
+        Err(error) => busy_or_refused(&page, error, "an ACL rule deletion was refused"),
     }
 }

@@ -5,12 +5,12 @@ use app::model::cluster::cluster_path;
 use app::model::create::CREATE_PATH;
 use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::session::cookie;
+use super::session::{cookie, see_other};
 use super::AppState;
 use crate::domain::model::Caller;
 use crate::domain::requests::{NewCluster, NewPool};
@@ -37,10 +37,6 @@ pub struct CreateForm {
     autohealing: Option<String>,
     /// The pool's node lifespan in days; empty turns it off.
     lifespan: String,
-}
-
-fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 
 impl CreateForm {

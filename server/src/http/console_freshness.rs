@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Form;
 
-use super::console_actions::{back_with, busy_or_refused, changer_of_cluster, see_other};
+use super::console_actions::{back_with, busy_or_refused, changer_of_cluster, invalid, see_other};
 use super::AppState;
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::DomainError;
@@ -18,21 +18,6 @@ use crate::services::freshness::MaintenanceWindow;
 
 fn maintenance_page(region: &str, cluster_id: &str) -> String {
     format!("{}/maintenance", cluster_path(region, cluster_id))
-}
-
-/// Back with the first invalid field and its message, keeping `typed`.
-fn invalid(page: &str, error: &DomainError, typed: &[(&str, &str)]) -> Option<Response> {
-    let DomainError::InvalidArguments(arguments) = error else {
-        return None;
-    };
-    let first = arguments.first()?;
-    let mut pairs = vec![
-        ("problem", "invalid"),
-        ("field", first.argument_name.as_str()),
-        ("message", first.help_message.as_str()),
-    ];
-    pairs.extend_from_slice(typed);
-    Some(see_other(&back_with(page, &pairs)))
 }
 
 /// The pool the address names, when it is this cluster's (the address names both); 404 if not.

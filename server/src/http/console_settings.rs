@@ -10,13 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::session::cookie;
+use super::session::{cookie, see_other};
 use super::AppState;
 use crate::services::identity::{self, IdentityError, ProjectAccess, SessionUser};
-
-fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
-}
 
 fn back(kind: &str, code: &str) -> Response {
     see_other(&format!("{SETTINGS_PATH}?{kind}={code}"))

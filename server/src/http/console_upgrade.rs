@@ -3,7 +3,6 @@
 //! reason), and the progress stream (Server-Sent Events, level-triggered like the dashboard's).
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use app::model::upgrade as view;
 use app::model::upgrade::upgrade_path;
@@ -448,9 +447,6 @@ pub async fn start_rollback(
     }
 }
 
-/// How often a progress stream reads the state.
-const EVERY: Duration = Duration::from_secs(1);
-
 /// GET /clusters/{region}/{id}/upgrade/events: the upgrade's progress as JSON events, sent
 /// when it changes (and first on every connection); it ends with the session.
 pub async fn progress_events(
@@ -467,9 +463,10 @@ pub async fn progress_events(
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let id = ClusterId::from(cluster_id);
+    let changes = state.changes.subscribe();
     let stream = futures_util::stream::unfold(
-        (state, caller, region, id, token, None::<String>),
-        |(state, caller, region, id, token, last)| async move {
+        (state, caller, region, id, token, None::<String>, changes),
+        |(state, caller, region, id, token, last, mut changes)| async move {
             loop {
                 match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
                     Ok(Some(_)) => {}
@@ -485,11 +482,11 @@ pub async fn progress_events(
                         let event = Event::default().data(json.clone());
                         return Some((
                             Ok::<Event, Infallible>(event),
-                            (state, caller, region, id, token, Some(json)),
+                            (state, caller, region, id, token, Some(json), changes),
                         ));
                     }
                 }
-                tokio::time::sleep(EVERY).await;
+                state.until_changed(&mut changes).await;
             }
         },
     );

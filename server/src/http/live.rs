@@ -1,11 +1,11 @@
 //! GET /clusters/events: the signed-in person's clusters as Server-Sent Events, for the
-//! dashboard's live updates. Level-triggered: the current state is read every second from the
-//! database all replicas share and sent when it changed (and first on every connection), so a
-//! change made through any replica reaches every browser, and a reconnect after a restart
-//! starts from the truth.
+//! dashboard's live updates. Level-triggered: the current state is read from the database all
+//! replicas share whenever a change is heard (PostgreSQL notifies every replica of every
+//! write) or a poll comes due, and sent when it changed (and first on every connection), so a
+//! change made through any replica reaches every browser at once, and a reconnect after a
+//! restart starts from the truth.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use app::components::live::encode_line;
 use app::model::identity::SESSION_COOKIE;
@@ -16,57 +16,43 @@ use axum::response::{IntoResponse, Response};
 
 use super::session::cookie;
 use super::AppState;
-use crate::domain::ids::ClusterId;
-use crate::domain::listing::ListOrder;
 use crate::domain::model::{Caller, NodeStatus};
-use crate::domain::requests::ClusterQuery;
 use crate::services::identity::{self, SessionUser};
 
-/// How often the state is read for each connected browser.
-const EVERY: Duration = Duration::from_secs(1);
 const REGIONS: &[&str] = &["fr-par", "nl-ams", "pl-waw"];
 
 /// One line per cluster of the person's projects: id, status, nodes ready and in all.
 async fn current_lines(state: &AppState, user: &SessionUser) -> Option<String> {
-    let mut lines = Vec::new();
-    for project in &user.projects {
-        let caller = Caller {
+    let callers: Vec<Caller> = user
+        .projects
+        .iter()
+        .map(|project| Caller {
             project_id: project.project_id.clone(),
             organization_id: project.organization_id.clone(),
             access_key: String::new(),
-        };
-        for region in REGIONS {
-            let page = state
-                .service
-                .list_clusters(
-                    &caller,
-                    region,
-                    &ClusterQuery::default(),
-                    ListOrder::default(),
-                    1,
-                    1000,
-                )
-                .await
-                .ok()?;
-            for cluster in page.items {
-                let nodes = state
-                    .service
-                    .list_nodes(&caller, region, &ClusterId::from(cluster.id.clone()))
-                    .await
-                    .unwrap_or_default();
-                let ready = nodes
-                    .iter()
-                    .filter(|n| n.status == NodeStatus::Ready)
-                    .count();
-                lines.push(encode_line(
-                    &cluster.id,
-                    cluster.status.as_str(),
-                    ready,
-                    nodes.len(),
-                ));
-            }
-        }
-    }
+        })
+        .collect();
+    let snapshots = state
+        .service
+        .snapshot_of_projects(&callers, REGIONS)
+        .await
+        .ok()?;
+    let lines: Vec<String> = snapshots
+        .iter()
+        .map(|snapshot| {
+            let ready = snapshot
+                .nodes
+                .iter()
+                .filter(|n| n.status == NodeStatus::Ready)
+                .count();
+            encode_line(
+                &snapshot.cluster.id,
+                snapshot.cluster.status.as_str(),
+                ready,
+                snapshot.nodes.len(),
+            )
+        })
+        .collect();
     Some(lines.join("\n"))
 }
 
@@ -79,9 +65,10 @@ pub async fn cluster_events(State(state): State<AppState>, headers: HeaderMap) -
     else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
+    let changes = state.changes.subscribe();
     let stream = futures_util::stream::unfold(
-        (state, user, token, None::<String>),
-        |(state, user, token, last)| async move {
+        (state, user, token, None::<String>, changes),
+        |(state, user, token, last, mut changes)| async move {
             loop {
                 // A session that ended ends the stream.
                 match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
@@ -93,11 +80,11 @@ pub async fn cluster_events(State(state): State<AppState>, headers: HeaderMap) -
                         let event = Event::default().data(lines.clone());
                         return Some((
                             Ok::<Event, Infallible>(event),
-                            (state, user, token, Some(lines)),
+                            (state, user, token, Some(lines), changes),
                         ));
                     }
                 }
-                tokio::time::sleep(EVERY).await;
+                state.until_changed(&mut changes).await;
             }
         },
     );

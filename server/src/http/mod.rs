@@ -53,6 +53,10 @@ pub struct AppState {
     pub ids: SharedIds,
     /// Where users and agents reach this server (`--public-url`, else http://ADDR).
     pub public_url: String,
+    /// Who this server is among replicas on one database (it holds maintenance leases by it).
+    pub replica: String,
+    /// Changes other replicas (and this one) made, as PostgreSQL notifies them.
+    pub changes: crate::store::changes::ChangeFeed,
 }
 
 impl AppState {
@@ -98,7 +102,19 @@ impl AppState {
             service,
             ids,
             public_url: format!("http://{addr}"),
+            replica: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()),
+            changes: Default::default(),
         }
+    }
+
+    /// Until the state a live view shows may have changed: a change notification (on
+    /// PostgreSQL, from any replica's write to the sandbox), else a second. With notifications
+    /// the sandbox's views still re-read every five seconds, and a remote provider's (whose
+    /// changes nobody here writes) every second.
+    pub async fn until_changed(&self, receiver: &mut tokio::sync::broadcast::Receiver<String>) {
+        let notified = self.changes.is_listening() && self.service.backend_kind() == "sandbox";
+        let fallback = std::time::Duration::from_secs(if notified { 5 } else { 1 });
+        crate::store::changes::ChangeFeed::wait(receiver, fallback).await;
     }
 
     /// The upgrade service, over whichever provider serves now.
@@ -118,6 +134,7 @@ impl AppState {
             self.database.clone(),
             self.clock.clone(),
             self.ids.clone(),
+            self.replica.clone(),
         )
     }
 
@@ -235,6 +252,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/clusters/{region}/{id}/delete",
             post(console_actions::delete_cluster),
+        )
+        .route(
+            "/clusters/{region}/{id}/acl-rules",
+            post(console_actions::add_acl_rule),
+        )
+        .route(
+            "/clusters/{region}/{id}/acl-rules/{rule}/delete",
+            post(console_actions::delete_acl_rule),
         )
         .route(
             "/clusters/{region}/{id}/reset-admin-token",

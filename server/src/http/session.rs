@@ -30,7 +30,8 @@ fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String
     format!("{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}")
 }
 
-fn see_other(to: &str) -> Response {
+/// 303 to `to`: where every console form goes after a POST (the browser then GETs it).
+pub(super) fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 

@@ -4,7 +4,9 @@
 //! project see or touch another's clusters; then it makes one port call. Lists are sorted and
 //! paged here, with typed orders (versions sort as versions).
 
-use crate::backend::SharedBackend;
+use std::collections::{HashMap, HashSet};
+
+use crate::backend::{ClusterSnapshot, SharedBackend};
 use crate::clock::SharedClock;
 use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::listing::{self, ListOrder};
@@ -215,6 +217,67 @@ impl ProvisioningService {
             items: listing::page(&clusters, page, page_size),
             total_count: clusters.len(),
         })
+    }
+
+    /// The given clusters (id → the project that owns it) of a region with their pools and
+    /// nodes, in one read of the fleet (for passes over every cluster). Clusters the provider
+    /// did not return (gone, or its read failed) are simply absent.
+    pub async fn snapshot(
+        &self,
+        region: &str,
+        owners: &HashMap<String, Caller>,
+    ) -> Result<Vec<ClusterSnapshot>> {
+        let mut callers: Vec<Caller> = Vec::new();
+        for caller in owners.values() {
+            if !callers.iter().any(|c| c.project_id == caller.project_id) {
+                callers.push(caller.clone());
+            }
+        }
+        let mut seen = HashSet::new();
+        Ok(self
+            .backend
+            .snapshot(region, &callers)
+            .await?
+            .into_iter()
+            .filter_map(|snapshot| {
+                let caller = owners.get(&snapshot.cluster.id)?;
+                seen.insert(snapshot.cluster.id.clone())
+                    .then(|| ClusterSnapshot {
+                        cluster: Self::localized(snapshot.cluster, caller),
+                        ..snapshot
+                    })
+            })
+            .collect())
+    }
+
+    /// Every cluster of these projects in these regions with its pools and nodes, oldest
+    /// first: one fleet read per region (the dashboard and its live updates).
+    pub async fn snapshot_of_projects(
+        &self,
+        callers: &[Caller],
+        regions: &[&str],
+    ) -> Result<Vec<ClusterSnapshot>> {
+        let mut snapshots = Vec::new();
+        for region in regions {
+            let mut owners = HashMap::new();
+            {
+                let mut conn = self.database.pool().acquire().await?;
+                for caller in callers {
+                    for id in
+                        cluster_owners::clusters_of(&mut conn, &caller.project_id, region).await?
+                    {
+                        owners.insert(id, caller.clone());
+                    }
+                }
+            }
+            if !owners.is_empty() {
+                snapshots.extend(self.snapshot(region, &owners).await?);
+            }
+        }
+        snapshots.sort_by(|a, b| {
+            (a.cluster.created_at, &a.cluster.id).cmp(&(b.cluster.created_at, &b.cluster.id))
+        });
+        Ok(snapshots)
     }
 
     pub async fn get_cluster(

@@ -403,6 +403,12 @@ on_both_databases!(
                 format!("{base}/pools/{pool_id}/autohealing"),
                 "enabled=on&cap_percent=90",
             ),
+            (
+                "POST",
+                format!("{base}/acl-rules"),
+                "ip=203.0.113.0%2F24&description=planted",
+            ),
+            ("POST", format!("{base}/acl-rules/{acl_id}/delete"), ""),
             ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
             (
                 "POST",

@@ -91,3 +91,61 @@ on_both_databases!(
         assert!(succeeded >= 120, "most writes succeed ({succeeded} of 200)");
     }
 );
+
+/// Two replicas on one PostgreSQL database: a write made through one (here, creating a
+/// cluster, then its reconciler's steps) is heard by the other at once, whose live views
+/// (the dashboard's and an upgrade's Server-Sent Events) then read the new state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_through_one_replica_wakes_the_live_views_of_another() {
+    let Some(test_db) = crate::support::TestDatabase::postgres().await else {
+        return;
+    };
+    let listener = TestApp::new(test_db.database.clone());
+    tokio::spawn(
+        listener
+            .state
+            .changes
+            .clone()
+            .listen_postgres(test_db.url.clone()),
+    );
+    for _ in 0..100 {
+        if listener.state.changes.is_listening() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        listener.state.changes.is_listening(),
+        "listening on PostgreSQL"
+    );
+    let mut heard = listener.state.changes.subscribe();
+
+    let writer = TestApp::new(test_db.database.clone());
+    let token = writer.api_key("shop").await;
+    let (status, cluster) = writer
+        .api(
+            "POST",
+            &format!("{R}/clusters"),
+            &token,
+            Some(json!({
+                "name": "heard", "version": "1.34.2", "cni": "cilium",
+                "pools": [{ "name": "workers", "node_type": "pro2_xs", "size": 1 }],
+            })),
+        )
+        .await;
+    assert_eq!(status, 200, "{cluster}");
+    let id = cluster["id"].as_str().expect("id").to_string();
+    // Other tests share the database (notifications are database-wide): wait for this one.
+    let found = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match heard.recv().await {
+                Ok(changed) if changed == id => return true,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return false,
+            }
+        }
+    })
+    .await;
+    assert_eq!(found, Ok(true), "the other replica heard of cluster {id}");
+    test_db.cleanup().await;
+}

@@ -153,3 +153,105 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    acl_rules_are_added_and_deleted_from_the_access_tab_without_javascript,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let key = app.api_key("shop").await;
+        let (cluster_id, _) =
+            crate::scaleway_api::ready_cluster(&app, &key, "shop-prod", "1.35.1", 1).await;
+        let cookie = crate::authorization::session(
+            &app,
+            "olga@example.com",
+            "shop",
+            wheelhouse::services::identity::Role::Owner,
+        )
+        .await;
+        let access = format!("/clusters/fr-par/{cluster_id}/access");
+        let post = |path: String, form: &'static str| {
+            let (app, cookie) = (&app, cookie.clone());
+            async move {
+                let request = Request::post(path)
+                    .header("host", "127.0.0.1:3000")
+                    .header("cookie", cookie)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(form))
+                    .expect("request");
+                let response = app.send(request).await;
+                let location = response
+                    .headers()
+                    .get(header::LOCATION)
+                    .map(|value| value.to_str().expect("location").to_string());
+                (response.status(), location.unwrap_or_default())
+            }
+        };
+        let rules = || async {
+            let (_, rules) = app
+                .api(
+                    "GET",
+                    &format!("/k8s/v1/regions/fr-par/clusters/{cluster_id}/acls"),
+                    &key,
+                    None,
+                )
+                .await;
+            rules["rules"].as_array().expect("rules").clone()
+        };
+
+        // Not an IP range: back beside the form with the reason and what was typed; nothing added.
+        let (status, back) = post(
+            format!("/clusters/fr-par/{cluster_id}/acl-rules"),
+            "ip=the+office&description=hq",
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(back.starts_with(&access), "{back}");
+        assert!(back.contains("problem=invalid"), "{back}");
+        assert!(rules().await.is_empty());
+        let (status, html) = crate::authorization::console(&app, "GET", &back, &cookie, "").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("data-testid=\"problem-acl\""), "{html}");
+        assert!(html.contains("is not an IP range"), "{html}");
+        assert!(
+            html.contains("value=\"the office\""),
+            "what was typed stays: {html}"
+        );
+
+        // A range: added, listed on the tab with its delete button.
+        let (status, back) = post(
+            format!("/clusters/fr-par/{cluster_id}/acl-rules"),
+            "ip=203.0.113.0%2F24&description=office",
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(back.contains("notice=acl-added"), "{back}");
+        let listed = rules().await;
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0]["ip"], "203.0.113.0/24");
+        assert_eq!(listed[0]["description"], "office");
+        let rule_id = listed[0]["id"].as_str().expect("id").to_string();
+        let (_, html) = crate::authorization::console(&app, "GET", &access, &cookie, "").await;
+        assert!(html.contains("203.0.113.0/24"), "{html}");
+        assert!(
+            html.contains(&format!("acl-rules/{rule_id}/delete")),
+            "{html}"
+        );
+
+        // Another cluster's rule id, or none: 404, nothing deleted.
+        let (status, _) = post(
+            format!("/clusters/fr-par/{cluster_id}/acl-rules/not-a-rule/delete"),
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(rules().await.len(), 1);
+        let (status, back) = post(
+            format!("/clusters/fr-par/{cluster_id}/acl-rules/{rule_id}/delete"),
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(back.contains("notice=acl-deleted"), "{back}");
+        assert!(rules().await.is_empty());
+    }
+);

@@ -906,3 +906,91 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    of_two_replicas_only_the_lease_holder_acts_on_a_cluster,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, first, second) = two_pool_cluster(&app, &token).await;
+        let (status, _) = app
+            .api(
+                "PUT",
+                &format!("{X}/pools/{first}/lifespan"),
+                &token,
+                Some(json!({ "max_node_age_days": 1 })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        app.clock.advance(Duration::days(2));
+        let next = time(&freshness(&app, &token, &id).await["window_next_open"]);
+        move_to(&app, next);
+
+        // The fleet read plans the overdue pool's cluster, and only it.
+        let ours = app.state.freshness();
+        let plan = ours.plan().await.expect("plan");
+        assert_eq!(plan.clusters, 1);
+        assert_eq!(plan.nodes, 5);
+        assert_eq!(plan.due.len(), 1, "{plan:?}");
+        assert_eq!(plan.due[0].id.as_str(), id);
+        assert_eq!(plan.due[0].why, "lifespan replacement");
+
+        // Another replica is between its read and its action on this cluster: it holds the
+        // lease. This replica's pass then starts nothing, though nodes are due.
+        let mut conn = app.state.database.pool().acquire().await.expect("conn");
+        sqlx::query("INSERT INTO maintenance_leases (cluster_id, holder, until) VALUES ($1, 'replica-b', $2)")
+            .bind(&id)
+            .bind(wheelhouse::store::rows::millis(app.clock.now() + Duration::seconds(60)))
+            .execute(&mut *conn)
+            .await
+            .expect("lease");
+        drop(conn);
+        assert_eq!(
+            ours.pass().await.expect("pass"),
+            0,
+            "the other replica acts"
+        );
+        assert!(freshness(&app, &token, &id).await["replaced"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+
+        // The other replica stops: its lease lapses and this one takes the cluster over.
+        app.clock.advance(Duration::seconds(61));
+        assert_eq!(
+            ours.pass().await.expect("pass"),
+            1,
+            "one at a time per pool"
+        );
+        let holder: String =
+            sqlx::query_scalar("SELECT holder FROM maintenance_leases WHERE cluster_id = $1")
+                .bind(&id)
+                .fetch_one(app.state.database.pool())
+                .await
+                .expect("lease");
+        assert_eq!(holder, app.state.replica);
+        // While it holds the lease, the other replica's passes start nothing on the cluster,
+        // even with a node of the other pool due (its lifespan set just now).
+        let (status, _) = app
+            .api(
+                "PUT",
+                &format!("{X}/pools/{second}/lifespan"),
+                &token,
+                Some(json!({ "max_node_age_days": 1 })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let mut other = app.state.clone();
+        other.replica = "replica-b".to_string();
+        let theirs = other.freshness();
+        assert!(theirs
+            .plan()
+            .await
+            .expect("plan")
+            .due
+            .iter()
+            .any(|due| due.id.as_str() == id));
+        assert_eq!(theirs.pass().await.expect("pass"), 0, "held by the first");
+        assert_eq!(ours.pass().await.expect("pass"), 1, "the holder goes on");
+    }
+);

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::use_cluster;
 use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
-use crate::model::cluster::cluster_path;
+use crate::model::cluster::{cluster_path, AclRow};
 
 #[component]
 pub fn ClusterAccess() -> impl IntoView {
@@ -13,6 +13,8 @@ pub fn ClusterAccess() -> impl IntoView {
         return ().into_any();
     };
     let kubeconfig = format!("{}/kubeconfig", cluster_path(&cluster.region, &cluster.id));
+    let base = cluster_path(&cluster.region, &cluster.id);
+    let (rules, can_change) = (cluster.acl_rules.clone(), cluster.can_change);
     view! {
         <div class="grid gap-4 lg:grid-cols-2">
             <Card title="kubeconfig">
@@ -53,26 +55,79 @@ pub fn ClusterAccess() -> impl IntoView {
                 </Card>
             })}
             <Card title="Who may reach the API server">
-                {if cluster.acl_rules.is_empty() {
-                    view! { <p class="text-sm text-muted">"No ACL rule: the API server answers from anywhere."</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="divide-y divide-line text-sm" data-testid="acl-rules">
-                            {cluster
-                                .acl_rules
-                                .into_iter()
-                                .map(|(range, description)| view! {
-                                    <li class="flex justify-between gap-3 py-2">
-                                        <span class="font-mono text-xs">{range}</span>
-                                        <span class="text-muted">{description}</span>
-                                    </li>
-                                })
-                                .collect_view()}
-                        </ul>
-                    }.into_any()
-                }}
+                <AclRules rules base can_change />
             </Card>
         </div>
     }
     .into_any()
+}
+
+/// The ACL rules, each with its delete button, and a form for one more (owners and editors).
+#[component]
+fn AclRules(rules: Vec<AclRow>, base: String, can_change: bool) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .clone();
+    let typed = |key: &str| query.get(key).unwrap_or_default();
+    // A refused rule comes back with its reason, beside the form, and what was typed.
+    let message = (query.get("problem").as_deref() == Some("invalid")
+        && query
+            .get("field")
+            .is_some_and(|field| field.starts_with("acls")))
+    .then(|| query.get("message").unwrap_or_default());
+    let (ip, description) = (typed("ip"), typed("description"));
+    let field = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
+    let list = if rules.is_empty() {
+        view! { <p class="text-sm text-muted">"No ACL rule: the API server answers from anywhere."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="divide-y divide-line text-sm" data-testid="acl-rules">
+                {rules
+                    .into_iter()
+                    .map(|rule| {
+                        let action = format!("{base}/acl-rules/{}/delete", rule.id);
+                        let label = format!("Delete the rule {}", rule.range);
+                        view! {
+                            <li class="flex flex-wrap items-center justify-between gap-3 py-2">
+                                <span class="break-all font-mono text-xs">{rule.range}</span>
+                                <span class="min-w-0 flex-1 break-words text-muted">{rule.description}</span>
+                                {can_change.then(|| view! {
+                                    <form method="post" action=action>
+                                        <button
+                                            type="submit"
+                                            aria-label=label
+                                            class="min-h-11 rounded-md border border-line px-3 text-sm hover:bg-canvas"
+                                        >
+                                            "Delete"
+                                        </button>
+                                    </form>
+                                })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        {list}
+        {can_change.then(|| view! {
+            <form method="post" action=format!("{base}/acl-rules") class="mt-4 grid gap-3 sm:grid-cols-3 sm:items-end" data-testid="add-acl-rule">
+                <div>
+                    <label for="acl-ip" class="mb-1 block text-sm font-medium">"IP range (CIDR)"</label>
+                    <input id="acl-ip" name="ip" type="text" required placeholder="203.0.113.0/24" value=ip class=field />
+                </div>
+                <div>
+                    <label for="acl-description" class="mb-1 block text-sm font-medium">"Description"</label>
+                    <input id="acl-description" name="description" type="text" maxlength="200" value=description class=field />
+                </div>
+                <button type="submit" class="min-h-11 w-fit rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90">"Add the rule"</button>
+                {message.map(|text| view! { <p role="alert" class="text-sm text-bad sm:col-span-3" data-testid="problem-acl">{text}</p> })}
+                <p class="text-xs text-muted sm:col-span-3">
+                    "With at least one rule, the API server answers only the ranges listed; deleting the last one opens it to anywhere again."
+                </p>
+            </form>
+        })}
+    }
 }

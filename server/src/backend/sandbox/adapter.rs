@@ -133,6 +133,25 @@ impl ProvisioningBackend for SandboxBackend {
             .collect())
     }
 
+    async fn snapshot(
+        &self,
+        region: &str,
+        callers: &[Caller],
+    ) -> Result<Vec<crate::backend::ClusterSnapshot>> {
+        check_region(region)?;
+        let versions = self.provisioning.list_versions().await?;
+        Ok(self
+            .provisioning
+            .snapshot(region, callers)
+            .await?
+            .into_iter()
+            .map(|mut snapshot| {
+                snapshot.cluster = self.decorate(snapshot.cluster, &versions);
+                snapshot
+            })
+            .collect())
+    }
+
     async fn get_cluster(&self, caller: &Caller, region: &str, id: &ClusterId) -> Result<Cluster> {
         let cluster = self.provisioning.get_cluster(caller, region, id).await?;
         self.decorated(cluster).await

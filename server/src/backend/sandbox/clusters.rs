@@ -167,6 +167,61 @@ impl Provisioning {
         Ok(clusters::list(&mut conn, filter).await?)
     }
 
+    /// Every cluster of these projects in the region with its pools and nodes, as summaries
+    /// (see `ClusterSnapshot`). A few projects (a user's dashboard) are read project by
+    /// project, three queries each; many (the maintenance pass) in three queries over the
+    /// whole region.
+    pub async fn snapshot(
+        &self,
+        region: &str,
+        callers: &[Caller],
+    ) -> Result<Vec<crate::backend::ClusterSnapshot>, DomainError> {
+        const PROJECT_BY_PROJECT: usize = 20;
+        let projects: std::collections::HashSet<&str> =
+            callers.iter().map(|c| c.project_id.as_str()).collect();
+        let mut conn = self.database.pool().acquire().await?;
+        let (mut all_clusters, mut all_pools, mut all_nodes) = (Vec::new(), Vec::new(), Vec::new());
+        use crate::backend::sandbox::store::nodes;
+        if projects.len() <= PROJECT_BY_PROJECT {
+            for project in &projects {
+                all_clusters
+                    .extend(clusters::summaries_of_project(&mut conn, project, region).await?);
+                all_pools.extend(pools::summaries_of_project(&mut conn, project, region).await?);
+                all_nodes.extend(nodes::summaries_of_project(&mut conn, project, region).await?);
+            }
+        } else {
+            all_clusters = clusters::summaries_in_region(&mut conn, region)
+                .await?
+                .into_iter()
+                .filter(|cluster| projects.contains(cluster.project_id.as_str()))
+                .collect();
+            all_pools = pools::summaries_in_region(&mut conn, region).await?;
+            all_nodes = nodes::summaries_in_region(&mut conn, region).await?;
+        }
+        let mut pools_of: std::collections::HashMap<String, Vec<_>> = Default::default();
+        for pool in all_pools {
+            pools_of
+                .entry(pool.cluster_id.clone())
+                .or_default()
+                .push(pool);
+        }
+        let mut nodes_of: std::collections::HashMap<String, Vec<_>> = Default::default();
+        for node in all_nodes {
+            nodes_of
+                .entry(node.cluster_id.clone())
+                .or_default()
+                .push(node);
+        }
+        Ok(all_clusters
+            .into_iter()
+            .map(|cluster| crate::backend::ClusterSnapshot {
+                pools: pools_of.remove(&cluster.id).unwrap_or_default(),
+                nodes: nodes_of.remove(&cluster.id).unwrap_or_default(),
+                cluster,
+            })
+            .collect())
+    }
+
     pub async fn create_cluster(
         &self,
         caller: &Caller,

@@ -6,6 +6,7 @@
 
 pub mod autoheal;
 pub mod lifespan;
+pub mod settings;
 pub mod timeline;
 pub mod window;
 
@@ -32,27 +33,10 @@ pub async fn exclusions_of(
     cluster_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Exclusion>> {
-    let mut conn = database.pool().acquire().await?;
-    let rows = sqlx::query(
-        "SELECT id, starts_at, ends_at, scope, reason FROM maintenance_exclusions \
-         WHERE cluster_id = $1 AND ends_at > $2 ORDER BY starts_at, id",
-    )
-    .bind(cluster_id)
-    .bind(millis(now))
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .filter_map(|row| {
-            let scope: String = row.try_get("scope").ok()?;
-            Some(Ok(Exclusion {
-                id: row.try_get("id").ok()?,
-                starts_at: time(row.try_get("starts_at").ok()?),
-                ends_at: time(row.try_get("ends_at").ok()?),
-                scope: ExclusionScope::parse(&scope)?,
-                reason: row.try_get("reason").ok()?,
-            }))
-        })
-        .collect()
+    Ok(settings::exclusions(database, Some(cluster_id), now)
+        .await?
+        .remove(cluster_id)
+        .unwrap_or_default())
 }
 
 type Result<T> = std::result::Result<T, DomainError>;
@@ -155,6 +139,131 @@ pub struct FreshnessService {
     database: Database,
     clock: SharedClock,
     ids: crate::domain::ids::SharedIds,
+    /// Who this server is in maintenance leases (the replica's name).
+    holder: String,
+    /// How long its lease on a cluster lasts: renewed each time it acts, lapsing on its own
+    /// (another server takes over) when it stops.
+    lease: Duration,
+}
+
+/// What a pass's planning found.
+#[derive(Debug, Default)]
+pub struct PassPlan {
+    /// Clusters and nodes read.
+    pub clusters: usize,
+    pub nodes: usize,
+    /// The clusters where something may be due now.
+    pub due: Vec<DueCluster>,
+}
+
+#[derive(Debug)]
+pub struct DueCluster {
+    pub caller: Caller,
+    pub region: String,
+    pub id: ClusterId,
+    /// What may be due (for logs and the bench).
+    pub why: &'static str,
+}
+
+/// Whether a pass may have something to do on this cluster now, from the fleet read alone
+/// (no PDBs, no per-cluster version list): errs on the side of "yes", never says "no" when a
+/// cluster's own pass would act.
+fn needs_pass(
+    snapshot: &crate::backend::ClusterSnapshot,
+    settings: &settings::FleetSettings,
+    now: DateTime<Utc>,
+    current_image: Option<&str>,
+    versions: &[crate::domain::model::KubeVersionEntry],
+) -> Option<&'static str> {
+    use crate::domain::model::{ClusterStatus, NodeStatus};
+    let crate::backend::ClusterSnapshot {
+        cluster,
+        pools,
+        nodes,
+    } = snapshot;
+    let no_health = HashMap::new();
+    let health = settings.health.get(&cluster.id).unwrap_or(&no_health);
+    // Autohealing's bookkeeping: a NotReady node to start watching, a watched one that is
+    // Ready again or gone.
+    let healing = |node: &Node| pools.iter().any(|p| p.autohealing && p.id == node.pool_id);
+    if nodes.iter().any(|node| {
+        healing(node) && node.status == NodeStatus::NotReady && !health.contains_key(&node.id)
+    }) || health.keys().any(|id| {
+        nodes
+            .iter()
+            .find(|node| &node.id == id)
+            .is_none_or(|node| healing(node) && node.status == NodeStatus::Ready)
+    }) {
+        return Some("autohealing bookkeeping");
+    }
+    let no_caps = HashMap::new();
+    let caps = settings.caps.get(&cluster.id).unwrap_or(&no_caps);
+    if cluster.status == ClusterStatus::Ready
+        && !autoheal::plan(pools, nodes, health, caps, now).0.is_empty()
+    {
+        return Some("autohealing action");
+    }
+    let (window, _) = settings::window_for(cluster, settings.windows.get(&cluster.id));
+    let exclusions = settings
+        .exclusions
+        .get(&cluster.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if let Some(days) = settings.lifespans.get(&cluster.id) {
+        let lifespans: HashMap<String, Duration> = days
+            .iter()
+            .map(|(pool, days)| (pool.clone(), Duration::days(i64::from(*days))))
+            .collect();
+        let subject = FreshnessSubject {
+            now,
+            cluster,
+            pools,
+            nodes,
+            lifespans: &lifespans,
+            window: &window,
+            // PDBs only hold replacements back: without them the decision errs on "yes".
+            pdbs: &[],
+            exclusions,
+            current_image,
+        };
+        if lifespan::decide(&subject)
+            .iter()
+            .any(|d| d.action == Action::Replace)
+        {
+            return Some("lifespan replacement");
+        }
+    }
+    if cluster.auto_upgrade_enabled
+        && cluster.status == ClusterStatus::Ready
+        && !pools.iter().any(|p| p.status.is_transient())
+        && window.is_open(now)
+        && !exclusions
+            .iter()
+            .any(|e| e.in_force(now) && e.scope.holds_upgrade(false))
+        && newest_patch(&cluster.version, versions, now).is_some()
+    {
+        return Some("patch auto-upgrade");
+    }
+    None
+}
+
+/// The newest patch of `current`'s minor newer than it, among versions not at end of life.
+fn newest_patch(
+    current: &str,
+    versions: &[crate::domain::model::KubeVersionEntry],
+    now: DateTime<Utc>,
+) -> Option<String> {
+    use crate::domain::version::KubeVersion;
+    let current = current.parse::<KubeVersion>().ok()?;
+    versions
+        .iter()
+        .filter(|entry| !entry.is_end_of_life_at(now))
+        .filter_map(|entry| {
+            let version = entry.name.parse::<KubeVersion>().ok()?;
+            (version.same_minor(&current) && version > current).then_some((version, &entry.name))
+        })
+        .max_by_key(|(version, _)| *version)
+        .map(|(_, name)| name.clone())
 }
 
 impl FreshnessService {
@@ -163,13 +272,21 @@ impl FreshnessService {
         database: Database,
         clock: SharedClock,
         ids: crate::domain::ids::SharedIds,
+        holder: String,
     ) -> Self {
         FreshnessService {
             service,
             database,
             clock,
             ids,
+            holder,
+            lease: Duration::seconds(60),
         }
+    }
+
+    /// The same service holding its leases for `lease` (the server: a few of its passes).
+    pub fn with_lease(self, lease: Duration) -> Self {
+        FreshnessService { lease, ..self }
     }
 
     /// Adds a maintenance exclusion to a cluster.
@@ -233,67 +350,18 @@ impl FreshnessService {
         Ok(())
     }
 
-    /// The cluster's window: the one set in Wheelhouse, or else the provider's own
-    /// (Scaleway's `auto_upgrade.maintenance_window`: a day or any, an hour), four hours long.
+    /// The cluster's window (and whether it was set in Wheelhouse).
     async fn window_of(&self, cluster: &Cluster) -> Result<(MaintenanceWindow, bool)> {
-        let cluster_id = cluster.id.as_str();
-        let mut conn = self.database.pool().acquire().await?;
-        let row = sqlx::query(
-            "SELECT days, start_hour, duration_hours FROM maintenance_windows WHERE cluster_id = $1",
-        )
-        .bind(cluster_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        Ok(match row {
-            Some(row) => (
-                MaintenanceWindow {
-                    days: row
-                        .try_get::<String, _>("days")?
-                        .split(',')
-                        .map(str::to_string)
-                        .collect(),
-                    start_hour: row.try_get::<i64, _>("start_hour")? as u32,
-                    duration_hours: row.try_get::<i64, _>("duration_hours")? as u32,
-                },
-                true,
-            ),
-            None => (
-                MaintenanceWindow {
-                    days: vec![cluster.maintenance_day.clone()],
-                    start_hour: cluster.maintenance_start_hour.clamp(0, 23) as u32,
-                    ..MaintenanceWindow::default()
-                }
-                .validated()
-                .unwrap_or_default(),
-                false,
-            ),
-        })
+        let set = settings::windows(&self.database, Some(&cluster.id)).await?;
+        Ok(settings::window_for(cluster, set.get(&cluster.id)))
     }
 
-    /// Pool id → lifespan, for a cluster's pools that have one.
+    /// Pool id → lifespan in days, for a cluster's pools that have one.
     async fn lifespans_of(&self, cluster_id: &str) -> Result<HashMap<String, u32>> {
-        self.per_pool(
-            "SELECT pool_id, max_node_age_days AS n FROM pool_lifespans WHERE cluster_id = $1",
-            cluster_id,
-        )
-        .await
-    }
-
-    /// Pool id → a number (`n`) of one of Wheelhouse's per-pool settings, for one cluster.
-    async fn per_pool(&self, sql: &str, cluster_id: &str) -> Result<HashMap<String, u32>> {
-        let mut conn = self.database.pool().acquire().await?;
-        let rows = sqlx::query(sql)
-            .bind(cluster_id)
-            .fetch_all(&mut *conn)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get::<String, _>("pool_id")?,
-                    row.try_get::<i64, _>("n")? as u32,
-                ))
-            })
-            .collect()
+        Ok(settings::lifespans(&self.database, Some(cluster_id))
+            .await?
+            .remove(cluster_id)
+            .unwrap_or_default())
     }
 
     /// Sets (or, with `None`, clears back to the default) a cluster's maintenance window.
@@ -505,41 +573,24 @@ impl FreshnessService {
             exclusions: exclusions.clone(),
             current_os_image: current_image.clone(),
             auto_upgrade: self
-                .auto_upgrade(
-                    caller_of(cluster),
-                    cluster,
-                    pools,
-                    &window,
-                    &exclusions,
-                    now,
-                )
+                .auto_upgrade(cluster, pools, &window, &exclusions, now, true)
                 .await?,
             replaced: self.history(&cluster.id).await?,
         })
     }
 
-    /// One pass over every cluster with a pool lifespan: starts the replacements due now.
-    /// Returns how many it started.
+    /// One pass: plans over the whole fleet at once ([`Self::plan`]), then, for each cluster
+    /// that needs it and whose lease this server holds, reads it afresh and starts what is due
+    /// now (autohealing, lifespan replacements, a patch auto-upgrade). Returns how many actions
+    /// it started.
     pub async fn pass(&self) -> Result<usize> {
-        let clusters = {
-            let mut conn = self.database.pool().acquire().await?;
-            sqlx::query(
-                "SELECT o.cluster_id, o.region, o.project_id, p.organization_id \
-                 FROM cluster_owners o JOIN projects p ON p.id = o.project_id ORDER BY o.cluster_id",
-            )
-            .fetch_all(&mut *conn)
-            .await?
-        };
+        let plan = self.plan().await?;
         let mut started = 0;
-        for row in clusters {
-            let id = ClusterId::from(row.try_get::<String, _>("cluster_id")?);
-            let region: String = row.try_get("region")?;
-            let caller = Caller {
-                project_id: row.try_get("project_id")?,
-                organization_id: row.try_get("organization_id")?,
-                access_key: "wheelhouse-node-lifespan".to_string(),
-            };
-            match self.pass_cluster(&caller, &region, &id).await {
+        for due in plan.due {
+            if !self.take_lease(&due.id).await? {
+                continue;
+            }
+            match self.pass_cluster(&due.caller, &due.region, &due.id).await {
                 Ok(count) => started += count,
                 Err(DomainError::NotFound { .. }) => {
                     // The cluster is gone: so are its settings.
@@ -550,51 +601,135 @@ impl FreshnessService {
                         "maintenance_exclusions",
                         "node_health",
                         "pool_autohealing_caps",
+                        "maintenance_leases",
                     ] {
                         sqlx::query(&format!("DELETE FROM {table} WHERE cluster_id = $1"))
-                            .bind(id.as_str())
+                            .bind(due.id.as_str())
                             .execute(&mut *conn)
                             .await?;
                     }
                 }
-                Err(error) => tracing::warn!(%error, cluster = %id, "a lifespan pass failed"),
+                Err(error) => {
+                    tracing::warn!(%error, cluster = %due.id, "a maintenance pass failed")
+                }
             }
         }
         Ok(started)
     }
 
+    /// The planning half of a pass, over every cluster Wheelhouse owns: one read of the fleet
+    /// per region and one query per settings table, then pure decisions in memory. Lists the
+    /// clusters where something may be due now (a pass reads those again before acting);
+    /// clusters the fleet read did not return are listed too, to be read one by one.
+    pub async fn plan(&self) -> Result<PassPlan> {
+        let now = self.clock.now();
+        let owners = {
+            let mut conn = self.database.pool().acquire().await?;
+            sqlx::query(
+                "SELECT o.cluster_id, o.region, o.project_id, p.organization_id \
+                 FROM cluster_owners o JOIN projects p ON p.id = o.project_id ORDER BY o.cluster_id",
+            )
+            .fetch_all(&mut *conn)
+            .await?
+        };
+        let mut regions: std::collections::BTreeMap<String, HashMap<String, Caller>> =
+            Default::default();
+        for row in owners {
+            regions.entry(row.try_get("region")?).or_default().insert(
+                row.try_get("cluster_id")?,
+                Caller {
+                    project_id: row.try_get("project_id")?,
+                    organization_id: row.try_get("organization_id")?,
+                    access_key: "wheelhouse-maintenance".to_string(),
+                },
+            );
+        }
+        let settings = settings::FleetSettings::read(&self.database, now).await?;
+        let mut plan = PassPlan::default();
+        for (region, owners) in regions {
+            let snapshots = match self.service.snapshot(&region, &owners).await {
+                Ok(snapshots) => snapshots,
+                Err(error) => {
+                    tracing::warn!(%error, %region, "the fleet read failed; clusters are read one by one");
+                    Vec::new()
+                }
+            };
+            let current_image = self.service.current_os_image(&region).await?;
+            let versions = self.service.list_versions(&region).await?;
+            let mut read = std::collections::HashSet::new();
+            for snapshot in &snapshots {
+                read.insert(snapshot.cluster.id.as_str());
+                plan.clusters += 1;
+                plan.nodes += snapshot.nodes.len();
+                let why = needs_pass(
+                    snapshot,
+                    &settings,
+                    now,
+                    current_image.as_deref(),
+                    &versions,
+                );
+                if let Some(why) = why {
+                    plan.due.push(DueCluster {
+                        caller: owners[&snapshot.cluster.id].clone(),
+                        region: region.clone(),
+                        id: ClusterId::from(snapshot.cluster.id.clone()),
+                        why,
+                    });
+                }
+            }
+            for (id, caller) in &owners {
+                if !read.contains(id.as_str()) {
+                    plan.due.push(DueCluster {
+                        caller: caller.clone(),
+                        region: region.clone(),
+                        id: ClusterId::from(id.clone()),
+                        why: "not in the fleet read",
+                    });
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Takes (or renews) this server's lease on a cluster's maintenance; `false` while another
+    /// server holds it. Of several replicas' passes only the holder acts on a cluster, so
+    /// their replacements never add up past a pool's surge.
+    async fn take_lease(&self, id: &ClusterId) -> Result<bool> {
+        let now = self.clock.now();
+        let mut conn = self.database.pool().acquire().await?;
+        let taken = sqlx::query(
+            "INSERT INTO maintenance_leases (cluster_id, holder, until) VALUES ($1, $2, $3) \
+             ON CONFLICT (cluster_id) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+             WHERE maintenance_leases.until <= $4 OR maintenance_leases.holder = excluded.holder",
+        )
+        .bind(id.as_str())
+        .bind(&self.holder)
+        .bind(millis(now + self.lease))
+        .bind(millis(now))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok(taken == 1)
+    }
+
     /// Whether (and why not) the newest patch would start now by auto-upgrade.
     async fn auto_upgrade(
         &self,
-        caller: Caller,
         cluster: &Cluster,
         pools: &[Pool],
         window: &MaintenanceWindow,
         exclusions: &[Exclusion],
         now: DateTime<Utc>,
+        with_preflight: bool,
     ) -> Result<AutoUpgrade> {
         let region = cluster.region.clone();
         let id = ClusterId::from(cluster.id.clone());
-        let current = cluster
-            .version
-            .parse::<crate::domain::version::KubeVersion>()
-            .ok();
-        let next_patch = self
+        let caller = caller_of(cluster);
+        let versions = self
             .service
             .available_versions(&caller, &region, &id)
-            .await?
-            .into_iter()
-            .filter(|entry| !entry.is_end_of_life_at(now))
-            .filter_map(|entry| {
-                let version = entry
-                    .name
-                    .parse::<crate::domain::version::KubeVersion>()
-                    .ok()?;
-                let current = current?;
-                (version.same_minor(&current) && version > current).then_some((version, entry.name))
-            })
-            .max_by_key(|(version, _)| *version)
-            .map(|(_, name)| name);
+            .await?;
+        let next_patch = newest_patch(&cluster.version, &versions, now);
         let mut waiting = None;
         if let (true, Some(target)) = (cluster.auto_upgrade_enabled, &next_patch) {
             waiting = if cluster.status != crate::domain::model::ClusterStatus::Ready
@@ -611,6 +746,9 @@ impl FreshnessService {
                 .find(|e| e.in_force(now) && e.scope.holds_upgrade(false))
             {
                 Some(hold.describe())
+            } else if !with_preflight {
+                // The upgrade service runs it when the upgrade starts (and refuses a NO-GO).
+                None
             } else {
                 let report = self
                     .upgrades()
@@ -640,34 +778,18 @@ impl FreshnessService {
 
     /// What Wheelhouse knows of the cluster's NotReady nodes.
     async fn health_of(&self, cluster_id: &str) -> Result<HashMap<String, autoheal::Health>> {
-        let mut conn = self.database.pool().acquire().await?;
-        let rows = sqlx::query(
-            "SELECT node_id, not_ready_since, rebooted_at, replaced_at FROM node_health WHERE cluster_id = $1",
-        )
-        .bind(cluster_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get::<String, _>("node_id")?,
-                    autoheal::Health {
-                        not_ready_since: time(row.try_get("not_ready_since")?),
-                        rebooted_at: row.try_get::<Option<i64>, _>("rebooted_at")?.map(time),
-                        replaced_at: row.try_get::<Option<i64>, _>("replaced_at")?.map(time),
-                    },
-                ))
-            })
-            .collect()
+        Ok(settings::health(&self.database, Some(cluster_id))
+            .await?
+            .remove(cluster_id)
+            .unwrap_or_default())
     }
 
     /// The autohealing caps set on the cluster's pools.
     async fn caps_of(&self, cluster_id: &str) -> Result<HashMap<String, u32>> {
-        self.per_pool(
-            "SELECT pool_id, cap_percent AS n FROM pool_autohealing_caps WHERE cluster_id = $1",
-            cluster_id,
-        )
-        .await
+        Ok(settings::caps(&self.database, Some(cluster_id))
+            .await?
+            .remove(cluster_id)
+            .unwrap_or_default())
     }
 
     /// Sets a pool's autohealing (Scaleway's field, through the port) and its cap (1–100 %).
@@ -724,13 +846,17 @@ impl FreshnessService {
         now: DateTime<Utc>,
     ) -> Result<usize> {
         let healing: Vec<&Pool> = pools.iter().filter(|p| p.autohealing).collect();
+        let mut health = self.health_of(&cluster.id).await?;
+        // Only changes are written: a node that turns NotReady starts being watched, one that
+        // is Ready again stops.
         let mut conn = self.database.pool().acquire().await?;
         for node in nodes
             .iter()
             .filter(|n| healing.iter().any(|p| p.id == n.pool_id))
         {
+            let watched = health.contains_key(&node.id);
             match node.status {
-                crate::domain::model::NodeStatus::NotReady => {
+                crate::domain::model::NodeStatus::NotReady if !watched => {
                     sqlx::query(
                         "INSERT INTO node_health (node_id, cluster_id, pool_id, node_name, not_ready_since) \
                          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO NOTHING",
@@ -742,19 +868,27 @@ impl FreshnessService {
                     .bind(millis(now))
                     .execute(&mut *conn)
                     .await?;
+                    health.insert(
+                        node.id.clone(),
+                        autoheal::Health {
+                            not_ready_since: now,
+                            rebooted_at: None,
+                            replaced_at: None,
+                        },
+                    );
                 }
-                crate::domain::model::NodeStatus::Ready => {
+                crate::domain::model::NodeStatus::Ready if watched => {
                     sqlx::query("DELETE FROM node_health WHERE node_id = $1")
                         .bind(&node.id)
                         .execute(&mut *conn)
                         .await?;
+                    health.remove(&node.id);
                 }
                 _ => {}
             }
         }
         // Nodes that are gone (replaced) need no watching.
         let live: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
-        let mut health = self.health_of(&cluster.id).await?;
         for gone in health
             .keys()
             .filter(|id| !live.contains(&id.as_str()))
@@ -923,14 +1057,7 @@ impl FreshnessService {
         // it and its pre-flight passes (nothing is overridden in Wheelhouse's name).
         if started == 0 {
             let auto = self
-                .auto_upgrade(
-                    caller.clone(),
-                    &cluster,
-                    &pools,
-                    &window,
-                    &exclusions,
-                    report_time,
-                )
+                .auto_upgrade(&cluster, &pools, &window, &exclusions, report_time, false)
                 .await?;
             if let (true, Some(target), None) = (auto.enabled, &auto.next_patch, &auto.waiting) {
                 let starter = crate::services::upgrade::Starter {

@@ -13,6 +13,49 @@ const COLUMNS: &str = "id, project_id, organization_id, region, name, descriptio
     maintenance_day, maintenance_start_hour, pod_cidr, service_cidr, service_dns_ip, \
     private_network_id, admin_token, created_at, updated_at";
 
+/// What a read of the whole fleet takes of a cluster: its identity, state, version and the
+/// settings the maintenance pass decides by; no admin token and none of the larger settings.
+const SUMMARY_COLUMNS: &str = "id, project_id, organization_id, region, name, cluster_type, \
+    version, target_version, cni, status, auto_upgrade_enabled, maintenance_day, \
+    maintenance_start_hour, created_at, updated_at";
+
+/// A cluster from [`SUMMARY_COLUMNS`]; what those leave out is empty.
+fn summary_from_row(row: &AnyRow) -> Result<Cluster, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    Ok(Cluster {
+        id: row.try_get("id")?,
+        project_id: row.try_get("project_id")?,
+        organization_id: row.try_get("organization_id")?,
+        region: row.try_get("region")?,
+        name: row.try_get("name")?,
+        description: String::new(),
+        cluster_type: row.try_get("cluster_type")?,
+        version: row.try_get("version")?,
+        target_version: row.try_get("target_version")?,
+        cni: row.try_get("cni")?,
+        status: ClusterStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
+        tags: Vec::new(),
+        feature_gates: Vec::new(),
+        admission_plugins: Vec::new(),
+        apiserver_cert_sans: Vec::new(),
+        autoscaler_config: serde_json::Value::Null,
+        open_id_connect_config: serde_json::Value::Null,
+        auto_upgrade_enabled: get_bool(row, "auto_upgrade_enabled")?,
+        maintenance_day: row.try_get("maintenance_day")?,
+        maintenance_start_hour: row.try_get("maintenance_start_hour")?,
+        pod_cidr: String::new(),
+        service_cidr: String::new(),
+        service_dns_ip: String::new(),
+        private_network_id: None,
+        admin_token: String::new(),
+        created_at: get_time(row, "created_at")?,
+        updated_at: get_time(row, "updated_at")?,
+        cluster_url: String::new(),
+        upgrade_available: false,
+        commitment_ends_at: None,
+    })
+}
+
 fn from_row(row: &AnyRow) -> Result<Cluster, sqlx::Error> {
     let status: String = row.try_get("status")?;
     Ok(Cluster {
@@ -316,4 +359,35 @@ pub async fn cluster_of_acl_rule(
         .bind(rule_id)
         .fetch_optional(conn)
         .await
+}
+
+/// A summary of every cluster of a region (the maintenance pass reads the whole fleet at once).
+pub async fn summaries_in_region(
+    conn: &mut AnyConnection,
+    region: &str,
+) -> Result<Vec<Cluster>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM clusters WHERE region = $1 ORDER BY created_at, id"
+    ))
+    .bind(region)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(summary_from_row).collect()
+}
+
+/// A summary of every cluster of a project in a region.
+pub async fn summaries_of_project(
+    conn: &mut AnyConnection,
+    project_id: &str,
+    region: &str,
+) -> Result<Vec<Cluster>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM clusters WHERE project_id = $1 AND region = $2 \
+         ORDER BY created_at, id"
+    ))
+    .bind(project_id)
+    .bind(region)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(summary_from_row).collect()
 }

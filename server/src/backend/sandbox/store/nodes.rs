@@ -12,6 +12,36 @@ const COLUMNS: &str = "id, pool_id, cluster_id, region, name, provider_id, statu
     os_image, public_ip_v4, public_ip_v6, error_message, conditions, transition_due_at, fault, \
     operation_id, created_at, updated_at";
 
+/// What a read of the whole fleet takes of a node (the maintenance pass, the dashboard): who
+/// it is, its state and age; not its conditions, addresses or errors, which cost most to read.
+const SUMMARY_COLUMNS: &str =
+    "id, pool_id, cluster_id, region, name, status, version, os_image, operation_id, created_at, updated_at";
+
+/// A node from [`SUMMARY_COLUMNS`]; what those leave out is empty.
+fn summary_from_row(row: &AnyRow) -> Result<Node, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    Ok(Node {
+        id: row.try_get("id")?,
+        pool_id: row.try_get("pool_id")?,
+        cluster_id: row.try_get("cluster_id")?,
+        region: row.try_get("region")?,
+        name: row.try_get("name")?,
+        provider_id: String::new(),
+        status: NodeStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
+        version: row.try_get("version")?,
+        os_image: row.try_get("os_image")?,
+        public_ip_v4: None,
+        public_ip_v6: None,
+        error_message: None,
+        conditions: Default::default(),
+        transition_due_at: None,
+        fault: None,
+        operation_id: row.try_get("operation_id")?,
+        created_at: get_time(row, "created_at")?,
+        updated_at: get_time(row, "updated_at")?,
+    })
+}
+
 fn from_row(row: &AnyRow) -> Result<Node, sqlx::Error> {
     let status: String = row.try_get("status")?;
     Ok(Node {
@@ -218,4 +248,35 @@ pub async fn delete_drained(conn: &mut AnyConnection, node: &Node) -> Result<boo
     .execute(conn)
     .await?;
     Ok(result_changed(result))
+}
+
+/// A summary of every node of a region (the maintenance pass reads the whole fleet at once).
+pub async fn summaries_in_region(
+    conn: &mut AnyConnection,
+    region: &str,
+) -> Result<Vec<Node>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM nodes WHERE region = $1 ORDER BY created_at, id"
+    ))
+    .bind(region)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(summary_from_row).collect()
+}
+
+/// A summary of every node of a project's clusters in a region.
+pub async fn summaries_of_project(
+    conn: &mut AnyConnection,
+    project_id: &str,
+    region: &str,
+) -> Result<Vec<Node>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM nodes WHERE cluster_id IN \
+         (SELECT id FROM clusters WHERE project_id = $1 AND region = $2) ORDER BY created_at, id"
+    ))
+    .bind(project_id)
+    .bind(region)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(summary_from_row).collect()
 }

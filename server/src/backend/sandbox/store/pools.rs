@@ -14,6 +14,48 @@ const COLUMNS: &str = "id, cluster_id, region, zone, name, node_type, status, ve
     security_group_id, max_surge, max_unavailable, created_at, updated_at, labels, taints, \
     startup_taints, user_data";
 
+/// What a read of the whole fleet takes of a pool: its identity, state, size and the settings
+/// the maintenance pass decides by; not its labels, taints, kubelet arguments or user data.
+const SUMMARY_COLUMNS: &str = "id, cluster_id, region, zone, name, node_type, status, version, \
+    size, min_size, max_size, autoscaling, autohealing, max_surge, max_unavailable, created_at, \
+    updated_at";
+
+/// A pool from [`SUMMARY_COLUMNS`]; what those leave out is empty.
+fn summary_from_row(row: &AnyRow) -> Result<Pool, sqlx::Error> {
+    let status: String = row.try_get("status")?;
+    Ok(Pool {
+        id: row.try_get("id")?,
+        cluster_id: row.try_get("cluster_id")?,
+        region: row.try_get("region")?,
+        zone: row.try_get("zone")?,
+        name: row.try_get("name")?,
+        node_type: row.try_get("node_type")?,
+        status: PoolStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
+        version: row.try_get("version")?,
+        size: row.try_get("size")?,
+        min_size: row.try_get("min_size")?,
+        max_size: row.try_get("max_size")?,
+        autoscaling: get_bool(row, "autoscaling")?,
+        autohealing: get_bool(row, "autohealing")?,
+        container_runtime: String::new(),
+        kubelet_args: Default::default(),
+        tags: Vec::new(),
+        root_volume_type: String::new(),
+        root_volume_size: 0,
+        public_ip_disabled: false,
+        placement_group_id: None,
+        security_group_id: String::new(),
+        max_surge: row.try_get("max_surge")?,
+        max_unavailable: row.try_get("max_unavailable")?,
+        labels: Default::default(),
+        taints: Vec::new(),
+        startup_taints: Vec::new(),
+        user_data: Default::default(),
+        created_at: get_time(row, "created_at")?,
+        updated_at: get_time(row, "updated_at")?,
+    })
+}
+
 fn from_row(row: &AnyRow) -> Result<Pool, sqlx::Error> {
     let status: String = row.try_get("status")?;
     Ok(Pool {
@@ -207,4 +249,35 @@ pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Erro
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// A summary of every pool of a region (the maintenance pass reads the whole fleet at once).
+pub async fn summaries_in_region(
+    conn: &mut AnyConnection,
+    region: &str,
+) -> Result<Vec<Pool>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM pools WHERE region = $1 ORDER BY created_at, id"
+    ))
+    .bind(region)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(summary_from_row).collect()
+}
+
+/// A summary of every pool of a project's clusters in a region.
+pub async fn summaries_of_project(
+    conn: &mut AnyConnection,
+    project_id: &str,
+    region: &str,
+) -> Result<Vec<Pool>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM pools WHERE cluster_id IN \
+         (SELECT id FROM clusters WHERE project_id = $1 AND region = $2) ORDER BY created_at, id"
+    ))
+    .bind(project_id)
+    .bind(region)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(summary_from_row).collect()
 }
