@@ -994,3 +994,105 @@ on_both_databases!(
         assert_eq!(ours.pass().await.expect("pass"), 1, "the holder goes on");
     }
 );
+
+on_both_databases!(
+    a_fleet_read_returns_what_reading_one_cluster_returns,
+    |database: Database| async move {
+        use wheelhouse::domain::ids::ClusterId;
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, _, _) = two_pool_cluster(&app, &token).await;
+        let caller = app.caller(&token).await;
+        let cluster_id = ClusterId::from(id.clone());
+        let service = &app.state.service;
+        let cluster = service
+            .get_cluster(&caller, "fr-par", &cluster_id)
+            .await
+            .expect("cluster");
+        let pools = service
+            .list_pools(&caller, "fr-par", &cluster_id)
+            .await
+            .expect("pools");
+        let nodes = service
+            .list_nodes(&caller, "fr-par", &cluster_id)
+            .await
+            .expect("nodes");
+        // A few projects are read project by project; many, across the region at once.
+        for other_projects in [0, 30] {
+            let mut owners = std::collections::HashMap::new();
+            owners.insert(id.clone(), caller.clone());
+            for n in 0..other_projects {
+                let mut other = caller.clone();
+                other.project_id = format!("project-{n}");
+                owners.insert(format!("cluster-{n}"), other);
+            }
+            let snapshots = service.snapshot("fr-par", &owners).await.expect("fleet");
+            assert_eq!(snapshots.len(), 1, "{other_projects}");
+            let read = &snapshots[0];
+            let c = &read.cluster;
+            assert_eq!(
+                (&c.id, &c.name, c.status, &c.version, &c.project_id, &c.region),
+                (
+                    &cluster.id,
+                    &cluster.name,
+                    cluster.status,
+                    &cluster.version,
+                    &cluster.project_id,
+                    &cluster.region
+                )
+            );
+            assert_eq!(
+                (
+                    &c.cluster_type,
+                    &c.cni,
+                    c.auto_upgrade_enabled,
+                    &c.maintenance_day,
+                    c.maintenance_start_hour,
+                    c.created_at,
+                    &c.target_version
+                ),
+                (
+                    &cluster.cluster_type,
+                    &cluster.cni,
+                    cluster.auto_upgrade_enabled,
+                    &cluster.maintenance_day,
+                    cluster.maintenance_start_hour,
+                    cluster.created_at,
+                    &cluster.target_version
+                )
+            );
+            assert!(c.admin_token.is_empty(), "no secrets in a fleet read");
+            let summary = |p: &wheelhouse::domain::model::Pool| {
+                (
+                    p.id.clone(),
+                    p.name.clone(),
+                    p.status,
+                    p.version.clone(),
+                    (p.size, p.min_size, p.max_size, p.autoscaling, p.autohealing),
+                    (p.max_surge, p.max_unavailable, p.node_type.clone(), p.zone.clone()),
+                    p.created_at,
+                )
+            };
+            assert_eq!(
+                read.pools.iter().map(summary).collect::<Vec<_>>(),
+                pools.iter().map(summary).collect::<Vec<_>>()
+            );
+            let summary = |n: &wheelhouse::domain::model::Node| {
+                (
+                    n.id.clone(),
+                    n.name.clone(),
+                    n.pool_id.clone(),
+                    n.status,
+                    n.version.clone(),
+                    n.os_image.clone(),
+                    n.operation_id.clone(),
+                    n.created_at,
+                )
+            };
+            assert_eq!(
+                read.nodes.iter().map(summary).collect::<Vec<_>>(),
+                nodes.iter().map(summary).collect::<Vec<_>>()
+            );
+        }
+    }
+);

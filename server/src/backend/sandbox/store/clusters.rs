@@ -5,7 +5,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::domain::model::{AclRule, Cluster, ClusterStatus};
-use crate::store::rows::{get_bool, get_json, get_time, json, millis};
+use crate::store::rows::{
+    get_bool, get_json, get_time, json, millis, packed, Packed, PACK_SEPARATOR,
+};
 
 const COLUMNS: &str = "id, project_id, organization_id, region, name, description, cluster_type, \
     version, target_version, cni, status, tags, feature_gates, admission_plugins, \
@@ -13,43 +15,69 @@ const COLUMNS: &str = "id, project_id, organization_id, region, name, descriptio
     maintenance_day, maintenance_start_hour, pod_cidr, service_cidr, service_dns_ip, \
     private_network_id, admin_token, created_at, updated_at";
 
-/// What a read of the whole fleet takes of a cluster: its identity, state, version and the
-/// settings the maintenance pass decides by; no admin token and none of the larger settings.
-const SUMMARY_COLUMNS: &str = "id, project_id, organization_id, region, name, cluster_type, \
-    version, target_version, cni, status, auto_upgrade_enabled, maintenance_day, \
-    maintenance_start_hour, created_at, updated_at";
+/// What a read of the whole fleet takes of a cluster, packed into one value per row: its
+/// identity, state, version and the settings the maintenance pass decides by; no admin token
+/// and none of the larger settings.
+const SUMMARY: &[&str] = &[
+    "id",
+    "project_id",
+    "organization_id",
+    "region",
+    "cluster_type",
+    "version",
+    "COALESCE(target_version, '')",
+    "cni",
+    "status",
+    "CAST(auto_upgrade_enabled AS TEXT)",
+    "maintenance_day",
+    "CAST(maintenance_start_hour AS TEXT)",
+    "CAST(created_at AS TEXT)",
+    "CAST(updated_at AS TEXT)",
+    "name",
+];
 
-/// A cluster from [`SUMMARY_COLUMNS`]; what those leave out is empty.
+/// A cluster from a packed [`SUMMARY`]; what it leaves out is empty.
 fn summary_from_row(row: &AnyRow) -> Result<Cluster, sqlx::Error> {
-    let status: String = row.try_get("status")?;
+    let text: String = row.try_get("packed")?;
+    let mut fields = Packed::new(&text, SUMMARY.len(), "cluster");
+    let (id, project_id, organization_id, region, cluster_type, version) = (
+        fields.text()?,
+        fields.text()?,
+        fields.text()?,
+        fields.text()?,
+        fields.text()?,
+        fields.text()?,
+    );
+    let (target_version, cni) = (fields.optional_text()?, fields.text()?);
+    let status = fields.text()?;
     Ok(Cluster {
-        id: row.try_get("id")?,
-        project_id: row.try_get("project_id")?,
-        organization_id: row.try_get("organization_id")?,
-        region: row.try_get("region")?,
-        name: row.try_get("name")?,
-        description: String::new(),
-        cluster_type: row.try_get("cluster_type")?,
-        version: row.try_get("version")?,
-        target_version: row.try_get("target_version")?,
-        cni: row.try_get("cni")?,
+        id,
+        project_id,
+        organization_id,
+        region,
+        cluster_type,
+        version,
+        target_version,
+        cni,
         status: ClusterStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
+        auto_upgrade_enabled: fields.flag()?,
+        maintenance_day: fields.text()?,
+        maintenance_start_hour: fields.int()?,
+        created_at: fields.time()?,
+        updated_at: fields.time()?,
+        name: fields.text()?,
+        description: String::new(),
         tags: Vec::new(),
         feature_gates: Vec::new(),
         admission_plugins: Vec::new(),
         apiserver_cert_sans: Vec::new(),
         autoscaler_config: serde_json::Value::Null,
         open_id_connect_config: serde_json::Value::Null,
-        auto_upgrade_enabled: get_bool(row, "auto_upgrade_enabled")?,
-        maintenance_day: row.try_get("maintenance_day")?,
-        maintenance_start_hour: row.try_get("maintenance_start_hour")?,
         pod_cidr: String::new(),
         service_cidr: String::new(),
         service_dns_ip: String::new(),
         private_network_id: None,
         admin_token: String::new(),
-        created_at: get_time(row, "created_at")?,
-        updated_at: get_time(row, "updated_at")?,
         cluster_url: String::new(),
         upgrade_available: false,
         commitment_ends_at: None,
@@ -367,8 +395,10 @@ pub async fn summaries_in_region(
     region: &str,
 ) -> Result<Vec<Cluster>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM clusters WHERE region = $1 ORDER BY created_at, id"
+        "SELECT {} FROM clusters WHERE region = $2 ORDER BY created_at, id",
+        packed(SUMMARY)
     ))
+    .bind(PACK_SEPARATOR)
     .bind(region)
     .fetch_all(conn)
     .await?;
@@ -382,9 +412,10 @@ pub async fn summaries_of_project(
     region: &str,
 ) -> Result<Vec<Cluster>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM clusters WHERE project_id = $1 AND region = $2 \
-         ORDER BY created_at, id"
+        "SELECT {} FROM clusters WHERE project_id = $2 AND region = $3 ORDER BY created_at, id",
+        packed(SUMMARY)
     ))
+    .bind(PACK_SEPARATOR)
     .bind(project_id)
     .bind(region)
     .fetch_all(conn)

@@ -6,39 +6,61 @@ use sqlx::{AnyConnection, Row};
 
 use super::clusters::bad_status;
 use crate::domain::model::{Node, NodeStatus};
-use crate::store::rows::{get_json, get_optional_time, get_time, json, millis};
+use crate::store::rows::{
+    get_json, get_optional_time, get_time, json, millis, packed, Packed, PACK_SEPARATOR,
+};
 
 const COLUMNS: &str = "id, pool_id, cluster_id, region, name, provider_id, status, version, \
     os_image, public_ip_v4, public_ip_v6, error_message, conditions, transition_due_at, fault, \
     operation_id, created_at, updated_at";
 
-/// What a read of the whole fleet takes of a node (the maintenance pass, the dashboard): who
-/// it is, its state and age; not its conditions, addresses or errors, which cost most to read.
-const SUMMARY_COLUMNS: &str =
-    "id, pool_id, cluster_id, region, name, status, version, os_image, operation_id, created_at, updated_at";
+/// What a read of the whole fleet takes of a node (the maintenance pass, the dashboard), packed
+/// into one value per row: who it is, its state and age; not its conditions, addresses or
+/// errors.
+const SUMMARY: &[&str] = &[
+    "id",
+    "pool_id",
+    "cluster_id",
+    "region",
+    "status",
+    "version",
+    "os_image",
+    "COALESCE(operation_id, '')",
+    "CAST(created_at AS TEXT)",
+    "CAST(updated_at AS TEXT)",
+    "name",
+];
 
-/// A node from [`SUMMARY_COLUMNS`]; what those leave out is empty.
+/// A node from a packed [`SUMMARY`]; what it leaves out is empty.
 fn summary_from_row(row: &AnyRow) -> Result<Node, sqlx::Error> {
-    let status: String = row.try_get("status")?;
+    let text: String = row.try_get("packed")?;
+    let mut fields = Packed::new(&text, SUMMARY.len(), "node");
+    let (id, pool_id, cluster_id, region) = (
+        fields.text()?,
+        fields.text()?,
+        fields.text()?,
+        fields.text()?,
+    );
+    let status = fields.text()?;
     Ok(Node {
-        id: row.try_get("id")?,
-        pool_id: row.try_get("pool_id")?,
-        cluster_id: row.try_get("cluster_id")?,
-        region: row.try_get("region")?,
-        name: row.try_get("name")?,
-        provider_id: String::new(),
+        id,
+        pool_id,
+        cluster_id,
+        region,
         status: NodeStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
-        version: row.try_get("version")?,
-        os_image: row.try_get("os_image")?,
+        version: fields.text()?,
+        os_image: fields.text()?,
+        operation_id: fields.optional_text()?,
+        created_at: fields.time()?,
+        updated_at: fields.time()?,
+        name: fields.text()?,
+        provider_id: String::new(),
         public_ip_v4: None,
         public_ip_v6: None,
         error_message: None,
         conditions: Default::default(),
         transition_due_at: None,
         fault: None,
-        operation_id: row.try_get("operation_id")?,
-        created_at: get_time(row, "created_at")?,
-        updated_at: get_time(row, "updated_at")?,
     })
 }
 
@@ -256,8 +278,10 @@ pub async fn summaries_in_region(
     region: &str,
 ) -> Result<Vec<Node>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM nodes WHERE region = $1 ORDER BY created_at, id"
+        "SELECT {} FROM nodes WHERE region = $2 ORDER BY created_at, id",
+        packed(SUMMARY)
     ))
+    .bind(PACK_SEPARATOR)
     .bind(region)
     .fetch_all(conn)
     .await?;
@@ -271,9 +295,11 @@ pub async fn summaries_of_project(
     region: &str,
 ) -> Result<Vec<Node>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM nodes WHERE cluster_id IN \
-         (SELECT id FROM clusters WHERE project_id = $1 AND region = $2) ORDER BY created_at, id"
+        "SELECT {} FROM nodes WHERE cluster_id IN \
+         (SELECT id FROM clusters WHERE project_id = $2 AND region = $3) ORDER BY created_at, id",
+        packed(SUMMARY)
     ))
+    .bind(PACK_SEPARATOR)
     .bind(project_id)
     .bind(region)
     .fetch_all(conn)

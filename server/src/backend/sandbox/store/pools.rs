@@ -6,7 +6,9 @@ use sqlx::{AnyConnection, Row};
 
 use super::clusters::bad_status;
 use crate::domain::model::{Pool, PoolStatus};
-use crate::store::rows::{get_bool, get_json, get_time, json, millis};
+use crate::store::rows::{
+    get_bool, get_json, get_time, json, millis, packed, Packed, PACK_SEPARATOR,
+};
 
 const COLUMNS: &str = "id, cluster_id, region, zone, name, node_type, status, version, size, \
     min_size, max_size, autoscaling, autohealing, container_runtime, kubelet_args, tags, \
@@ -14,29 +16,59 @@ const COLUMNS: &str = "id, cluster_id, region, zone, name, node_type, status, ve
     security_group_id, max_surge, max_unavailable, created_at, updated_at, labels, taints, \
     startup_taints, user_data";
 
-/// What a read of the whole fleet takes of a pool: its identity, state, size and the settings
-/// the maintenance pass decides by; not its labels, taints, kubelet arguments or user data.
-const SUMMARY_COLUMNS: &str = "id, cluster_id, region, zone, name, node_type, status, version, \
-    size, min_size, max_size, autoscaling, autohealing, max_surge, max_unavailable, created_at, \
-    updated_at";
+/// What a read of the whole fleet takes of a pool, packed into one value per row: its
+/// identity, state, size and the settings the maintenance pass decides by; not its labels,
+/// taints, kubelet arguments or user data.
+const SUMMARY: &[&str] = &[
+    "id",
+    "cluster_id",
+    "region",
+    "zone",
+    "node_type",
+    "status",
+    "version",
+    "CAST(size AS TEXT)",
+    "CAST(min_size AS TEXT)",
+    "CAST(max_size AS TEXT)",
+    "CAST(autoscaling AS TEXT)",
+    "CAST(autohealing AS TEXT)",
+    "CAST(max_surge AS TEXT)",
+    "CAST(max_unavailable AS TEXT)",
+    "CAST(created_at AS TEXT)",
+    "CAST(updated_at AS TEXT)",
+    "name",
+];
 
-/// A pool from [`SUMMARY_COLUMNS`]; what those leave out is empty.
+/// A pool from a packed [`SUMMARY`]; what it leaves out is empty.
 fn summary_from_row(row: &AnyRow) -> Result<Pool, sqlx::Error> {
-    let status: String = row.try_get("status")?;
+    let text: String = row.try_get("packed")?;
+    let mut fields = Packed::new(&text, SUMMARY.len(), "pool");
+    let (id, cluster_id, region, zone, node_type) = (
+        fields.text()?,
+        fields.text()?,
+        fields.text()?,
+        fields.text()?,
+        fields.text()?,
+    );
+    let status = fields.text()?;
     Ok(Pool {
-        id: row.try_get("id")?,
-        cluster_id: row.try_get("cluster_id")?,
-        region: row.try_get("region")?,
-        zone: row.try_get("zone")?,
-        name: row.try_get("name")?,
-        node_type: row.try_get("node_type")?,
+        id,
+        cluster_id,
+        region,
+        zone,
+        node_type,
         status: PoolStatus::parse(&status).ok_or_else(|| bad_status(&status))?,
-        version: row.try_get("version")?,
-        size: row.try_get("size")?,
-        min_size: row.try_get("min_size")?,
-        max_size: row.try_get("max_size")?,
-        autoscaling: get_bool(row, "autoscaling")?,
-        autohealing: get_bool(row, "autohealing")?,
+        version: fields.text()?,
+        size: fields.int()?,
+        min_size: fields.int()?,
+        max_size: fields.int()?,
+        autoscaling: fields.flag()?,
+        autohealing: fields.flag()?,
+        max_surge: fields.int()?,
+        max_unavailable: fields.int()?,
+        created_at: fields.time()?,
+        updated_at: fields.time()?,
+        name: fields.text()?,
         container_runtime: String::new(),
         kubelet_args: Default::default(),
         tags: Vec::new(),
@@ -45,14 +77,10 @@ fn summary_from_row(row: &AnyRow) -> Result<Pool, sqlx::Error> {
         public_ip_disabled: false,
         placement_group_id: None,
         security_group_id: String::new(),
-        max_surge: row.try_get("max_surge")?,
-        max_unavailable: row.try_get("max_unavailable")?,
         labels: Default::default(),
         taints: Vec::new(),
         startup_taints: Vec::new(),
         user_data: Default::default(),
-        created_at: get_time(row, "created_at")?,
-        updated_at: get_time(row, "updated_at")?,
     })
 }
 
@@ -257,8 +285,10 @@ pub async fn summaries_in_region(
     region: &str,
 ) -> Result<Vec<Pool>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM pools WHERE region = $1 ORDER BY created_at, id"
+        "SELECT {} FROM pools WHERE region = $2 ORDER BY created_at, id",
+        packed(SUMMARY)
     ))
+    .bind(PACK_SEPARATOR)
     .bind(region)
     .fetch_all(conn)
     .await?;
@@ -272,9 +302,11 @@ pub async fn summaries_of_project(
     region: &str,
 ) -> Result<Vec<Pool>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {SUMMARY_COLUMNS} FROM pools WHERE cluster_id IN \
-         (SELECT id FROM clusters WHERE project_id = $1 AND region = $2) ORDER BY created_at, id"
+        "SELECT {} FROM pools WHERE cluster_id IN \
+         (SELECT id FROM clusters WHERE project_id = $2 AND region = $3) ORDER BY created_at, id",
+        packed(SUMMARY)
     ))
+    .bind(PACK_SEPARATOR)
     .bind(project_id)
     .bind(region)
     .fetch_all(conn)
