@@ -6,6 +6,8 @@
 
 #[path = "support/fleet.rs"]
 mod fleet;
+#[path = "support/measure.rs"]
+mod measure;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -104,7 +106,7 @@ async fn main() {
             fleet::median_ms(samples),
             size / 1024,
             shown,
-            fleet::peak_mb()
+            measure::peak_mb()
         );
         bench.drop().await;
     }

@@ -3,6 +3,9 @@
 //! decisions Wheelhouse makes each pass, from facts already read. Reports figures; asserts
 //! nothing. Run with `bench/maintenance-pass.sh`.
 
+#[path = "support/measure.rs"]
+mod measure;
+
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -15,21 +18,6 @@ use wheelhouse::services::upgrade::synthetic::{cluster, epoch, node, pool};
 
 const CLUSTERS: usize = 10_000;
 const NODES_PER_CLUSTER: usize = 10;
-
-/// Peak resident memory of this process (VmHWM), in MB.
-fn peak_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmHWM:"))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
 
 fn main() {
     // Two pools per cluster, five nodes each, created over the last 40 days; one node in fifty
@@ -125,7 +113,7 @@ fn main() {
         runs[runs.len() / 2],
         runs[runs.len() - 1],
         runs.len(),
-        peak_mb(),
+        measure::peak_mb(),
         counts.0,
         counts.1,
         counts.2

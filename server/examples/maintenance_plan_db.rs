@@ -8,6 +8,8 @@
 
 #[path = "support/fleet.rs"]
 mod fleet;
+#[path = "support/measure.rs"]
+mod measure;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,7 +76,7 @@ async fn main() {
             plan.clusters,
             plan.nodes,
             fleet::median_ms(samples),
-            fleet::peak_mb(),
+            measure::peak_mb(),
             plan.due.len(),
             reasons
         );

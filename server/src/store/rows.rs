@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 pub fn millis(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
@@ -105,4 +105,28 @@ impl<'a> Packed<'a> {
     pub fn time(&mut self) -> Result<DateTime<Utc>, sqlx::Error> {
         Ok(time(self.int()?))
     }
+}
+
+/// The rows of a packed read: `SELECT` the packed `expressions` `rest` (a `FROM … WHERE …`
+/// whose placeholders start at `$2`, bound to `values`), each parsed by `parse`.
+pub async fn read_packed<T>(
+    conn: &mut AnyConnection,
+    expressions: &[&str],
+    rest: &str,
+    values: &[&str],
+    parse: fn(Packed<'_>) -> Result<T, sqlx::Error>,
+    what: &'static str,
+) -> Result<Vec<T>, sqlx::Error> {
+    let sql = format!("SELECT {} {rest}", packed(expressions));
+    let mut query = sqlx::query(&sql).bind(PACK_SEPARATOR);
+    for value in values {
+        query = query.bind(*value);
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            let text: String = row.try_get("packed")?;
+            parse(Packed::new(&text, expressions.len(), what))
+        })
+        .collect()
 }

@@ -1031,7 +1031,14 @@ on_both_databases!(
             let read = &snapshots[0];
             let c = &read.cluster;
             assert_eq!(
-                (&c.id, &c.name, c.status, &c.version, &c.project_id, &c.region),
+                (
+                    &c.id,
+                    &c.name,
+                    c.status,
+                    &c.version,
+                    &c.project_id,
+                    &c.region
+                ),
                 (
                     &cluster.id,
                     &cluster.name,
@@ -1069,7 +1076,12 @@ on_both_databases!(
                     p.status,
                     p.version.clone(),
                     (p.size, p.min_size, p.max_size, p.autoscaling, p.autohealing),
-                    (p.max_surge, p.max_unavailable, p.node_type.clone(), p.zone.clone()),
+                    (
+                        p.max_surge,
+                        p.max_unavailable,
+                        p.node_type.clone(),
+                        p.zone.clone(),
+                    ),
                     p.created_at,
                 )
             };

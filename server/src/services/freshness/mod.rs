@@ -210,10 +210,7 @@ fn needs_pass(
         .map(Vec::as_slice)
         .unwrap_or_default();
     if let Some(days) = settings.lifespans.get(&cluster.id) {
-        let lifespans: HashMap<String, Duration> = days
-            .iter()
-            .map(|(pool, days)| (pool.clone(), Duration::days(i64::from(*days))))
-            .collect();
+        let lifespans = as_durations(days);
         let subject = FreshnessSubject {
             now,
             cluster,
@@ -245,6 +242,13 @@ fn needs_pass(
         return Some("patch auto-upgrade");
     }
     None
+}
+
+/// Pools' lifespans in days, as durations.
+fn as_durations(days: &HashMap<String, u32>) -> HashMap<String, Duration> {
+    days.iter()
+        .map(|(pool, days)| (pool.clone(), Duration::days(i64::from(*days))))
+        .collect()
 }
 
 /// The newest patch of `current`'s minor newer than it, among versions not at end of life.
@@ -498,10 +502,7 @@ impl FreshnessService {
     ) -> Result<FreshnessReport> {
         let (window, window_set) = self.window_of(cluster).await?;
         let days = self.lifespans_of(&cluster.id).await?;
-        let lifespans: HashMap<String, Duration> = days
-            .iter()
-            .map(|(pool, days)| (pool.clone(), Duration::days(i64::from(*days))))
-            .collect();
+        let lifespans = as_durations(&days);
         let now = self.clock.now();
         let exclusions = exclusions_of(&self.database, &cluster.id, now).await?;
         let health = self.health_of(&cluster.id).await?;
@@ -992,10 +993,7 @@ impl FreshnessService {
             .map(|inventory| inventory.pod_disruption_budgets)
             .unwrap_or_default();
         let (window, _) = self.window_of(&cluster).await?;
-        let lifespans: HashMap<String, Duration> = lifespan_days
-            .into_iter()
-            .map(|(pool, days)| (pool, Duration::days(i64::from(days))))
-            .collect();
+        let lifespans = as_durations(&lifespan_days);
         let exclusions = exclusions_of(&self.database, &cluster.id, report_time).await?;
         let current_image = self.service.current_os_image(region).await?;
         let subject = FreshnessSubject {

@@ -5,9 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::domain::model::{AclRule, Cluster, ClusterStatus};
-use crate::store::rows::{
-    get_bool, get_json, get_time, json, millis, packed, Packed, PACK_SEPARATOR,
-};
+use crate::store::rows::{get_bool, get_json, get_time, json, millis, read_packed, Packed};
 
 const COLUMNS: &str = "id, project_id, organization_id, region, name, description, cluster_type, \
     version, target_version, cni, status, tags, feature_gates, admission_plugins, \
@@ -36,10 +34,8 @@ const SUMMARY: &[&str] = &[
     "name",
 ];
 
-/// A cluster from a packed [`SUMMARY`]; what it leaves out is empty.
-fn summary_from_row(row: &AnyRow) -> Result<Cluster, sqlx::Error> {
-    let text: String = row.try_get("packed")?;
-    let mut fields = Packed::new(&text, SUMMARY.len(), "cluster");
+/// A cluster from its packed [`SUMMARY`]; what that leaves out is empty.
+fn summary(mut fields: Packed<'_>) -> Result<Cluster, sqlx::Error> {
     let (id, project_id, organization_id, region, cluster_type, version) = (
         fields.text()?,
         fields.text()?,
@@ -394,15 +390,15 @@ pub async fn summaries_in_region(
     conn: &mut AnyConnection,
     region: &str,
 ) -> Result<Vec<Cluster>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {} FROM clusters WHERE region = $2 ORDER BY created_at, id",
-        packed(SUMMARY)
-    ))
-    .bind(PACK_SEPARATOR)
-    .bind(region)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(summary_from_row).collect()
+    read_packed(
+        conn,
+        SUMMARY,
+        "FROM clusters WHERE region = $2 ORDER BY created_at, id",
+        &[region],
+        summary,
+        "cluster",
+    )
+    .await
 }
 
 /// A summary of every cluster of a project in a region.
@@ -411,14 +407,13 @@ pub async fn summaries_of_project(
     project_id: &str,
     region: &str,
 ) -> Result<Vec<Cluster>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {} FROM clusters WHERE project_id = $2 AND region = $3 ORDER BY created_at, id",
-        packed(SUMMARY)
-    ))
-    .bind(PACK_SEPARATOR)
-    .bind(project_id)
-    .bind(region)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(summary_from_row).collect()
+    read_packed(
+        conn,
+        SUMMARY,
+        "FROM clusters WHERE project_id = $2 AND region = $3 ORDER BY created_at, id",
+        &[project_id, region],
+        summary,
+        "cluster",
+    )
+    .await
 }

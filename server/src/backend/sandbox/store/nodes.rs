@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 use super::clusters::bad_status;
 use crate::domain::model::{Node, NodeStatus};
 use crate::store::rows::{
-    get_json, get_optional_time, get_time, json, millis, packed, Packed, PACK_SEPARATOR,
+    get_json, get_optional_time, get_time, json, millis, read_packed, Packed,
 };
 
 const COLUMNS: &str = "id, pool_id, cluster_id, region, name, provider_id, status, version, \
@@ -31,10 +31,8 @@ const SUMMARY: &[&str] = &[
     "name",
 ];
 
-/// A node from a packed [`SUMMARY`]; what it leaves out is empty.
-fn summary_from_row(row: &AnyRow) -> Result<Node, sqlx::Error> {
-    let text: String = row.try_get("packed")?;
-    let mut fields = Packed::new(&text, SUMMARY.len(), "node");
+/// A node from its packed [`SUMMARY`]; what that leaves out is empty.
+fn summary(mut fields: Packed<'_>) -> Result<Node, sqlx::Error> {
     let (id, pool_id, cluster_id, region) = (
         fields.text()?,
         fields.text()?,
@@ -277,15 +275,15 @@ pub async fn summaries_in_region(
     conn: &mut AnyConnection,
     region: &str,
 ) -> Result<Vec<Node>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {} FROM nodes WHERE region = $2 ORDER BY created_at, id",
-        packed(SUMMARY)
-    ))
-    .bind(PACK_SEPARATOR)
-    .bind(region)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(summary_from_row).collect()
+    read_packed(
+        conn,
+        SUMMARY,
+        "FROM nodes WHERE region = $2 ORDER BY created_at, id",
+        &[region],
+        summary,
+        "node",
+    )
+    .await
 }
 
 /// A summary of every node of a project's clusters in a region.
@@ -294,15 +292,13 @@ pub async fn summaries_of_project(
     project_id: &str,
     region: &str,
 ) -> Result<Vec<Node>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {} FROM nodes WHERE cluster_id IN \
-         (SELECT id FROM clusters WHERE project_id = $2 AND region = $3) ORDER BY created_at, id",
-        packed(SUMMARY)
-    ))
-    .bind(PACK_SEPARATOR)
-    .bind(project_id)
-    .bind(region)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(summary_from_row).collect()
+    read_packed(
+        conn,
+        SUMMARY,
+        "FROM nodes WHERE cluster_id IN (SELECT id FROM clusters WHERE project_id = $2 AND region = $3) ORDER BY created_at, id",
+        &[project_id, region],
+        summary,
+        "node",
+    )
+    .await
 }

@@ -6,9 +6,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::clusters::bad_status;
 use crate::domain::model::{Pool, PoolStatus};
-use crate::store::rows::{
-    get_bool, get_json, get_time, json, millis, packed, Packed, PACK_SEPARATOR,
-};
+use crate::store::rows::{get_bool, get_json, get_time, json, millis, read_packed, Packed};
 
 const COLUMNS: &str = "id, cluster_id, region, zone, name, node_type, status, version, size, \
     min_size, max_size, autoscaling, autohealing, container_runtime, kubelet_args, tags, \
@@ -39,10 +37,8 @@ const SUMMARY: &[&str] = &[
     "name",
 ];
 
-/// A pool from a packed [`SUMMARY`]; what it leaves out is empty.
-fn summary_from_row(row: &AnyRow) -> Result<Pool, sqlx::Error> {
-    let text: String = row.try_get("packed")?;
-    let mut fields = Packed::new(&text, SUMMARY.len(), "pool");
+/// A pool from its packed [`SUMMARY`]; what that leaves out is empty.
+fn summary(mut fields: Packed<'_>) -> Result<Pool, sqlx::Error> {
     let (id, cluster_id, region, zone, node_type) = (
         fields.text()?,
         fields.text()?,
@@ -284,15 +280,15 @@ pub async fn summaries_in_region(
     conn: &mut AnyConnection,
     region: &str,
 ) -> Result<Vec<Pool>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {} FROM pools WHERE region = $2 ORDER BY created_at, id",
-        packed(SUMMARY)
-    ))
-    .bind(PACK_SEPARATOR)
-    .bind(region)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(summary_from_row).collect()
+    read_packed(
+        conn,
+        SUMMARY,
+        "FROM pools WHERE region = $2 ORDER BY created_at, id",
+        &[region],
+        summary,
+        "pool",
+    )
+    .await
 }
 
 /// A summary of every pool of a project's clusters in a region.
@@ -301,15 +297,13 @@ pub async fn summaries_of_project(
     project_id: &str,
     region: &str,
 ) -> Result<Vec<Pool>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {} FROM pools WHERE cluster_id IN \
-         (SELECT id FROM clusters WHERE project_id = $2 AND region = $3) ORDER BY created_at, id",
-        packed(SUMMARY)
-    ))
-    .bind(PACK_SEPARATOR)
-    .bind(project_id)
-    .bind(region)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(summary_from_row).collect()
+    read_packed(
+        conn,
+        SUMMARY,
+        "FROM pools WHERE cluster_id IN (SELECT id FROM clusters WHERE project_id = $2 AND region = $3) ORDER BY created_at, id",
+        &[project_id, region],
+        summary,
+        "pool",
+    )
+    .await
 }
