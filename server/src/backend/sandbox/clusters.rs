@@ -212,6 +212,14 @@ impl Provisioning {
                 .or_default()
                 .push(node);
         }
+        // Each cluster's pools and nodes oldest first, as reading one cluster returns them
+        // (sorted here, per cluster, rather than by the database over the whole region).
+        for pools in pools_of.values_mut() {
+            pools.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        }
+        for nodes in nodes_of.values_mut() {
+            nodes.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        }
         Ok(all_clusters
             .into_iter()
             .map(|cluster| crate::backend::ClusterSnapshot {

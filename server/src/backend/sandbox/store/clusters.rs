@@ -393,7 +393,7 @@ pub async fn summaries_in_region(
     read_packed(
         conn,
         SUMMARY,
-        "FROM clusters WHERE region = $2 ORDER BY created_at, id",
+        "FROM clusters WHERE region = $2",
         &[region],
         summary,
         "cluster",
@@ -410,7 +410,7 @@ pub async fn summaries_of_project(
     read_packed(
         conn,
         SUMMARY,
-        "FROM clusters WHERE project_id = $2 AND region = $3 ORDER BY created_at, id",
+        "FROM clusters WHERE project_id = $2 AND region = $3",
         &[project_id, region],
         summary,
         "cluster",

@@ -278,7 +278,7 @@ pub async fn summaries_in_region(
     read_packed(
         conn,
         SUMMARY,
-        "FROM nodes WHERE region = $2 ORDER BY created_at, id",
+        "FROM nodes WHERE region = $2",
         &[region],
         summary,
         "node",
@@ -295,7 +295,7 @@ pub async fn summaries_of_project(
     read_packed(
         conn,
         SUMMARY,
-        "FROM nodes WHERE cluster_id IN (SELECT id FROM clusters WHERE project_id = $2 AND region = $3) ORDER BY created_at, id",
+        "FROM nodes WHERE cluster_id IN (SELECT id FROM clusters WHERE project_id = $2 AND region = $3)",
         &[project_id, region],
         summary,
         "node",

@@ -283,7 +283,7 @@ pub async fn summaries_in_region(
     read_packed(
         conn,
         SUMMARY,
-        "FROM pools WHERE region = $2 ORDER BY created_at, id",
+        "FROM pools WHERE region = $2",
         &[region],
         summary,
         "pool",
@@ -300,7 +300,7 @@ pub async fn summaries_of_project(
     read_packed(
         conn,
         SUMMARY,
-        "FROM pools WHERE cluster_id IN (SELECT id FROM clusters WHERE project_id = $2 AND region = $3) ORDER BY created_at, id",
+        "FROM pools WHERE cluster_id IN (SELECT id FROM clusters WHERE project_id = $2 AND region = $3)",
         &[project_id, region],
         summary,
         "pool",
