@@ -135,6 +135,19 @@ pub(super) fn invalid(page: &str, error: &DomainError, typed: &[(&str, &str)]) -
     Some(see_other(&back_with(page, &pairs)))
 }
 
+/// A new pool's lifespan as typed in a console form: empty is none, else 1 to 365 days.
+pub(super) fn lifespan_field(typed: &str) -> Result<Option<u32>, &'static str> {
+    match typed.trim() {
+        "" => Ok(None),
+        days => match days.parse::<u32>() {
+            Ok(days) if (1..=crate::services::freshness::MAX_MAX_NODE_AGE_DAYS).contains(&days) => {
+                Ok(Some(days))
+            }
+            _ => Err("a node lifespan is 1 to 365 days (30 recommended), or empty for none"),
+        },
+    }
+}
+
 /// The reason to show for a refused form: the help of the first argument at fault.
 fn first_help(arguments: &[crate::domain::error::InvalidArgument]) -> String {
     arguments
@@ -435,18 +448,9 @@ pub async fn add_pool(
     let Ok(size) = form.size.trim().parse::<i64>() else {
         return refused(&format!("`{}` is not a whole number of nodes", form.size));
     };
-    let lifespan = match form.lifespan.trim() {
-        "" => None,
-        days => match days.parse::<u32>() {
-            Ok(days) if (1..=crate::services::freshness::MAX_MAX_NODE_AGE_DAYS).contains(&days) => {
-                Some(days)
-            }
-            _ => {
-                return refused(
-                    "a node lifespan is 1 to 365 days (30 recommended), or empty for none",
-                )
-            }
-        },
+    let lifespan = match lifespan_field(&form.lifespan) {
+        Ok(lifespan) => lifespan,
+        Err(reason) => return refused(reason),
     };
     let spec = crate::domain::requests::NewPool {
         name: Some(form.name.trim().to_string()),

@@ -144,19 +144,9 @@ pub async fn create_cluster(
             ))));
         }
     }
-    let lifespan = match form.lifespan.trim() {
-        "" => None,
-        days => match days.parse::<u32>() {
-            Ok(days) if (1..=crate::services::freshness::MAX_MAX_NODE_AGE_DAYS).contains(&days) => {
-                Some(days)
-            }
-            _ => {
-                return see_other(&form.back(Some((
-                    "lifespan",
-                    "a node lifespan is 1 to 365 days (30 recommended), or empty for none",
-                ))))
-            }
-        },
+    let lifespan = match super::console_actions::lifespan_field(&form.lifespan) {
+        Ok(lifespan) => lifespan,
+        Err(reason) => return see_other(&form.back(Some(("lifespan", reason)))),
     };
     let spec = NewCluster {
         name: Some(form.name.trim().to_string()),
