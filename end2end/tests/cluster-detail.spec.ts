@@ -38,7 +38,7 @@ async function readyCluster(page: Page, baseURL: string, project: string, name: 
   await page.getByLabel("Password").fill(person.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/clusters$/);
-  return cluster;
+  return Object.assign(cluster, { token: key.secret_key as string });
 }
 
 test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", async ({ page, baseURL }) => {
@@ -133,6 +133,27 @@ test("settings keep what was typed; deletion needs the cluster's name", async ({
   await page.getByRole("button", { name: "Delete the cluster" }).click();
   await expect(page).toHaveURL(/\/clusters\?notice=deleting$/);
   await expect(page.getByTestId("notice")).toContainText("being deleted");
+});
+
+test("a change to the cluster never throws away what is being typed", async ({ page, baseURL }) => {
+  test.setTimeout(60_000);
+  const cluster = await readyCluster(page, baseURL!, "team-typing", "typing-journey");
+  await page.goto(`/clusters/fr-par/${cluster.id}/settings`);
+  await expect(page.getByTestId("live-updates")).toHaveAttribute("data-connected", "true");
+  await page.getByLabel("Description").fill("half-written");
+  // Someone else grows the pool: the page would reload, but it keeps the text and says so.
+  const headers = { "X-Auth-Token": cluster.token, "Content-Type": "application/json" };
+  const pools = await (await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters/${cluster.id}/pools`, { headers })).json();
+  const resized = await fetch(`${baseURL}/k8s/v1/regions/fr-par/pools/${pools.pools[0].id}`, {
+    method: "PATCH", headers, body: JSON.stringify({ size: 3 }),
+  });
+  expect(resized.status).toBe(200);
+  await expect(page.getByTestId("stale")).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByLabel("Description")).toHaveValue("half-written");
+  // Once asked, the page shows the latest (the third node on its way).
+  await page.getByTestId("stale").getByRole("link", { name: "Show the latest" }).click();
+  await expect(page.getByLabel("Description")).toHaveValue("");
+  await expect(page.getByTestId("stale")).toBeHidden();
 });
 
 test.describe("on a 360 px phone", () => {

@@ -15,7 +15,7 @@ use app::model::settings::{KeyRow, NewKey, ProjectKeys, SettingsData, SettingsPa
 use app::model::system::{AppliedMigration, ProviderSummary, SystemStatus};
 
 use crate::domain::ids::ClusterId;
-use crate::domain::model::{Caller, KubeVersionEntry, NodeStatus};
+use crate::domain::model::{Caller, KubeVersionEntry};
 use crate::services::identity;
 
 use crate::http::AppState;
@@ -496,51 +496,49 @@ impl ConsoleServices for Console {
             .collect();
         let mut owned: std::collections::HashMap<
             (String, String),
-            Vec<crate::backend::ClusterSnapshot>,
+            Vec<crate::backend::ClusterDigest>,
         > = Default::default();
-        for snapshot in state
+        for digest in state
             .service
-            .snapshot_of_projects(&callers, REGIONS)
+            .digest_of_projects(&callers, REGIONS)
             .await
             .map_err(|error| failed(&error))?
         {
             owned
                 .entry((
-                    snapshot.cluster.project_id.clone(),
-                    snapshot.cluster.region.clone(),
+                    digest.cluster.project_id.clone(),
+                    digest.cluster.region.clone(),
                 ))
                 .or_default()
-                .push(snapshot);
+                .push(digest);
         }
         let mut clusters = Vec::new();
         let mut all_node_ages: Vec<f64> = Vec::new();
         for project in &user.projects {
             for region in REGIONS {
                 // Oldest first, as the fleet read returns them.
-                let Some(snapshots) =
-                    owned.remove(&(project.project_id.clone(), region.to_string()))
+                let Some(digests) = owned.remove(&(project.project_id.clone(), region.to_string()))
                 else {
                     continue;
                 };
-                for crate::backend::ClusterSnapshot {
-                    cluster,
-                    pools,
-                    nodes,
-                } in snapshots
-                {
-                    let ages: Vec<f64> = nodes
+                for digest in digests {
+                    let total_nodes = digest.total_nodes();
+                    let crate::backend::ClusterDigest {
+                        cluster,
+                        pools,
+                        ready_nodes,
+                        node_created,
+                    } = digest;
+                    let ages: Vec<f64> = node_created
                         .iter()
-                        .map(|n| (now - n.created_at).num_seconds().max(0) as f64 / 86_400.0)
+                        .map(|created| (now - *created).num_seconds().max(0) as f64 / 86_400.0)
                         .collect();
                     all_node_ages.extend(&ages);
                     clusters.push(ClusterSummary {
                         lifecycle: lifecycle(&cluster.version, &catalog, now),
-                        ready_nodes: nodes
-                            .iter()
-                            .filter(|n| n.status == NodeStatus::Ready)
-                            .count(),
-                        total_nodes: nodes.len(),
-                        pools: pools.len(),
+                        ready_nodes,
+                        total_nodes,
+                        pools,
                         node_ages: age_spread(ages),
                         id: cluster.id,
                         name: cluster.name,

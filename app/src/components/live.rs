@@ -1,8 +1,10 @@
 //! Live status without reloading: one island per page listens to a Server-Sent Events stream
 //! and patches the cells marked `data-live-*="{cluster id}"` (status word and colour, nodes
-//! ready). Without JavaScript the page shows what it showed when rendered; a reload refreshes
-//! it. The browser's EventSource reconnects by itself, after a server restart too, and the
-//! server sends the current state first on every connection.
+//! ready); a cluster page reloads when its cluster changes, unless something was typed in it
+//! (then it says the cluster changed and offers the reload). Without JavaScript the page
+//! shows what it showed when rendered; a reload refreshes it. The browser's EventSource
+//! reconnects by itself, after a server restart too, and the server sends the current state
+//! first on every connection.
 
 use leptos::prelude::*;
 
@@ -65,12 +67,30 @@ mod browser {
         );
         source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
+        // A refresh must never throw away what someone is typing: once anything was typed or
+        // chosen in the page, a change is announced instead (see `apply`).
+        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+            let on_input = Closure::<dyn FnMut()>::new(|| EDITED.with(|edited| edited.set(true)));
+            let _ = document
+                .add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
+            on_input.forget();
+        }
     }
 
     thread_local! {
         /// The last line seen per watched cluster (a cluster page refreshes when it changes).
         static WATCHED: std::cell::RefCell<std::collections::HashMap<String, String>> =
             std::cell::RefCell::new(std::collections::HashMap::new());
+        /// Whether the person typed or chose something in the page since it was shown.
+        static EDITED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Instead of a refresh that would lose what was typed: shows the page's "this changed"
+    /// notice (`data-live-stale`), whose link reloads when the person is ready.
+    fn announce_change(document: &web_sys::Document) {
+        if let Ok(Some(notice)) = document.query_selector("[data-live-stale]") {
+            let _ = notice.remove_attribute("hidden");
+        }
     }
 
     /// Reloads the page without its query (a notice shown once is not shown again).
@@ -134,7 +154,11 @@ mod browser {
                     before.is_some_and(|before| before != line)
                 });
                 if changed {
-                    refresh();
+                    if EDITED.with(std::cell::Cell::get) {
+                        announce_change(&document);
+                    } else {
+                        refresh();
+                    }
                     return;
                 }
             }

@@ -43,6 +43,39 @@ pub struct ClusterSnapshot {
     pub nodes: Vec<Node>,
 }
 
+/// A cluster as an overview shows it (the dashboard and its live stream): its summary, how
+/// many pools it has, and its nodes counted rather than listed: how many are Ready and when
+/// each was created, oldest first. A provider that can count in its database does
+/// (the sandbox); by default it is taken from a [`ClusterSnapshot`].
+#[derive(Clone, Debug)]
+pub struct ClusterDigest {
+    pub cluster: Cluster,
+    pub pools: usize,
+    pub ready_nodes: usize,
+    pub node_created: Vec<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ClusterDigest {
+    pub fn of(snapshot: ClusterSnapshot) -> ClusterDigest {
+        let mut node_created: Vec<_> = snapshot.nodes.iter().map(|n| n.created_at).collect();
+        node_created.sort();
+        ClusterDigest {
+            pools: snapshot.pools.len(),
+            ready_nodes: snapshot
+                .nodes
+                .iter()
+                .filter(|n| n.status == crate::domain::model::NodeStatus::Ready)
+                .count(),
+            node_created,
+            cluster: snapshot.cluster,
+        }
+    }
+
+    pub fn total_nodes(&self) -> usize {
+        self.node_created.len()
+    }
+}
+
 #[async_trait]
 pub trait ProvisioningBackend: Send + Sync {
     /// "sandbox" or "scaleway-remote", for logs and the console.
@@ -108,6 +141,16 @@ pub trait ProvisioningBackend: Send + Sync {
             }
         }
         Ok(snapshots)
+    }
+    /// Every cluster of these projects in the region as a [`ClusterDigest`] (overviews of
+    /// many clusters). By default from [`ProvisioningBackend::snapshot`].
+    async fn digest(&self, region: &str, callers: &[Caller]) -> Result<Vec<ClusterDigest>> {
+        Ok(self
+            .snapshot(region, callers)
+            .await?
+            .into_iter()
+            .map(ClusterDigest::of)
+            .collect())
     }
     async fn create_cluster(
         &self,

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::session::cookie;
 use super::AppState;
-use crate::domain::model::{Caller, NodeStatus};
+use crate::domain::model::Caller;
 use crate::services::identity::{self, SessionUser};
 
 const REGIONS: &[&str] = &["fr-par", "nl-ams", "pl-waw"];
@@ -32,24 +32,19 @@ async fn current_lines(state: &AppState, user: &SessionUser) -> Option<String> {
             access_key: String::new(),
         })
         .collect();
-    let snapshots = state
+    let digests = state
         .service
-        .snapshot_of_projects(&callers, REGIONS)
+        .digest_of_projects(&callers, REGIONS)
         .await
         .ok()?;
-    let lines: Vec<String> = snapshots
+    let lines: Vec<String> = digests
         .iter()
-        .map(|snapshot| {
-            let ready = snapshot
-                .nodes
-                .iter()
-                .filter(|n| n.status == NodeStatus::Ready)
-                .count();
+        .map(|digest| {
             encode_line(
-                &snapshot.cluster.id,
-                snapshot.cluster.status.as_str(),
-                ready,
-                snapshot.nodes.len(),
+                &digest.cluster.id,
+                digest.cluster.status.as_str(),
+                digest.ready_nodes,
+                digest.total_nodes(),
             )
         })
         .collect();

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::backend::{ClusterSnapshot, SharedBackend};
+use crate::backend::{ClusterDigest, ClusterSnapshot, SharedBackend};
 use crate::clock::SharedClock;
 use crate::domain::ids::{AclRuleId, ClusterId, NodeId, PoolId};
 use crate::domain::listing::{self, ListOrder};
@@ -227,37 +227,20 @@ impl ProvisioningService {
         region: &str,
         owners: &HashMap<String, Caller>,
     ) -> Result<Vec<ClusterSnapshot>> {
-        let mut callers: Vec<Caller> = Vec::new();
-        for caller in owners.values() {
-            if !callers.iter().any(|c| c.project_id == caller.project_id) {
-                callers.push(caller.clone());
-            }
-        }
-        let mut seen = HashSet::new();
-        Ok(self
-            .backend
-            .snapshot(region, &callers)
-            .await?
-            .into_iter()
-            .filter_map(|snapshot| {
-                let caller = owners.get(&snapshot.cluster.id)?;
-                seen.insert(snapshot.cluster.id.clone())
-                    .then(|| ClusterSnapshot {
-                        cluster: Self::localized(snapshot.cluster, caller),
-                        ..snapshot
-                    })
-            })
-            .collect())
+        let read = self.backend.snapshot(region, &projects_of(owners)).await?;
+        Ok(Self::kept_for(read, owners, |s: &mut ClusterSnapshot| {
+            &mut s.cluster
+        }))
     }
 
-    /// Every cluster of these projects in these regions with its pools and nodes, oldest
-    /// first: one fleet read per region (the dashboard and its live updates).
-    pub async fn snapshot_of_projects(
+    /// Every cluster of these projects in these regions as a digest (pools and nodes counted,
+    /// not listed), oldest first: one read per region (the dashboard and its live updates).
+    pub async fn digest_of_projects(
         &self,
         callers: &[Caller],
         regions: &[&str],
-    ) -> Result<Vec<ClusterSnapshot>> {
-        let mut snapshots = Vec::new();
+    ) -> Result<Vec<ClusterDigest>> {
+        let mut digests = Vec::new();
         for region in regions {
             let mut owners = HashMap::new();
             {
@@ -271,13 +254,38 @@ impl ProvisioningService {
                 }
             }
             if !owners.is_empty() {
-                snapshots.extend(self.snapshot(region, &owners).await?);
+                let read = self.backend.digest(region, &projects_of(&owners)).await?;
+                digests.extend(Self::kept_for(read, &owners, |d: &mut ClusterDigest| {
+                    &mut d.cluster
+                }));
             }
         }
-        snapshots.sort_by(|a, b| {
+        digests.sort_by(|a, b| {
             (a.cluster.created_at, &a.cluster.id).cmp(&(b.cluster.created_at, &b.cluster.id))
         });
-        Ok(snapshots)
+        Ok(digests)
+    }
+
+    /// Of what a fleet read returned, the clusters Wheelhouse records for these owners, each
+    /// once, with the owner's project as Wheelhouse knows it.
+    fn kept_for<T>(
+        read: Vec<T>,
+        owners: &HashMap<String, Caller>,
+        cluster_of: fn(&mut T) -> &mut Cluster,
+    ) -> Vec<T> {
+        let mut seen = HashSet::new();
+        read.into_iter()
+            .filter_map(|mut item| {
+                let cluster = cluster_of(&mut item);
+                let caller = owners.get(&cluster.id)?;
+                if !seen.insert(cluster.id.clone()) {
+                    return None;
+                }
+                cluster.project_id.clone_from(&caller.project_id);
+                cluster.organization_id.clone_from(&caller.organization_id);
+                Some(item)
+            })
+            .collect()
     }
 
     pub async fn get_cluster(
@@ -740,4 +748,15 @@ fn requested_nodes(spec: &NewPool) -> i64 {
     } else {
         size
     }
+}
+
+/// One caller per project among the owners: a fleet read is asked per project.
+fn projects_of(owners: &HashMap<String, Caller>) -> Vec<Caller> {
+    let mut callers: Vec<Caller> = Vec::new();
+    for caller in owners.values() {
+        if !callers.iter().any(|c| c.project_id == caller.project_id) {
+            callers.push(caller.clone());
+        }
+    }
+    callers
 }

@@ -1108,3 +1108,99 @@ on_both_databases!(
         }
     }
 );
+
+on_both_databases!(
+    a_digest_counts_what_the_fleet_read_lists,
+    |database: Database| async move {
+        use wheelhouse::backend::{ClusterDigest, ProvisioningBackend};
+        let app = TestApp::new(database);
+        let token = app.api_key("shop").await;
+        let (id, _, _) = two_pool_cluster(&app, &token).await;
+        let (empty_id, _, _) = two_pool_cluster(&app, &token).await;
+        let caller = app.caller(&token).await;
+        // One node NotReady, and a cluster whose pools are gone: both must be counted right.
+        let (_, nodes) = app
+            .api("GET", &format!("{R}/clusters/{id}/nodes"), &token, None)
+            .await;
+        let sick = nodes["nodes"][0]["id"].as_str().expect("node").to_string();
+        wheelhouse::backend::sandbox::reconciler::inject_fault(
+            &app.provisioning,
+            &sick,
+            "not_ready",
+        )
+        .await
+        .expect("fault");
+        let (_, pools) = app
+            .api(
+                "GET",
+                &format!("{R}/clusters/{empty_id}/pools"),
+                &token,
+                None,
+            )
+            .await;
+        for pool in pools["pools"].as_array().expect("pools") {
+            let pool_id = pool["id"].as_str().expect("pool id");
+            let (status, _) = app
+                .api("DELETE", &format!("{R}/pools/{pool_id}"), &token, None)
+                .await;
+            assert_eq!(status, 200);
+        }
+        app.run_until_idle().await;
+        let facts = |d: &ClusterDigest| {
+            (
+                d.cluster.id.clone(),
+                d.cluster.status,
+                d.cluster.version.clone(),
+                d.pools,
+                d.ready_nodes,
+                d.node_created.clone(),
+            )
+        };
+        let mut owners = std::collections::HashMap::new();
+        owners.insert(id.clone(), caller.clone());
+        owners.insert(empty_id.clone(), caller.clone());
+        let mut expected: Vec<_> = app
+            .state
+            .service
+            .snapshot("fr-par", &owners)
+            .await
+            .expect("fleet")
+            .into_iter()
+            .map(|snapshot| facts(&ClusterDigest::of(snapshot)))
+            .collect();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        let sick_one = expected.iter().find(|d| d.0 == id).expect("digest");
+        assert_eq!((sick_one.3, sick_one.4, sick_one.5.len()), (2, 4, 5));
+        let bare = expected.iter().find(|d| d.0 == empty_id).expect("digest");
+        assert_eq!((bare.3, bare.4, bare.5.len()), (0, 0, 0));
+        // Through the service (project by project) and straight from the sandbox over the
+        // whole region (many projects): the database's counts equal the listed nodes'.
+        let mut served: Vec<_> = app
+            .state
+            .service
+            .digest_of_projects(std::slice::from_ref(&caller), &["fr-par"])
+            .await
+            .expect("digest")
+            .iter()
+            .map(facts)
+            .collect();
+        served.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(served, expected);
+        let mut callers = vec![caller.clone()];
+        for n in 0..30 {
+            let mut other = caller.clone();
+            other.project_id = format!("project-{n}");
+            callers.push(other);
+        }
+        let sandbox = wheelhouse::backend::sandbox::SandboxBackend::new(app.provisioning.clone());
+        let mut region_wide: Vec<_> = sandbox
+            .digest("fr-par", &callers)
+            .await
+            .expect("digest")
+            .iter()
+            .map(facts)
+            .collect();
+        region_wide.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(region_wide, expected);
+    }
+);

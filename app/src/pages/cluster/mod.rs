@@ -110,6 +110,11 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
             {(!on_upgrade).then(|| view! { <span hidden data-live-watch=detail.id.clone()></span> })}
             <LiveUpdates url=crate::pages::clusters::LIVE_PATH.to_string() />
         </div>
+        <p hidden data-live-stale role="status" class="mb-4 rounded-md border border-line bg-accent-soft p-3 text-sm" data-testid="stale">
+            "This cluster changed since the page was shown. "
+            <a href="" class="inline-flex min-h-11 items-center font-medium underline">"Show the latest"</a>
+            " (what you typed here is lost then)."
+        </p>
         {move || notice().map(|text| view! {
             <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
         })}

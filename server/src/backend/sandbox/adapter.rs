@@ -133,6 +133,25 @@ impl ProvisioningBackend for SandboxBackend {
             .collect())
     }
 
+    async fn digest(
+        &self,
+        region: &str,
+        callers: &[Caller],
+    ) -> Result<Vec<crate::backend::ClusterDigest>> {
+        check_region(region)?;
+        let versions = self.provisioning.list_versions().await?;
+        Ok(self
+            .provisioning
+            .digest(region, callers)
+            .await?
+            .into_iter()
+            .map(|mut digest| {
+                digest.cluster = self.decorate(digest.cluster, &versions);
+                digest
+            })
+            .collect())
+    }
+
     async fn snapshot(
         &self,
         region: &str,

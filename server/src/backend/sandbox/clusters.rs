@@ -179,24 +179,21 @@ impl Provisioning {
         const PROJECT_BY_PROJECT: usize = 20;
         let projects: std::collections::HashSet<&str> =
             callers.iter().map(|c| c.project_id.as_str()).collect();
-        let mut conn = self.database.pool().acquire().await?;
         let (mut all_clusters, mut all_pools, mut all_nodes) = (Vec::new(), Vec::new(), Vec::new());
-        use crate::backend::sandbox::store::nodes;
         if projects.len() <= PROJECT_BY_PROJECT {
             for project in &projects {
-                all_clusters
-                    .extend(clusters::summaries_of_project(&mut conn, project, region).await?);
-                all_pools.extend(pools::summaries_of_project(&mut conn, project, region).await?);
-                all_nodes.extend(nodes::summaries_of_project(&mut conn, project, region).await?);
+                let (clusters, pools, nodes) = self.fleet_read(Some(project), region).await?;
+                all_clusters.extend(clusters);
+                all_pools.extend(pools);
+                all_nodes.extend(nodes);
             }
         } else {
-            all_clusters = clusters::summaries_in_region(&mut conn, region)
-                .await?
+            let (clusters, pools, nodes) = self.fleet_read(None, region).await?;
+            all_clusters = clusters
                 .into_iter()
                 .filter(|cluster| projects.contains(cluster.project_id.as_str()))
                 .collect();
-            all_pools = pools::summaries_in_region(&mut conn, region).await?;
-            all_nodes = nodes::summaries_in_region(&mut conn, region).await?;
+            (all_pools, all_nodes) = (pools, nodes);
         }
         let mut pools_of: std::collections::HashMap<String, Vec<_>> = Default::default();
         for pool in all_pools {
@@ -228,6 +225,96 @@ impl Provisioning {
                 cluster,
             })
             .collect())
+    }
+
+    /// Every cluster of these projects in the region as a digest: what `snapshot` returns,
+    /// with pools and nodes counted by the database instead of read one by one.
+    pub async fn digest(
+        &self,
+        region: &str,
+        callers: &[Caller],
+    ) -> Result<Vec<crate::backend::ClusterDigest>, DomainError> {
+        use crate::backend::sandbox::store::nodes;
+        const PROJECT_BY_PROJECT: usize = 20;
+        let projects: std::collections::HashSet<&str> =
+            callers.iter().map(|c| c.project_id.as_str()).collect();
+        let scopes: Vec<Option<&str>> = if projects.len() <= PROJECT_BY_PROJECT {
+            projects.iter().map(|project| Some(*project)).collect()
+        } else {
+            vec![None]
+        };
+        let (pool, kind) = (self.database.pool(), self.database.kind());
+        let mut digests = Vec::new();
+        for project in scopes {
+            let (clusters, mut pool_counts, mut tallies) = tokio::try_join!(
+                async {
+                    let mut conn = pool.acquire().await?;
+                    match project {
+                        Some(project) => {
+                            clusters::summaries_of_project(&mut conn, project, region).await
+                        }
+                        None => clusters::summaries_in_region(&mut conn, region).await,
+                    }
+                },
+                async {
+                    let mut conn = pool.acquire().await?;
+                    pools::counts(&mut conn, project, region).await
+                },
+                async {
+                    let mut conn = pool.acquire().await?;
+                    nodes::tallies(&mut conn, kind, project, region).await
+                },
+            )?;
+            for cluster in clusters {
+                if !projects.contains(cluster.project_id.as_str()) {
+                    continue;
+                }
+                let tally = tallies.remove(&cluster.id).unwrap_or_default();
+                digests.push(crate::backend::ClusterDigest {
+                    pools: pool_counts.remove(&cluster.id).unwrap_or(0),
+                    ready_nodes: tally.ready,
+                    node_created: tally.created,
+                    cluster,
+                });
+            }
+        }
+        Ok(digests)
+    }
+
+    /// The clusters, pools and nodes of a project in a region (or of the whole region), as
+    /// summaries: three reads, each on a connection of its own so that they overlap.
+    async fn fleet_read(
+        &self,
+        project: Option<&str>,
+        region: &str,
+    ) -> Result<(Vec<Cluster>, Vec<Pool>, Vec<crate::domain::model::Node>), sqlx::Error> {
+        use crate::backend::sandbox::store::nodes;
+        let pool = self.database.pool();
+        tokio::try_join!(
+            async {
+                let mut conn = pool.acquire().await?;
+                match project {
+                    Some(project) => {
+                        clusters::summaries_of_project(&mut conn, project, region).await
+                    }
+                    None => clusters::summaries_in_region(&mut conn, region).await,
+                }
+            },
+            async {
+                let mut conn = pool.acquire().await?;
+                match project {
+                    Some(project) => pools::summaries_of_project(&mut conn, project, region).await,
+                    None => pools::summaries_in_region(&mut conn, region).await,
+                }
+            },
+            async {
+                let mut conn = pool.acquire().await?;
+                match project {
+                    Some(project) => nodes::summaries_of_project(&mut conn, project, region).await,
+                    None => nodes::summaries_in_region(&mut conn, region).await,
+                }
+            },
+        )
     }
 
     pub async fn create_cluster(

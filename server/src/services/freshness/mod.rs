@@ -624,15 +624,20 @@ impl FreshnessService {
     /// clusters the fleet read did not return are listed too, to be read one by one.
     pub async fn plan(&self) -> Result<PassPlan> {
         let now = self.clock.now();
-        let owners = {
+        // The owners and the settings are independent reads: they overlap (as do the fleet
+        // read and the catalog's reads of each region below).
+        let owners = async {
             let mut conn = self.database.pool().acquire().await?;
-            sqlx::query(
+            let rows = sqlx::query(
                 "SELECT o.cluster_id, o.region, o.project_id, p.organization_id \
-                 FROM cluster_owners o JOIN projects p ON p.id = o.project_id ORDER BY o.cluster_id",
+                 FROM cluster_owners o JOIN projects p ON p.id = o.project_id",
             )
             .fetch_all(&mut *conn)
-            .await?
+            .await?;
+            Ok::<_, DomainError>(rows)
         };
+        let (owners, settings) =
+            tokio::try_join!(owners, settings::FleetSettings::read(&self.database, now))?;
         let mut regions: std::collections::BTreeMap<String, HashMap<String, Caller>> =
             Default::default();
         for row in owners {
@@ -645,18 +650,22 @@ impl FreshnessService {
                 },
             );
         }
-        let settings = settings::FleetSettings::read(&self.database, now).await?;
         let mut plan = PassPlan::default();
         for (region, owners) in regions {
-            let snapshots = match self.service.snapshot(&region, &owners).await {
-                Ok(snapshots) => snapshots,
-                Err(error) => {
-                    tracing::warn!(%error, %region, "the fleet read failed; clusters are read one by one");
-                    Vec::new()
+            let fleet = async {
+                match self.service.snapshot(&region, &owners).await {
+                    Ok(snapshots) => Ok::<_, DomainError>(snapshots),
+                    Err(error) => {
+                        tracing::warn!(%error, %region, "the fleet read failed; clusters are read one by one");
+                        Ok(Vec::new())
+                    }
                 }
             };
-            let current_image = self.service.current_os_image(&region).await?;
-            let versions = self.service.list_versions(&region).await?;
+            let (snapshots, current_image, versions) = tokio::try_join!(
+                fleet,
+                self.service.current_os_image(&region),
+                self.service.list_versions(&region)
+            )?;
             let mut read = std::collections::HashSet::new();
             for snapshot in &snapshots {
                 read.insert(snapshot.cluster.id.as_str());

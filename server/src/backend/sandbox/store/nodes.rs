@@ -302,3 +302,60 @@ pub async fn summaries_of_project(
     )
     .await
 }
+
+/// What an overview counts of a cluster's nodes: how many are Ready and when each was created.
+#[derive(Debug, Default)]
+pub struct NodeTally {
+    pub ready: usize,
+    pub created: Vec<DateTime<Utc>>,
+}
+
+/// The [`NodeTally`] of every cluster of a project in a region (or, without a project, of the
+/// whole region) that has nodes: one row per cluster, counted and gathered by the database.
+pub async fn tallies(
+    conn: &mut AnyConnection,
+    kind: crate::store::DatabaseKind,
+    project_id: Option<&str>,
+    region: &str,
+) -> Result<std::collections::HashMap<String, NodeTally>, sqlx::Error> {
+    let created = match kind {
+        crate::store::DatabaseKind::Sqlite => "group_concat(created_at, ',')",
+        crate::store::DatabaseKind::Postgres => "string_agg(CAST(created_at AS TEXT), ',')",
+    };
+    let scope = match project_id {
+        Some(_) => "cluster_id IN (SELECT id FROM clusters WHERE region = $1 AND project_id = $2)",
+        None => "region = $1",
+    };
+    let sql = format!(
+        "SELECT cluster_id, CAST(SUM(CASE WHEN status = 'ready' THEN 1 ELSE 0 END) AS BIGINT) AS ready, \
+         {created} AS created FROM nodes WHERE {scope} GROUP BY cluster_id"
+    );
+    let mut query = sqlx::query(&sql).bind(region);
+    if let Some(project_id) = project_id {
+        query = query.bind(project_id);
+    }
+    let mut tallies = std::collections::HashMap::new();
+    for row in query.fetch_all(conn).await? {
+        let list: String = row.try_get("created")?;
+        let mut created = list
+            .split(',')
+            .map(|millis| {
+                millis
+                    .parse::<i64>()
+                    .map(crate::store::rows::time)
+                    .map_err(|_| {
+                        sqlx::Error::Decode(format!("a node's creation time `{millis}`").into())
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        created.sort();
+        tallies.insert(
+            row.try_get("cluster_id")?,
+            NodeTally {
+                ready: row.try_get::<i64, _>("ready")?.max(0) as usize,
+                created,
+            },
+        );
+    }
+    Ok(tallies)
+}

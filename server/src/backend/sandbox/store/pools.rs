@@ -307,3 +307,33 @@ pub async fn summaries_of_project(
     )
     .await
 }
+
+/// How many pools each cluster of a project in a region (or, without a project, of the whole
+/// region) has; clusters without pools are absent.
+pub async fn counts(
+    conn: &mut AnyConnection,
+    project_id: Option<&str>,
+    region: &str,
+) -> Result<std::collections::HashMap<String, usize>, sqlx::Error> {
+    let scope = match project_id {
+        Some(_) => "cluster_id IN (SELECT id FROM clusters WHERE region = $1 AND project_id = $2)",
+        None => "region = $1",
+    };
+    let sql =
+        format!("SELECT cluster_id, COUNT(*) AS n FROM pools WHERE {scope} GROUP BY cluster_id");
+    let mut query = sqlx::query(&sql).bind(region);
+    if let Some(project_id) = project_id {
+        query = query.bind(project_id);
+    }
+    query
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get("cluster_id")?,
+                row.try_get::<i64, _>("n")?.max(0) as usize,
+            ))
+        })
+        .collect()
+}
