@@ -13,6 +13,11 @@ function cli(args: string[]): any {
 
 async function violations(page: Page, path: string): Promise<string[]> {
   await page.goto(path);
+  return violationsHere(page, path);
+}
+
+/** The page as it is now (after a form came back, say), named `path` in the report. */
+async function violationsHere(page: Page, path: string): Promise<string[]> {
   await expect(page.locator("main")).toBeVisible();
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   return results.violations.map(
@@ -58,12 +63,29 @@ for (const theme of ["light", "dark"]) {
     const base = `/clusters/fr-par/${cluster.id}`;
     for (const path of [
       "/clusters", "/clusters/new", "/settings",
+      // Two pools, the second refused beside its name.
+      "/clusters/new?pools=2&pool1_name=default&pool1_node_type=pro2_xs&pool1_size=3&pool1_autohealing=yes" +
+        "&pool2_name=default&pool2_node_type=pro2_s&pool2_size=1&pool2_autoscaling=yes&pool2_min_size=1&pool2_max_size=3" +
+        "&problem=invalid&field=pool2_name&message=another+pool+is+already+named+default",
       base, `${base}/pools`, `${base}/nodes`, `${base}/storage`, `${base}/upgrade`,
       `${base}/upgrade?version=1.35.1`, `${base}/upgrade?rollback=cluster`, `${base}/maintenance`,
       `${base}/events`, `${base}/access`, `${base}/settings`,
     ]) {
       found.push(...(await violations(page, path)));
     }
+
+    // Settings with a member just added (their one-time password shown), then a refused email.
+    await page.goto("/settings");
+    const members = () =>
+      page.locator("section").filter({ has: page.getByRole("heading", { name: `Members of ${project}`, exact: true }) });
+    await members().getByLabel("Email of the person to add").fill(`member-${theme}@example.com`);
+    await members().getByRole("button", { name: "Add the member" }).click();
+    await expect(page.getByTestId("new-member")).toBeVisible();
+    found.push(...(await violationsHere(page, "/settings (a new member's password shown)")));
+    await members().getByLabel("Email of the person to add").fill("someone@nodot");
+    await members().getByRole("button", { name: "Add the member" }).click();
+    await expect(members().getByTestId("problem-field")).toBeVisible();
+    found.push(...(await violationsHere(page, "/settings (an email refused)")));
     expect(found).toEqual([]);
   });
 }

@@ -11,7 +11,9 @@ use app::model::clusters::{
 };
 use app::model::create::{CreateChoices, CreatePage, PriceList};
 use app::model::identity::ConsoleUser;
-use app::model::settings::{KeyRow, NewKey, ProjectKeys, SettingsData, SettingsPage};
+use app::model::settings::{
+    KeyRow, MemberRow, OrganizationChoice, ProjectSettings, SettingsData, SettingsPage, ShownOnce,
+};
 use app::model::system::{AppliedMigration, ProviderSummary, SystemStatus};
 
 use crate::domain::ids::ClusterId;
@@ -97,32 +99,36 @@ impl ConsoleServices for Console {
         else {
             return Ok(SettingsPage::SignedOut);
         };
-        let new_key = match shown {
+        // What a form kept for this page to show once (a new key's secret, a new account's
+        // password); taken, so a reload shows nothing.
+        let shown = match shown {
             Some(id) => {
                 identity::take_shown_once(&state.database, state.clock.as_ref(), session, id)
                     .await
                     .map_err(|error| failed(&error))?
-                    .and_then(|content| {
-                        let mut parts = content.splitn(3, '|');
-                        Some(NewKey {
-                            access_key: parts.next()?.to_string(),
-                            secret_key: parts.next()?.to_string(),
-                            project_id: parts.next()?.to_string(),
-                        })
-                    })
+                    .and_then(|content| serde_json::from_str::<ShownOnce>(&content).ok())
             }
             None => None,
+        };
+        let (new_key, new_member) = match shown {
+            Some(ShownOnce::ApiKey(key)) => (Some(key), None),
+            Some(ShownOnce::Member(member)) => (None, Some(member)),
+            None => (None, None),
         };
         let mut projects = Vec::new();
         for access in &user.projects {
             let keys = identity::api_keys(&state.database, &access.project_id)
                 .await
                 .map_err(|error| failed(&error))?;
-            projects.push(ProjectKeys {
+            let members = identity::members(&state.database, &access.project_id)
+                .await
+                .map_err(|error| failed(&error))?;
+            projects.push(ProjectSettings {
                 project_id: access.project_id.clone(),
                 project_name: access.project_name.clone(),
                 role: access.role.as_str().to_string(),
                 can_change: access.role.can_change(),
+                can_manage_members: access.role == identity::Role::Owner,
                 keys: keys
                     .into_iter()
                     .map(|key| KeyRow {
@@ -131,12 +137,41 @@ impl ConsoleServices for Console {
                         created_at: key.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                     })
                     .collect(),
+                members: members
+                    .into_iter()
+                    .map(|member| MemberRow {
+                        is_you: member.user_id == user.user_id,
+                        user_id: member.user_id,
+                        email: member.email,
+                        role: member.role.as_str().to_string(),
+                    })
+                    .collect(),
             });
+        }
+        // Where they may create projects: the organizations of the projects they own.
+        let mut organizations: Vec<OrganizationChoice> = Vec::new();
+        for access in user
+            .projects
+            .iter()
+            .filter(|access| access.role == identity::Role::Owner)
+        {
+            match organizations
+                .iter_mut()
+                .find(|choice| choice.organization_id == access.organization_id)
+            {
+                Some(choice) => choice.label.push_str(&format!(", {}", access.project_name)),
+                None => organizations.push(OrganizationChoice {
+                    organization_id: access.organization_id.clone(),
+                    label: format!("The organization of {}", access.project_name),
+                }),
+            }
         }
         Ok(SettingsPage::Ready(Box::new(SettingsData {
             email: user.email,
             projects,
+            organizations,
             new_key,
+            new_member,
         })))
     }
 

@@ -2,6 +2,7 @@
 
 pub mod card;
 pub mod confirm;
+pub mod cost_estimate;
 pub mod icon;
 pub mod layout;
 pub mod live;

@@ -22,6 +22,69 @@ impl PriceList {
             .map(|(_, price)| *price)
     }
 
+    /// The estimate of a control-plane type and the pools typed: every pool is counted.
+    pub fn estimate(&self, cluster_type: &str, pools: &[TypedPool]) -> Estimate {
+        let currency = &self.currency;
+        let mut lines = Vec::new();
+        let mut problem = None;
+        match Self::price(&self.control_plane_per_hour, cluster_type) {
+            Some(price) => lines.push(format!(
+                "Control plane {cluster_type}: {price} {currency}/h × {HOURS_PER_MONTH} h = {}",
+                money(price * HOURS_PER_MONTH, price * HOURS_PER_MONTH, currency)
+            )),
+            None => {
+                problem = Some(format!(
+                    "no list price for the control plane `{cluster_type}`"
+                ))
+            }
+        }
+        let mut counted = Vec::new();
+        for (index, pool) in pools.iter().enumerate() {
+            let number = index + 1;
+            let shown = match pool.name.trim() {
+                "" => format!("Pool {number}"),
+                name => format!("Pool {number} ({name})"),
+            };
+            let Some(price) = Self::price(&self.node_per_hour, &pool.node_type) else {
+                problem.get_or_insert(format!("no list price for node type `{}`", pool.node_type));
+                continue;
+            };
+            let Some((least, most)) = pool.bounds() else {
+                problem.get_or_insert(format!("{shown}: type whole numbers of nodes"));
+                continue;
+            };
+            if least > most {
+                problem.get_or_insert(format!(
+                    "{shown}: set \"at least\" no higher than \"at most\""
+                ));
+                continue;
+            }
+            let nodes = if least == most {
+                format!("{least}")
+            } else {
+                format!("{least} to {most}")
+            };
+            let monthly = price * HOURS_PER_MONTH;
+            lines.push(format!(
+                "{shown}: {price} {currency}/h × {HOURS_PER_MONTH} h × {nodes} {} = {}",
+                pool.node_type,
+                money(monthly * least as f64, monthly * most as f64, currency)
+            ));
+            counted.push((pool.node_type.clone(), least, most));
+        }
+        let total = match problem {
+            Some(problem) => format!("No estimate yet: {problem}."),
+            None => match self.monthly(cluster_type, &counted) {
+                Some((low, high)) if (high - low).abs() < 0.005 => {
+                    format!("about {low:.2} {currency} per month")
+                }
+                Some((low, high)) => format!("{low:.2} to {high:.2} {currency} per month"),
+                None => "No estimate: no list price for this choice.".to_string(),
+            },
+        };
+        Estimate { total, lines }
+    }
+
     /// Monthly cost (lowest, highest) for a control-plane type and pools of
     /// (node type, nodes at least, nodes at most); `None` if a price is unknown.
     pub fn monthly(&self, cluster_type: &str, pools: &[(String, i64, i64)]) -> Option<(f64, f64)> {
@@ -79,6 +142,128 @@ pub const NODE_TYPE_NAMES: &[&str] = &[
 /// Where the form is and posts.
 pub const CREATE_PATH: &str = "/clusters/new";
 
+/// The most pools the form takes at creation (the provider may take more; more can be added later).
+pub const MAX_POOLS_AT_CREATION: usize = 10;
+
+/// The name of a pool's field in the form and its query: `pool2_size` for pool 2's size.
+/// Pools are numbered from 1, as the page shows them.
+pub fn pool_field(number: usize, field: &str) -> String {
+    format!("pool{number}_{field}")
+}
+
+/// One pool as typed in the form, kept as text so a refused form comes back as it was typed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TypedPool {
+    pub name: String,
+    pub node_type: String,
+    pub size: String,
+    pub autoscaling: bool,
+    pub min_size: String,
+    pub max_size: String,
+    pub autohealing: bool,
+    /// Node lifespan in days; empty turns it off.
+    pub lifespan: String,
+}
+
+impl TypedPool {
+    /// A pool nobody has typed in yet: `taken` are the names of the pools already in the form,
+    /// so a new one gets a name of its own. New pools get the recommended lifespan.
+    pub fn fresh(taken: &[&str]) -> Self {
+        let name = if taken.is_empty() {
+            "default".to_string()
+        } else {
+            (2..)
+                .map(|number| format!("pool-{number}"))
+                .find(|name| !taken.contains(&name.as_str()))
+                .unwrap_or_default()
+        };
+        TypedPool {
+            name,
+            node_type: "pro2_xs".into(),
+            size: "3".into(),
+            autoscaling: false,
+            min_size: "1".into(),
+            max_size: "5".into(),
+            autohealing: true,
+            lifespan: super::cluster::RECOMMENDED_LIFESPAN_DAYS.to_string(),
+        }
+    }
+
+    /// Pool `number` of a form or a query (`get` reads one field; an unchecked box is absent).
+    pub fn read(number: usize, get: &impl Fn(&str) -> Option<String>) -> Self {
+        let text = |field: &str| get(&pool_field(number, field)).unwrap_or_default();
+        TypedPool {
+            name: text("name"),
+            node_type: text("node_type"),
+            size: text("size"),
+            autoscaling: get(&pool_field(number, "autoscaling")).is_some(),
+            min_size: text("min_size"),
+            max_size: text("max_size"),
+            autohealing: get(&pool_field(number, "autohealing")).is_some(),
+            lifespan: text("lifespan"),
+        }
+    }
+
+    /// The fields of pool `number` as a form would send them (checked boxes only).
+    pub fn pairs(&self, number: usize) -> Vec<(String, String)> {
+        let mut pairs = vec![
+            (pool_field(number, "name"), self.name.clone()),
+            (pool_field(number, "node_type"), self.node_type.clone()),
+            (pool_field(number, "size"), self.size.clone()),
+            (pool_field(number, "min_size"), self.min_size.clone()),
+            (pool_field(number, "max_size"), self.max_size.clone()),
+            (pool_field(number, "lifespan"), self.lifespan.clone()),
+        ];
+        if self.autoscaling {
+            pairs.push((pool_field(number, "autoscaling"), "yes".into()));
+        }
+        if self.autohealing {
+            pairs.push((pool_field(number, "autohealing"), "yes".into()));
+        }
+        pairs
+    }
+
+    /// Nodes at least and at most, as far as the text allows (for the estimate only).
+    fn bounds(&self) -> Option<(i64, i64)> {
+        let number = |text: &str| text.trim().parse::<i64>().ok().filter(|n| *n >= 0);
+        if self.autoscaling {
+            Some((number(&self.min_size)?, number(&self.max_size)?))
+        } else {
+            let size = number(&self.size)?;
+            Some((size, size))
+        }
+    }
+}
+
+/// The pools of a form or a query: its `pools` count (1 when absent, at most
+/// [`MAX_POOLS_AT_CREATION`]), each read with [`TypedPool::read`].
+pub fn read_pools(get: &impl Fn(&str) -> Option<String>) -> Vec<TypedPool> {
+    let count = get("pools")
+        .and_then(|count| count.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, MAX_POOLS_AT_CREATION);
+    (1..=count)
+        .map(|number| TypedPool::read(number, get))
+        .collect()
+}
+
+/// The monthly cost of what is typed, line by line, so the figure says how it is made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimate {
+    /// The total, or why there is none yet.
+    pub total: String,
+    /// "Control plane …" then one line per pool: price per hour × 730 h × nodes.
+    pub lines: Vec<String>,
+}
+
+fn money(low: f64, high: f64, currency: &str) -> String {
+    if (high - low).abs() < 0.005 {
+        format!("{low:.2} {currency}")
+    } else {
+        format!("{low:.2} to {high:.2} {currency}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +282,88 @@ mod tests {
         assert!((low - 0.3 * 730.0).abs() < 1e-9);
         assert!((high - 0.5 * 730.0).abs() < 1e-9);
         assert_eq!(prices.monthly("kapsule", &[("huge".into(), 1, 1)]), None);
+    }
+
+    #[test]
+    fn the_estimate_counts_every_pool_and_says_how() {
+        let prices = PriceList {
+            currency: "EUR".into(),
+            about: String::new(),
+            control_plane_per_hour: vec![("dedicated".into(), 0.1)],
+            node_per_hour: vec![("small".into(), 0.1), ("big".into(), 0.4)],
+        };
+        let first = TypedPool {
+            node_type: "small".into(),
+            size: "2".into(),
+            ..TypedPool::fresh(&[])
+        };
+        let second = TypedPool {
+            node_type: "big".into(),
+            autoscaling: true,
+            min_size: "1".into(),
+            max_size: "3".into(),
+            ..TypedPool::fresh(&["default"])
+        };
+        let estimate = prices.estimate("dedicated", &[first.clone(), second.clone()]);
+        let low = (0.1 + 0.1 * 2.0 + 0.4) * 730.0;
+        let high = (0.1 + 0.1 * 2.0 + 0.4 * 3.0) * 730.0;
+        assert_eq!(
+            estimate.total,
+            format!("{low:.2} to {high:.2} EUR per month")
+        );
+        assert_eq!(estimate.lines.len(), 3, "{estimate:?}");
+        assert!(
+            estimate.lines[2].starts_with("Pool 2 (pool-2): 0.4 EUR/h × 730 h × 1 to 3 big"),
+            "{estimate:?}"
+        );
+
+        let unpriced = TypedPool {
+            node_type: "huge".into(),
+            ..second.clone()
+        };
+        assert!(prices
+            .estimate("dedicated", &[first.clone(), unpriced])
+            .total
+            .contains("no list price for node type `huge`"));
+        let upside_down = TypedPool {
+            min_size: "4".into(),
+            ..second
+        };
+        assert!(prices
+            .estimate("dedicated", &[first, upside_down])
+            .total
+            .starts_with("No estimate yet: Pool 2"));
+    }
+
+    #[test]
+    fn typed_pools_round_trip_through_a_query() {
+        let pools = [
+            TypedPool::fresh(&[]),
+            TypedPool {
+                autoscaling: true,
+                autohealing: false,
+                lifespan: String::new(),
+                ..TypedPool::fresh(&["default"])
+            },
+        ];
+        let mut pairs = vec![("pools".to_string(), "2".to_string())];
+        for (index, pool) in pools.iter().enumerate() {
+            pairs.extend(pool.pairs(index + 1));
+        }
+        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        assert_eq!(read_pools(&get), pools.to_vec());
+        assert_eq!(pools[1].name, "pool-2");
+        assert_eq!(
+            pools[0].lifespan, "30",
+            "new pools get the recommended lifespan"
+        );
+        let many = |key: &str| (key == "pools").then(|| "500".to_string());
+        assert_eq!(read_pools(&many).len(), MAX_POOLS_AT_CREATION);
+        assert_eq!(read_pools(&|_: &str| None).len(), 1);
+        assert_eq!(
+            TypedPool::fresh(&["default", "pool-2"]).name,
+            "pool-3",
+            "a fresh name is one no pool has"
+        );
     }
 }

@@ -1,7 +1,9 @@
-//! The create-cluster form: project, region, type, version and CNI, a pool (node type, size or
-//! autoscaling bounds, autohealing), and the monthly cost estimate from the provider's price
-//! list. A plain form: "Estimate" comes back with the figures, "Create" makes the cluster; a
-//! refusal comes back with the reason beside its field and everything typed kept.
+//! The create-cluster form: project, region, type, version and CNI, one or more pools (name,
+//! node type, size or autoscaling bounds, autohealing, node lifespan), and the monthly cost
+//! estimate of every pool from the provider's price list. A plain form: "Add a pool", "Remove
+//! pool N" and "Update the estimate" come back with everything typed, "Create" makes the
+//! cluster; a refusal comes back with the reason beside its field (`pool2_size`) and
+//! everything typed kept. With JavaScript the estimate follows the typing.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,14 +11,18 @@ use leptos_router::hooks::use_query_map;
 
 use super::{LoadError, PageHeader};
 use crate::api::create::get_create_choices;
-use crate::model::create::{CreateChoices, CreatePage, CREATE_PATH};
+use crate::components::cost_estimate::CostEstimate;
+use crate::model::create::{
+    pool_field, read_pools, CreateChoices, CreatePage, TypedPool, CREATE_PATH,
+    MAX_POOLS_AT_CREATION,
+};
 
 #[component]
 pub fn CreateClusterPage() -> impl IntoView {
     let choices = Resource::new(|| (), |_| get_create_choices());
     view! {
         <Title text="Create a cluster" />
-        <PageHeader title="Create a cluster" summary="A managed control plane and a first pool of nodes." />
+        <PageHeader title="Create a cluster" summary="A managed control plane and one or more pools of nodes." />
         <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match choices.await {
@@ -29,14 +35,122 @@ pub fn CreateClusterPage() -> impl IntoView {
     }
 }
 
+/// The options of a select; a typed value the list lacks stays shown (and the server says why).
 fn options(items: &[String], selected: &str) -> impl IntoView {
+    let mut items = items.to_vec();
+    if !selected.is_empty() && !items.iter().any(|item| item == selected) {
+        items.push(selected.to_string());
+    }
     items
-        .iter()
+        .into_iter()
         .map(|item| {
             let is_selected = item == selected;
             view! { <option value=item.clone() selected=is_selected>{item.clone()}</option> }
         })
         .collect_view()
+}
+
+/// The refused field and its reason, from the query (`problem=invalid&field=…&message=…`).
+#[derive(Clone, Default)]
+struct Problem {
+    field: Option<String>,
+    message: String,
+}
+
+impl Problem {
+    fn for_field(&self, field: &str) -> Option<String> {
+        (self.field.as_deref() == Some(field)).then(|| self.message.clone())
+    }
+
+    /// The id of the message beside `field`, for the control's `aria-describedby`.
+    fn described_by(&self, field: &str) -> Option<String> {
+        self.for_field(field).map(|_| format!("{field}-problem"))
+    }
+
+    fn shown(&self, field: &str) -> impl IntoView {
+        let id = format!("{field}-problem");
+        let testid = format!("problem-{field}");
+        self.for_field(field).map(|message| {
+            view! { <p id=id class="mt-1 text-sm text-bad" data-testid=testid>{message}</p> }
+        })
+    }
+}
+
+const FIELD: &str = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
+const LABEL: &str = "mb-1 block text-sm font-medium";
+
+/// Pool `number`'s fieldset; `removable` when it is not the only one.
+fn pool_fieldset(
+    number: usize,
+    pool: TypedPool,
+    node_types: &[String],
+    removable: bool,
+    problem: &Problem,
+) -> impl IntoView {
+    let id = |field: &str| pool_field(number, field);
+    let legend = format!("Pool {number}");
+    let remove = removable.then(|| {
+        view! {
+            <div class="flex justify-end sm:col-span-2">
+                <button type="submit" name="intent" value=format!("remove-pool-{number}") formnovalidate=true
+                    class="min-h-11 rounded-md border border-line px-4 text-sm hover:bg-subtle">
+                    {format!("Remove pool {number}")}
+                </button>
+            </div>
+        }
+    });
+    view! {
+        <fieldset id=format!("pool-{number}") class="grid gap-4 rounded-lg border border-line bg-surface p-4 sm:grid-cols-2" data-testid="pool-fieldset">
+            <legend class="px-1 text-base font-semibold">{legend}</legend>
+            <div>
+                <label for=id("name") class=LABEL>"Pool name"</label>
+                <input id=id("name") name=id("name") type="text" required value=pool.name class=FIELD
+                    aria-describedby=problem.described_by(&id("name")) />
+                {problem.shown(&id("name"))}
+            </div>
+            <div>
+                <label for=id("node_type") class=LABEL>"Node type"</label>
+                <select id=id("node_type") name=id("node_type") class=FIELD
+                    aria-describedby=problem.described_by(&id("node_type"))>
+                    {options(node_types, &pool.node_type)}
+                </select>
+                {problem.shown(&id("node_type"))}
+            </div>
+            <div>
+                <label for=id("size") class=LABEL>"Nodes"</label>
+                <input id=id("size") name=id("size") type="number" min="0" max="500" value=pool.size class=FIELD
+                    aria-describedby=problem.described_by(&id("size")) />
+                {problem.shown(&id("size"))}
+            </div>
+            <label class="flex min-h-11 items-center gap-2 self-end text-sm">
+                <input type="checkbox" name=id("autohealing") value="yes" checked=pool.autohealing class="size-5" />
+                "Autohealing (replace nodes that stay NotReady)"
+            </label>
+            <div class="sm:col-span-2">
+                <label for=id("lifespan") class=LABEL>"Node lifespan (days; empty: off)"</label>
+                <input id=id("lifespan") name=id("lifespan") type="number" min="1" max="365" value=pool.lifespan class=FIELD
+                    aria-describedby=problem.described_by(&id("lifespan")) />
+                {problem.shown(&id("lifespan"))}
+            </div>
+            <label class="flex min-h-11 items-center gap-2 text-sm sm:col-span-2">
+                <input type="checkbox" name=id("autoscaling") value="yes" checked=pool.autoscaling class="size-5" />
+                "Autoscaling between:"
+            </label>
+            <div>
+                <label for=id("min_size") class=LABEL>"At least"</label>
+                <input id=id("min_size") name=id("min_size") type="number" min="0" max="500" value=pool.min_size class=FIELD
+                    aria-describedby=problem.described_by(&id("min_size")) />
+                {problem.shown(&id("min_size"))}
+            </div>
+            <div>
+                <label for=id("max_size") class=LABEL>"At most"</label>
+                <input id=id("max_size") name=id("max_size") type="number" min="0" max="500" value=pool.max_size class=FIELD
+                    aria-describedby=problem.described_by(&id("max_size")) />
+                {problem.shown(&id("max_size"))}
+            </div>
+            {remove}
+        </fieldset>
+    }
 }
 
 #[component]
@@ -47,14 +161,13 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
         }
         .into_any();
     }
-    let query = use_query_map().read_untracked();
+    let query = use_query_map().read_untracked().clone();
     let typed = |key: &str, default: &str| query.get(key).unwrap_or_else(|| default.to_string());
-    let problem_field = query.get("field");
-    let problem_message = query.get("message").unwrap_or_default();
-    let problem = move |field: &'static str| {
-        (problem_field.as_deref() == Some(field)).then(|| {
-            view! { <p class="mt-1 text-sm text-bad" data-testid=format!("problem-{field}")>{problem_message.clone()}</p> }
-        })
+    let problem = Problem {
+        field: (query.get("problem").as_deref() == Some("invalid"))
+            .then(|| query.get("field"))
+            .flatten(),
+        message: query.get("message").unwrap_or_default(),
     };
     let project = typed("project", &choices.projects[0].0);
     let region = typed("region", "fr-par");
@@ -65,41 +178,36 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
     );
     let cni = typed("cni", "cilium");
     let cluster_type = typed("type", "kapsule");
-    let pool_name = typed("pool_name", "default");
-    let node_type = typed("node_type", "pro2_xs");
-    let size = typed("size", "3");
-    let autoscaling = query.get("autoscaling").is_some();
-    let min_size = typed("min_size", "1");
-    let max_size = typed("max_size", "5");
-    let autohealing = query.get("autohealing").is_some() || query.get("name").is_none();
-    // New pools get the recommended lifespan unless the person clears it.
-    let lifespan = typed(
-        "lifespan",
-        &crate::model::cluster::RECOMMENDED_LIFESPAN_DAYS.to_string(),
-    );
-
-    // The estimate for what is typed now (the "Estimate" button refreshes it).
-    let bounds = if autoscaling {
-        (min_size.parse().unwrap_or(0), max_size.parse().unwrap_or(0))
+    // The pools come back in the query after "Add a pool", "Remove" or a refusal; a first
+    // visit shows one, pre-filled (with the recommended lifespan).
+    let pools = if query.get("pools").is_some() {
+        read_pools(&|key: &str| query.get(key))
     } else {
-        let size = size.parse().unwrap_or(0);
-        (size, size)
+        vec![TypedPool::fresh(&[])]
     };
-    let estimate = choices.prices.as_ref().map(|prices| {
-        if bounds.0 > bounds.1 {
-            return "set \"at least\" no higher than \"at most\" to see an estimate".to_string();
+    let removable = pools.len() > 1;
+    let fieldsets = pools
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(index, pool)| {
+            pool_fieldset(index + 1, pool, &choices.node_types, removable, &problem)
+        })
+        .collect_view();
+    let at_limit = pools.len() >= MAX_POOLS_AT_CREATION;
+    let estimate = match choices.prices.clone() {
+        Some(prices) => view! {
+            <CostEstimate prices=prices cluster_type=cluster_type.clone() pools=pools.clone() />
         }
-        match prices.monthly(&cluster_type, &[(node_type.clone(), bounds.0, bounds.1)]) {
-            Some((low, high)) if (high - low).abs() < 0.005 => {
-                format!("about {low:.2} {} per month", prices.currency)
-            }
-            Some((low, high)) => format!("{low:.2} to {high:.2} {} per month", prices.currency),
-            None => "no list price for this choice".to_string(),
+        .into_any(),
+        None => view! {
+            <section class="rounded-lg border border-line bg-surface p-4" aria-labelledby="estimate-title">
+                <h2 id="estimate-title" class="text-base font-semibold">"Estimated cost"</h2>
+                <p class="mt-1 text-lg" data-testid="estimate">"The provider publishes no price list."</p>
+            </section>
         }
-    });
-    let about = choices.prices.as_ref().map(|prices| prices.about.clone());
-    let field = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
-    let label = "mb-1 block text-sm font-medium";
+        .into_any(),
+    };
     let projects = choices
         .projects
         .iter()
@@ -111,80 +219,64 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
 
     view! {
         <form method="post" action=CREATE_PATH class="grid max-w-3xl gap-6" data-testid="create-form">
+            // Enter in a field presses the form's first button: let it update the estimate,
+            // never remove a pool. Out of sight and out of the tab order; the visible one is below.
+            <button type="submit" name="intent" value="estimate" formnovalidate=true class="sr-only" tabindex="-1" aria-hidden="true">
+                "Update the estimate"
+            </button>
+            <input type="hidden" name="pools" value=pools.len().to_string() />
             <fieldset class="grid gap-4 rounded-lg border border-line bg-surface p-4 sm:grid-cols-2">
                 <legend class="px-1 text-base font-semibold">"Cluster"</legend>
                 <div>
-                    <label for="project" class=label>"Project"</label>
-                    <select id="project" name="project" class=field>{projects}</select>
+                    <label for="project" class=LABEL>"Project"</label>
+                    <select id="project" name="project" class=FIELD aria-describedby=problem.described_by("project")>{projects}</select>
+                    {problem.shown("project")}
                 </div>
                 <div>
-                    <label for="region" class=label>"Region"</label>
-                    <select id="region" name="region" class=field>{options(&choices.regions, &region)}</select>
+                    <label for="region" class=LABEL>"Region"</label>
+                    <select id="region" name="region" class=FIELD>{options(&choices.regions, &region)}</select>
                 </div>
                 <div class="sm:col-span-2">
-                    <label for="name" class=label>"Name"</label>
-                    <input id="name" name="name" type="text" required value=name class=field placeholder="e.g. shop-prod" />
-                    {problem("name")}
+                    <label for="name" class=LABEL>"Name"</label>
+                    <input id="name" name="name" type="text" required value=name class=FIELD placeholder="e.g. shop-prod"
+                        aria-describedby=problem.described_by("name") />
+                    {problem.shown("name")}
                 </div>
                 <div>
-                    <label for="version" class=label>"Kubernetes version"</label>
-                    <select id="version" name="version" class=field>{options(&choices.versions, &version)}</select>
-                    {problem("version")}
+                    <label for="version" class=LABEL>"Kubernetes version"</label>
+                    <select id="version" name="version" class=FIELD aria-describedby=problem.described_by("version")>{options(&choices.versions, &version)}</select>
+                    {problem.shown("version")}
                 </div>
                 <div>
-                    <label for="cni" class=label>"Network plugin (CNI)"</label>
-                    <select id="cni" name="cni" class=field>{options(&choices.cnis, &cni)}</select>
-                    {problem("cni")}
+                    <label for="cni" class=LABEL>"Network plugin (CNI)"</label>
+                    <select id="cni" name="cni" class=FIELD aria-describedby=problem.described_by("cni")>{options(&choices.cnis, &cni)}</select>
+                    {problem.shown("cni")}
                 </div>
                 <div class="sm:col-span-2">
-                    <label for="type" class=label>"Control plane"</label>
-                    <select id="type" name="type" class=field>{options(&choices.cluster_types, &cluster_type)}</select>
-                    {problem("type")}
+                    <label for="type" class=LABEL>"Control plane"</label>
+                    <select id="type" name="type" class=FIELD aria-describedby=problem.described_by("type")>{options(&choices.cluster_types, &cluster_type)}</select>
+                    {problem.shown("type")}
                 </div>
             </fieldset>
-            <fieldset class="grid gap-4 rounded-lg border border-line bg-surface p-4 sm:grid-cols-2">
-                <legend class="px-1 text-base font-semibold">"First pool"</legend>
-                <div>
-                    <label for="pool_name" class=label>"Pool name"</label>
-                    <input id="pool_name" name="pool_name" type="text" required value=pool_name class=field />
-                    {problem("pools")}
+            {fieldsets}
+            <div class="grid gap-2">
+                <div class="flex flex-wrap items-center gap-3">
+                    <button type="submit" name="intent" value="add-pool" formnovalidate=true
+                        class="min-h-11 rounded-md border border-line px-4 text-sm hover:bg-subtle"
+                        aria-describedby=problem.described_by("pools")>
+                        "Add a pool"
+                    </button>
+                    <p class="text-sm text-muted">
+                        {if at_limit {
+                            format!("{MAX_POOLS_AT_CREATION} pools is the most a new cluster takes; add more from its pools tab later.")
+                        } else {
+                            format!("Up to {MAX_POOLS_AT_CREATION} pools; each needs a name of its own.")
+                        }}
+                    </p>
                 </div>
-                <div>
-                    <label for="node_type" class=label>"Node type"</label>
-                    <select id="node_type" name="node_type" class=field>{options(&choices.node_types, &node_type)}</select>
-                </div>
-                <div>
-                    <label for="size" class=label>"Nodes"</label>
-                    <input id="size" name="size" type="number" min="0" max="500" value=size class=field />
-                    {problem("size")}
-                </div>
-                <label class="flex min-h-11 items-center gap-2 self-end text-sm">
-                    <input type="checkbox" name="autohealing" value="yes" checked=autohealing class="size-5" />
-                    "Autohealing (replace nodes that stay NotReady)"
-                </label>
-                <div>
-                    <label for="lifespan" class=label>"Node lifespan (days; empty: off)"</label>
-                    <input id="lifespan" name="lifespan" type="number" min="1" max="365" value=lifespan class=field />
-                    {problem("lifespan")}
-                </div>
-                <label class="flex min-h-11 items-center gap-2 text-sm sm:col-span-2">
-                    <input type="checkbox" name="autoscaling" value="yes" checked=autoscaling class="size-5" />
-                    "Autoscaling between:"
-                </label>
-                <div>
-                    <label for="min_size" class=label>"At least"</label>
-                    <input id="min_size" name="min_size" type="number" min="0" max="500" value=min_size class=field />
-                </div>
-                <div>
-                    <label for="max_size" class=label>"At most"</label>
-                    <input id="max_size" name="max_size" type="number" min="1" max="500" value=max_size class=field />
-                </div>
-            </fieldset>
-            <section class="rounded-lg border border-line bg-surface p-4" aria-labelledby="estimate-title">
-                <h2 id="estimate-title" class="text-base font-semibold">"Estimated cost"</h2>
-                <p class="mt-1 text-lg" data-testid="estimate">{estimate.unwrap_or_else(|| "The provider publishes no price list.".into())}</p>
-                {about.map(|about| view! { <p class="mt-1 text-xs text-muted">{about}</p> })}
-            </section>
+                {problem.shown("pools")}
+            </div>
+            {estimate}
             <div class="flex flex-wrap items-center gap-3">
                 <a href="/clusters" class="inline-flex min-h-11 items-center px-2 text-sm text-accent underline">"Cancel"</a>
                 <button type="submit" name="intent" value="estimate" formnovalidate=true class="min-h-11 rounded-md border border-line px-4 text-sm hover:bg-subtle">"Update the estimate"</button>

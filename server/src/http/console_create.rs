@@ -1,14 +1,14 @@
-//! POST /clusters/new: the create-cluster form. "Estimate" and refusals come back to the form
-//! with everything typed (and the field at fault); "Create" goes to the new cluster's page.
+//! POST /clusters/new: the create-cluster form with one or more pools. "Update the estimate",
+//! "Add a pool", "Remove pool N" and refusals come back to the form with everything typed (and
+//! the field at fault, e.g. `pool2_size`); "Create" goes to the new cluster's page.
 
 use app::model::cluster::cluster_path;
-use app::model::create::CREATE_PATH;
+use app::model::create::{pool_field, read_pools, TypedPool, CREATE_PATH, MAX_POOLS_AT_CREATION};
 use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use serde::Deserialize;
 
 use super::session::{cookie, see_other};
 use super::AppState;
@@ -17,8 +17,9 @@ use crate::domain::requests::{NewCluster, NewPool};
 use crate::domain::DomainError;
 use crate::services::identity;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// The form as posted: the cluster's fields and its pools (`pools` = how many, then
+/// `pool1_name`, `pool1_size`, … as [`pool_field`] names them).
+#[derive(Debug, Default)]
 pub struct CreateForm {
     intent: String,
     project: String,
@@ -26,46 +27,55 @@ pub struct CreateForm {
     name: String,
     version: String,
     cni: String,
-    #[serde(rename = "type")]
     cluster_type: String,
-    pool_name: String,
-    node_type: String,
-    size: String,
-    autoscaling: Option<String>,
-    min_size: String,
-    max_size: String,
-    autohealing: Option<String>,
-    /// The pool's node lifespan in days; empty turns it off.
-    lifespan: String,
+    pools: Vec<TypedPool>,
 }
 
+/// A field of the form at fault and the reason, for the person.
+type Refusal = (String, String);
+
 impl CreateForm {
+    fn read(fields: &[(String, String)]) -> Self {
+        let get = |key: &str| {
+            fields
+                .iter()
+                .find(|(name, _)| name == key)
+                .map(|(_, value)| value.clone())
+        };
+        let text = |key: &str| get(key).unwrap_or_default();
+        CreateForm {
+            intent: text("intent"),
+            project: text("project"),
+            region: text("region"),
+            name: text("name"),
+            version: text("version"),
+            cni: text("cni"),
+            cluster_type: text("type"),
+            pools: read_pools(&get),
+        }
+    }
+
     /// The form again, with what was typed and, when refused, the field and the reason.
     fn back(&self, problem: Option<(&str, &str)>) -> String {
-        let mut pairs: Vec<(&str, &str)> = vec![
+        let mut pairs: Vec<(String, String)> = [
             ("project", &self.project),
             ("region", &self.region),
             ("name", &self.name),
             ("version", &self.version),
             ("cni", &self.cni),
             ("type", &self.cluster_type),
-            ("pool_name", &self.pool_name),
-            ("node_type", &self.node_type),
-            ("size", &self.size),
-            ("min_size", &self.min_size),
-            ("max_size", &self.max_size),
-            ("lifespan", &self.lifespan),
-        ];
-        if self.autoscaling.is_some() {
-            pairs.push(("autoscaling", "yes"));
-        }
-        if self.autohealing.is_some() {
-            pairs.push(("autohealing", "yes"));
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), value.clone()))
+        .collect();
+        pairs.push(("pools".into(), self.pools.len().to_string()));
+        for (index, pool) in self.pools.iter().enumerate() {
+            pairs.extend(pool.pairs(index + 1));
         }
         if let Some((field, message)) = problem {
-            pairs.push(("problem", "invalid"));
-            pairs.push(("field", field));
-            pairs.push(("message", message));
+            pairs.push(("problem".into(), "invalid".into()));
+            pairs.push(("field".into(), field.into()));
+            pairs.push(("message".into(), message.into()));
         }
         let query: Vec<String> = pairs
             .iter()
@@ -78,18 +88,130 @@ impl CreateForm {
             .collect();
         format!("{CREATE_PATH}?{}", query.join("&"))
     }
+
+    fn refused(&self, (field, message): Refusal) -> Response {
+        see_other(&self.back(Some((&field, &message))))
+    }
+
+    /// "Add a pool": one more fieldset, pre-filled, up to the limit.
+    fn add_pool(&mut self) -> Result<(), Refusal> {
+        if self.pools.len() >= MAX_POOLS_AT_CREATION {
+            return Err((
+                "pools".into(),
+                format!(
+                    "a new cluster takes at most {MAX_POOLS_AT_CREATION} pools; add more from its pools tab once it exists"
+                ),
+            ));
+        }
+        let taken: Vec<&str> = self.pools.iter().map(|pool| pool.name.trim()).collect();
+        let fresh = TypedPool::fresh(&taken);
+        self.pools.push(fresh);
+        Ok(())
+    }
+
+    /// "Remove pool N" (numbered from 1), unless it is the last one.
+    fn remove_pool(&mut self, number: &str) -> Result<(), Refusal> {
+        let index = number
+            .parse::<usize>()
+            .ok()
+            .filter(|number| (1..=self.pools.len()).contains(number))
+            .map(|number| number - 1)
+            .ok_or_else(|| ("pools".to_string(), format!("there is no pool {number}")))?;
+        if self.pools.len() == 1 {
+            return Err((
+                "pools".into(),
+                "a cluster needs at least one pool".to_string(),
+            ));
+        }
+        self.pools.remove(index);
+        Ok(())
+    }
+
+    /// The pools to ask the provider for, with each one's lifespan, or the first field at
+    /// fault. The provider checks the rest (node types, size limits, names) on its own.
+    fn new_pools(&self) -> Result<Vec<(NewPool, Option<u32>)>, Refusal> {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut pools = Vec::new();
+        for (index, typed) in self.pools.iter().enumerate() {
+            let number = index + 1;
+            let field = |name: &str| pool_field(number, name);
+            let name = typed.name.trim();
+            if !name.is_empty() && seen.contains(&name) {
+                return Err((
+                    field("name"),
+                    format!(
+                        "another pool is already named `{name}`: each pool needs a name of its own"
+                    ),
+                ));
+            }
+            seen.push(name);
+            let whole = |name: &str, text: &str| {
+                text.trim()
+                    .parse::<i64>()
+                    .map_err(|_| (field(name), format!("`{text}` is not a whole number")))
+            };
+            let (size, min_size, max_size) = if typed.autoscaling {
+                let least = whole("min_size", &typed.min_size)?;
+                let most = whole("max_size", &typed.max_size)?;
+                if least > most {
+                    return Err((
+                        field("max_size"),
+                        format!("with autoscaling, \"at most\" ({most}) must be at least \"at least\" ({least})"),
+                    ));
+                }
+                (least, Some(least), Some(most))
+            } else {
+                (whole("size", &typed.size)?, None, None)
+            };
+            let lifespan = super::console_actions::lifespan_field(&typed.lifespan)
+                .map_err(|reason| (field("lifespan"), reason.to_string()))?;
+            pools.push((
+                NewPool {
+                    name: Some(name.to_string()),
+                    node_type: Some(typed.node_type.clone()),
+                    size: Some(size),
+                    autoscaling: Some(typed.autoscaling),
+                    min_size,
+                    max_size,
+                    autohealing: Some(typed.autohealing),
+                    ..NewPool::default()
+                },
+                lifespan,
+            ));
+        }
+        Ok(pools)
+    }
 }
 
-fn number(field: &'static str, text: &str) -> Result<i64, (&'static str, String)> {
-    text.trim()
-        .parse::<i64>()
-        .map_err(|_| (field, format!("`{text}` is not a whole number")))
+/// The form's field for an argument the provider refused: `pools[1].size` is `pool2_size`.
+fn field_of_argument(argument: &str) -> String {
+    if let Some(rest) = argument.strip_prefix("pools[") {
+        let Some((index, field)) = rest.split_once(']') else {
+            return "pools".into();
+        };
+        let Ok(index) = index.parse::<usize>() else {
+            return "pools".into();
+        };
+        let field = field.trim_start_matches('.');
+        let shown = match field.split(['.', '[']).next().unwrap_or_default() {
+            known @ ("name" | "node_type" | "size" | "min_size" | "max_size") => known,
+            "autoscaling" => "max_size",
+            // Settings the form does not show are reported on the pool's name.
+            _ => "name",
+        };
+        return pool_field(index + 1, shown);
+    }
+    match argument.split(['[', '.']).next().unwrap_or_default() {
+        "pools" => "pools".into(),
+        field @ ("name" | "version" | "cni" | "type" | "project") => field.into(),
+        _ => "name".into(),
+    }
 }
 
 pub async fn create_cluster(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<CreateForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(token) = cookie(&headers, SESSION_COOKIE) else {
         return see_other(&format!("{SIGN_IN_PATH}?error=required"));
@@ -102,68 +224,53 @@ pub async fn create_cluster(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    if form.intent != "create" {
-        return see_other(&form.back(None));
+    let mut form = CreateForm::read(&fields);
+    let intent = form.intent.clone();
+    match intent.as_str() {
+        "create" => {}
+        "add-pool" => {
+            return match form.add_pool() {
+                // Straight to the new pool's fieldset.
+                Ok(()) => see_other(&format!("{}#pool-{}", form.back(None), form.pools.len())),
+                Err(refusal) => form.refused(refusal),
+            };
+        }
+        other => {
+            return match other.strip_prefix("remove-pool-") {
+                Some(number) => match form.remove_pool(number) {
+                    Ok(()) => see_other(&form.back(None)),
+                    Err(refusal) => form.refused(refusal),
+                },
+                // "Update the estimate" (and Enter in a field): the form again, with figures.
+                None => see_other(&form.back(None)),
+            };
+        }
     }
     let Some(access) = user
         .projects
         .iter()
         .find(|access| access.project_id == form.project && access.role.can_change())
     else {
-        return see_other(&form.back(Some((
-            "project",
-            "you may not create clusters in this project",
-        ))));
+        return form.refused((
+            "project".into(),
+            "you may not create clusters in this project".into(),
+        ));
     };
-    let autoscaling = form.autoscaling.is_some();
-    let sizes = (|| {
-        let size = if autoscaling {
-            number("min_size", &form.min_size)?
-        } else {
-            number("size", &form.size)?
-        };
-        let bounds = if autoscaling {
-            (
-                Some(number("min_size", &form.min_size)?),
-                Some(number("max_size", &form.max_size)?),
-            )
-        } else {
-            (None, None)
-        };
-        Ok::<_, (&'static str, String)>((size, bounds))
-    })();
-    let (size, (min_size, max_size)) = match sizes {
-        Ok(sizes) => sizes,
-        Err((field, message)) => return see_other(&form.back(Some((field, &message)))),
+    let pools = match form.new_pools() {
+        Ok(pools) => pools,
+        Err(refusal) => return form.refused(refusal),
     };
-    if let (Some(least), Some(most)) = (min_size, max_size) {
-        if least > most {
-            return see_other(&form.back(Some((
-                "size",
-                &format!("with autoscaling, \"at most\" ({most}) must be at least \"at least\" ({least})"),
-            ))));
-        }
-    }
-    let lifespan = match super::console_actions::lifespan_field(&form.lifespan) {
-        Ok(lifespan) => lifespan,
-        Err(reason) => return see_other(&form.back(Some(("lifespan", reason)))),
-    };
+    let lifespans: Vec<(String, Option<u32>)> = pools
+        .iter()
+        .map(|(pool, lifespan)| (pool.name.clone().unwrap_or_default(), *lifespan))
+        .collect();
     let spec = NewCluster {
         name: Some(form.name.trim().to_string()),
         version: Some(form.version.clone()),
         cni: Some(form.cni.clone()),
         cluster_type: Some(form.cluster_type.clone()),
         description: Some(String::new()),
-        pools: Some(vec![NewPool {
-            name: Some(form.pool_name.trim().to_string()),
-            node_type: Some(form.node_type.clone()),
-            size: Some(size),
-            autoscaling: Some(autoscaling),
-            min_size,
-            max_size,
-            autohealing: Some(form.autohealing.is_some()),
-            ..NewPool::default()
-        }]),
+        pools: Some(pools.into_iter().map(|(pool, _)| pool).collect()),
         ..NewCluster::default()
     };
     let caller = Caller {
@@ -177,46 +284,111 @@ pub async fn create_cluster(
         .await
     {
         Ok(cluster) => {
-            // Its pool's lifespan is Wheelhouse's, kept above the port.
+            // Each pool's lifespan is Wheelhouse's, kept above the port: matched by name
+            // (names are unique within a cluster).
             let id = crate::domain::ids::ClusterId::from(cluster.id.clone());
-            if let Ok(pools) = state.service.list_pools(&caller, &form.region, &id).await {
-                for pool in pools {
-                    let pool_id = crate::domain::ids::PoolId::from(pool.id);
-                    if let Err(error) = state
-                        .freshness()
-                        .set_lifespan(&caller, &form.region, &pool_id, lifespan)
-                        .await
-                    {
-                        tracing::warn!(%error, "a new pool's lifespan was not kept");
+            match state.service.list_pools(&caller, &form.region, &id).await {
+                Ok(made) => {
+                    for pool in made {
+                        let Some((_, lifespan)) =
+                            lifespans.iter().find(|(name, _)| *name == pool.name)
+                        else {
+                            continue;
+                        };
+                        let pool_id = crate::domain::ids::PoolId::from(pool.id);
+                        if let Err(error) = state
+                            .freshness()
+                            .set_lifespan(&caller, &form.region, &pool_id, *lifespan)
+                            .await
+                        {
+                            tracing::warn!(%error, "a new pool's lifespan was not kept");
+                        }
                     }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the new cluster's pools were not listed for their lifespans");
                 }
             }
             see_other(&cluster_path(&form.region, &cluster.id))
         }
         Err(DomainError::InvalidArguments(arguments)) => {
             let first = arguments.first();
-            // `pools[0].size` is the size field; other pool fields are reported on the pool.
             let field = first
-                .map(|a| match a.argument_name.as_str() {
-                    name if name.starts_with("pools[0].size") => "size",
-                    name if name.starts_with("pools[0].min_size")
-                        || name.starts_with("pools[0].max_size") =>
-                    {
-                        "size"
-                    }
-                    name if name.starts_with("pools") => "pools",
-                    name => name.split(['[', '.']).next().unwrap_or("name"),
-                })
-                .unwrap_or("name");
+                .map(|argument| field_of_argument(&argument.argument_name))
+                .unwrap_or_else(|| "name".into());
             let message = first.map(|a| a.help_message.clone()).unwrap_or_default();
-            see_other(&form.back(Some((field, &message))))
+            form.refused((field, message))
         }
+        Err(DomainError::QuotaExceeded(reason)) => form.refused(("pools".into(), reason)),
+        Err(DomainError::AlreadyExists { .. }) => form.refused((
+            "name".into(),
+            "a cluster of this project already has this name".into(),
+        )),
         Err(error) => {
             tracing::warn!(%error, "cluster creation refused");
-            see_other(&form.back(Some((
-                "name",
-                "the provider refused to create the cluster; try again",
-            ))))
+            form.refused((
+                "name".into(),
+                "the provider refused to create the cluster; try again".into(),
+            ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_arguments_land_beside_the_pool_at_fault() {
+        assert_eq!(field_of_argument("pools[1].size"), "pool2_size");
+        assert_eq!(field_of_argument("pools[0].node_type"), "pool1_node_type");
+        assert_eq!(field_of_argument("pools[2].max_size"), "pool3_max_size");
+        assert_eq!(field_of_argument("pools[0].labels.a"), "pool1_name");
+        assert_eq!(field_of_argument("pools"), "pools");
+        assert_eq!(field_of_argument("version"), "version");
+        assert_eq!(field_of_argument("feature_gates[0]"), "name");
+    }
+
+    fn form(pools: &[(&str, &str)]) -> CreateForm {
+        let mut fields = vec![("pools".to_string(), pools.len().to_string())];
+        for (index, (name, size)) in pools.iter().enumerate() {
+            let mut pool = TypedPool::fresh(&[]);
+            pool.name = name.to_string();
+            pool.size = size.to_string();
+            fields.extend(pool.pairs(index + 1));
+        }
+        CreateForm::read(&fields)
+    }
+
+    #[test]
+    fn the_first_field_at_fault_is_named_by_its_pool() {
+        let refusal = form(&[("a", "1"), ("a", "1")]).new_pools().unwrap_err();
+        assert_eq!(refusal.0, "pool2_name");
+        let refusal = form(&[("a", "1"), ("b", "two")]).new_pools().unwrap_err();
+        assert_eq!(refusal.0, "pool2_size");
+        assert!(refusal.1.contains("`two`"), "{refusal:?}");
+        let pools = form(&[("a", "1"), ("b", "2")]).new_pools().expect("valid");
+        assert_eq!(pools.len(), 2);
+        assert_eq!(pools[1].0.size, Some(2));
+        assert_eq!(pools[1].1, Some(30), "the recommended lifespan comes along");
+    }
+
+    #[test]
+    fn pools_are_added_up_to_the_limit_and_removed_down_to_one() {
+        let mut form = form(&[("default", "1")]);
+        form.add_pool().expect("a second");
+        assert_eq!(form.pools[1].name, "pool-2");
+        while form.pools.len() < MAX_POOLS_AT_CREATION {
+            form.add_pool().expect("up to the limit");
+        }
+        assert_eq!(form.add_pool().unwrap_err().0, "pools");
+        form.remove_pool("2").expect("removed");
+        assert_eq!(form.pools.len(), MAX_POOLS_AT_CREATION - 1);
+        assert!(form.pools.iter().all(|pool| pool.name != "pool-2"));
+        assert!(form.remove_pool("99").is_err());
+        while form.pools.len() > 1 {
+            form.remove_pool("1").expect("removed");
+        }
+        assert_eq!(form.remove_pool("1").unwrap_err().0, "pools");
     }
 }

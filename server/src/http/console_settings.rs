@@ -1,21 +1,75 @@
 //! The settings page's forms: create an API key (its secret kept to be shown once to this
-//! session), revoke one, change the password. Each answers 303 back to /settings with the
-//! outcome; a secret never travels in a URL.
+//! session), revoke one, change the password; owners add members (a new account's password
+//! kept to be shown once), change their roles, remove them, and create projects. Each answers
+//! 303 back to /settings with the outcome; a secret never travels in a URL.
 
 use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
-use app::model::settings::SETTINGS_PATH;
+use app::model::settings::{NewKey, NewMember, ShownOnce, SETTINGS_PATH};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
+use super::console_actions::back_with;
 use super::session::{cookie, see_other};
 use super::AppState;
-use crate::services::identity::{self, IdentityError, ProjectAccess, SessionUser};
+use crate::services::identity::{self, AddedMember, IdentityError, ProjectAccess, SessionUser};
 
 fn back(kind: &str, code: &str) -> Response {
     see_other(&format!("{SETTINGS_PATH}?{kind}={code}"))
+}
+
+/// Keeps what the next page shows once to this session, and sends the browser there.
+async fn show_once(state: &AppState, token: &str, shown: &ShownOnce) -> Response {
+    let content = match serde_json::to_string(shown) {
+        Ok(content) => content,
+        Err(error) => {
+            tracing::error!(%error, "could not keep what is shown once");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    match identity::keep_to_show_once(
+        &state.database,
+        state.ids.as_ref(),
+        state.clock.as_ref(),
+        token,
+        &content,
+    )
+    .await
+    {
+        Ok(id) => see_other(&format!("{SETTINGS_PATH}?shown={id}")),
+        Err(error) => {
+            tracing::error!(%error, "could not keep what is shown once");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// The answer to a refused member or project form: not found to strangers, the reason back on
+/// the page otherwise. A refused field comes back beside its form (`scope` names it) with what
+/// was typed.
+fn refused(error: IdentityError, scope: (&str, &str), typed: &[(&str, &str)]) -> Response {
+    match error {
+        IdentityError::NotFound => StatusCode::NOT_FOUND.into_response(),
+        IdentityError::OwnersOnly => back("problem", "owners-only"),
+        IdentityError::LastOwner => back("problem", "last-owner"),
+        IdentityError::NotAMember => back("problem", "unknown-member"),
+        IdentityError::Field { field, message } => {
+            let mut pairs = vec![
+                ("problem", "invalid"),
+                ("field", field),
+                ("message", message.as_str()),
+                scope,
+            ];
+            pairs.extend_from_slice(typed);
+            see_other(&back_with(SETTINGS_PATH, &pairs))
+        }
+        error => {
+            tracing::error!(%error, "a member or project change failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
 }
 
 /// The session's token and person, or the response that sends them to sign in.
@@ -79,22 +133,12 @@ pub async fn create_api_key(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let content = format!("{}|{}|{}", key.access_key, key.secret_key, key.project_id);
-    match identity::keep_to_show_once(
-        &state.database,
-        state.ids.as_ref(),
-        state.clock.as_ref(),
-        &token,
-        &content,
-    )
-    .await
-    {
-        Ok(id) => see_other(&format!("{SETTINGS_PATH}?shown={id}")),
-        Err(error) => {
-            tracing::error!(%error, "could not keep the new key to show it");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
-    }
+    let shown = ShownOnce::ApiKey(NewKey {
+        access_key: key.access_key,
+        secret_key: key.secret_key,
+        project_id: key.project_id,
+    });
+    show_once(&state, &token, &shown).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,5 +219,159 @@ pub async fn change_password(
             tracing::error!(%error, "password change failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddMemberForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// POST /settings/projects/{project}/members: an owner adds someone by email. A new account's
+/// password is kept to be shown once to this owner.
+pub async fn add_member(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(project_id): Path<String>,
+    Form(form): Form<AddMemberForm>,
+) -> Response {
+    let (token, user) = match signed_in(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match identity::add_member(
+        &state.database,
+        state.ids.as_ref(),
+        state.clock.as_ref(),
+        &user.user_id,
+        &project_id,
+        &form.email,
+        &form.role,
+    )
+    .await
+    {
+        Ok(AddedMember::Existing { .. }) => back("notice", "member-added"),
+        Ok(AddedMember::Created {
+            email,
+            password,
+            project_name,
+        }) => {
+            let shown = ShownOnce::Member(NewMember {
+                email,
+                password,
+                project_name,
+            });
+            show_once(&state, &token, &shown).await
+        }
+        Err(error) => refused(
+            error,
+            ("project", &project_id),
+            &[("email", &form.email), ("role", &form.role)],
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+/// POST /settings/projects/{project}/members/{user}/role: an owner changes a member's role.
+pub async fn change_member_role(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((project_id, member)): Path<(String, String)>,
+    Form(form): Form<RoleForm>,
+) -> Response {
+    let (_, user) = match signed_in(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match identity::change_member_role(
+        &state.database,
+        &user.user_id,
+        &project_id,
+        &member,
+        &form.role,
+    )
+    .await
+    {
+        Ok(()) => back("notice", "role-changed"),
+        Err(error) => refused(error, ("member", &member), &[]),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RemoveMemberForm {
+    confirm: Option<String>,
+}
+
+/// POST /settings/projects/{project}/members/{user}/remove: an owner removes a member, once
+/// the confirmation box is ticked.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((project_id, member)): Path<(String, String)>,
+    Form(form): Form<RemoveMemberForm>,
+) -> Response {
+    let (_, user) = match signed_in(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    // Who asks is answered first (not found, owners only); the box only for an owner.
+    match access(&user, &project_id) {
+        None => return StatusCode::NOT_FOUND.into_response(),
+        Some(access) if access.role != identity::Role::Owner => {
+            return back("problem", "owners-only")
+        }
+        Some(_) => {}
+    }
+    if form.confirm.as_deref() != Some("yes") {
+        return back("problem", "confirm");
+    }
+    match identity::remove_member(&state.database, &user.user_id, &project_id, &member).await {
+        Ok(()) => back("notice", "member-removed"),
+        Err(error) => refused(error, ("member", &member), &[]),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewProjectForm {
+    #[serde(default)]
+    organization_id: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// POST /settings/projects: an owner of a project of the organization creates another one there.
+pub async fn create_project(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<NewProjectForm>,
+) -> Response {
+    let (_, user) = match signed_in(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match identity::create_project(
+        &state.database,
+        state.ids.as_ref(),
+        state.clock.as_ref(),
+        &user.user_id,
+        &form.organization_id,
+        &form.name,
+    )
+    .await
+    {
+        Ok(_) => back("notice", "project-created"),
+        Err(error) => refused(
+            error,
+            ("organization", &form.organization_id),
+            &[("name", &form.name)],
+        ),
     }
 }

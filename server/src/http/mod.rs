@@ -182,6 +182,22 @@ pub fn router(state: AppState) -> Router {
             post(console_settings::change_password),
         )
         .route(
+            app::model::settings::NEW_PROJECT_PATH,
+            post(console_settings::create_project),
+        )
+        .route(
+            "/settings/projects/{project}/members",
+            post(console_settings::add_member),
+        )
+        .route(
+            "/settings/projects/{project}/members/{member}/role",
+            post(console_settings::change_member_role),
+        )
+        .route(
+            "/settings/projects/{project}/members/{member}/remove",
+            post(console_settings::remove_member),
+        )
+        .route(
             app::model::create::CREATE_PATH,
             post(console_create::create_cluster),
         )

@@ -133,6 +133,24 @@ pub enum IdentityError {
     Throttled(i64),
     #[error("{0}")]
     Invalid(String),
+    /// A form's field refused: which one, and why (a message for people).
+    #[error("{message}")]
+    Field {
+        field: &'static str,
+        message: String,
+    },
+    /// The project (or organization) is not one of the person's: to them it does not exist.
+    #[error("no such project")]
+    NotFound,
+    /// The person belongs to the project but only its owners may do this.
+    #[error("only the project's owners may do this")]
+    OwnersOnly,
+    /// The change would leave the project without an owner.
+    #[error("a project keeps at least one owner")]
+    LastOwner,
+    /// The person named is not a member of the project (any more).
+    #[error("not a member of this project")]
+    NotAMember,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -543,6 +561,294 @@ pub async fn take_shown_once(
     .await?)
 }
 
+// ---- members and projects, managed by owners from the console ------------------------------
+
+/// Project names: 1 to 64 characters, letters, digits, spaces, `-` and `_`.
+pub const MAX_PROJECT_NAME_LENGTH: usize = 64;
+
+/// A member of a project, as the console lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Who was added to a project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddedMember {
+    /// The email already had an account: the person was added to the project.
+    Existing { email: String },
+    /// An account was made with a generated password, to be passed on by the owner (there is no
+    /// mail server) and shown once.
+    Created {
+        email: String,
+        password: String,
+        project_name: String,
+    },
+}
+
+pub async fn members(database: &Database, project_id: &str) -> Result<Vec<Member>, IdentityError> {
+    let mut conn = database.pool().acquire().await?;
+    Ok(users::members_of(&mut conn, project_id)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Some(Member {
+                role: Role::parse(&row.role)?,
+                user_id: row.user_id,
+                email: row.email,
+            })
+        })
+        .collect())
+}
+
+fn role_field(role: &str) -> Result<Role, IdentityError> {
+    Role::parse(role.trim()).ok_or_else(|| IdentityError::Field {
+        field: "role",
+        message: "a role is owner, editor or viewer".into(),
+    })
+}
+
+/// Whether `actor` may manage the project's members, from their role read in `conn` (inside
+/// the transaction holding the project's lock, for changes).
+async fn require_owner(
+    conn: &mut sqlx::AnyConnection,
+    actor: &str,
+    project_id: &str,
+) -> Result<(), IdentityError> {
+    match users::role_in(conn, actor, project_id).await?.as_deref() {
+        None => Err(IdentityError::NotFound),
+        Some("owner") => Ok(()),
+        Some(_) => Err(IdentityError::OwnersOnly),
+    }
+}
+
+/// An owner (`actor`) adds a person by email with a role. Someone without an account gets one
+/// with a generated password, returned once. Refused: a stranger to the project (not found),
+/// a non-owner, a bad email or role, someone already a member.
+pub async fn add_member(
+    database: &Database,
+    ids: &dyn IdGenerator,
+    clock: &dyn Clock,
+    actor: &str,
+    project_id: &str,
+    email: &str,
+    role: &str,
+) -> Result<AddedMember, IdentityError> {
+    // Who asks comes before what they typed: a stranger learns nothing from a refused field.
+    {
+        let mut conn = database.pool().acquire().await?;
+        require_owner(&mut conn, actor, project_id).await?;
+    }
+    let email = normal_email(email).map_err(|_| IdentityError::Field {
+        field: "email",
+        message: format!("`{}` is not an email address", email.trim()),
+    })?;
+    let role = role_field(role)?;
+    // Hashing is slow: done before the write transaction, and only when no account exists yet.
+    let exists = {
+        let mut conn = database.pool().acquire().await?;
+        users::by_email(&mut conn, &email).await?.is_some()
+    };
+    let mut prepared = if exists {
+        None
+    } else {
+        let password = generate_password(ids);
+        let hash = hash_password(&password)?;
+        Some((password, hash))
+    };
+    let now = clock.now();
+    let mut transaction = database.begin().await?;
+    if !projects::lock(&mut transaction, project_id).await? {
+        return Err(IdentityError::NotFound);
+    }
+    require_owner(&mut transaction, actor, project_id).await?;
+    let (project_name, _) = projects::project_by_id(&mut transaction, project_id)
+        .await?
+        .ok_or(IdentityError::NotFound)?;
+    // The password to show, when this makes the account.
+    let mut made_password = None;
+    let user_id = match users::by_email(&mut transaction, &email).await? {
+        Some(existing) => existing.id,
+        None => {
+            let (password, password_hash) = match prepared.take() {
+                Some(prepared) => prepared,
+                None => {
+                    let password = generate_password(ids);
+                    let hash = hash_password(&password)?;
+                    (password, hash)
+                }
+            };
+            let user = users::UserRow {
+                id: ids.uuid(),
+                email: email.clone(),
+                password_hash,
+                is_operator: false,
+            };
+            if users::insert_if_absent(&mut transaction, &user, now).await? {
+                made_password = Some(password);
+                user.id
+            } else {
+                // Made meanwhile by a concurrent request: that account stands, no password to show.
+                users::by_email(&mut transaction, &email)
+                    .await?
+                    .ok_or_else(|| IdentityError::Invalid(format!("{email} cannot be read")))?
+                    .id
+            }
+        }
+    };
+    if !users::add_membership(&mut transaction, &user_id, project_id, role.as_str(), now).await? {
+        return Err(IdentityError::Field {
+            field: "email",
+            message: format!(
+                "{email} is already a member of this project: change their role in the list instead"
+            ),
+        });
+    }
+    transaction.commit().await?;
+    Ok(match made_password {
+        Some(password) => AddedMember::Created {
+            email,
+            password,
+            project_name,
+        },
+        None => AddedMember::Existing { email },
+    })
+}
+
+/// An owner (`actor`) changes a member's role. Demoting the last owner is refused and changes
+/// nothing.
+pub async fn change_member_role(
+    database: &Database,
+    actor: &str,
+    project_id: &str,
+    member: &str,
+    role: &str,
+) -> Result<(), IdentityError> {
+    {
+        let mut conn = database.pool().acquire().await?;
+        require_owner(&mut conn, actor, project_id).await?;
+    }
+    let role = role_field(role)?;
+    let mut transaction = database.begin().await?;
+    if !projects::lock(&mut transaction, project_id).await? {
+        return Err(IdentityError::NotFound);
+    }
+    require_owner(&mut transaction, actor, project_id).await?;
+    if !users::change_role(&mut transaction, member, project_id, role.as_str()).await? {
+        return Err(why_unchanged(&mut transaction, member, project_id).await?);
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// An owner (`actor`) removes a member (themselves too, when another owner remains). Removing
+/// the last owner is refused and changes nothing.
+pub async fn remove_member(
+    database: &Database,
+    actor: &str,
+    project_id: &str,
+    member: &str,
+) -> Result<(), IdentityError> {
+    let mut transaction = database.begin().await?;
+    if !projects::lock(&mut transaction, project_id).await? {
+        return Err(IdentityError::NotFound);
+    }
+    require_owner(&mut transaction, actor, project_id).await?;
+    if !users::remove_membership(&mut transaction, member, project_id).await? {
+        return Err(why_unchanged(&mut transaction, member, project_id).await?);
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Why a conditional change to a membership changed nothing (read under the project's lock, so
+/// the answer is the one the condition saw).
+async fn why_unchanged(
+    conn: &mut sqlx::AnyConnection,
+    member: &str,
+    project_id: &str,
+) -> Result<IdentityError, IdentityError> {
+    Ok(match users::role_in(conn, member, project_id).await? {
+        None => IdentityError::NotAMember,
+        Some(_) => IdentityError::LastOwner,
+    })
+}
+
+/// A project name as typed, or why it is refused.
+pub fn project_name(typed: &str) -> Result<String, IdentityError> {
+    let name = typed.trim();
+    let refused = |message: String| IdentityError::Field {
+        field: "name",
+        message,
+    };
+    let length = name.chars().count();
+    if length == 0 || length > MAX_PROJECT_NAME_LENGTH {
+        return Err(refused(format!(
+            "a project name has 1 to {MAX_PROJECT_NAME_LENGTH} characters"
+        )));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, ' ' | '-' | '_')))
+    {
+        return Err(refused(format!(
+            "a project name has letters, digits, spaces, `-` and `_` only, not `{bad}`"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+/// An owner of any project of the organization (`actor`) makes another project there and
+/// becomes its owner; returns its id. Someone with no project in the organization gets "not
+/// found"; a member who owns none of its projects is refused.
+pub async fn create_project(
+    database: &Database,
+    ids: &dyn IdGenerator,
+    clock: &dyn Clock,
+    actor: &str,
+    organization_id: &str,
+    name: &str,
+) -> Result<String, IdentityError> {
+    let roles = {
+        let mut conn = database.pool().acquire().await?;
+        users::roles_in_organization(&mut conn, actor, organization_id).await?
+    };
+    if roles.is_empty() {
+        return Err(IdentityError::NotFound);
+    }
+    if !roles.iter().any(|role| role == Role::Owner.as_str()) {
+        return Err(IdentityError::OwnersOnly);
+    }
+    let name = project_name(name)?;
+    let now = clock.now();
+    let project_id = ids.uuid();
+    let mut transaction = database.begin().await?;
+    // Holding the projects they own keeps them an owner until this commits.
+    if projects::lock_owned_in_organization(&mut transaction, actor, organization_id).await? == 0 {
+        return Err(IdentityError::OwnersOnly);
+    }
+    if !projects::insert_if_name_free(&mut transaction, &project_id, organization_id, &name, now)
+        .await?
+    {
+        return Err(IdentityError::Field {
+            field: "name",
+            message: format!("a project named `{name}` already exists: choose another name"),
+        });
+    }
+    users::add_membership(
+        &mut transaction,
+        actor,
+        &project_id,
+        Role::Owner.as_str(),
+        now,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(project_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,6 +860,33 @@ mod tests {
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("wrong horse battery", &hash));
         assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn project_names_are_checked() {
+        assert_eq!(
+            project_name("  team web_2-b ").ok(),
+            Some("team web_2-b".into())
+        );
+        assert_eq!(project_name("équipe").ok(), Some("équipe".into()));
+        assert!(project_name("").is_err());
+        assert!(project_name("   ").is_err());
+        assert!(project_name(&"a".repeat(64)).is_ok());
+        assert!(project_name(&"a".repeat(65)).is_err());
+        assert!(matches!(
+            project_name("team/prod"),
+            Err(IdentityError::Field { field: "name", .. })
+        ));
+        assert!(project_name("<script>").is_err());
+    }
+
+    #[test]
+    fn roles_are_owner_editor_or_viewer() {
+        assert_eq!(role_field(" editor ").ok(), Some(Role::Editor));
+        assert!(matches!(
+            role_field("admin"),
+            Err(IdentityError::Field { field: "role", .. })
+        ));
     }
 
     #[test]

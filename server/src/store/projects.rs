@@ -177,3 +177,53 @@ pub async fn take_shown_once(
         .await?;
     Ok(content)
 }
+
+/// Takes the project's row lock until the transaction ends (a no-op update: `FOR UPDATE` in
+/// PostgreSQL terms, and a write on SQLite, whose IMMEDIATE transactions serialise anyway), so
+/// changes to the project's members happen one at a time. False when there is no such project.
+pub async fn lock(conn: &mut AnyConnection, project_id: &str) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE projects SET created_at = created_at WHERE id = $1")
+        .bind(project_id)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Locks (as [`lock`] does) the organization's projects the user owns; the number locked, so
+/// 0 means they own none there. Holding them keeps the user an owner until the transaction ends.
+pub async fn lock_owned_in_organization(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    organization_id: &str,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE projects SET created_at = created_at WHERE organization_id = $2 AND id IN \
+         (SELECT project_id FROM memberships WHERE user_id = $1 AND role = 'owner')",
+    )
+    .bind(user_id)
+    .bind(organization_id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Inserts a project in an organization unless the name is taken; false when it was.
+pub async fn insert_if_name_free(
+    conn: &mut AnyConnection,
+    id: &str,
+    organization_id: &str,
+    name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO projects (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(id)
+    .bind(organization_id)
+    .bind(name)
+    .bind(millis(now))
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -208,3 +208,146 @@ pub async fn failures_since(
     .await?;
     Ok((by_email, by_address))
 }
+
+/// A member of a project as the console lists them.
+pub struct MemberRow {
+    pub user_id: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// The members of a project, by email.
+pub async fn members_of(
+    conn: &mut AnyConnection,
+    project_id: &str,
+) -> Result<Vec<MemberRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.project_id = $1 ORDER BY u.email",
+    )
+    .bind(project_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MemberRow {
+                user_id: row.try_get("id")?,
+                email: row.try_get("email")?,
+                role: row.try_get("role")?,
+            })
+        })
+        .collect()
+}
+
+/// The user's role in the project, if they are a member.
+pub async fn role_in(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    project_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND project_id = $2")
+        .bind(user_id)
+        .bind(project_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The user's roles in the projects of an organization (empty when they have none there).
+pub async fn roles_in_organization(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    organization_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT m.role FROM memberships m JOIN projects p ON p.id = m.project_id \
+         WHERE m.user_id = $1 AND p.organization_id = $2",
+    )
+    .bind(user_id)
+    .bind(organization_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Inserts the user unless the email is taken; false when it was.
+pub async fn insert_if_absent(
+    conn: &mut AnyConnection,
+    user: &UserRow,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, is_operator, created_at, password_changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(&user.id)
+    .bind(&user.email)
+    .bind(&user.password_hash)
+    .bind(user.is_operator)
+    .bind(millis(now))
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Adds the user to the project with a role; false (and nothing changes) when they already are
+/// a member.
+pub async fn add_membership(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    project_id: &str,
+    role: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO memberships (user_id, project_id, role, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id, project_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(project_id)
+    .bind(role)
+    .bind(millis(now))
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Changes a member's role unless that would leave the project without an owner (the member
+/// is an owner, the new role is not, and no other owner remains); false when nothing changed
+/// (no such member, or the last owner). Conditional, so two owners demoting each other at once
+/// cannot both succeed once the caller holds the project's lock ([`super::projects::lock`]).
+pub async fn change_role(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    project_id: &str,
+    role: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE memberships SET role = $3 WHERE user_id = $1 AND project_id = $2 \
+         AND ($3 = 'owner' OR role <> 'owner' OR EXISTS (SELECT 1 FROM memberships other \
+         WHERE other.project_id = $2 AND other.role = 'owner' AND other.user_id <> $1))",
+    )
+    .bind(user_id)
+    .bind(project_id)
+    .bind(role)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Removes a member unless they are the project's last owner; false when nothing changed (no
+/// such member, or the last owner).
+pub async fn remove_membership(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    project_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "DELETE FROM memberships WHERE user_id = $1 AND project_id = $2 \
+         AND (role <> 'owner' OR EXISTS (SELECT 1 FROM memberships other \
+         WHERE other.project_id = $2 AND other.role = 'owner' AND other.user_id <> $1))",
+    )
+    .bind(user_id)
+    .bind(project_id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

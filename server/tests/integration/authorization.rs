@@ -39,6 +39,23 @@ async fn snapshot(app: &TestApp) -> String {
     text
 }
 
+/// Every person, project and membership, as one text (what the settings forms could change).
+async fn people(app: &TestApp) -> String {
+    let pool = app.provisioning.database.pool();
+    let mut text = String::new();
+    for sql in [
+        "SELECT id || email || password_hash FROM users ORDER BY id",
+        "SELECT id || organization_id || name FROM projects ORDER BY id",
+        "SELECT user_id || project_id || role FROM memberships ORDER BY user_id, project_id",
+        "SELECT access_key || project_id FROM api_keys ORDER BY access_key",
+    ] {
+        let rows: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await.expect(sql);
+        text.push_str(&rows.join("\n"));
+        text.push('\n');
+    }
+    text
+}
+
 pub(crate) async fn session(app: &TestApp, email: &str, project: &str, role: Role) -> String {
     identity::create_user(
         &app.provisioning.database,
@@ -317,6 +334,7 @@ on_both_databases!(
 
         // Every console page, download and form, signed in as the other organisation.
         let stranger = session(&app, "mallory@example.com", "attacker", Role::Owner).await;
+        let people_before = people(&app).await;
         let base = format!("/clusters/fr-par/{cluster_id}");
         for tab in [
             "",
@@ -340,6 +358,23 @@ on_both_databases!(
         }
         let (_, html) = console(&app, "GET", "/clusters", &stranger, "").await;
         assert!(!html.contains("victim-prod"), "{html}");
+        let (project_id, organization_id): (String, String) =
+            sqlx::query_as("SELECT id, organization_id FROM projects WHERE name = 'victim'")
+                .fetch_one(app.provisioning.database.pool())
+                .await
+                .expect("project");
+        let (_, html) = console(&app, "GET", "/settings", &stranger, "").await;
+        assert!(!html.contains("victim"), "{html}");
+        let members = format!("/settings/projects/{project_id}/members");
+        let new_project = format!("organization_id={organization_id}&name=planted");
+        let victim_key: String =
+            sqlx::query_scalar("SELECT access_key FROM api_keys WHERE project_id = $1")
+                .bind(&project_id)
+                .fetch_one(app.provisioning.database.pool())
+                .await
+                .expect("key");
+        let project_field = format!("project_id={project_id}&description=planted");
+        let revoke_field = format!("project_id={project_id}&confirm=yes");
         let forms: Vec<(&str, String, &str)> = vec![
             ("GET", format!("{base}/kubeconfig"), ""),
             (
@@ -415,6 +450,29 @@ on_both_databases!(
                 format!("{base}/reset-admin-token"),
                 "confirm_name=victim-prod",
             ),
+            // The settings page's forms that name the project.
+            (
+                "POST",
+                "/settings/api-keys".to_string(),
+                project_field.as_str(),
+            ),
+            (
+                "POST",
+                format!("/settings/api-keys/{victim_key}/revoke"),
+                revoke_field.as_str(),
+            ),
+            (
+                "POST",
+                members.clone(),
+                "email=mallory%40example.com&role=owner",
+            ),
+            ("POST", format!("{members}/anyone/role"), "role=owner"),
+            ("POST", format!("{members}/anyone/remove"), "confirm=yes"),
+            (
+                "POST",
+                "/settings/projects".to_string(),
+                new_project.as_str(),
+            ),
         ];
         for (method, path, form) in &forms {
             let (status, _) = console(&app, method, path, &stranger, form).await;
@@ -438,22 +496,23 @@ on_both_databases!(
         )
         .await;
         assert_eq!(status, 404, "the maintenance timeline");
-        let project_id: String =
-            sqlx::query_scalar("SELECT id FROM projects WHERE name = 'victim'")
-                .fetch_one(app.provisioning.database.pool())
-                .await
-                .expect("project");
         let (status, _) = console(&app, "POST", "/clusters/new", &stranger,
-            &format!("intent=create&project={project_id}&region=fr-par&name=planted&version=1.35.1&cni=cilium&type=kapsule&pool_name=p&node_type=pro2_xs&size=1&min_size=1&max_size=1")).await;
+            &format!("intent=create&project={project_id}&region=fr-par&name=planted&version=1.35.1&cni=cilium&type=kapsule&pools=1&pool1_name=p&pool1_node_type=pro2_xs&pool1_size=1&pool1_min_size=1&pool1_max_size=1")).await;
         assert_eq!(status, 303, "sent back to the form, refused");
         assert_eq!(
             snapshot(&app).await,
             before,
             "nothing changed through the console"
         );
+        assert_eq!(
+            people(&app).await,
+            people_before,
+            "no person, project, membership or key changed through the console"
+        );
 
         // A viewer of the project sees it all and changes nothing.
         let viewer = session(&app, "vera@example.com", "victim", Role::Viewer).await;
+        let people_before = people(&app).await;
         let (_, html) = console(&app, "GET", &base, &viewer, "").await;
         assert!(html.contains("victim-prod"), "{html}");
         for (method, path, form) in &forms[1..] {
@@ -461,6 +520,11 @@ on_both_databases!(
             assert_eq!(status, 303, "{method} {path}: refused with the reason");
         }
         assert_eq!(snapshot(&app).await, before, "a viewer changed nothing");
+        assert_eq!(
+            people(&app).await,
+            people_before,
+            "a viewer changed no person, project, membership or key"
+        );
         let (status, ics) =
             console(&app, "GET", &format!("{base}/maintenance.ics"), &viewer, "").await;
         assert_eq!(status, 200, "a viewer may read the timeline");

@@ -255,3 +255,369 @@ on_both_databases!(
         assert!(rules().await.is_empty());
     }
 );
+
+/// Posts a console form as the holder of `cookie`: the status and where it sends the browser.
+async fn post_form(app: &TestApp, path: &str, cookie: &str, form: &str) -> (StatusCode, String) {
+    let request = Request::post(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_string()))
+        .expect("request");
+    let response = app.send(request).await;
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|value| value.to_str().expect("location").to_string())
+        .unwrap_or_default();
+    (response.status(), location)
+}
+
+/// The create form's page at `location` (its `#fragment` is the browser's, not the server's).
+async fn create_page(app: &TestApp, location: &str, cookie: &str) -> String {
+    let path = location.split('#').next().unwrap_or_default();
+    let (status, html) = crate::authorization::console(app, "GET", path, cookie, "").await;
+    assert_eq!(status, 200, "{html}");
+    html
+}
+
+/// The create form with two pools: `web` (2 × pro2_s, 14-day lifespan, autohealing) and
+/// `second` as given (a query fragment of pool 2's fields).
+fn two_pools(project_id: &str, intent: &str, second: &str) -> String {
+    format!(
+        "intent={intent}&project={project_id}&region=fr-par&name=two-pools&version=1.35.1&cni=cilium&type=kapsule\
+         &pools=2&pool1_name=web&pool1_node_type=pro2_s&pool1_size=2&pool1_min_size=1&pool1_max_size=5\
+         &pool1_autohealing=yes&pool1_lifespan=14&{second}"
+    )
+}
+
+async fn clusters_made(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM clusters")
+        .fetch_one(app.provisioning.database.pool())
+        .await
+        .expect("count")
+}
+
+on_both_databases!(
+    the_create_form_adds_a_pool_and_makes_both_with_their_settings_and_lifespans,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let key = app.api_key("shop").await;
+        let cookie = crate::authorization::session(
+            &app,
+            "cara@example.com",
+            "shop",
+            wheelhouse::services::identity::Role::Owner,
+        )
+        .await;
+        let project_id: String = sqlx::query_scalar("SELECT id FROM projects WHERE name = 'shop'")
+            .fetch_one(app.provisioning.database.pool())
+            .await
+            .expect("project");
+
+        // A first visit: one pool, which cannot be removed, with the recommended lifespan.
+        let html = create_page(&app, "/clusters/new", &cookie).await;
+        assert!(
+            html.contains("<legend") && html.contains("Pool 1"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("Pool 2") && !html.contains("Remove pool"),
+            "{html}"
+        );
+        assert!(html.contains(r#"name="pool1_lifespan""#) && html.contains(r#"value="30""#));
+
+        // "Add a pool" keeps what was typed in pool 1 and adds pool 2, pre-filled.
+        let (status, location) = post_form(
+            &app,
+            "/clusters/new",
+            &cookie,
+            &format!(
+                "intent=add-pool&project={project_id}&region=fr-par&name=two-pools&version=1.35.1&cni=cilium&type=kapsule\
+                 &pools=1&pool1_name=web&pool1_node_type=pro2_s&pool1_size=2&pool1_min_size=1&pool1_max_size=5\
+                 &pool1_autohealing=yes&pool1_lifespan=14"
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.ends_with("#pool-2"), "{location}");
+        assert_eq!(
+            clusters_made(&app).await,
+            0,
+            "adding a pool creates nothing"
+        );
+        let html = create_page(&app, &location, &cookie).await;
+        assert!(
+            html.contains("Pool 2") && html.contains("Remove pool 2"),
+            "{html}"
+        );
+        assert!(html.contains(r#"value="web""#) && html.contains(r#"value="two-pools""#));
+        assert!(html.contains(r#"name="pool2_name""#) && html.contains(r#"value="pool-2""#));
+        assert!(
+            html.contains(r#"id="pool2_lifespan" name="pool2_lifespan" type="number" min="1" max="365" value="30""#),
+            "a new pool gets the recommended lifespan: {html}"
+        );
+        // The estimate counts both pools: 2 × pro2_s (0.18/h) and 3 × pro2_xs (0.09/h).
+        let both = format!(
+            "about {:.2} EUR per month",
+            (0.18 * 2.0 + 0.09 * 3.0) * 730.0
+        );
+        assert!(html.contains(&both), "estimate {both}: {html}");
+        assert!(html.contains("× 730 h"), "it says how it is made: {html}");
+
+        // Removing pool 1 keeps pool 2 (now pool 1); removing the last one is refused.
+        let (_, location) = post_form(
+            &app,
+            "/clusters/new",
+            &cookie,
+            &two_pools(
+                &project_id,
+                "remove-pool-1",
+                "pool2_name=batch&pool2_node_type=pro2_xs&pool2_size=1",
+            ),
+        )
+        .await;
+        assert!(location.contains("pools=1&pool1_name=batch"), "{location}");
+        let (_, location) = post_form(
+            &app,
+            "/clusters/new",
+            &cookie,
+            "intent=remove-pool-1&pools=1&pool1_name=batch",
+        )
+        .await;
+        assert!(location.contains("field=pools"), "{location}");
+
+        // Create: both pools, each with its settings and lifespan.
+        let (status, location) = post_form(
+            &app,
+            "/clusters/new",
+            &cookie,
+            &two_pools(
+                &project_id,
+                "create",
+                "pool2_name=batch&pool2_node_type=pro2_xs&pool2_size=1&pool2_autoscaling=yes&pool2_min_size=1&pool2_max_size=4&pool2_lifespan=",
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(
+            location.starts_with("/clusters/fr-par/"),
+            "to the new cluster: {location}"
+        );
+        let id = location.trim_start_matches("/clusters/fr-par/").to_string();
+        let (_, pools) = app
+            .api(
+                "GET",
+                &format!("/k8s/v1/regions/fr-par/clusters/{id}/pools"),
+                &key,
+                None,
+            )
+            .await;
+        let pools = pools["pools"].as_array().expect("pools").clone();
+        assert_eq!(pools.len(), 2, "{pools:?}");
+        let pool = |name: &str| {
+            pools
+                .iter()
+                .find(|pool| pool["name"] == name)
+                .unwrap_or_else(|| panic!("pool {name} in {pools:?}"))
+                .clone()
+        };
+        let (web, batch) = (pool("web"), pool("batch"));
+        assert_eq!(
+            web["node_type"].as_str().map(str::to_lowercase).as_deref(),
+            Some("pro2_s")
+        );
+        assert_eq!(
+            (
+                web["size"].clone(),
+                web["autoscaling"].clone(),
+                web["autohealing"].clone()
+            ),
+            (
+                serde_json::json!(2),
+                serde_json::json!(false),
+                serde_json::json!(true)
+            )
+        );
+        assert_eq!(
+            batch["node_type"]
+                .as_str()
+                .map(str::to_lowercase)
+                .as_deref(),
+            Some("pro2_xs")
+        );
+        assert_eq!(
+            (
+                batch["autoscaling"].clone(),
+                batch["min_size"].clone(),
+                batch["max_size"].clone(),
+                batch["autohealing"].clone()
+            ),
+            (
+                serde_json::json!(true),
+                serde_json::json!(1),
+                serde_json::json!(4),
+                serde_json::json!(false)
+            )
+        );
+        let (status, report) = app
+            .api(
+                "GET",
+                &format!("/api/v1/regions/fr-par/clusters/{id}/freshness"),
+                &key,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{report}");
+        let lifespans: Vec<(String, serde_json::Value)> = report["pools"]
+            .as_array()
+            .expect("pools")
+            .iter()
+            .map(|p| {
+                (
+                    p["pool_name"].as_str().unwrap_or_default().to_string(),
+                    p["max_node_age_days"].clone(),
+                )
+            })
+            .collect();
+        assert!(
+            lifespans.contains(&("web".to_string(), serde_json::json!(14))),
+            "{lifespans:?}"
+        );
+        assert!(
+            lifespans.contains(&("batch".to_string(), serde_json::Value::Null)),
+            "{lifespans:?}"
+        );
+        app.run_until_idle().await;
+        let (_, html) =
+            crate::authorization::console(&app, "GET", &format!("{location}/pools"), &cookie, "")
+                .await;
+        assert!(
+            html.contains("web") && html.contains("batch"),
+            "both on the pools tab: {html}"
+        );
+    }
+);
+
+on_both_databases!(
+    a_refused_pool_is_named_beside_its_own_field_with_everything_kept_and_nothing_made,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let cookie = crate::authorization::session(
+            &app,
+            "dora@example.com",
+            "shop",
+            wheelhouse::services::identity::Role::Owner,
+        )
+        .await;
+        let project_id: String = sqlx::query_scalar("SELECT id FROM projects WHERE name = 'shop'")
+            .fetch_one(app.provisioning.database.pool())
+            .await
+            .expect("project");
+        let refused =
+            |second: &'static str, field: &'static str, kept: &'static str, why: &'static str| {
+                let (app, cookie, project_id) = (&app, cookie.clone(), project_id.clone());
+                async move {
+                    let (status, location) = post_form(
+                        app,
+                        "/clusters/new",
+                        &cookie,
+                        &two_pools(&project_id, "create", second),
+                    )
+                    .await;
+                    assert_eq!(status, StatusCode::SEE_OTHER);
+                    assert!(
+                        location.contains(&format!("field={field}&")),
+                        "{field}: {location}"
+                    );
+                    let html = create_page(app, &location, &cookie).await;
+                    assert!(
+                        html.contains(&format!(r#"data-testid="problem-{field}""#)),
+                        "{field}: {html}"
+                    );
+                    assert!(html.contains(why), "{field} says why: {html}");
+                    assert!(
+                        html.contains(&format!(r#"aria-describedby="{field}-problem""#)),
+                        "the message describes its control: {html}"
+                    );
+                    assert!(html.contains(kept), "what was typed stays ({kept}): {html}");
+                    assert!(
+                        html.contains(r#"value="web""#)
+                            && html.contains(r#"value="14""#)
+                            && html.contains(r#"value="two-pools""#),
+                        "pool 1 and the cluster stay as typed: {html}"
+                    );
+                    assert_eq!(clusters_made(app).await, 0, "{field}: nothing made");
+                }
+            };
+        // A name pool 1 already has.
+        refused(
+            "pool2_name=web&pool2_node_type=pro2_xs&pool2_size=1",
+            "pool2_name",
+            "Remove pool 2",
+            "already named",
+        )
+        .await;
+        // Not a number (the console's own check).
+        refused(
+            "pool2_name=batch&pool2_node_type=pro2_xs&pool2_size=lots",
+            "pool2_size",
+            r#"value="lots""#,
+            "is not a whole number",
+        )
+        .await;
+        // "At least" above "at most".
+        refused(
+            "pool2_name=batch&pool2_node_type=pro2_xs&pool2_size=1&pool2_autoscaling=yes&pool2_min_size=6&pool2_max_size=2",
+            "pool2_max_size",
+            r#"value="6""#,
+            "must be at least",
+        )
+        .await;
+        // The provider's own checks, mapped to pool 2: a size it refuses, an unknown node type.
+        refused(
+            "pool2_name=batch&pool2_node_type=pro2_xs&pool2_size=0",
+            "pool2_size",
+            r#"value="batch""#,
+            "at least one node",
+        )
+        .await;
+        refused(
+            "pool2_name=batch&pool2_node_type=pro9_huge&pool2_size=1",
+            "pool2_node_type",
+            r#"value="pro9_huge""#,
+            "unknown node type",
+        )
+        .await;
+        // A lifespan out of range.
+        refused(
+            "pool2_name=batch&pool2_node_type=pro2_xs&pool2_size=1&pool2_lifespan=400",
+            "pool2_lifespan",
+            r#"value="400""#,
+            "1 to 365 days",
+        )
+        .await;
+
+        // Past the limit, "Add a pool" is refused with the reason.
+        let mut form = format!("intent=add-pool&project={project_id}&pools=10");
+        for number in 1..=10 {
+            form.push_str(&format!(
+                "&pool{number}_name=p{number}&pool{number}_size=1&pool{number}_node_type=pro2_xs"
+            ));
+        }
+        let (_, location) = post_form(&app, "/clusters/new", &cookie, &form).await;
+        assert!(
+            location.contains("field=pools&") && location.contains("pools=10&"),
+            "{location}"
+        );
+        let html = create_page(&app, &location, &cookie).await;
+        assert!(
+            html.contains(r#"data-testid="problem-pools""#) && html.contains("at most 10 pools"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"value="p10""#) && !html.contains("Pool 11"),
+            "{html}"
+        );
+    }
+);

@@ -608,7 +608,7 @@ on_both_databases!(
         );
 
         let form = |intent: &str, name: &str, size: &str| {
-            format!("intent={intent}&project={project_id}&region=fr-par&name={name}&version=1.35.1&cni=cilium&type=kapsule-dedicated-4&pool_name=default&node_type=pro2_xs&size={size}&min_size=1&max_size=5&autohealing=yes")
+            format!("intent={intent}&project={project_id}&region=fr-par&name={name}&version=1.35.1&cni=cilium&type=kapsule-dedicated-4&pools=1&pool1_name=default&pool1_node_type=pro2_xs&pool1_size={size}&pool1_min_size=1&pool1_max_size=5&pool1_autohealing=yes")
         };
         // The estimate: 4 nodes of pro2_xs (0.09/h) and a dedicated control plane (0.101/h).
         let (status, location) =
@@ -882,5 +882,526 @@ on_both_databases!(
         );
         let (_, _, html) = page(&app, "/clusters?status=deleting", Some(&fay)).await;
         assert!(html.contains("No cluster matches these filters"), "{html}");
+    }
+);
+
+// ---- members and projects, managed by owners from the settings page --------------------------
+
+async fn someone(app: &TestApp, email: &str, project: &str, role: Role) {
+    identity::create_user(
+        &app.provisioning.database,
+        app.state.ids.as_ref(),
+        &app.clock,
+        NewUser {
+            email,
+            password: PASSWORD,
+            project_name: project,
+            role,
+            is_operator: false,
+        },
+    )
+    .await
+    .expect("user");
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> String {
+    let (status, _, cookie) = sign_in(app, email, PASSWORD, None).await;
+    assert_eq!(status, 303, "{email} signs in");
+    session_of(&cookie)
+}
+
+async fn project_id(app: &TestApp, name: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM projects WHERE name = $1")
+        .bind(name)
+        .fetch_one(app.provisioning.database.pool())
+        .await
+        .expect("project")
+}
+
+async fn user_id(app: &TestApp, email: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(app.provisioning.database.pool())
+        .await
+        .expect("user")
+}
+
+/// The project's members as "email:role", by email.
+async fn members_of(app: &TestApp, project: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT u.email || ':' || m.role FROM memberships m JOIN users u ON u.id = m.user_id \
+         JOIN projects p ON p.id = m.project_id WHERE p.name = $1 ORDER BY u.email",
+    )
+    .bind(project)
+    .fetch_all(app.provisioning.database.pool())
+    .await
+    .expect("members")
+}
+
+/// Everyone, every project and every membership, as one text.
+async fn people(app: &TestApp) -> String {
+    let pool = app.provisioning.database.pool();
+    let mut text = String::new();
+    for sql in [
+        "SELECT id || email || password_hash FROM users ORDER BY id",
+        "SELECT id || organization_id || name FROM projects ORDER BY id",
+        "SELECT user_id || project_id || role FROM memberships ORDER BY user_id, project_id",
+    ] {
+        let rows: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await.expect(sql);
+        text.push_str(&rows.join("\n"));
+        text.push('\n');
+    }
+    text
+}
+
+fn encoded(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+on_both_databases!(
+    owners_add_change_and_remove_members_and_a_project_keeps_an_owner,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        person(&app, "olga@example.com", "team-m").await;
+        // Someone with an account already, in another organisation.
+        person(&app, "ed@example.com", "team-elsewhere").await;
+        let olga = signed_in(&app, "olga@example.com").await;
+        let project = project_id(&app, "team-m").await;
+        let members = format!("/settings/projects/{project}/members");
+
+        let (status, _, html) = page(&app, "/settings", Some(&olga)).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Members of team-m")
+                && html.contains(r#"data-testid="you""#)
+                && html.contains("Add the member"),
+            "{html}"
+        );
+
+        // An existing account is added as it is: no password is made.
+        let (status, location) =
+            post_form(&app, &members, &olga, "email=Ed%40Example.com&role=editor").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/settings?notice=member-added")
+        );
+        assert_eq!(
+            members_of(&app, "team-m").await,
+            vec!["ed@example.com:editor", "olga@example.com:owner"]
+        );
+        let (_, _, cookie) = sign_in(&app, "ed@example.com", PASSWORD, None).await;
+        let (_, _, html) = page(&app, "/settings", Some(&session_of(&cookie))).await;
+        assert!(
+            html.contains("Members of team-m") && html.contains("olga@example.com"),
+            "the old password still works and the project is theirs to see: {html}"
+        );
+
+        // Twice is refused beside the email, with what was typed kept; nothing changes.
+        let before = people(&app).await;
+        let (status, location) =
+            post_form(&app, &members, &olga, "email=ed%40example.com&role=viewer").await;
+        assert_eq!(status, 303);
+        assert!(
+            location.starts_with("/settings?problem=invalid&field=email&message=")
+                && location.contains(&format!("project={project}"))
+                && location.contains("email=ed%40example.com")
+                && location.contains("role=viewer"),
+            "{location}"
+        );
+        let (_, _, html) = page(&app, &location, Some(&olga)).await;
+        assert!(
+            html.contains("is already a member of this project")
+                && html.contains(r#"value="ed@example.com""#),
+            "{html}"
+        );
+        assert_eq!(people(&app).await, before, "a duplicate changes nothing");
+
+        // A bad email and an unknown role come back beside their fields.
+        let (_, location) =
+            post_form(&app, &members, &olga, "email=not-an-email&role=viewer").await;
+        assert!(location.contains("field=email"), "{location}");
+        let (_, _, html) = page(&app, &location, Some(&olga)).await;
+        assert!(
+            html.contains(r#"value="not-an-email""#) && html.contains("is not an email address"),
+            "{html}"
+        );
+        let (_, location) =
+            post_form(&app, &members, &olga, "email=new%40example.com&role=admin").await;
+        assert!(
+            location.contains("field=role") && location.contains("email=new%40example.com"),
+            "{location}"
+        );
+        let (_, _, html) = page(&app, &location, Some(&olga)).await;
+        assert!(html.contains("a role is owner, editor or viewer"), "{html}");
+        assert_eq!(people(&app).await, before, "refused forms change nothing");
+
+        // Someone new gets an account; its password is shown once, never in a URL.
+        let (status, location) = post_form(
+            &app,
+            &members,
+            &olga,
+            "email=newbie%40example.com&role=viewer",
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert!(location.starts_with("/settings?shown="), "{location}");
+        let (_, _, html) = page(&app, &location, Some(&olga)).await;
+        let password = html
+            .split(r#"data-testid="new-member-password""#)
+            .nth(1)
+            .and_then(|rest| rest.split_once('>'))
+            .and_then(|(_, rest)| rest.split('<').next())
+            .expect("the password is shown")
+            .to_string();
+        assert!(password.len() >= 12, "{password}");
+        assert!(!location.contains(&password));
+        assert!(html.contains("no mail server"), "{html}");
+        let (_, _, again) = page(&app, &location, Some(&olga)).await;
+        assert!(!again.contains(&password), "shown once only");
+        let (status, location, cookie) = sign_in(&app, "newbie@example.com", &password, None).await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/clusters"),
+            "the password works"
+        );
+        let newbie = session_of(&cookie);
+        let (_, _, html) = page(&app, "/settings", Some(&newbie)).await;
+        assert!(
+            html.contains("Members of team-m")
+                && html.contains("olga@example.com")
+                && !html.contains("Add the member")
+                && !html.contains("Change role"),
+            "a viewer sees the members, read-only: {html}"
+        );
+
+        // Roles change.
+        let ed = user_id(&app, "ed@example.com").await;
+        let (_, location) =
+            post_form(&app, &format!("{members}/{ed}/role"), &olga, "role=viewer").await;
+        assert_eq!(location, "/settings?notice=role-changed");
+        let (_, location) =
+            post_form(&app, &format!("{members}/{ed}/role"), &olga, "role=boss").await;
+        assert!(
+            location.contains("field=role") && location.contains(&format!("member={ed}")),
+            "{location}"
+        );
+        assert_eq!(
+            members_of(&app, "team-m").await,
+            vec![
+                "ed@example.com:viewer",
+                "newbie@example.com:viewer",
+                "olga@example.com:owner"
+            ]
+        );
+
+        // The last owner can be neither demoted nor removed.
+        let olga_id = user_id(&app, "olga@example.com").await;
+        let before = people(&app).await;
+        let (_, location) = post_form(
+            &app,
+            &format!("{members}/{olga_id}/role"),
+            &olga,
+            "role=editor",
+        )
+        .await;
+        assert_eq!(location, "/settings?problem=last-owner");
+        let (_, location) = post_form(
+            &app,
+            &format!("{members}/{olga_id}/remove"),
+            &olga,
+            "confirm=yes",
+        )
+        .await;
+        assert_eq!(location, "/settings?problem=last-owner");
+        let (_, _, html) = page(&app, &location, Some(&olga)).await;
+        assert!(html.contains("keeps at least one owner"), "{html}");
+        assert_eq!(people(&app).await, before, "the last owner stays");
+
+        // With a second owner, the first may step down; removal needs the box ticked.
+        let (_, location) =
+            post_form(&app, &format!("{members}/{ed}/role"), &olga, "role=owner").await;
+        assert_eq!(location, "/settings?notice=role-changed");
+        let (_, location) = post_form(&app, &format!("{members}/{ed}/remove"), &olga, "").await;
+        assert_eq!(location, "/settings?problem=confirm");
+        assert!(members_of(&app, "team-m")
+            .await
+            .contains(&"ed@example.com:owner".to_string()));
+        let newbie_id = user_id(&app, "newbie@example.com").await;
+        let (_, location) = post_form(
+            &app,
+            &format!("{members}/{newbie_id}/remove"),
+            &olga,
+            "confirm=yes",
+        )
+        .await;
+        assert_eq!(location, "/settings?notice=member-removed");
+        let (_, _, html) = page(&app, "/settings", Some(&newbie)).await;
+        assert!(
+            !html.contains("team-m"),
+            "a removed member no longer sees the project: {html}"
+        );
+        let (_, location) = post_form(
+            &app,
+            &format!("{members}/{newbie_id}/remove"),
+            &olga,
+            "confirm=yes",
+        )
+        .await;
+        assert_eq!(location, "/settings?problem=unknown-member");
+        let (_, location) = post_form(
+            &app,
+            &format!("{members}/{olga_id}/role"),
+            &olga,
+            "role=editor",
+        )
+        .await;
+        assert_eq!(location, "/settings?notice=role-changed");
+        assert_eq!(
+            members_of(&app, "team-m").await,
+            vec!["ed@example.com:owner", "olga@example.com:editor"]
+        );
+        // Now an editor, she manages members no more.
+        let (_, location) =
+            post_form(&app, &format!("{members}/{ed}/role"), &olga, "role=viewer").await;
+        assert_eq!(location, "/settings?problem=owners-only");
+    }
+);
+
+on_both_databases!(
+    editors_viewers_and_strangers_change_no_members,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        person(&app, "olga@example.com", "team-v").await;
+        someone(&app, "eli@example.com", "team-v", Role::Editor).await;
+        someone(&app, "val@example.com", "team-v", Role::Viewer).await;
+        person(&app, "zed@example.com", "team-z").await;
+        let project = project_id(&app, "team-v").await;
+        let organization: String =
+            sqlx::query_scalar("SELECT organization_id FROM projects WHERE id = $1")
+                .bind(&project)
+                .fetch_one(app.provisioning.database.pool())
+                .await
+                .expect("organization");
+        let olga = user_id(&app, "olga@example.com").await;
+        let val = user_id(&app, "val@example.com").await;
+        let members = format!("/settings/projects/{project}/members");
+        let forms = [
+            (
+                members.clone(),
+                "email=planted%40example.com&role=owner".to_string(),
+            ),
+            (
+                members.clone(),
+                "email=zed%40example.com&role=owner".to_string(),
+            ),
+            (format!("{members}/{val}/role"), "role=owner".to_string()),
+            (format!("{members}/{olga}/role"), "role=viewer".to_string()),
+            (
+                format!("{members}/{olga}/remove"),
+                "confirm=yes".to_string(),
+            ),
+            (format!("{members}/{val}/remove"), "confirm=yes".to_string()),
+            (
+                "/settings/projects".to_string(),
+                format!("organization_id={organization}&name=planted"),
+            ),
+        ];
+        let before = people(&app).await;
+
+        for email in ["eli@example.com", "val@example.com"] {
+            let cookie = signed_in(&app, email).await;
+            let (_, _, html) = page(&app, "/settings", Some(&cookie)).await;
+            assert!(
+                html.contains("Members of team-v")
+                    && html.contains("olga@example.com")
+                    && html.contains("owners add members, change their roles or remove them")
+                    && !html.contains("Add the member")
+                    && !html.contains("Change role")
+                    && !html.contains("Create the project"),
+                "{email} sees the members read-only: {html}"
+            );
+            for (path, form) in &forms {
+                let (status, location) = post_form(&app, path, &cookie, form).await;
+                assert_eq!(
+                    (status, location.as_str()),
+                    (303, "/settings?problem=owners-only"),
+                    "{email}: POST {path} {form}"
+                );
+            }
+        }
+        assert_eq!(
+            people(&app).await,
+            before,
+            "editors and viewers changed nothing"
+        );
+
+        // Another organisation's owner: not found, whatever the form.
+        let zed = signed_in(&app, "zed@example.com").await;
+        let (_, _, html) = page(&app, "/settings", Some(&zed)).await;
+        assert!(
+            !html.contains("team-v") && !html.contains("olga@example.com"),
+            "{html}"
+        );
+        for (path, form) in &forms {
+            let (status, _) = post_form(&app, path, &zed, form).await;
+            assert_eq!(status, 404, "zed: POST {path} {form}");
+        }
+        // Nor through a project that does not exist.
+        let (status, _) = post_form(
+            &app,
+            "/settings/projects/no-such-project/members",
+            &zed,
+            "email=x%40example.com&role=owner",
+        )
+        .await;
+        assert_eq!(status, 404);
+        // Nor from another site, even with an owner's session.
+        let owner = signed_in(&app, "olga@example.com").await;
+        let request = Request::post(&members)
+            .header("host", "127.0.0.1:3000")
+            .header("origin", "http://evil.example")
+            .header("cookie", &owner)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from("email=planted%40example.com&role=owner"))
+            .expect("request");
+        let (response, _) = read(app.send(request).await).await;
+        assert_eq!(response.status(), 403);
+        assert_eq!(people(&app).await, before, "strangers changed nothing");
+    }
+);
+
+on_both_databases!(
+    owners_create_projects_in_their_organization,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        person(&app, "olga@example.com", "team-p").await;
+        someone(&app, "val@example.com", "team-p", Role::Viewer).await;
+        person(&app, "zed@example.com", "team-z").await;
+        let organization: String =
+            sqlx::query_scalar("SELECT organization_id FROM projects WHERE name = 'team-p'")
+                .fetch_one(app.provisioning.database.pool())
+                .await
+                .expect("organization");
+        let olga = signed_in(&app, "olga@example.com").await;
+        let (_, _, html) = page(&app, "/settings", Some(&olga)).await;
+        assert!(html.contains("Create the project"), "{html}");
+
+        let create = |name: &str| format!("organization_id={organization}&name={}", encoded(name));
+        let (status, location) = post_form(
+            &app,
+            "/settings/projects",
+            &olga,
+            &create(" team-p staging_2 "),
+        )
+        .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/settings?notice=project-created")
+        );
+        let (new_organization, role): (String, String) = sqlx::query_as(
+            "SELECT p.organization_id, m.role FROM projects p JOIN memberships m ON m.project_id = p.id \
+             WHERE p.name = 'team-p staging_2'",
+        )
+        .fetch_one(app.provisioning.database.pool())
+        .await
+        .expect("the new project, trimmed");
+        assert_eq!(
+            (new_organization.as_str(), role.as_str()),
+            (organization.as_str(), "owner")
+        );
+        let (_, _, html) = page(&app, "/settings", Some(&olga)).await;
+        assert!(html.contains("Members of team-p staging_2"), "{html}");
+        let (_, _, html) = page(&app, "/clusters/new", Some(&olga)).await;
+        assert!(
+            html.contains(">team-p staging_2<"),
+            "the create-cluster form offers it: {html}"
+        );
+
+        // Names: unique, 1 to 64 letters, digits, spaces, - and _.
+        let before = people(&app).await;
+        for (name, reason) in [
+            ("team-p", "already exists"),
+            ("bad/name", "letters, digits, spaces"),
+            ("   ", "1 to 64 characters"),
+            (&"n".repeat(65), "1 to 64 characters"),
+        ] {
+            let (status, location) =
+                post_form(&app, "/settings/projects", &olga, &create(name)).await;
+            assert_eq!(status, 303);
+            assert!(
+                location.starts_with("/settings?problem=invalid&field=name")
+                    && location.contains(&format!("organization={organization}")),
+                "{name}: {location}"
+            );
+            let (_, _, html) = page(&app, &location, Some(&olga)).await;
+            assert!(html.contains(reason), "{name}: {html}");
+            if name == "bad/name" {
+                assert!(html.contains(r#"value="bad/name""#), "kept: {html}");
+            }
+        }
+        assert_eq!(people(&app).await, before, "refused names create nothing");
+
+        // A viewer of the organization's project may not; another organisation finds nothing.
+        let val = signed_in(&app, "val@example.com").await;
+        let (_, _, html) = page(&app, "/settings", Some(&val)).await;
+        assert!(!html.contains("Create the project"), "{html}");
+        let (_, location) = post_form(&app, "/settings/projects", &val, &create("by-val")).await;
+        assert_eq!(location, "/settings?problem=owners-only");
+        let zed = signed_in(&app, "zed@example.com").await;
+        let (status, _) = post_form(&app, "/settings/projects", &zed, &create("by-zed")).await;
+        assert_eq!(status, 404);
+        let (status, _) = post_form(
+            &app,
+            "/settings/projects",
+            &zed,
+            "organization_id=&name=by-zed",
+        )
+        .await;
+        assert_eq!(status, 404);
+        assert_eq!(people(&app).await, before, "nothing was created");
+    }
+);
+
+on_both_databases!(
+    two_owners_removing_each_other_at_once_leave_one_owner,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        for round in 0..5 {
+            let project = format!("team-race-{round}");
+            let (a, b) = (
+                format!("a{round}@example.com"),
+                format!("b{round}@example.com"),
+            );
+            person(&app, &a, &project).await;
+            person(&app, &b, &project).await;
+            let id = project_id(&app, &project).await;
+            let (a_id, b_id) = (user_id(&app, &a).await, user_id(&app, &b).await);
+            let database = &app.provisioning.database;
+            let (first, second) = if round % 2 == 0 {
+                tokio::join!(
+                    identity::remove_member(database, &a_id, &id, &b_id),
+                    identity::remove_member(database, &b_id, &id, &a_id),
+                )
+            } else {
+                tokio::join!(
+                    identity::change_member_role(database, &a_id, &id, &b_id, "viewer"),
+                    identity::change_member_role(database, &b_id, &id, &a_id, "viewer"),
+                )
+            };
+            assert!(
+                first.is_ok() != second.is_ok(),
+                "exactly one wins: {:?} {:?}",
+                first.err(),
+                second.err()
+            );
+            let owners: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM memberships WHERE project_id = $1 AND role = 'owner'",
+            )
+            .bind(&id)
+            .fetch_one(database.pool())
+            .await
+            .expect("owners");
+            assert_eq!(owners, 1, "round {round}");
+        }
     }
 );

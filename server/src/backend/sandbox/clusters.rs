@@ -247,15 +247,7 @@ impl Provisioning {
         let mut digests = Vec::new();
         for project in scopes {
             let (clusters, mut pool_counts, mut tallies) = tokio::try_join!(
-                async {
-                    let mut conn = pool.acquire().await?;
-                    match project {
-                        Some(project) => {
-                            clusters::summaries_of_project(&mut conn, project, region).await
-                        }
-                        None => clusters::summaries_in_region(&mut conn, region).await,
-                    }
-                },
+                self.cluster_summaries(project, region),
                 async {
                     let mut conn = pool.acquire().await?;
                     pools::counts(&mut conn, project, region).await
@@ -281,6 +273,20 @@ impl Provisioning {
         Ok(digests)
     }
 
+    /// The clusters of a project in a region (or of the whole region), as summaries, on a
+    /// connection of their own (so that the reads beside it overlap).
+    async fn cluster_summaries(
+        &self,
+        project: Option<&str>,
+        region: &str,
+    ) -> Result<Vec<Cluster>, sqlx::Error> {
+        let mut conn = self.database.pool().acquire().await?;
+        match project {
+            Some(project) => clusters::summaries_of_project(&mut conn, project, region).await,
+            None => clusters::summaries_in_region(&mut conn, region).await,
+        }
+    }
+
     /// The clusters, pools and nodes of a project in a region (or of the whole region), as
     /// summaries: three reads, each on a connection of its own so that they overlap.
     async fn fleet_read(
@@ -291,15 +297,7 @@ impl Provisioning {
         use crate::backend::sandbox::store::nodes;
         let pool = self.database.pool();
         tokio::try_join!(
-            async {
-                let mut conn = pool.acquire().await?;
-                match project {
-                    Some(project) => {
-                        clusters::summaries_of_project(&mut conn, project, region).await
-                    }
-                    None => clusters::summaries_in_region(&mut conn, region).await,
-                }
-            },
+            self.cluster_summaries(project, region),
             async {
                 let mut conn = pool.acquire().await?;
                 match project {
