@@ -111,6 +111,10 @@ test("a pool name used twice is refused beside pool 2, everything typed kept", a
   await page.getByRole("button", { name: "Create the cluster" }).click();
   await expect(page).toHaveURL(/field=pool2_name/);
   await expect(pool(page, 2).getByTestId("problem-pool2_name")).toContainText("already named `default`");
+  // Said at the top too (the field may be out of sight), with a link down to it.
+  await expect(page.getByTestId("problem")).toContainText("Nothing was created: another pool is already named");
+  await expect(page.getByTestId("problem").getByRole("link", { name: "Go to the field" })).toHaveAttribute(
+    "href", "#pool2_name-problem");
   await expect(pool(page, 2).getByLabel("Pool name")).toHaveAccessibleDescription(/already named/);
   await expect(pool(page, 2).getByLabel("Nodes", { exact: true })).toHaveValue("4");
   await expect(page.getByLabel("Name", { exact: true })).toHaveValue("twice");

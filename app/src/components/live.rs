@@ -1,7 +1,8 @@
 //! Live status without reloading: one island per page listens to a Server-Sent Events stream
 //! and patches the cells marked `data-live-*="{cluster id}"` (status word and colour, nodes
-//! ready); a cluster page reloads when its cluster changes, unless something was typed in it
-//! (then it says the cluster changed and offers the reload). Without JavaScript the page
+//! ready); a cluster page reloads when its cluster changes, and the list when clusters come
+//! or go, unless something was typed or chosen in the page (then it says what changed and
+//! offers the reload). Without JavaScript the page
 //! shows what it showed when rendered; a reload refreshes it. The browser's EventSource
 //! reconnects by itself, after a server restart too, and the server sends the current state
 //! first on every connection.
@@ -85,10 +86,12 @@ mod browser {
         static EDITED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 
-    /// Instead of a refresh that would lose what was typed: shows the page's "this changed"
-    /// notice (`data-live-stale`), whose link reloads when the person is ready.
-    fn announce_change(document: &web_sys::Document) {
-        if let Ok(Some(notice)) = document.query_selector("[data-live-stale]") {
+    /// Reloads, unless something was typed or chosen in the page: then it shows the page's
+    /// "this changed" notice (`data-live-stale`), whose link reloads when the person is ready.
+    fn refresh_unless_edited(document: &web_sys::Document) {
+        if !EDITED.with(std::cell::Cell::get) {
+            refresh();
+        } else if let Ok(Some(notice)) = document.query_selector("[data-live-stale]") {
             let _ = notice.remove_attribute("hidden");
         }
     }
@@ -128,7 +131,7 @@ mod browser {
                     .flatten()
                     .is_none();
             if on_one_page && !shown.is_empty() && shown != streamed {
-                refresh();
+                refresh_unless_edited(&document);
                 return;
             }
         }
@@ -154,11 +157,7 @@ mod browser {
                     before.is_some_and(|before| before != line)
                 });
                 if changed {
-                    if EDITED.with(std::cell::Cell::get) {
-                        announce_change(&document);
-                    } else {
-                        refresh();
-                    }
+                    refresh_unless_edited(&document);
                     return;
                 }
             }

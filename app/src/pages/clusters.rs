@@ -108,6 +108,10 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
         })}
         <LiveUpdates url=LIVE_PATH.to_string() />
+        <p hidden data-live-stale role="status" class="mb-4 rounded-md border border-line bg-accent-soft p-3 text-sm" data-testid="stale">
+            "Clusters were created or deleted since the page was shown. "
+            <a href="" class="inline-flex min-h-11 items-center font-medium underline">"Show the latest"</a>
+        </p>
         {if total == 0 {
             view! { <EmptyState /> }.into_any()
         } else {

@@ -225,6 +225,13 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
                 "Update the estimate"
             </button>
             <input type="hidden" name="pools" value=pools.len().to_string() />
+            // A refused field may sit far down the form: say so at the top, with a way there.
+            {problem.field.clone().map(|field| view! {
+                <p role="alert" class="rounded-md border border-bad bg-bad-soft p-3 text-sm text-bad" data-testid="problem">
+                    "Nothing was created: "{problem.message.clone()}" "
+                    <a href=format!("#{field}-problem") class="inline-flex min-h-11 items-center font-medium underline">"Go to the field"</a>
+                </p>
+            })}
             <fieldset class="grid gap-4 rounded-lg border border-line bg-surface p-4 sm:grid-cols-2">
                 <legend class="px-1 text-base font-semibold">"Cluster"</legend>
                 <div>

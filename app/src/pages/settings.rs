@@ -221,7 +221,7 @@ fn MemberRowView(
         <tr class="mb-3 block rounded-lg border border-line bg-surface py-2 sm:mb-0 sm:table-row sm:rounded-none sm:border-0 sm:border-b sm:bg-transparent" data-testid="member-row">
             <td class=format!("{cell} break-all") data-label="Member">
                 <span class="font-medium">{member.email.clone()}</span>
-                {member.is_you.then(|| view! { <span class="ml-2 rounded-full border border-line px-2 py-0.5 text-xs text-muted" data-testid="you">"you"</span> })}
+                {member.is_you.then(|| view! { <span class="ml-2 whitespace-nowrap rounded-full border border-line px-2 py-0.5 text-xs text-muted" data-testid="you">"you"</span> })}
             </td>
             <td class=cell data-label="Role">{role_cell}</td>
             {manage.then(|| view! {

@@ -146,9 +146,14 @@ impl CreateForm {
             }
             seen.push(name);
             let whole = |name: &str, text: &str| {
-                text.trim()
-                    .parse::<i64>()
-                    .map_err(|_| (field(name), format!("`{text}` is not a whole number")))
+                text.trim().parse::<i64>().map_err(|_| {
+                    let message = if text.trim().is_empty() {
+                        "enter a number of nodes, 0 to 500".to_string()
+                    } else {
+                        format!("`{text}` is not a whole number")
+                    };
+                    (field(name), message)
+                })
             };
             let (size, min_size, max_size) = if typed.autoscaling {
                 let least = whole("min_size", &typed.min_size)?;
@@ -367,6 +372,14 @@ mod tests {
         let refusal = form(&[("a", "1"), ("b", "two")]).new_pools().unwrap_err();
         assert_eq!(refusal.0, "pool2_size");
         assert!(refusal.1.contains("`two`"), "{refusal:?}");
+        let refusal = form(&[("a", "1"), ("b", " ")]).new_pools().unwrap_err();
+        assert_eq!(
+            refusal,
+            (
+                "pool2_size".to_string(),
+                "enter a number of nodes, 0 to 500".to_string()
+            )
+        );
         let pools = form(&[("a", "1"), ("b", "2")]).new_pools().expect("valid");
         assert_eq!(pools.len(), 2);
         assert_eq!(pools[1].0.size, Some(2));
