@@ -157,12 +157,14 @@ impl ProvisioningService {
 
     /// A cluster as its owner sees it: in the owner's project and organization (a remote
     /// provider reports its own account's).
-    fn localized(cluster: Cluster, caller: &Caller) -> Cluster {
-        Cluster {
-            project_id: caller.project_id.clone(),
-            organization_id: caller.organization_id.clone(),
-            ..cluster
-        }
+    fn localized(mut cluster: Cluster, caller: &Caller) -> Cluster {
+        Self::localize(&mut cluster, caller);
+        cluster
+    }
+
+    fn localize(cluster: &mut Cluster, caller: &Caller) {
+        cluster.project_id.clone_from(&caller.project_id);
+        cluster.organization_id.clone_from(&caller.organization_id);
     }
 
     /// The project that owns a cluster, and its region, as Wheelhouse recorded them.
@@ -281,8 +283,7 @@ impl ProvisioningService {
                 if !seen.insert(cluster.id.clone()) {
                     return None;
                 }
-                cluster.project_id.clone_from(&caller.project_id);
-                cluster.organization_id.clone_from(&caller.organization_id);
+                Self::localize(cluster, caller);
                 Some(item)
             })
             .collect()
