@@ -76,6 +76,30 @@ impl Problem {
     }
 }
 
+/// Bounds of a node count, and of a lifespan in days, as the form offers them.
+const NODES: (u32, u32) = (0, 500);
+const LIFESPAN_DAYS: (u32, u32) = (1, 365);
+
+/// A labelled number input of a pool (its name and id are `id`), with its refusal beside it;
+/// `wide` spans both columns.
+fn number_field(
+    id: String,
+    label: &'static str,
+    (min, max): (u32, u32),
+    value: String,
+    wide: bool,
+    problem: &Problem,
+) -> impl IntoView {
+    view! {
+        <div class=wide.then_some("sm:col-span-2")>
+            <label for=id.clone() class=LABEL>{label}</label>
+            <input id=id.clone() name=id.clone() type="number" min=min max=max value=value class=FIELD
+                aria-describedby=problem.described_by(&id) />
+            {problem.shown(&id)}
+        </div>
+    }
+}
+
 const FIELD: &str = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
 const LABEL: &str = "mb-1 block text-sm font-medium";
 
@@ -116,38 +140,18 @@ fn pool_fieldset(
                 </select>
                 {problem.shown(&id("node_type"))}
             </div>
-            <div>
-                <label for=id("size") class=LABEL>"Nodes"</label>
-                <input id=id("size") name=id("size") type="number" min="0" max="500" value=pool.size class=FIELD
-                    aria-describedby=problem.described_by(&id("size")) />
-                {problem.shown(&id("size"))}
-            </div>
+            {number_field(id("size"), "Nodes", NODES, pool.size, false, problem)}
             <label class="flex min-h-11 items-center gap-2 self-end text-sm">
                 <input type="checkbox" name=id("autohealing") value="yes" checked=pool.autohealing class="size-5" />
                 "Autohealing (replace nodes that stay NotReady)"
             </label>
-            <div class="sm:col-span-2">
-                <label for=id("lifespan") class=LABEL>"Node lifespan (days; empty: off)"</label>
-                <input id=id("lifespan") name=id("lifespan") type="number" min="1" max="365" value=pool.lifespan class=FIELD
-                    aria-describedby=problem.described_by(&id("lifespan")) />
-                {problem.shown(&id("lifespan"))}
-            </div>
+            {number_field(id("lifespan"), "Node lifespan (days; empty: off)", LIFESPAN_DAYS, pool.lifespan, true, problem)}
             <label class="flex min-h-11 items-center gap-2 text-sm sm:col-span-2">
                 <input type="checkbox" name=id("autoscaling") value="yes" checked=pool.autoscaling class="size-5" />
                 "Autoscaling between:"
             </label>
-            <div>
-                <label for=id("min_size") class=LABEL>"At least"</label>
-                <input id=id("min_size") name=id("min_size") type="number" min="0" max="500" value=pool.min_size class=FIELD
-                    aria-describedby=problem.described_by(&id("min_size")) />
-                {problem.shown(&id("min_size"))}
-            </div>
-            <div>
-                <label for=id("max_size") class=LABEL>"At most"</label>
-                <input id=id("max_size") name=id("max_size") type="number" min="0" max="500" value=pool.max_size class=FIELD
-                    aria-describedby=problem.described_by(&id("max_size")) />
-                {problem.shown(&id("max_size"))}
-            </div>
+            {number_field(id("min_size"), "At least", NODES, pool.min_size, false, problem)}
+            {number_field(id("max_size"), "At most", NODES, pool.max_size, false, problem)}
             {remove}
         </fieldset>
     }
