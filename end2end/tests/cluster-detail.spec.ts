@@ -75,7 +75,8 @@ test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", a
   await card.getByRole("checkbox").check();
   await card.getByRole("button", { name: "Reboot" }).click();
   await expect(page.getByTestId("notice")).toContainText("rebooting");
-  await expect(page.getByTestId("node-card").filter({ hasText: "rebooting" })).toHaveCount(1);
+  // The page follows the node: rebooting, then back to ready, without a reload.
+  await expect(page.locator("[data-testid=node-card][data-status=ready]")).toHaveCount(2, { timeout: 30_000 });
 
   // Adding a pool (last, so the node counts above stay two): a refused name comes back
   // with its reason and what was typed.
@@ -135,23 +136,48 @@ test("settings keep what was typed; deletion needs the cluster's name", async ({
   await expect(page.getByTestId("notice")).toContainText("being deleted");
 });
 
-test("a change to the cluster never throws away what is being typed", async ({ page, baseURL }) => {
-  test.setTimeout(60_000);
+test("a cluster page follows the cluster in place and never throws away what is being typed", async ({ page, baseURL }) => {
+  test.setTimeout(90_000);
   const cluster = await readyCluster(page, baseURL!, "team-typing", "typing-journey");
-  await page.goto(`/clusters/fr-par/${cluster.id}/settings`);
-  await expect(page.getByTestId("live-updates")).toHaveAttribute("data-connected", "true");
-  await page.getByLabel("Description").fill("half-written");
-  // Someone else grows the pool: the page would reload, but it keeps the text and says so.
   const headers = { "X-Auth-Token": cluster.token, "Content-Type": "application/json" };
+  const rename = async (name: string) => {
+    const renamed = await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters/${cluster.id}`, {
+      method: "PATCH", headers, body: JSON.stringify({ name }),
+    });
+    expect(renamed.status).toBe(200);
+  };
+  await page.goto(`/clusters/fr-par/${cluster.id}/nodes`);
+  await expect(page.getByTestId("live-updates")).toHaveAttribute("data-connected", "true");
+  await page.evaluate(() => { (window as any).stillTheSamePage = true; });
+  // Another client grows the pool: the third node shows up beside the others, no reload.
   const pools = await (await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters/${cluster.id}/pools`, { headers })).json();
   const resized = await fetch(`${baseURL}/k8s/v1/regions/fr-par/pools/${pools.pools[0].id}`, {
     method: "PATCH", headers, body: JSON.stringify({ size: 3 }),
   });
   expect(resized.status).toBe(200);
-  await expect(page.getByTestId("stale")).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId("node-card")).toHaveCount(3, { timeout: 20_000 });
+  // A node's confirmation left open stays open while the rest of the page moves on.
+  const first = page.getByTestId("node-card").first();
+  await first.getByText("Reboot or replace…").click();
+  await rename("typing-renamed");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("typing-renamed", { timeout: 20_000 });
+  await expect(first.locator("details")).toHaveAttribute("open", "");
+  await expect(page.locator("[data-testid=node-card][data-status=ready]")).toHaveCount(3, { timeout: 30_000 });
+  expect(await page.evaluate(() => (window as any).stillTheSamePage)).toBe(true);
+
+  // Half-way through typing in the settings, a change elsewhere leaves the form as it is and
+  // says so; the name above still follows.
+  await page.getByRole("navigation", { name: "Cluster" }).getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByTestId("live-updates")).toHaveAttribute("data-connected", "true");
+  await page.getByLabel("Description").fill("half-written");
+  await rename("typing-again");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("typing-again", { timeout: 20_000 });
+  await expect(page.getByTestId("stale")).toBeVisible();
   await expect(page.getByLabel("Description")).toHaveValue("half-written");
-  // Once asked, the page shows the latest (the third node on its way).
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("typing-renamed");
+  // Once asked, the page shows the latest.
   await page.getByTestId("stale").getByRole("link", { name: "Show the latest" }).click();
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("typing-again");
   await expect(page.getByLabel("Description")).toHaveValue("");
   await expect(page.getByTestId("stale")).toBeHidden();
 });

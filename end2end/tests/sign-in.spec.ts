@@ -77,6 +77,7 @@ test("the dashboard follows the clusters live, without reloading", async ({ page
   const row = page.getByTestId("cluster-row").filter({ hasText: "live-prod" });
   await expect(row).toContainText("2 of 2", { timeout: 20_000 });
   await expect(page.getByTestId("live-updates")).toHaveAttribute("data-connected", "true");
+  await page.evaluate(() => { (window as any).stillTheSamePage = true; });
   // Scale the pool through the API: the page follows with no reload.
   const key = cli(["api-key", "create", "--project", "team-live"]);
   const headers = { "X-Auth-Token": key.secret_key, "Content-Type": "application/json" };
@@ -94,6 +95,8 @@ test("the dashboard follows the clusters live, without reloading", async ({ page
   });
   expect(made.status).toBe(200);
   await expect(page.getByTestId("cluster-row").filter({ hasText: "live-second" })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId("versions-chart").locator("svg")).toHaveAttribute("aria-label", /1\.35\.1: 2 clusters/);
+  expect(await page.evaluate(() => (window as any).stillTheSamePage)).toBe(true);
 });
 
 test("another organisation's person sees none of the first one's clusters", async ({ page, baseURL }) => {

@@ -32,6 +32,14 @@ impl Console {
     }
 }
 
+/// A price list's figures in millionths (the console's estimate counts in whole numbers).
+fn per_hour_in_micros(prices: Vec<(String, f64)>) -> Vec<(String, u64)> {
+    prices
+        .into_iter()
+        .map(|(name, price)| (name, app::model::create::micros(price)))
+        .collect()
+}
+
 /// The regions a dashboard looks in.
 const REGIONS: &[&str] = &["fr-par", "nl-ams", "pl-waw"];
 
@@ -229,8 +237,8 @@ impl ConsoleServices for Console {
             prices: prices.map(|p| PriceList {
                 currency: p.currency,
                 about: p.about,
-                control_plane_per_hour: p.control_plane_per_hour,
-                node_per_hour: p.node_per_hour,
+                control_plane_per_hour: per_hour_in_micros(p.control_plane_per_hour),
+                node_per_hour: per_hour_in_micros(p.node_per_hour),
             }),
         })))
     }
@@ -347,9 +355,7 @@ impl ConsoleServices for Console {
                 cni: cluster.cni.clone(),
                 cluster_type: cluster.cluster_type.clone(),
                 cluster_url: cluster.cluster_url.clone(),
-                created_at: cluster
-                    .created_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                created_at: cluster.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 tags: cluster.tags.clone(),
                 can_change: access.role.can_change(),
                 components: inventory.as_ref().map(|inventory| {

@@ -32,6 +32,8 @@ pub fn TypedConfirmation(
                     required
                     autocomplete="off"
                     pattern=pattern
+                    // Browsers add the title to their "match the requested format" message.
+                    title=format!("Type {name} exactly")
                     class="block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base"
                 />
             </div>

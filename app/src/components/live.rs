@@ -1,32 +1,23 @@
-//! Live status without reloading: one island per page listens to a Server-Sent Events stream
-//! and patches the cells marked `data-live-*="{cluster id}"` (status word and colour, nodes
-//! ready); a cluster page reloads when its cluster changes, and the list when clusters come
-//! or go, unless something was typed or chosen in the page (then it says what changed and
-//! offers the reload). Without JavaScript the page
-//! shows what it showed when rendered; a reload refreshes it. The browser's EventSource
-//! reconnects by itself, after a server restart too, and the server sends the current state
-//! first on every connection.
+//! Live pages without reloading. A page marks what follows the server with
+//! `data-live-region="{key}"` (keys unique in the page; regions nest: the cluster's tab holds a
+//! card per node). One island per page listens to a Server-Sent Events stream that rings when
+//! something the page shows may have changed; on each ring (the first too, which covers what
+//! changed between the render and the connection) it fetches the page's own address again and
+//! puts in place each region that differs, so a node's status, the node list, events or an
+//! upgrade's progress change where they are, with the scroll and everything else kept.
+//!
+//! A region someone is using is never replaced: once they typed or chose something in it,
+//! opened a confirmation in it, or while the focus is in it. Its inner regions still follow
+//! (the other nodes keep moving while one node's confirmation is open), and the page's
+//! `data-live-stale` notice offers the full reload for the rest. Without JavaScript a page shows
+//! what it showed when rendered; a reload refreshes it. The browser's EventSource reconnects by
+//! itself, after a server restart too, and the server rings first on every connection.
 
 use leptos::prelude::*;
 
-/// One line per cluster: `id|status|ready nodes|total nodes`.
-pub fn encode_line(id: &str, status: &str, ready: usize, total: usize) -> String {
-    format!("{id}|{status}|{ready}|{total}")
-}
-
-/// The fields of an [`encode_line`] line.
-pub fn decode_line(line: &str) -> Option<(&str, &str, usize, usize)> {
-    let mut parts = line.split('|');
-    let id = parts.next()?;
-    let status = parts.next()?;
-    let ready = parts.next()?.parse().ok()?;
-    let total = parts.next()?.parse().ok()?;
-    Some((id, status, ready, total))
-}
-
 #[island]
 pub fn LiveUpdates(
-    /// The events stream to listen to.
+    /// The stream that rings when the page's subject changed.
     url: String,
 ) -> impl IntoView {
     let connected = RwSignal::new(false);
@@ -43,134 +34,249 @@ pub fn LiveUpdates(
     }
 }
 
+/// The notice a live page shows when a changed part could not be brought in (see the module).
+#[component]
+pub fn StaleNotice(
+    /// What changed, e.g. "This cluster changed".
+    what: &'static str,
+) -> impl IntoView {
+    view! {
+        <p hidden data-live-stale role="status" class="mb-4 rounded-md border border-line bg-accent-soft p-3 text-sm" data-testid="stale">
+            {format!("{what} while you were using this page; the part you are using was left as it is. ")}
+            <a href="" class="inline-flex min-h-11 items-center font-medium underline">"Show the latest"</a>
+            " (what you typed here is lost then)."
+        </p>
+    }
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+
     use leptos::prelude::*;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{Document, Element};
 
-    use crate::components::status::status_classes;
+    const REGION: &str = "data-live-region";
+    const EDITED: &str = "data-live-edited";
+
+    thread_local! {
+        /// Each region's markup as last brought in, with its inner regions left empty.
+        static SHELLS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+        /// 0: idle; 1: fetching the page; 2: fetching, and rung again meanwhile.
+        static FETCHING: Cell<u8> = const { Cell::new(0) };
+    }
 
     pub fn listen(url: &str, connected: RwSignal<bool>) {
+        let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+            return;
+        };
+        // The page as rendered is what later versions are compared with.
+        for region in regions_in(&document.query_selector_all(&format!("[{REGION}]"))) {
+            remember(&region);
+        }
+        // What is typed or chosen marks its region as in use (see `in_use`).
+        let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+            let region = event
+                .target()
+                .and_then(|target| target.dyn_into::<Element>().ok())
+                .and_then(|element| element.closest(&format!("[{REGION}]")).ok().flatten());
+            if let Some(region) = region {
+                let _ = region.set_attribute(EDITED, "");
+            }
+        });
+        for kind in ["input", "change"] {
+            let _ =
+                document.add_event_listener_with_callback(kind, on_input.as_ref().unchecked_ref());
+        }
+        // The page keeps listening as long as it is open: the closures live as long.
+        on_input.forget();
         let Ok(source) = web_sys::EventSource::new(url) else {
             return;
         };
         let on_open = Closure::<dyn FnMut()>::new(move || connected.set(true));
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        // The page keeps listening as long as it is open: the closures live as long.
         on_open.forget();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |event: web_sys::MessageEvent| {
-                if let Some(data) = event.data().as_string() {
-                    apply(&data);
-                }
-            },
-        );
+        let on_message = Closure::<dyn FnMut()>::new(ring);
         source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-        // A refresh must never throw away what someone is typing: once anything was typed or
-        // chosen in the page, a change is announced instead (see `apply`).
-        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
-            let on_input = Closure::<dyn FnMut()>::new(|| EDITED.with(|edited| edited.set(true)));
-            let _ = document
-                .add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
-            on_input.forget();
+    }
+
+    /// Fetches the page again, once at a time; a ring during a fetch fetches once more after it.
+    fn ring() {
+        if FETCHING.get() != 0 {
+            FETCHING.set(2);
+            return;
         }
-    }
-
-    thread_local! {
-        /// The last line seen per watched cluster (a cluster page refreshes when it changes).
-        static WATCHED: std::cell::RefCell<std::collections::HashMap<String, String>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
-        /// Whether the person typed or chose something in the page since it was shown.
-        static EDITED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
-
-    /// Reloads, unless something was typed or chosen in the page: then it shows the page's
-    /// "this changed" notice (`data-live-stale`), whose link reloads when the person is ready.
-    fn refresh_unless_edited(document: &web_sys::Document) {
-        if !EDITED.with(std::cell::Cell::get) {
-            refresh();
-        } else if let Ok(Some(notice)) = document.query_selector("[data-live-stale]") {
-            let _ = notice.remove_attribute("hidden");
-        }
-    }
-
-    /// Reloads the page without its query (a notice shown once is not shown again).
-    fn refresh() {
-        if let Some(window) = web_sys::window() {
-            let location = window.location();
-            if let Ok(path) = location.pathname() {
-                let _ = location.assign(&path);
+        FETCHING.set(1);
+        leptos::task::spawn_local(async {
+            loop {
+                if let Some(fresh) = fetch_page().await {
+                    bring_in(&fresh);
+                }
+                if FETCHING.get() == 2 {
+                    FETCHING.set(1);
+                } else {
+                    FETCHING.set(0);
+                    break;
+                }
             }
-        }
+        });
     }
 
-    fn apply(data: &str) {
+    async fn fetch_page() -> Option<Document> {
+        let window = web_sys::window()?;
+        let location = window.location();
+        let address = format!("{}{}", location.pathname().ok()?, location.search().ok()?);
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&address))
+            .await
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let text = JsFuture::from(response.text().ok()?)
+            .await
+            .ok()?
+            .as_string()?;
+        web_sys::DomParser::new()
+            .ok()?
+            .parse_from_string(&text, web_sys::SupportedType::TextHtml)
+            .ok()
+    }
+
+    /// Brings every outermost region of the page up to the fetched one.
+    fn bring_in(fresh: &Document) {
         let Some(document) = web_sys::window().and_then(|window| window.document()) else {
             return;
         };
-        let lines: Vec<_> = data.lines().filter_map(super::decode_line).collect();
-        // A cluster made or gone elsewhere changes the list itself: show the new list.
-        if let Ok(rows) = document.query_selector_all("[data-live-nodes]") {
-            let shown: std::collections::HashSet<String> = (0..rows.length())
-                .filter_map(|index| rows.item(index))
-                .filter_map(|node| node.dyn_into::<web_sys::Element>().ok())
-                .filter_map(|element| element.get_attribute("data-live-nodes"))
-                .collect();
-            let streamed: std::collections::HashSet<String> =
-                lines.iter().map(|(id, ..)| id.to_string()).collect();
-            let on_one_page = document
-                .query_selector("[data-testid=pages]")
+        let mut all_in = true;
+        let outermost = regions_in(&document.query_selector_all(&format!("[{REGION}]")))
+            .into_iter()
+            .filter(|region| enclosing_region(region).is_none());
+        for current in outermost {
+            let key = current.get_attribute(REGION).unwrap_or_default();
+            let found = fresh
+                .query_selector(&format!("[{REGION}=\"{key}\"]"))
                 .ok()
-                .flatten()
-                .is_none()
-                && document
-                    .query_selector("[data-testid=filters] option[selected][value]:not([value=''])")
-                    .ok()
-                    .flatten()
-                    .is_none();
-            if on_one_page && !shown.is_empty() && shown != streamed {
-                refresh_unless_edited(&document);
-                return;
-            }
+                .flatten();
+            all_in &= match found {
+                Some(latest) => sync(&document, &current, &latest),
+                // Gone from the page (the cluster was deleted, the session ended): say so.
+                None => false,
+            };
         }
-        for (id, status, ready, total) in lines {
-            if let Ok(Some(label)) =
-                document.query_selector(&format!("[data-live-status=\"{id}\"]"))
-            {
-                label.set_text_content(Some(&status.replace('_', " ")));
-            }
-            if let Ok(Some(badge)) = document.query_selector(&format!("[data-live-badge=\"{id}\"]"))
-            {
-                badge.set_class_name(&status_classes(status));
-            }
-            if let Ok(Some(nodes)) = document.query_selector(&format!("[data-live-nodes=\"{id}\"]"))
-            {
-                nodes.set_text_content(Some(&format!("{ready} of {total}")));
-            }
-            if let Ok(Some(_)) = document.query_selector(&format!("[data-live-watch=\"{id}\"]")) {
-                let line = super::encode_line(id, status, ready, total);
-                let changed = WATCHED.with(|seen| {
-                    let mut seen = seen.borrow_mut();
-                    let before = seen.insert(id.to_string(), line.clone());
-                    before.is_some_and(|before| before != line)
-                });
-                if changed {
-                    refresh_unless_edited(&document);
-                    return;
-                }
+        if !all_in {
+            if let Ok(Some(notice)) = document.query_selector("[data-live-stale]") {
+                let _ = notice.remove_attribute("hidden");
             }
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn lines_round_trip() {
-        let line = super::encode_line("c1", "ready", 2, 3);
-        assert_eq!(super::decode_line(&line), Some(("c1", "ready", 2, 3)));
-        assert_eq!(super::decode_line("broken"), None);
+    /// Puts `latest` in place of `current` if it differs and is not in use, or else brings in
+    /// its inner regions one by one. Whether everything that changed is now shown.
+    fn sync(document: &Document, current: &Element, latest: &Element) -> bool {
+        let key = current.get_attribute(REGION).unwrap_or_default();
+        let frame_unchanged =
+            SHELLS.with(|shells| shells.borrow().get(&key) == Some(&shell(latest)));
+        if frame_unchanged {
+            // Equal shells hold the same inner regions (their empty tags carry the keys).
+            let latest_inner = inner_regions(latest);
+            return inner_regions(current)
+                .iter()
+                .zip(&latest_inner)
+                .fold(true, |all_in, (mine, theirs)| {
+                    sync(document, mine, theirs) && all_in
+                });
+        }
+        if in_use(document, current, latest) {
+            return false;
+        }
+        let Ok(imported) = document.import_node_with_deep(latest, true) else {
+            return false;
+        };
+        let Ok(element) = imported.dyn_into::<Element>() else {
+            return false;
+        };
+        if current.replace_with_with_node_1(&element).is_err() {
+            return false;
+        }
+        remember(&element);
+        true
+    }
+
+    /// Whether someone is using the region: typed or chose something in it, opened a
+    /// confirmation (`<details>`) in it, or has the focus in it.
+    fn in_use(document: &Document, region: &Element, latest: &Element) -> bool {
+        let open = |region: &Element| {
+            region
+                .query_selector_all("details[open]")
+                .map(|list| list.length())
+                .unwrap_or(0)
+        };
+        let focused = document.active_element().is_some_and(|active| {
+            document.body().map(Element::from).as_ref() != Some(&active)
+                && region.contains(Some(&active))
+        });
+        region.has_attribute(EDITED)
+            || matches!(region.query_selector(&format!("[{EDITED}]")), Ok(Some(_)))
+            || open(region) > open(latest)
+            || focused
+    }
+
+    /// Records the shells of a region and of every region inside it.
+    fn remember(region: &Element) {
+        let mut all = vec![region.clone()];
+        all.extend(regions_in(
+            &region.query_selector_all(&format!("[{REGION}]")),
+        ));
+        SHELLS.with(|shells| {
+            let mut shells = shells.borrow_mut();
+            for region in all {
+                let key = region.get_attribute(REGION).unwrap_or_default();
+                shells.insert(key, shell(&region));
+            }
+        });
+    }
+
+    /// A region's markup with its inner regions emptied: what changes in it apart from them.
+    fn shell(region: &Element) -> String {
+        let Ok(copy) = region.clone_node_with_deep(true) else {
+            return String::new();
+        };
+        let Ok(copy) = copy.dyn_into::<Element>() else {
+            return String::new();
+        };
+        for inner in regions_in(&copy.query_selector_all(&format!("[{REGION}]"))) {
+            inner.set_inner_html("");
+        }
+        copy.outer_html()
+    }
+
+    /// The regions directly inside `region` (not those inside an inner one), in page order.
+    fn inner_regions(region: &Element) -> Vec<Element> {
+        regions_in(&region.query_selector_all(&format!("[{REGION}]")))
+            .into_iter()
+            .filter(|inner| enclosing_region(inner).as_ref() == Some(region))
+            .collect()
+    }
+
+    fn enclosing_region(region: &Element) -> Option<Element> {
+        region
+            .parent_element()?
+            .closest(&format!("[{REGION}]"))
+            .ok()
+            .flatten()
+    }
+
+    fn regions_in(found: &Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<Element> {
+        let Ok(list) = found else {
+            return Vec::new();
+        };
+        (0..list.length())
+            .filter_map(|index| list.item(index))
+            .filter_map(|node| node.dyn_into::<Element>().ok())
+            .collect()
     }
 }

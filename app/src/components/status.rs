@@ -39,24 +39,13 @@ fn badge_classes(tone: Tone) -> String {
     )
 }
 
-/// The classes of a badge for a status word (live updates restyle badges with it).
-pub fn status_classes(status: &str) -> String {
-    badge_classes(status_tone(status))
-}
-
-/// A word with its colour. With `live` (an object's id) the live-updates island keeps the word
-/// and the colour current.
+/// A word with its colour.
 #[component]
-pub fn StatusBadge(
-    tone: Tone,
-    #[prop(into)] label: String,
-    #[prop(optional, into)] live: Option<String>,
-) -> impl IntoView {
-    let badge_id = live.clone();
+pub fn StatusBadge(tone: Tone, #[prop(into)] label: String) -> impl IntoView {
     view! {
-        <span class=badge_classes(tone) data-live-badge=badge_id>
+        <span class=badge_classes(tone)>
             <span class="size-1.5 rounded-full bg-current" aria-hidden="true"></span>
-            <span data-live-status=live>{label}</span>
+            <span>{label}</span>
         </span>
     }
 }

@@ -1,38 +1,27 @@
-//! A running upgrade's progress, per pool and per node, kept current without reloading: the
-//! island starts from the state rendered on the server and replaces it with each state the
-//! server streams (Server-Sent Events, JSON of [`Progress`]). Without JavaScript the page shows
-//! the state at render time and a link to look again.
+//! A running upgrade's progress, per pool and per node. It is a live region (see
+//! `components::live`): with JavaScript the cluster page's live updates bring each new state in
+//! place as the upgrade moves; without, the page shows the state at render time and a link to
+//! look again.
 
 use leptos::prelude::*;
 
 use crate::components::status::{status_tone, StatusBadge, Tone};
 use crate::model::upgrade::Progress;
 
-#[island]
-pub fn UpgradeProgressLive(
-    /// The state when the page was rendered.
-    initial: Progress,
-    /// The progress stream.
-    url: String,
+#[component]
+pub fn UpgradeProgress(
+    /// The state to show.
+    progress: Progress,
     /// Where pause, resume and abort post; `None` for people who may only look.
     control: Option<String>,
 ) -> impl IntoView {
-    let progress = RwSignal::new(initial);
-    let connected = RwSignal::new(false);
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        browser::listen(&url, progress, connected);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&url, connected);
-    });
+    // The live region is replaced as the upgrade moves; the wrapper stays, so screen readers
+    // announce the change.
     view! {
-        <div
-            data-testid="upgrade-progress"
-            data-connected=move || if connected.get() { "true" } else { "false" }
-            data-finished=move || if progress.read().finished { "true" } else { "false" }
-            aria-live="polite"
-        >
-            {move || view! { <ProgressBody progress=progress.get() control=control.clone() /> }}
+        <div aria-live="polite">
+            <div data-testid="upgrade-progress" data-live-region="upgrade-progress">
+                <ProgressBody progress control />
+            </div>
         </div>
     }
 }
@@ -84,35 +73,6 @@ fn Controls(progress: Progress, action: String) -> impl IntoView {
 
 #[component]
 fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
-    let left_behind = progress.state == "aborted"
-        && !progress.active
-        && progress
-            .pools
-            .iter()
-            .any(|pool| pool.stage.starts_with("stopped"));
-    let resume_pools = control
-        .clone()
-        .filter(|_| left_behind)
-        .map(|action| view! {
-            <form method="post" action=action class="mt-4">
-                <input type="hidden" name="action" value="resume" />
-                <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">"Resume: upgrade those pools"</button>
-            </form>
-        });
-    // Finished and soaking: the way back is one click away (the wizard shows its pre-flight).
-    let roll_back = control
-        .clone()
-        .zip(progress.rollback_until.clone().zip(progress.rollback_to.clone()))
-        .filter(|_| progress.finished)
-        .map(|(action, (until, to))| {
-            let wizard = action.trim_end_matches("/control").to_string();
-            view! {
-                <div class="mt-4 rounded-md border border-line p-3 text-sm" data-testid="soak-live">
-                    <p>{format!("Soaking until {until}: the control plane keeps {to}'s behaviour, so the cluster can still go back.")}</p>
-                    <a href=format!("{wizard}?rollback=cluster") class="mt-2 inline-flex min-h-11 items-center rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">{format!("Roll back to {to}…")}</a>
-                </div>
-            }
-        });
     let controls = control
         .filter(|_| progress.active)
         .map(|action| view! { <Controls progress=progress.clone() action /> });
@@ -208,39 +168,6 @@ fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
                 .collect_view()}
         </ol>
         {controls}
-        {resume_pools}
-        {roll_back}
     }
     .into_any()
-}
-
-#[cfg(feature = "hydrate")]
-mod browser {
-    use leptos::prelude::*;
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
-
-    use crate::model::upgrade::Progress;
-
-    pub fn listen(url: &str, progress: RwSignal<Progress>, connected: RwSignal<bool>) {
-        let Ok(source) = web_sys::EventSource::new(url) else {
-            return;
-        };
-        let on_open = Closure::<dyn FnMut()>::new(move || connected.set(true));
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        on_open.forget();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |event: web_sys::MessageEvent| {
-                let state = event
-                    .data()
-                    .as_string()
-                    .and_then(|data| serde_json::from_str::<Progress>(&data).ok());
-                if let Some(state) = state {
-                    progress.set(state);
-                }
-            },
-        );
-        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
-    }
 }

@@ -2,21 +2,31 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A provider's list prices, per hour, for the estimate.
+/// A provider's list prices, per hour, for the estimate, in millionths of the currency: whole
+/// numbers, so the browser's estimate needs no floating-point parsing or formatting (which would
+/// weigh on the wasm every console page loads).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PriceList {
     pub currency: String,
     /// What the list is, said plainly (e.g. "the sandbox provider's list, not Scaleway's").
     pub about: String,
-    pub control_plane_per_hour: Vec<(String, f64)>,
-    pub node_per_hour: Vec<(String, f64)>,
+    pub control_plane_per_hour: Vec<(String, u64)>,
+    pub node_per_hour: Vec<(String, u64)>,
 }
 
 /// Hours in an average month, as cloud providers bill.
-pub const HOURS_PER_MONTH: f64 = 730.0;
+pub const HOURS_PER_MONTH: u64 = 730;
+
+/// Millionths of the currency in one unit of it.
+pub const MICROS: u64 = 1_000_000;
+
+/// A price per hour as the list gives it, in millionths.
+pub fn micros(price: f64) -> u64 {
+    (price.max(0.0) * MICROS as f64).round() as u64
+}
 
 impl PriceList {
-    fn price(list: &[(String, f64)], name: &str) -> Option<f64> {
+    fn price(list: &[(String, u64)], name: &str) -> Option<u64> {
         list.iter()
             .find(|(n, _)| n == name)
             .map(|(_, price)| *price)
@@ -29,7 +39,8 @@ impl PriceList {
         let mut problem = None;
         match Self::price(&self.control_plane_per_hour, cluster_type) {
             Some(price) => lines.push(format!(
-                "Control plane {cluster_type}: {price} {currency}/h × {HOURS_PER_MONTH} h = {}",
+                "Control plane {cluster_type}: {} {currency}/h × {HOURS_PER_MONTH} h = {}",
+                rate(price),
                 money(price * HOURS_PER_MONTH, price * HOURS_PER_MONTH, currency)
             )),
             None => {
@@ -64,39 +75,49 @@ impl PriceList {
             } else {
                 format!("{least} to {most}")
             };
-            let monthly = price * HOURS_PER_MONTH;
+            let monthly = price.saturating_mul(HOURS_PER_MONTH);
             lines.push(format!(
-                "{shown}: {price} {currency}/h × {HOURS_PER_MONTH} h × {nodes} {} = {}",
+                "{shown}: {} {currency}/h × {HOURS_PER_MONTH} h × {nodes} {} = {}",
+                rate(price),
                 pool.node_type,
-                money(monthly * least as f64, monthly * most as f64, currency)
+                money(
+                    monthly.saturating_mul(least.unsigned_abs()),
+                    monthly.saturating_mul(most.unsigned_abs()),
+                    currency
+                )
             ));
             counted.push((pool.node_type.clone(), least, most));
         }
         let total = match problem {
             Some(problem) => format!("No estimate yet: {problem}."),
             None => match self.monthly(cluster_type, &counted) {
-                Some((low, high)) if (high - low).abs() < 0.005 => {
-                    format!("about {low:.2} {currency} per month")
+                Some((low, high)) if cents(low) == cents(high) => {
+                    format!("about {} {currency} per month", amount(low))
                 }
-                Some((low, high)) => format!("{low:.2} to {high:.2} {currency} per month"),
+                Some((low, high)) => {
+                    format!("{} to {} {currency} per month", amount(low), amount(high))
+                }
                 None => "No estimate: no list price for this choice.".to_string(),
             },
         };
         Estimate { total, lines }
     }
 
-    /// Monthly cost (lowest, highest) for a control-plane type and pools of
+    /// Monthly cost (lowest, highest) in millionths, for a control-plane type and pools of
     /// (node type, nodes at least, nodes at most); `None` if a price is unknown.
-    pub fn monthly(&self, cluster_type: &str, pools: &[(String, i64, i64)]) -> Option<(f64, f64)> {
+    pub fn monthly(&self, cluster_type: &str, pools: &[(String, i64, i64)]) -> Option<(u64, u64)> {
         let control = Self::price(&self.control_plane_per_hour, cluster_type)?;
         let mut low = control;
         let mut high = control;
         for (node_type, least, most) in pools {
             let node = Self::price(&self.node_per_hour, node_type)?;
-            low += node * (*least as f64);
-            high += node * (*most as f64);
+            low = low.saturating_add(node.saturating_mul(least.unsigned_abs()));
+            high = high.saturating_add(node.saturating_mul(most.unsigned_abs()));
         }
-        Some((low * HOURS_PER_MONTH, high * HOURS_PER_MONTH))
+        Some((
+            low.saturating_mul(HOURS_PER_MONTH),
+            high.saturating_mul(HOURS_PER_MONTH),
+        ))
     }
 }
 
@@ -256,12 +277,33 @@ pub struct Estimate {
     pub lines: Vec<String>,
 }
 
-fn money(low: f64, high: f64, currency: &str) -> String {
-    if (high - low).abs() < 0.005 {
-        format!("{low:.2} {currency}")
+fn money(low: u64, high: u64, currency: &str) -> String {
+    if cents(low) == cents(high) {
+        format!("{} {currency}", amount(low))
     } else {
-        format!("{low:.2} to {high:.2} {currency}")
+        format!("{} to {} {currency}", amount(low), amount(high))
     }
+}
+
+/// Millionths rounded to the nearest cent.
+fn cents(micros: u64) -> u64 {
+    micros.saturating_add(5_000) / 10_000
+}
+
+/// An amount to the cent: `219.00`.
+fn amount(micros: u64) -> String {
+    let cents = cents(micros);
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// A price per hour with the decimals it has: `0.1`, `0.0425`, `2`.
+fn rate(micros: u64) -> String {
+    let fraction = micros % MICROS;
+    if fraction == 0 {
+        return (micros / MICROS).to_string();
+    }
+    let digits = format!("{fraction:06}");
+    format!("{}.{}", micros / MICROS, digits.trim_end_matches('0'))
 }
 
 #[cfg(test)]
@@ -273,14 +315,17 @@ mod tests {
         let prices = PriceList {
             currency: "EUR".into(),
             about: String::new(),
-            control_plane_per_hour: vec![("kapsule".into(), 0.0), ("dedicated".into(), 0.1)],
-            node_per_hour: vec![("small".into(), 0.1)],
+            control_plane_per_hour: vec![("kapsule".into(), 0), ("dedicated".into(), micros(0.1))],
+            node_per_hour: vec![("small".into(), micros(0.1))],
         };
         let (low, high) = prices
             .monthly("dedicated", &[("small".into(), 2, 4)])
             .expect("known");
-        assert!((low - 0.3 * 730.0).abs() < 1e-9);
-        assert!((high - 0.5 * 730.0).abs() < 1e-9);
+        assert_eq!((low, high), (219 * MICROS, 365 * MICROS));
+        assert_eq!(
+            (amount(low), amount(high)),
+            ("219.00".into(), "365.00".into())
+        );
         assert_eq!(prices.monthly("kapsule", &[("huge".into(), 1, 1)]), None);
     }
 
@@ -289,8 +334,8 @@ mod tests {
         let prices = PriceList {
             currency: "EUR".into(),
             about: String::new(),
-            control_plane_per_hour: vec![("dedicated".into(), 0.1)],
-            node_per_hour: vec![("small".into(), 0.1), ("big".into(), 0.4)],
+            control_plane_per_hour: vec![("dedicated".into(), micros(0.1))],
+            node_per_hour: vec![("small".into(), micros(0.1)), ("big".into(), micros(0.4))],
         };
         let first = TypedPool {
             node_type: "small".into(),
@@ -305,12 +350,8 @@ mod tests {
             ..TypedPool::fresh(&["default"])
         };
         let estimate = prices.estimate("dedicated", &[first.clone(), second.clone()]);
-        let low = (0.1 + 0.1 * 2.0 + 0.4) * 730.0;
-        let high = (0.1 + 0.1 * 2.0 + 0.4 * 3.0) * 730.0;
-        assert_eq!(
-            estimate.total,
-            format!("{low:.2} to {high:.2} EUR per month")
-        );
+        // (0.1 + 0.1 × 2 + 0.4) × 730 and (0.1 + 0.1 × 2 + 0.4 × 3) × 730.
+        assert_eq!(estimate.total, "511.00 to 1095.00 EUR per month");
         assert_eq!(estimate.lines.len(), 3, "{estimate:?}");
         assert!(
             estimate.lines[2].starts_with("Pool 2 (pool-2): 0.4 EUR/h × 730 h × 1 to 3 big"),
@@ -333,6 +374,24 @@ mod tests {
             .estimate("dedicated", &[first, upside_down])
             .total
             .starts_with("No estimate yet: Pool 2"));
+    }
+
+    #[test]
+    fn prices_and_amounts_print_without_floating_point() {
+        assert_eq!(rate(micros(0.0425)), "0.0425");
+        assert_eq!(rate(micros(2.0)), "2");
+        assert_eq!(rate(micros(0.09)), "0.09");
+        assert_eq!(amount(micros(65.7)), "65.70");
+        assert_eq!(amount(micros(0.004_999)), "0.00");
+        assert_eq!(amount(micros(0.005)), "0.01");
+        assert_eq!(
+            amount(u64::MAX),
+            format!(
+                "{}.{:02}",
+                (u64::MAX / 10_000) / 100,
+                (u64::MAX / 10_000) % 100
+            )
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use super::{LoadError, PageHeader};
 use crate::api::clusters::get_dashboard;
-use crate::components::live::LiveUpdates;
+use crate::components::live::{LiveUpdates, StaleNotice};
 use crate::components::status::{status_tone, StatusBadge, Tone};
 use crate::model::cluster::{action_message, cluster_path};
 use crate::model::clusters::{
@@ -108,27 +108,30 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
         })}
         <LiveUpdates url=LIVE_PATH.to_string() />
-        <p hidden data-live-stale role="status" class="mb-4 rounded-md border border-line bg-accent-soft p-3 text-sm" data-testid="stale">
-            "Clusters were created or deleted since the page was shown. "
-            <a href="" class="inline-flex min-h-11 items-center font-medium underline">"Show the latest"</a>
-        </p>
-        {if total == 0 {
-            view! { <EmptyState /> }.into_any()
-        } else {
-            view! {
-                <div class="mb-6 grid gap-4 lg:grid-cols-2">
-                    <BarChart title="Versions in use" unit="clusters" bars=versions_in_use testid="versions-chart" />
-                    <BarChart title="Node ages" unit="nodes" bars=node_ages testid="ages-chart" />
-                </div>
-                <Filters filters=filters.clone() projects=project_choices statuses=status_choices versions=version_choices />
-                {if clusters.is_empty() {
-                    view! { <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-match">"No cluster matches these filters."</p> }.into_any()
-                } else {
-                    view! { <ClusterTable clusters /> }.into_any()
-                }}
-                <Pages filters matching />
-            }.into_any()
-        }}
+        <StaleNotice what="Your clusters changed" />
+        // Live regions (see `components::live`): the charts, the list and its pages follow the
+        // clusters; the filters' choices too, unless a filter is being chosen.
+        <div data-live-region="dashboard">
+            {if total == 0 {
+                view! { <EmptyState may_create /> }.into_any()
+            } else {
+                view! {
+                    <div class="mb-6 grid gap-4 lg:grid-cols-2" data-live-region="charts">
+                        <BarChart title="Versions in use" unit="clusters" bars=versions_in_use testid="versions-chart" />
+                        <BarChart title="Node ages" unit="nodes" bars=node_ages testid="ages-chart" />
+                    </div>
+                    <Filters filters=filters.clone() projects=project_choices statuses=status_choices versions=version_choices />
+                    <div data-live-region="cluster-list">
+                        {if clusters.is_empty() {
+                            view! { <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-match">"No cluster matches these filters."</p> }.into_any()
+                        } else {
+                            view! { <ClusterTable clusters /> }.into_any()
+                        }}
+                        <Pages filters matching />
+                    </div>
+                }.into_any()
+            }}
+        </div>
     }
 }
 
@@ -252,14 +255,23 @@ fn Pages(filters: DashboardFilters, matching: usize) -> impl IntoView {
 }
 
 #[component]
-fn EmptyState() -> impl IntoView {
+fn EmptyState(
+    /// Whether the person may create clusters in one of their projects (owners and editors).
+    may_create: bool,
+) -> impl IntoView {
+    let next = if may_create {
+        view! {
+            <a href=CREATE_PATH class="text-accent underline">"Create a cluster"</a>
+            " here, or with the Scaleway-compatible API or an official SDK; it appears here either way."
+        }
+        .into_any()
+    } else {
+        "Clusters your projects' owners or editors create appear here; viewers can look but not create.".into_any()
+    };
     view! {
         <div class="rounded-lg border border-dashed border-line p-8 text-center" data-testid="no-clusters">
             <p class="font-medium">"No clusters yet."</p>
-            <p class="mt-1 text-sm text-muted">
-                <a href=CREATE_PATH class="text-accent underline">"Create a cluster"</a>
-                " here, or with the Scaleway-compatible API or an official SDK; it appears here either way."
-            </p>
+            <p class="mt-1 text-sm text-muted">{next}</p>
         </div>
     }
 }
@@ -321,12 +333,12 @@ fn ClusterTable(clusters: Vec<ClusterSummary>) -> impl IntoView {
                                     <a href=cluster_path(&cluster.region, &cluster.id) class="inline-flex min-h-11 items-center font-medium text-accent underline-offset-2 hover:underline">{cluster.name.clone()}</a>
                                     <span class="ml-2 text-xs text-muted">{format!("{} · {}", cluster.project, cluster.region)}</span>
                                 </td>
-                                <td class=cell data-label="Status"><StatusBadge tone=status_tone(&cluster.status) label=status_label live=cluster.id.clone() /></td>
+                                <td class=cell data-label="Status"><StatusBadge tone=status_tone(&cluster.status) label=status_label /></td>
                                 <td class=cell data-label="Version">
                                     <span class="mr-2 font-mono text-xs">{cluster.version.clone()}</span>
                                     <StatusBadge tone=lifecycle_tone(&cluster.lifecycle) label=cluster.lifecycle.label() />
                                 </td>
-                                <td class=cell data-label="Nodes ready"><span data-live-nodes=cluster.id.clone()>{format!("{} of {}", cluster.ready_nodes, cluster.total_nodes)}</span></td>
+                                <td class=cell data-label="Nodes ready">{format!("{} of {}", cluster.ready_nodes, cluster.total_nodes)}</td>
                                 <td class=cell data-label="Pools">{cluster.pools}</td>
                                 <td class=cell data-label="Node age">{ages(&cluster.node_ages)}</td>
                             </tr>

@@ -1,14 +1,12 @@
 //! The console's upgrade wizard on the server: the page's data (targets, pre-flight, plan,
 //! progress), the start form (plain POST + redirect, typed confirmation, an owner's override
-//! reason), and the progress stream (Server-Sent Events, level-triggered like the dashboard's).
-
-use std::convert::Infallible;
+//! reason), and pause, resume and abort. The progress follows live through the cluster's
+//! `live` stream (`http::live`).
 
 use app::model::upgrade as view;
 use app::model::upgrade::upgrade_path;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -16,7 +14,7 @@ use serde::Deserialize;
 use super::console_actions::{back_with, person_on_cluster, see_other, session_headers};
 use super::AppState;
 use crate::domain::ids::{ClusterId, PoolId};
-use crate::domain::model::{Caller, RolloutControl};
+use crate::domain::model::RolloutControl;
 use crate::domain::version::KubeVersion;
 use crate::domain::DomainError;
 use crate::services::identity::{self, Role};
@@ -445,54 +443,6 @@ pub async fn start_rollback(
             back("refused").await
         }
     }
-}
-
-/// GET /clusters/{region}/{id}/upgrade/events: the upgrade's progress as JSON events, sent
-/// when it changes (and first on every connection); it ends with the session.
-pub async fn progress_events(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((region, cluster_id)): Path<(String, String)>,
-) -> Response {
-    let caller: Caller = match person_on_cluster(&state, &headers, &region, &cluster_id).await {
-        Ok(Some((_, caller, _))) => caller,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
-    };
-    let Some(token) = super::session::cookie(&headers, app::model::identity::SESSION_COOKIE) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let id = ClusterId::from(cluster_id);
-    let changes = state.changes.subscribe();
-    let stream = futures_util::stream::unfold(
-        (state, caller, region, id, token, None::<String>, changes),
-        |(state, caller, region, id, token, last, mut changes)| async move {
-            loop {
-                match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
-                    Ok(Some(_)) => {}
-                    _ => return None,
-                }
-                let progress = state.upgrades().progress(&caller, &region, &id).await;
-                let json = progress
-                    .ok()
-                    .and_then(progress_view)
-                    .and_then(|view| serde_json::to_string(&view).ok());
-                if let Some(json) = json {
-                    if last.as_deref() != Some(json.as_str()) {
-                        let event = Event::default().data(json.clone());
-                        return Some((
-                            Ok::<Event, Infallible>(event),
-                            (state, caller, region, id, token, Some(json), changes),
-                        ));
-                    }
-                }
-                state.until_changed(&mut changes).await;
-            }
-        },
-    );
-    Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response()
 }
 
 #[derive(Debug, Deserialize)]

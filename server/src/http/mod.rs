@@ -10,6 +10,7 @@ mod health;
 pub mod live;
 mod middleware;
 mod preferences;
+mod refusals;
 pub mod scaleway;
 pub mod session;
 
@@ -261,10 +262,7 @@ pub fn router(state: AppState) -> Router {
             "/clusters/{region}/{id}/upgrade/control",
             post(console_upgrade::control_upgrade),
         )
-        .route(
-            "/clusters/{region}/{id}/upgrade/events",
-            get(console_upgrade::progress_events),
-        )
+        .route("/clusters/{region}/{id}/live", get(live::cluster_changes))
         .route(
             "/clusters/{region}/{id}/delete",
             post(console_actions::delete_cluster),
@@ -285,6 +283,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(provide_console, shell))
+        .layer(axum::middleware::from_fn(refusals::sealed_refusals))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::require_session,

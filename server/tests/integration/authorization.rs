@@ -478,15 +478,8 @@ on_both_databases!(
             let (status, _) = console(&app, method, path, &stranger, form).await;
             assert_eq!(status, 404, "{method} {path}");
         }
-        let (status, _) = console(
-            &app,
-            "GET",
-            &format!("{base}/upgrade/events"),
-            &stranger,
-            "",
-        )
-        .await;
-        assert_eq!(status, 404, "the upgrade progress stream");
+        let (status, _) = console(&app, "GET", &format!("{base}/live"), &stranger, "").await;
+        assert_eq!(status, 404, "the cluster's live stream");
         let (status, _) = console(
             &app,
             "GET",

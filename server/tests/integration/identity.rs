@@ -1015,6 +1015,25 @@ on_both_databases!(
             "{html}"
         );
         assert_eq!(people(&app).await, before, "a duplicate changes nothing");
+        // The reason is sealed for Olga's session: words put in the address by anyone else,
+        // or her address opened in another session, show no refusal (what was typed stays).
+        let (message, _) = location
+            .split_once("message=")
+            .and_then(|(_, rest)| rest.split_once('&'))
+            .expect("a message and its seal");
+        let forged = location.replace(message, "Your+account+is+locked%3A+call+0800");
+        let (status, to, _) = page(&app, &forged, Some(&olga)).await;
+        assert_eq!(status, 303, "{forged}");
+        assert!(
+            to.starts_with("/settings?") && !to.contains("problem") && !to.contains("message"),
+            "{to}"
+        );
+        assert!(to.contains("email=ed%40example.com"), "{to}");
+        let (_, _, html) = page(&app, &to, Some(&olga)).await;
+        assert!(!html.contains("locked"), "{html}");
+        let (status, to, _) = page(&app, &location, Some(&session_of(&cookie))).await;
+        assert_eq!(status, 303);
+        assert!(!to.contains("message"), "another session: {to}");
 
         // A bad email and an unknown role come back beside their fields.
         let (_, location) =
@@ -1405,3 +1424,78 @@ on_both_databases!(
         }
     }
 );
+
+on_both_databases!(
+    a_cluster_page_stream_rings_when_the_cluster_changes,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("team-r").await;
+        let (_, cluster) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters"),
+                &token,
+                Some(json!({
+                "name": "rings", "version": "1.35.1", "cni": "cilium",
+                "pools": [{ "name": "p", "node_type": "PRO2-XS", "size": 2 }] })),
+            )
+            .await;
+        app.run_until_idle().await;
+        let id = cluster["id"].as_str().expect("id").to_string();
+        person(&app, "rin@example.com", "team-r").await;
+        let (_, _, cookie) = sign_in(&app, "rin@example.com", PASSWORD, None).await;
+        let path = format!("/clusters/fr-par/{id}/live");
+
+        let (status, location, _) = page(&app, &path, None).await;
+        assert!(
+            (300..400).contains(&status) && location.starts_with("/login"),
+            "signed out: {status}"
+        );
+        let response = app
+            .send(
+                Request::get(&path)
+                    .header("host", "127.0.0.1:3000")
+                    .header("cookie", session_of(&cookie))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/event-stream"));
+        let mut body = response.into_body();
+        let first = next_event(&mut body).await;
+        assert!(first.starts_with("data: "), "{first}");
+
+        // Someone resizes the pool elsewhere: the page's stream rings with another fingerprint.
+        let (_, pools) = app
+            .api("GET", &format!("{R}/clusters/{id}/pools"), &token, None)
+            .await;
+        let pool = pools["pools"][0]["id"].as_str().expect("pool").to_string();
+        let (status, _) = app
+            .api(
+                "PATCH",
+                &format!("{R}/pools/{pool}"),
+                &token,
+                Some(json!({ "size": 3 })),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let second = next_event(&mut body).await;
+        assert!(second.starts_with("data: "), "{second}");
+        assert_ne!(first, second, "a change rings with a new fingerprint");
+    }
+);
+
+/// The next event of a Server-Sent Events body, waiting ten seconds at most.
+async fn next_event(body: &mut Body) -> String {
+    use http_body_util::BodyExt;
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+        .await
+        .expect("an event in time")
+        .expect("a frame")
+        .expect("data");
+    String::from_utf8_lossy(frame.data_ref().expect("data")).to_string()
+}

@@ -1,5 +1,6 @@
 //! One cluster, one URL per tab (nested routes): overview, pools, nodes, storage, access. The
-//! frame loads the cluster once per page view; each tab renders its part.
+//! frame loads the cluster once per page view; each tab renders its part. The head and the tab
+//! are live regions fed by the cluster's `live` stream (see `components::live`).
 
 pub mod access;
 pub mod events;
@@ -18,7 +19,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{LoadError, PageHeader};
 use crate::api::cluster::get_cluster_page;
-use crate::components::live::LiveUpdates;
+use crate::components::live::{LiveUpdates, StaleNotice};
 pub use crate::components::status::status_tone;
 use crate::components::status::StatusBadge;
 use crate::model::cluster::{action_message, cluster_path, ClusterDetail, ClusterPage};
@@ -78,10 +79,6 @@ pub fn ClusterFrame() -> impl IntoView {
 #[component]
 fn Frame(detail: ClusterDetail) -> impl IntoView {
     let base = cluster_path(&detail.region, &detail.id);
-    let on_upgrade = leptos_router::hooks::use_location()
-        .pathname
-        .get_untracked()
-        .ends_with("/upgrade");
     let query = use_query_map();
     let notice = move || {
         query
@@ -103,18 +100,14 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
             <span>{format!("{} / {}", detail.project, detail.name)}</span>
         </nav>
         <div class="mb-4 flex flex-wrap items-center gap-3">
-            <h1 class="text-2xl font-semibold tracking-tight">{detail.name.clone()}</h1>
-            <StatusBadge tone=status_tone(&detail.status) label=detail.status.replace('_', " ") live=detail.id.clone() />
-            // The page reloads when the cluster changes, except the upgrade wizard, whose
-            // progress view follows the upgrade by itself.
-            {(!on_upgrade).then(|| view! { <span hidden data-live-watch=detail.id.clone()></span> })}
-            <LiveUpdates url=crate::pages::clusters::LIVE_PATH.to_string() />
+            // The name and status follow the cluster, as does the tab below (live regions).
+            <div class="flex flex-wrap items-center gap-3" data-live-region="cluster-head">
+                <h1 class="text-2xl font-semibold tracking-tight">{detail.name.clone()}</h1>
+                <StatusBadge tone=status_tone(&detail.status) label=detail.status.replace('_', " ") />
+            </div>
+            <LiveUpdates url=format!("{base}/live") />
         </div>
-        <p hidden data-live-stale role="status" class="mb-4 rounded-md border border-line bg-accent-soft p-3 text-sm" data-testid="stale">
-            "This cluster changed since the page was shown. "
-            <a href="" class="inline-flex min-h-11 items-center font-medium underline">"Show the latest"</a>
-            " (what you typed here is lost then)."
-        </p>
+        <StaleNotice what="This cluster changed" />
         {move || notice().map(|text| view! {
             <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
         })}
@@ -142,7 +135,9 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
                     .collect_view()}
             </ul>
         </nav>
-        <Outlet />
+        <div data-live-region="tab">
+            <Outlet />
+        </div>
     }
 }
 

@@ -61,7 +61,7 @@ fn NodeCard(node: NodeRow, base: String, can_change: bool) -> impl IntoView {
     let action = format!("{base}/nodes/{}", node.id);
     let show_actions = can_change && node.actionable;
     view! {
-        <li class="rounded-lg border border-line bg-surface p-4" data-testid="node-card">
+        <li class="rounded-lg border border-line bg-surface p-4" data-testid="node-card" data-status=node.status.clone() data-live-region=format!("node-{}", node.id)>
             <div class="mb-2 flex items-start justify-between gap-2">
                 <span class="break-all font-mono text-xs font-medium">{node.name.clone()}</span>
                 <StatusBadge tone=status_tone(&node.status) label=node.status.replace('_', " ") />

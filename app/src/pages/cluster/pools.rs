@@ -45,7 +45,7 @@ pub fn ClusterPools() -> impl IntoView {
                     .pools
                     .into_iter()
                     .map(|pool| view! {
-                        <tr class="mb-3 block rounded-lg border border-line bg-surface py-2 sm:mb-0 sm:table-row sm:rounded-none sm:border-0 sm:border-b sm:bg-transparent" data-testid="pool-row">
+                        <tr class="mb-3 block rounded-lg border border-line bg-surface py-2 sm:mb-0 sm:table-row sm:rounded-none sm:border-0 sm:border-b sm:bg-transparent" data-testid="pool-row" data-live-region=format!("pool-{}", pool.id)>
                             <td class=cell data-label="Pool">
                                 <span class="font-medium">{pool.name.clone()}</span>
                                 <span class="ml-2 text-xs text-muted">{pool.node_type.clone()}</span>

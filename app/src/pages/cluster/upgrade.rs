@@ -13,7 +13,7 @@ use crate::api::upgrade::get_upgrade_page;
 use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
 use crate::components::status::{StatusBadge, Tone};
-use crate::components::upgrade_progress::UpgradeProgressLive;
+use crate::components::upgrade_progress::UpgradeProgress;
 use crate::model::upgrade::{
     upgrade_path, Assessment, Check, UpgradePage, UpgradeView, SOAK_DAYS_MAX,
 };
@@ -59,11 +59,10 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
     };
     let path = upgrade_path(&cluster.region, &cluster.id);
     if let Some(progress) = view.progress.clone().filter(|p| p.active) {
-        let events = format!("{path}/events");
         let control = view.can_change.then(|| format!("{path}/control"));
         return view! {
             <Card title="Upgrade">
-                <UpgradeProgressLive initial=progress url=events control />
+                <UpgradeProgress progress control />
                 <p class="mt-4 text-sm text-muted">
                     "With JavaScript this view follows the upgrade by itself; otherwise, "
                     <a href=path.clone() class="underline">"look again"</a> "."
