@@ -5,7 +5,8 @@
 # WASM it references. Budget (the console issue): WASM + JS + CSS + HTML <= 150 KB gzip
 # (DESIGN.md's wider budget is 200 KB).
 #
-#   bench/first-load.sh [PAGE_PATH]     (default /clusters; builds the release if it is missing)
+#   bench/first-load.sh [PAGE_PATH]     (default /clusters; `{cluster}/nodes` is a tab of the
+#                                        demo cluster; builds the release if it is missing)
 #   WHEELHOUSE_BENCH_NO_BUILD=1 ...     (use the existing build as it is)
 #   WHEELHOUSE_BENCH_BIN=path ...       (another server binary, e.g. the debug one: the HTML is
 #                                        the same; the assets are those of target/site)
@@ -42,6 +43,12 @@ password="$(grep -oE 'password [^ ]+' "$data/server.log" | head -n 1 | cut -d' '
 jar="$data/cookies"
 curl -sf -o /dev/null -c "$jar" -H "Origin: $base" --data-urlencode "email=$email" \
   --data-urlencode "password=$password" "$base/login"
+# `{cluster}` in the page path stands for the demo cluster's address, e.g. `{cluster}/nodes`.
+if [[ "$page" == *"{cluster}"* ]]; then
+  cluster="$(curl -sf -b "$jar" "$base/clusters" | grep -oE 'href="/clusters/[a-z]+-[a-z]+/[0-9a-f-]{36}"' \
+    | head -n 1 | sed -E 's/^href="//; s/"$//')"
+  page="${page//\{cluster\}/$cluster}"
+fi
 html="$(curl -sf -b "$jar" "$base$page")"
 # The assets a first visit downloads: stylesheet, module script and the wasm it preloads.
 mapfile -t assets < <(printf '%s' "$html" \
