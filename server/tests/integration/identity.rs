@@ -682,54 +682,63 @@ on_both_databases!(
 on_both_databases!(
     the_dashboard_stream_sends_the_clusters_state_at_once,
     |database: Database| async move {
-        use http_body_util::BodyExt;
         let app = TestApp::new(database);
-        let token = app.api_key("team-l").await;
-        let (_, cluster) = app
-            .api(
-                "POST",
-                &format!("{R}/clusters"),
-                &token,
-                Some(json!({
-                "name": "live-prod", "version": "1.35.1", "cni": "cilium",
-                "pools": [{ "name": "p", "node_type": "PRO2-XS", "size": 2 }] })),
-            )
-            .await;
-        app.run_until_idle().await;
-        let id = cluster["id"].as_str().expect("id").to_string();
-        person(&app, "liv@example.com", "team-l").await;
-        let (_, _, cookie) = sign_in(&app, "liv@example.com", PASSWORD, None).await;
-
-        let (status, location, _) = page(&app, "/clusters/events", None).await;
-        assert!(
-            (300..400).contains(&status) && location.starts_with("/login"),
-            "{status}"
-        );
-
-        let response = app
-            .send(
-                Request::get("/clusters/events")
-                    .header("host", "127.0.0.1:3000")
-                    .header("cookie", session_of(&cookie))
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await;
-        assert_eq!(response.status(), 200);
-        assert!(response.headers()["content-type"]
-            .to_str()
-            .unwrap_or_default()
-            .starts_with("text/event-stream"));
-        let mut body = response.into_body();
-        let first = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
-            .await
-            .expect("a first event at once")
-            .expect("a frame")
-            .expect("data");
-        let text = String::from_utf8_lossy(first.data_ref().expect("data")).to_string();
+        let (_, id, session) = member_with_cluster(&app, "liv@example.com", "team-l").await;
+        let mut body = open_stream(&app, "/clusters/events", &session).await;
+        let text = next_event(&mut body).await;
         assert!(text.contains(&format!("data: {id}|ready|2|2")), "{text}");
     }
 );
+
+/// A project with a ready two-node cluster (made through the API) and a signed-in member:
+/// (API token, cluster id, session cookie).
+async fn member_with_cluster(
+    app: &TestApp,
+    email: &str,
+    project: &str,
+) -> (String, String, String) {
+    let token = app.api_key(project).await;
+    let (_, cluster) = app
+        .api(
+            "POST",
+            &format!("{R}/clusters"),
+            &token,
+            Some(json!({
+            "name": "live", "version": "1.35.1", "cni": "cilium",
+            "pools": [{ "name": "p", "node_type": "PRO2-XS", "size": 2 }] })),
+        )
+        .await;
+    app.run_until_idle().await;
+    let id = cluster["id"].as_str().expect("id").to_string();
+    person(app, email, project).await;
+    let (_, _, cookie) = sign_in(app, email, PASSWORD, None).await;
+    (token, id, session_of(&cookie))
+}
+
+/// A console event stream: signed out it sends to the sign-in page; signed in it is a
+/// Server-Sent Events response, whose body is returned.
+async fn open_stream(app: &TestApp, path: &str, session: &str) -> Body {
+    let (status, location, _) = page(app, path, None).await;
+    assert!(
+        (300..400).contains(&status) && location.starts_with("/login"),
+        "signed out: {status}"
+    );
+    let response = app
+        .send(
+            Request::get(path)
+                .header("host", "127.0.0.1:3000")
+                .header("cookie", session)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("text/event-stream"));
+    response.into_body()
+}
 
 on_both_databases!(
     api_keys_are_made_shown_once_and_revoked_from_the_console,
@@ -1429,43 +1438,8 @@ on_both_databases!(
     a_cluster_page_stream_rings_when_the_cluster_changes,
     |database: Database| async move {
         let app = TestApp::new(database);
-        let token = app.api_key("team-r").await;
-        let (_, cluster) = app
-            .api(
-                "POST",
-                &format!("{R}/clusters"),
-                &token,
-                Some(json!({
-                "name": "rings", "version": "1.35.1", "cni": "cilium",
-                "pools": [{ "name": "p", "node_type": "PRO2-XS", "size": 2 }] })),
-            )
-            .await;
-        app.run_until_idle().await;
-        let id = cluster["id"].as_str().expect("id").to_string();
-        person(&app, "rin@example.com", "team-r").await;
-        let (_, _, cookie) = sign_in(&app, "rin@example.com", PASSWORD, None).await;
-        let path = format!("/clusters/fr-par/{id}/live");
-
-        let (status, location, _) = page(&app, &path, None).await;
-        assert!(
-            (300..400).contains(&status) && location.starts_with("/login"),
-            "signed out: {status}"
-        );
-        let response = app
-            .send(
-                Request::get(&path)
-                    .header("host", "127.0.0.1:3000")
-                    .header("cookie", session_of(&cookie))
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await;
-        assert_eq!(response.status(), 200);
-        assert!(response.headers()["content-type"]
-            .to_str()
-            .unwrap_or_default()
-            .starts_with("text/event-stream"));
-        let mut body = response.into_body();
+        let (token, id, session) = member_with_cluster(&app, "rin@example.com", "team-r").await;
+        let mut body = open_stream(&app, &format!("/clusters/fr-par/{id}/live"), &session).await;
         let first = next_event(&mut body).await;
         assert!(first.starts_with("data: "), "{first}");
 
