@@ -5,7 +5,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-export PATH="$HOME/.cargo/bin:$PATH"
+# cargo-leptos runs the first wasm-opt on PATH: the current one from tools/ (see tools/package.json).
+export PATH="$root/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 bash scripts/build-style.sh
 cargo leptos build --release --precompress
 for asset in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do

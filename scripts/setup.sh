@@ -17,9 +17,9 @@ as_root() {
   fi
 }
 
-# --- Debian packages: wasm-opt (binaryen), Chromium for browser tests, brotli and curl for the bench
+# --- Debian packages: Chromium for browser tests, brotli and curl for the bench, psql's pg_isready
+# (wasm-opt comes from npm, in tools/: Debian's binaryen 108 breaks wasm-bindgen's output)
 missing_packages=()
-have wasm-opt || missing_packages+=(binaryen)
 [ -x /usr/bin/chromium ] || missing_packages+=(chromium)
 have brotli || missing_packages+=(brotli)
 have curl || missing_packages+=(curl)
@@ -49,9 +49,10 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $bindgen_version\$"; then
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
 
-# --- Node packages: the stylesheet tool (style/) and Playwright (end2end/), from their lock files
+# --- Node packages: the stylesheet tool (style/), wasm-opt (tools/) and Playwright (end2end/),
+# from their lock files
 have npm || { echo "setup: Node.js with npm is required" >&2; exit 1; }
-for dir in style end2end; do
+for dir in style tools end2end; do
   stamp="$dir/node_modules/.installed-from-lock"
   if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
     say "installing npm packages in $dir/"

@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$root/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export WHEELHOUSE_TEST_POSTGRES_URL="${WHEELHOUSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -39,3 +39,10 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 cd end2end
 WHEELHOUSE_BIN="$target_dir/debug/wheelhouse" WHEELHOUSE_SITE_ROOT="$root/target/site" \
   npx --no-install playwright test
+
+step "the release browser side (size profile and wasm-opt): every island starts"
+cd "$root"
+cargo leptos build --release --frontend-only
+cd end2end
+WHEELHOUSE_BIN="$target_dir/debug/wheelhouse" WHEELHOUSE_SITE_ROOT="$root/target/site" \
+  npx --no-install playwright test tests/hydration.spec.ts

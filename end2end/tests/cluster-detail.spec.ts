@@ -161,6 +161,7 @@ test("a cluster page follows the cluster in place and never throws away what is 
   await first.getByText("Reboot or replace…").click();
   await rename("typing-renamed");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("typing-renamed", { timeout: 20_000 });
+  await expect(page.getByRole("navigation", { name: "Breadcrumb" })).toContainText("typing-renamed");
   await expect(first.locator("details")).toHaveAttribute("open", "");
   await expect(page.locator("[data-testid=node-card][data-status=ready]")).toHaveCount(3, { timeout: 30_000 });
   expect(await page.evaluate(() => (window as any).stillTheSamePage)).toBe(true);

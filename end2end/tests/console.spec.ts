@@ -53,16 +53,3 @@ test("an unknown address shows a 404 page inside the console", async ({ page }) 
   await expect(page.getByRole("heading", { name: "This page does not exist" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Back to the overview" })).toBeVisible();
 });
-
-test("no page logs an error or a failed hydration in the browser", async ({ page }) => {
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(message.text().slice(0, 300));
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  for (const path of ["/", "/system", "/login"]) {
-    await page.goto(path);
-    await expect(page.getByTestId("theme-toggle")).toHaveAttribute("data-hydrated", "true");
-  }
-  expect(problems).toEqual([]);
-});

@@ -88,6 +88,8 @@ test("the dashboard follows the clusters live, without reloading", async ({ page
   });
   expect(scaled.status).toBe(200);
   await expect(row).toContainText("3 of 3", { timeout: 20_000 });
+  // A filter being chosen (not yet applied) stays as it is while the list and charts move on.
+  await page.locator("#filter-status").selectOption("ready");
   // A cluster made elsewhere appears in the list without a reload by hand.
   const made = await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters`, {
     method: "POST", headers,
@@ -96,6 +98,9 @@ test("the dashboard follows the clusters live, without reloading", async ({ page
   expect(made.status).toBe(200);
   await expect(page.getByTestId("cluster-row").filter({ hasText: "live-second" })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId("versions-chart").locator("svg")).toHaveAttribute("aria-label", /1\.35\.1: 2 clusters/);
+  await expect(page.locator("#filter-status")).toHaveValue("ready");
+  // Its choices (a new status) wait for the reload the notice offers.
+  await expect(page.getByTestId("stale")).toBeVisible();
   expect(await page.evaluate(() => (window as any).stillTheSamePage)).toBe(true);
 });
 

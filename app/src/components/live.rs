@@ -6,12 +6,14 @@
 //! puts in place each region that differs, so a node's status, the node list, events or an
 //! upgrade's progress change where they are, with the scroll and everything else kept.
 //!
-//! A region someone is using is never replaced: once they typed or chose something in it,
-//! opened a confirmation in it, or while the focus is in it. Its inner regions still follow
-//! (the other nodes keep moving while one node's confirmation is open), and the page's
-//! `data-live-stale` notice offers the full reload for the rest. Without JavaScript a page shows
-//! what it showed when rendered; a reload refreshes it. The browser's EventSource reconnects by
-//! itself, after a server restart too, and the server rings first on every connection.
+//! A region someone is using is never replaced: while a field in it holds something typed or
+//! chosen that differs from what the page rendered, a confirmation in it is open, or the focus
+//! is in one of its fields. Its inner regions still follow (the other nodes keep moving while
+//! one node's confirmation is open), and the page's `data-live-stale` notice offers the full
+//! reload for the rest. Without JavaScript a page shows what it showed when rendered; a reload
+//! refreshes it. The browser's EventSource reconnects by itself, after a server restart too,
+//! and the server rings first on every connection; a stream the server ended (the session did)
+//! rings once more, so the page says it is out of date.
 
 use leptos::prelude::*;
 
@@ -40,9 +42,10 @@ pub fn StaleNotice(
     /// What changed, e.g. "This cluster changed".
     what: &'static str,
 ) -> impl IntoView {
+    // Sticky: on a phone the person may be far down the page, in the part left as it was.
     view! {
-        <p hidden data-live-stale role="status" class="mb-4 rounded-md border border-line bg-accent-soft p-3 text-sm" data-testid="stale">
-            {format!("{what} while you were using this page; the part you are using was left as it is. ")}
+        <p hidden data-live-stale role="status" class="sticky top-2 z-10 mb-4 rounded-md border border-line bg-accent-soft p-3 text-sm shadow" data-testid="stale">
+            {format!("{what}; part of it is not shown here, so as not to disturb what you are doing. ")}
             <a href="" class="inline-flex min-h-11 items-center font-medium underline">"Show the latest"</a>
             " (what you typed here is lost then)."
         </p>
@@ -61,7 +64,8 @@ mod browser {
     use web_sys::{Document, Element};
 
     const REGION: &str = "data-live-region";
-    const EDITED: &str = "data-live-edited";
+    /// Query parameters of a one-off message (a notice, a refusal): not shown again on reload.
+    const ONE_OFF: &[&str] = &["notice", "problem", "field", "message", "seal", "shown"];
 
     thread_local! {
         /// Each region's markup as last brought in, with its inner regions left empty.
@@ -78,31 +82,27 @@ mod browser {
         for region in regions_in(&document.query_selector_all(&format!("[{REGION}]"))) {
             remember(&region);
         }
-        // What is typed or chosen marks its region as in use (see `in_use`).
-        let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
-            let region = event
-                .target()
-                .and_then(|target| target.dyn_into::<Element>().ok())
-                .and_then(|element| element.closest(&format!("[{REGION}]")).ok().flatten());
-            if let Some(region) = region {
-                let _ = region.set_attribute(EDITED, "");
-            }
-        });
-        for kind in ["input", "change"] {
-            let _ =
-                document.add_event_listener_with_callback(kind, on_input.as_ref().unchecked_ref());
-        }
-        // The page keeps listening as long as it is open: the closures live as long.
-        on_input.forget();
         let Ok(source) = web_sys::EventSource::new(url) else {
             return;
         };
         let on_open = Closure::<dyn FnMut()>::new(move || connected.set(true));
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        // The page keeps listening as long as it is open: the closures live as long.
         on_open.forget();
         let on_message = Closure::<dyn FnMut()>::new(ring);
         source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
+        // Closed for good (the session ended, so the stream answered a sign-in page): one last
+        // look shows the page is out of date. Otherwise the browser reconnects by itself.
+        let watched = source.clone();
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            if watched.ready_state() == web_sys::EventSource::CLOSED {
+                connected.set(false);
+                ring();
+            }
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
     }
 
     /// Fetches the page again, once at a time; a ring during a fetch fetches once more after it.
@@ -170,7 +170,35 @@ mod browser {
         if !all_in {
             if let Ok(Some(notice)) = document.query_selector("[data-live-stale]") {
                 let _ = notice.remove_attribute("hidden");
+                if let Ok(Some(link)) = notice.query_selector("a") {
+                    let _ = link.set_attribute("href", &without_one_offs());
+                }
             }
+        }
+    }
+
+    /// This page's address without its one-off messages (see [`ONE_OFF`]).
+    fn without_one_offs() -> String {
+        let location = web_sys::window().map(|window| window.location());
+        let path = location
+            .as_ref()
+            .and_then(|location| location.pathname().ok())
+            .unwrap_or_default();
+        let search = location
+            .and_then(|location| location.search().ok())
+            .unwrap_or_default();
+        let kept: Vec<&str> = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|pair| {
+                let key = pair.split('=').next().unwrap_or_default();
+                !pair.is_empty() && !ONE_OFF.contains(&key)
+            })
+            .collect();
+        if kept.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", kept.join("&"))
         }
     }
 
@@ -180,19 +208,28 @@ mod browser {
         let key = current.get_attribute(REGION).unwrap_or_default();
         let frame_unchanged =
             SHELLS.with(|shells| shells.borrow().get(&key) == Some(&shell(latest)));
-        if frame_unchanged {
-            // Equal shells hold the same inner regions (their empty tags carry the keys).
-            let latest_inner = inner_regions(latest);
-            return inner_regions(current)
+        if !frame_unchanged && !in_use(document, current, latest) {
+            return replace(document, current, latest);
+        }
+        // Its frame is as it was, or in use: its inner regions follow one by one, by key (one
+        // gone from or new in a frame in use waits for the reload).
+        let latest_inner = inner_regions(latest);
+        let mut all_in = frame_unchanged;
+        for mine in inner_regions(current) {
+            let mine_key = mine.get_attribute(REGION);
+            let theirs = latest_inner
                 .iter()
-                .zip(&latest_inner)
-                .fold(true, |all_in, (mine, theirs)| {
-                    sync(document, mine, theirs) && all_in
-                });
+                .find(|theirs| theirs.get_attribute(REGION) == mine_key);
+            all_in &= match theirs {
+                Some(theirs) => sync(document, &mine, theirs),
+                None => false,
+            };
         }
-        if in_use(document, current, latest) {
-            return false;
-        }
+        all_in
+    }
+
+    /// Puts `latest` in place of `current`; whether it could.
+    fn replace(document: &Document, current: &Element, latest: &Element) -> bool {
         let Ok(imported) = document.import_node_with_deep(latest, true) else {
             return false;
         };
@@ -206,8 +243,9 @@ mod browser {
         true
     }
 
-    /// Whether someone is using the region: typed or chose something in it, opened a
-    /// confirmation (`<details>`) in it, or has the focus in it.
+    /// Whether someone is using the region: a field in it holds something typed or chosen that
+    /// differs from what the page rendered, more confirmations (`<details>`) are open in it than
+    /// the latest version has, or the focus is in one of its fields.
     fn in_use(document: &Document, region: &Element, latest: &Element) -> bool {
         let open = |region: &Element| {
             region
@@ -215,14 +253,39 @@ mod browser {
                 .map(|list| list.length())
                 .unwrap_or(0)
         };
-        let focused = document.active_element().is_some_and(|active| {
-            document.body().map(Element::from).as_ref() != Some(&active)
+        let typing = document.active_element().is_some_and(|active| {
+            matches!(active.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
                 && region.contains(Some(&active))
         });
-        region.has_attribute(EDITED)
-            || matches!(region.query_selector(&format!("[{EDITED}]")), Ok(Some(_)))
+        typing
             || open(region) > open(latest)
-            || focused
+            || regions_in(&region.query_selector_all("input, textarea, select"))
+                .iter()
+                .any(differs_from_rendered)
+    }
+
+    /// Whether a field's value (or check, or choice) is no longer the one it was rendered with.
+    fn differs_from_rendered(field: &Element) -> bool {
+        if let Some(input) = field.dyn_ref::<web_sys::HtmlInputElement>() {
+            return match input.type_().as_str() {
+                "checkbox" | "radio" => input.checked() != input.default_checked(),
+                "hidden" | "submit" | "button" => false,
+                _ => input.value() != input.default_value(),
+            };
+        }
+        if let Some(area) = field.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+            return Ok(area.value()) != area.default_value();
+        }
+        if let Some(select) = field.dyn_ref::<web_sys::HtmlSelectElement>() {
+            // The rendered choice: the option marked `selected`, else the first.
+            let options = regions_in(&select.query_selector_all("option"));
+            let rendered = options
+                .iter()
+                .position(|option| option.has_attribute("selected"))
+                .unwrap_or(0);
+            return select.selected_index() != rendered as i32;
+        }
+        false
     }
 
     /// Records the shells of a region and of every region inside it.
@@ -240,7 +303,8 @@ mod browser {
         });
     }
 
-    /// A region's markup with its inner regions emptied: what changes in it apart from them.
+    /// A region's markup with each inner region reduced to an empty tag carrying its key: what
+    /// changes in it apart from them.
     fn shell(region: &Element) -> String {
         let Ok(copy) = region.clone_node_with_deep(true) else {
             return String::new();
@@ -248,8 +312,15 @@ mod browser {
         let Ok(copy) = copy.dyn_into::<Element>() else {
             return String::new();
         };
+        let document = region.owner_document();
         for inner in regions_in(&copy.query_selector_all(&format!("[{REGION}]"))) {
-            inner.set_inner_html("");
+            let stand_in = document
+                .as_ref()
+                .and_then(|document| document.create_element("i").ok());
+            if let (Some(stand_in), Some(key)) = (stand_in, inner.get_attribute(REGION)) {
+                let _ = stand_in.set_attribute(REGION, &key);
+                let _ = inner.replace_with_with_node_1(&stand_in);
+            }
         }
         copy.outer_html()
     }

@@ -154,7 +154,15 @@ fn BarChart(
     let height = (bars.len().max(1) * row) as i32;
     let summary = bars
         .iter()
-        .map(|(label, count)| format!("{label}: {count} {unit}"))
+        .map(|(label, count)| {
+            // "1 cluster", "2 clusters".
+            let unit = if *count == 1 {
+                unit.trim_end_matches('s')
+            } else {
+                unit
+            };
+            format!("{label}: {count} {unit}")
+        })
         .collect::<Vec<_>>()
         .join(", ");
     view! {

@@ -878,7 +878,7 @@ on_both_databases!(
         );
         assert_eq!(html.matches(r#"data-testid="cluster-row""#).count(), 20);
         assert!(
-            html.contains("Versions in use: 1.35.1: 20 clusters, 1.34.2: 1 clusters"),
+            html.contains("Versions in use: 1.35.1: 20 clusters, 1.34.2: 1 cluster\""),
             "{html}"
         );
         let (_, _, html) = page(&app, "/clusters?page=2", Some(&fay)).await;

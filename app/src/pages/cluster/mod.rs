@@ -94,13 +94,13 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
     };
     view! {
         <Title text=detail.name.clone() />
-        <nav aria-label="Breadcrumb" class="mb-2 text-sm text-muted">
+        // The name and status follow the cluster, as does the tab below (live regions).
+        <nav aria-label="Breadcrumb" class="mb-2 text-sm text-muted" data-live-region="breadcrumb">
             <a href="/clusters" class="inline-flex min-h-11 items-center underline">"Clusters"</a>
             " / "
             <span>{format!("{} / {}", detail.project, detail.name)}</span>
         </nav>
         <div class="mb-4 flex flex-wrap items-center gap-3">
-            // The name and status follow the cluster, as does the tab below (live regions).
             <div class="flex flex-wrap items-center gap-3" data-live-region="cluster-head">
                 <h1 class="text-2xl font-semibold tracking-tight">{detail.name.clone()}</h1>
                 <StatusBadge tone=status_tone(&detail.status) label=detail.status.replace('_', " ") />
