@@ -176,10 +176,16 @@ test("a cluster page follows the cluster in place and never throws away what is 
   await expect(page.getByTestId("stale")).toBeVisible();
   await expect(page.getByLabel("Description")).toHaveValue("half-written");
   await expect(page.getByLabel("Name", { exact: true })).toHaveValue("typing-renamed");
-  // Once asked, the page shows the latest.
-  await page.getByTestId("stale").getByRole("link", { name: "Show the latest" }).click();
+  // Its link shows the latest (without the page's one-off messages).
+  await expect(page.getByTestId("stale").getByRole("link", { name: "Show the latest" }))
+    .toHaveAttribute("href", `/clusters/fr-par/${cluster.id}/settings`);
+  await page.screenshot({ path: "screenshots/cluster-settings-changed-elsewhere.png", fullPage: true });
+  // Saving the form as it stands saves what was changed here and keeps the other person's name.
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("notice")).toContainText("Saved");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("typing-again");
   await expect(page.getByLabel("Name", { exact: true })).toHaveValue("typing-again");
-  await expect(page.getByLabel("Description")).toHaveValue("");
+  await expect(page.getByLabel("Description")).toHaveValue("half-written");
   await expect(page.getByTestId("stale")).toBeHidden();
 });
 

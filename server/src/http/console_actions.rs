@@ -265,6 +265,28 @@ pub struct SettingsForm {
     name: String,
     description: String,
     tags: String,
+    /// The values the form was rendered with (absent from older pages: then every field counts
+    /// as changed).
+    was_name: Option<String>,
+    was_description: Option<String>,
+    was_tags: Option<String>,
+}
+
+/// The tags of the settings form's text: comma-separated, trimmed, empty ones dropped.
+fn tags_of(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `typed` if the person changed the field from what the form showed (`was`), else `None`.
+fn changed<T: PartialEq>(typed: T, was: Option<T>) -> Option<T> {
+    match was {
+        Some(was) if was == typed => None,
+        _ => Some(typed),
+    }
 }
 
 /// POST /clusters/{region}/{id}/settings: name, description and tags. A refusal comes back with
@@ -280,27 +302,92 @@ pub async fn save_settings(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let tags: Vec<String> = form
-        .tags
-        .split(',')
-        .map(str::trim)
-        .filter(|tag| !tag.is_empty())
-        .map(str::to_string)
-        .collect();
+    // Only what the person changed is saved: a field someone else changed meanwhile keeps
+    // their value, unless the person changed it too (then they are asked to look again).
+    let name = changed(
+        form.name.trim().to_string(),
+        form.was_name.as_deref().map(|was| was.trim().to_string()),
+    );
+    let description = changed(form.description.clone(), form.was_description.clone());
+    let tags = changed(tags_of(&form.tags), form.was_tags.as_deref().map(tags_of));
+    let id = ClusterId::from(cluster_id.clone());
+    let refused = |field: &str, message: &str| {
+        let mut pairs = vec![
+            ("problem", "invalid"),
+            ("field", field),
+            ("message", message),
+            ("name", form.name.as_str()),
+            ("description", form.description.as_str()),
+            ("tags", form.tags.as_str()),
+        ];
+        for (key, value) in [
+            ("was_name", &form.was_name),
+            ("was_description", &form.was_description),
+            ("was_tags", &form.was_tags),
+        ] {
+            if let Some(value) = value {
+                pairs.push((key, value.as_str()));
+            }
+        }
+        see_other(&back_with(&page, &pairs))
+    };
+    let current = match state.service.get_cluster(&caller, &region, &id).await {
+        Ok(current) => current,
+        Err(error) => return busy_or_refused(&page, error, "cluster settings refused"),
+    };
+    // Both changed it, to different values: the person has not seen the other change.
+    let clash = |mine: Option<bool>, was_current: Option<bool>| {
+        mine == Some(false) && was_current == Some(false)
+    };
+    let theirs = [
+        (
+            "name",
+            clash(
+                name.as_ref().map(|typed| *typed == current.name),
+                form.was_name
+                    .as_deref()
+                    .map(|was| was.trim() == current.name),
+            ),
+        ),
+        (
+            "description",
+            clash(
+                description
+                    .as_ref()
+                    .map(|typed| *typed == current.description),
+                form.was_description
+                    .as_deref()
+                    .map(|was| was == current.description),
+            ),
+        ),
+        (
+            "tags",
+            clash(
+                tags.as_ref().map(|typed| *typed == current.tags),
+                form.was_tags
+                    .as_deref()
+                    .map(|was| tags_of(was) == current.tags),
+            ),
+        ),
+    ];
+    if let Some((field, _)) = theirs.iter().find(|(_, both)| *both) {
+        return refused(
+            field,
+            "someone else changed this since the page was shown; nothing was saved: look at the latest, then save again",
+        );
+    }
+    if name.is_none() && description.is_none() && tags.is_none() {
+        return see_other(&back_with(&page, &[("notice", "saved")]));
+    }
     let changes = crate::domain::requests::ClusterChanges {
-        name: Some(form.name.trim().to_string()),
-        description: Some(form.description.clone()),
-        tags: Some(tags),
+        name,
+        description,
+        tags,
         ..Default::default()
     };
     match state
         .service
-        .update_cluster(
-            &caller,
-            &region,
-            &ClusterId::from(cluster_id.clone()),
-            changes,
-        )
+        .update_cluster(&caller, &region, &id, changes)
         .await
     {
         Ok(_) => see_other(&back_with(&page, &[("notice", "saved")])),
@@ -316,17 +403,7 @@ pub async fn save_settings(
                 })
                 .unwrap_or_default();
             let message = first.map(|a| a.help_message.clone()).unwrap_or_default();
-            see_other(&back_with(
-                &page,
-                &[
-                    ("problem", "invalid"),
-                    ("field", &field),
-                    ("message", &message),
-                    ("name", &form.name),
-                    ("description", &form.description),
-                    ("tags", &form.tags),
-                ],
-            ))
+            refused(&field, &message)
         }
         Err(error) => busy_or_refused(&page, error, "cluster settings refused"),
     }

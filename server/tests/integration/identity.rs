@@ -519,6 +519,58 @@ on_both_databases!(
         assert_eq!(saved["name"], "settings-renamed");
         assert_eq!(saved["tags"], json!(["prod", "eu"]));
 
+        // A form opened before someone else renamed the cluster saves only what was changed in
+        // it: their name stays. Changing the same field as they did is refused, keeping both.
+        let path = format!("{R}/clusters/{id}");
+        let rename =
+            |name: &'static str| app.api("PATCH", &path, &token, Some(json!({ "name": name })));
+        assert_eq!(rename("renamed-elsewhere").await.0, 200);
+        let opened = "was_name=settings-renamed&was_description=the+shop&was_tags=prod%2C+eu";
+        let settings = format!("{base}/settings");
+        let (status, location) = post_form(
+            &app,
+            &settings,
+            &sam,
+            &format!("{opened}&name=settings-renamed&description=new+words&tags=prod%2C+eu"),
+        )
+        .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, format!("{settings}?notice=saved").as_str())
+        );
+        let (_, merged) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        assert_eq!(
+            (merged["name"].as_str(), merged["description"].as_str()),
+            (Some("renamed-elsewhere"), Some("new words"))
+        );
+        let (status, location) = post_form(
+            &app,
+            &settings,
+            &sam,
+            &format!("{opened}&name=mine&description=new+words&tags=prod%2C+eu"),
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert!(
+            location.contains("problem=invalid&field=name")
+                && location.contains("&name=mine")
+                && location.contains("was_name=settings-renamed"),
+            "{location}"
+        );
+        let (_, _, html) = page(&app, &location, Some(&sam)).await;
+        assert!(html.contains("someone else changed this"), "{html}");
+        assert!(
+            html.contains(r#"value="mine""#),
+            "what was typed is kept: {html}"
+        );
+        let (_, kept) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        assert_eq!(kept["name"], "renamed-elsewhere", "nothing was saved");
+        assert_eq!(rename("settings-renamed").await.0, 200);
+
         // The admin token resets only with the name typed.
         let before: String = sqlx::query_scalar("SELECT admin_token FROM clusters WHERE id = $1")
             .bind(&id)

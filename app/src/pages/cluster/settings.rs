@@ -28,6 +28,11 @@ pub fn ClusterSettings() -> impl IntoView {
     let name = typed("name", cluster.name.clone());
     let description = typed("description", cluster.description.clone());
     let tags = typed("tags", cluster.tags.join(", "));
+    // The values this form started from (kept through a refusal): the server saves only the
+    // fields the person changed, so a change someone else made meanwhile is not undone.
+    let was_name = typed("was_name", cluster.name.clone());
+    let was_description = typed("was_description", cluster.description.clone());
+    let was_tags = typed("was_tags", cluster.tags.join(", "));
     let (problem_field, problem_message) = {
         let query = query.read_untracked();
         (query.get("field"), query.get("message").unwrap_or_default())
@@ -43,6 +48,9 @@ pub fn ClusterSettings() -> impl IntoView {
         <div class="grid gap-4 lg:grid-cols-2">
             <Card title="Name, description and tags">
                 <form method="post" action=settings_action class="space-y-4" data-testid="settings-form">
+                    <input type="hidden" name="was_name" value=was_name />
+                    <input type="hidden" name="was_description" value=was_description />
+                    <input type="hidden" name="was_tags" value=was_tags />
                     <div>
                         <label for="name" class="mb-1 block text-sm font-medium">"Name"</label>
                         <input id="name" name="name" type="text" value=name required class=input aria-describedby="name-problem" />
