@@ -3,7 +3,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 
-type Person = { email: string; password: string; project_id: string };
+type Person = { email: string; password: string; project_id: string; clusterId?: string };
 
 function cli(args: string[]): any {
   const databaseUrl = test.info().project.metadata.databaseUrl as string;
@@ -28,6 +28,7 @@ async function personWithCluster(baseURL: string, project: string, clusterName?:
       }),
     });
     expect(response.status).toBe(200);
+    return Object.assign(person, { clusterId: (await response.json()).id as string });
   }
   return person;
 }
@@ -105,11 +106,18 @@ test("the dashboard follows the clusters live, without reloading", async ({ page
 });
 
 test("another organisation's person sees none of the first one's clusters", async ({ page, baseURL }) => {
-  await personWithCluster(baseURL!, "team-first", "first-secret-cluster");
+  const first = await personWithCluster(baseURL!, "team-first", "first-secret-cluster");
   const other = await personWithCluster(baseURL!, "team-second");
   await signIn(page, other);
   await expect(page.getByTestId("no-clusters")).toBeVisible();
   await expect(page.getByText("first-secret-cluster")).toHaveCount(0);
+  // Nor by its address: every tab answers 404 and names nothing of it.
+  for (const tab of ["", "/nodes", "/settings"]) {
+    const response = await page.goto(`/clusters/fr-par/${first.clusterId}${tab}`);
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole("heading", { level: 1, name: "Cluster not found" })).toBeVisible();
+    await expect(page.getByText("first-secret-cluster")).toHaveCount(0);
+  }
 });
 
 test.describe("on a 360 px phone", () => {

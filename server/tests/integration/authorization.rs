@@ -350,7 +350,7 @@ on_both_databases!(
             "/settings",
         ] {
             let (status, html) = console(&app, "GET", &format!("{base}{tab}"), &stranger, "").await;
-            assert_eq!(status, 200, "{tab}");
+            assert_eq!(status, 404, "{tab}");
             assert!(
                 html.contains("Cluster not found") && !html.contains("victim-prod"),
                 "{tab}: {html}"

@@ -60,11 +60,18 @@ pub fn ClusterFrame() -> impl IntoView {
                         provide_context(detail.clone());
                         view! { <Frame detail /> }.into_any()
                     }
-                    Ok(ClusterPage::NotFound) => view! {
+                    Ok(ClusterPage::NotFound) => {
+                        // Not theirs, or gone: the same answer either way, with HTTP 404.
+                        #[cfg(feature = "ssr")]
+                        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                            response.set_status(http::StatusCode::NOT_FOUND);
+                        }
+                        view! {
                         <Title text="Cluster not found" />
                         <PageHeader title="Cluster not found" summary="No cluster of yours has this address." />
                         <a href="/clusters" class="text-accent underline">"Back to your clusters"</a>
-                    }.into_any(),
+                        }.into_any()
+                    }
                     Ok(ClusterPage::SignedOut) => view! {
                         <PageHeader title="Signed out" summary="Sign in to see this cluster." />
                         <a href="/login" class="text-accent underline">"Sign in"</a>
