@@ -41,7 +41,7 @@ fn per_hour_in_micros(prices: Vec<(String, f64)>) -> Vec<(String, u64)> {
 }
 
 /// The regions a dashboard looks in.
-const REGIONS: &[&str] = &["fr-par", "nl-ams", "pl-waw"];
+pub(crate) const REGIONS: &[&str] = &["fr-par", "nl-ams", "pl-waw"];
 
 fn lifecycle(
     version: &str,
@@ -529,11 +529,7 @@ impl ConsoleServices for Console {
         let callers: Vec<Caller> = user
             .projects
             .iter()
-            .map(|project| Caller {
-                project_id: project.project_id.clone(),
-                organization_id: project.organization_id.clone(),
-                access_key: String::new(),
-            })
+            .map(|project| project.caller())
             .collect();
         let mut owned: std::collections::HashMap<
             (String, String),

@@ -79,7 +79,7 @@ mod browser {
             return;
         };
         // The page as rendered is what later versions are compared with.
-        for region in regions_in(&document.query_selector_all(&format!("[{REGION}]"))) {
+        for region in elements_in(&document.query_selector_all(&format!("[{REGION}]"))) {
             remember(&region);
         }
         let Ok(source) = web_sys::EventSource::new(url) else {
@@ -152,7 +152,7 @@ mod browser {
             return;
         };
         let mut all_in = true;
-        let outermost = regions_in(&document.query_selector_all(&format!("[{REGION}]")))
+        let outermost = elements_in(&document.query_selector_all(&format!("[{REGION}]")))
             .into_iter()
             .filter(|region| enclosing_region(region).is_none());
         for current in outermost {
@@ -259,7 +259,7 @@ mod browser {
         });
         typing
             || open(region) > open(latest)
-            || regions_in(&region.query_selector_all("input, textarea, select"))
+            || elements_in(&region.query_selector_all("input, textarea, select"))
                 .iter()
                 .any(differs_from_rendered)
     }
@@ -278,7 +278,7 @@ mod browser {
         }
         if let Some(select) = field.dyn_ref::<web_sys::HtmlSelectElement>() {
             // The rendered choice: the option marked `selected`, else the first.
-            let options = regions_in(&select.query_selector_all("option"));
+            let options = elements_in(&select.query_selector_all("option"));
             let rendered = options
                 .iter()
                 .position(|option| option.has_attribute("selected"))
@@ -291,7 +291,7 @@ mod browser {
     /// Records the shells of a region and of every region inside it.
     fn remember(region: &Element) {
         let mut all = vec![region.clone()];
-        all.extend(regions_in(
+        all.extend(elements_in(
             &region.query_selector_all(&format!("[{REGION}]")),
         ));
         SHELLS.with(|shells| {
@@ -313,7 +313,7 @@ mod browser {
             return String::new();
         };
         let document = region.owner_document();
-        for inner in regions_in(&copy.query_selector_all(&format!("[{REGION}]"))) {
+        for inner in elements_in(&copy.query_selector_all(&format!("[{REGION}]"))) {
             let stand_in = document
                 .as_ref()
                 .and_then(|document| document.create_element("i").ok());
@@ -327,7 +327,7 @@ mod browser {
 
     /// The regions directly inside `region` (not those inside an inner one), in page order.
     fn inner_regions(region: &Element) -> Vec<Element> {
-        regions_in(&region.query_selector_all(&format!("[{REGION}]")))
+        elements_in(&region.query_selector_all(&format!("[{REGION}]")))
             .into_iter()
             .filter(|inner| enclosing_region(inner).as_ref() == Some(region))
             .collect()
@@ -341,7 +341,8 @@ mod browser {
             .flatten()
     }
 
-    fn regions_in(found: &Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<Element> {
+    /// The elements a `query_selector_all` found (none if it failed).
+    fn elements_in(found: &Result<web_sys::NodeList, wasm_bindgen::JsValue>) -> Vec<Element> {
         let Ok(list) = found else {
             return Vec::new();
         };

@@ -73,15 +73,10 @@ fn Controls(progress: Progress, action: String) -> impl IntoView {
 
 #[component]
 fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
-    let controls = control
-        .filter(|_| progress.active)
-        .map(|action| view! { <Controls progress=progress.clone() action /> });
+    // Shown while the run is active (a finished or settled one is the wizard's "Last upgrade").
+    let controls = control.map(|action| view! { <Controls progress=progress.clone() action /> });
     let what = progress.what();
-    let headline = if progress.finished {
-        format!("{what} to {} finished", progress.to_version)
-    } else if progress.state == "aborted" && !progress.active {
-        format!("{what} to {} aborted", progress.to_version)
-    } else if progress.state == "aborted" {
+    let headline = if progress.state == "aborted" {
         format!(
             "Aborting the {} to {} after the current wave",
             what.to_lowercase(),

@@ -69,11 +69,7 @@ pub async fn person_on_cluster(
     else {
         return Ok(None);
     };
-    let caller = Caller {
-        project_id: access.project_id.clone(),
-        organization_id: access.organization_id.clone(),
-        access_key: String::new(),
-    };
+    let caller = access.caller();
     Ok(Some((user, caller, access)))
 }
 
@@ -248,6 +244,9 @@ pub async fn kubeconfig(
 
 /// The page's address with the outcome of a form, URL-encoded.
 pub(super) fn back_with(page: &str, pairs: &[(&str, &str)]) -> String {
+    if pairs.is_empty() {
+        return page.to_string();
+    }
     let query: Vec<String> = pairs
         .iter()
         .map(|(key, value)| {
@@ -331,6 +330,10 @@ pub async fn save_settings(
         }
         see_other(&back_with(&page, &pairs))
     };
+    // Nothing changed here: nothing to check or write.
+    if name.is_none() && description.is_none() && tags.is_none() {
+        return see_other(&back_with(&page, &[("notice", "saved")]));
+    }
     let current = match state.service.get_cluster(&caller, &region, &id).await {
         Ok(current) => current,
         Err(error) => return busy_or_refused(&page, error, "cluster settings refused"),
@@ -375,9 +378,6 @@ pub async fn save_settings(
             field,
             "someone else changed this since the page was shown; nothing was saved: look at the latest, then save again",
         );
-    }
-    if name.is_none() && description.is_none() && tags.is_none() {
-        return see_other(&back_with(&page, &[("notice", "saved")]));
     }
     let changes = crate::domain::requests::ClusterChanges {
         name,

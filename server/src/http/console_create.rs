@@ -12,7 +12,6 @@ use axum::Form;
 
 use super::session::{cookie, see_other};
 use super::AppState;
-use crate::domain::model::Caller;
 use crate::domain::requests::{NewCluster, NewPool};
 use crate::domain::DomainError;
 use crate::services::identity;
@@ -278,11 +277,7 @@ pub async fn create_cluster(
         pools: Some(pools.into_iter().map(|(pool, _)| pool).collect()),
         ..NewCluster::default()
     };
-    let caller = Caller {
-        project_id: access.project_id.clone(),
-        organization_id: access.organization_id.clone(),
-        access_key: String::new(),
-    };
+    let caller = access.caller();
     match state
         .service
         .create_cluster(&caller, &form.region, spec)

@@ -24,8 +24,6 @@ use crate::console::Console;
 use crate::domain::model::Caller;
 use crate::services::identity::{self, SessionUser};
 
-const REGIONS: &[&str] = &["fr-par", "nl-ams", "pl-waw"];
-
 /// One line per cluster: id, status, nodes ready and in all, pools, oldest and newest node.
 pub fn encode_line(digest: &crate::backend::ClusterDigest) -> String {
     let stamp = |at: Option<&chrono::DateTime<chrono::Utc>>| {
@@ -49,15 +47,11 @@ async fn dashboard_lines(state: &AppState, user: &SessionUser) -> Option<String>
     let callers: Vec<Caller> = user
         .projects
         .iter()
-        .map(|project| Caller {
-            project_id: project.project_id.clone(),
-            organization_id: project.organization_id.clone(),
-            access_key: String::new(),
-        })
+        .map(|project| project.caller())
         .collect();
     let digests = state
         .service
-        .digest_of_projects(&callers, REGIONS)
+        .digest_of_projects(&callers, crate::console::REGIONS)
         .await
         .ok()?;
     let lines: Vec<String> = digests.iter().map(encode_line).collect();

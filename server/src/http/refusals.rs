@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
+use super::console_actions::back_with;
 use super::session::{cookie, see_other};
 
 /// The parameters of a refusal, dropped together when its seal does not hold.
@@ -39,12 +40,12 @@ pub async fn sealed_refusals(request: Request, next: Next) -> Response {
                 .zip(value("seal"))
                 .is_some_and(|(token, seal)| seal_of(token, message) == *seal);
             if !holds {
-                let kept: Vec<(String, String)> = pairs
+                let kept: Vec<(&str, &str)> = pairs
                     .iter()
                     .filter(|(key, _)| !REFUSAL.contains(&key.as_str()))
-                    .cloned()
+                    .map(|(key, value)| (key.as_str(), value.as_str()))
                     .collect();
-                return see_other(&with_query(&path, &kept));
+                return see_other(&back_with(&path, &kept));
             }
         }
         return next.run(request).await;
@@ -79,17 +80,11 @@ fn seal_location(location: &str, token: &str) -> Option<String> {
     let seal = seal_of(token, &pairs[at].1);
     // Beside its message: the rest of the address keeps its order.
     pairs.insert(at + 1, ("seal".into(), seal));
-    Some(with_query(path, &pairs))
-}
-
-fn with_query(path: &str, pairs: &[(String, String)]) -> String {
-    if pairs.is_empty() {
-        return path.to_string();
-    }
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    format!("{path}?{query}")
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    Some(back_with(path, &pairs))
 }
 
 /// HMAC-SHA256 (RFC 2104) of the message keyed by the session token, its first 16 bytes in hex.

@@ -170,6 +170,17 @@ pub struct ProjectAccess {
     pub role: Role,
 }
 
+impl ProjectAccess {
+    /// The caller the domain sees when this member acts in the console (no API key: a session).
+    pub fn caller(&self) -> crate::domain::model::Caller {
+        crate::domain::model::Caller {
+            project_id: self.project_id.clone(),
+            organization_id: self.organization_id.clone(),
+            access_key: String::new(),
+        }
+    }
+}
+
 /// The person behind a console session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionUser {
