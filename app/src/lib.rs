@@ -69,7 +69,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("login") view=pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("system") view=pages::system::SystemPage ssr=SsrMode::Async />
+                    <Route path=path!("provider/system") view=pages::system::SystemPage ssr=SsrMode::Async />
                 </Routes>
             </ConsoleLayout>
         </Router>

@@ -1,6 +1,7 @@
 // The console shell as a person meets it: rendered, interactive once hydrated, usable on a
 // 360 px phone and without JavaScript. Screenshots go to end2end/screenshots/ for review.
 import { expect, test } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 
 test("the overview renders the console frame and live service status", async ({ page }) => {
   await page.goto("/");
@@ -37,8 +38,19 @@ test("hydration works: the theme toggle switches the theme on click", async ({ p
 
 test("navigation moves between pages and marks the current one", async ({ page }, testInfo) => {
   await page.goto("/");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "System" })).toHaveCount(0);
+  // The system page is the provider's operators' own.
+  const databaseUrl = testInfo.project.metadata.databaseUrl as string;
+  const operator = JSON.parse(
+    execFileSync(process.env.WHEELHOUSE_BIN!, ["user", "create", "--email", `nav-operator-${testInfo.project.name}@example.com`,
+      "--project", `team-nav-${testInfo.project.name}`, "--operator", "--database-url", databaseUrl], { encoding: "utf8" }),
+  );
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(operator.email);
+  await page.getByLabel("Password").fill(operator.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "System" }).click();
-  await expect(page).toHaveURL(/\/system$/);
+  await expect(page).toHaveURL(/\/provider\/system$/);
   await expect(page.getByRole("heading", { level: 1, name: "System" })).toBeVisible();
   await expect(page.getByRole("link", { name: "System" })).toHaveAttribute("aria-current", "page");
   await expect(page.getByTestId("migrations").getByRole("listitem").first()).toContainText("projects and api keys");

@@ -19,7 +19,7 @@ test("every island starts and no page logs an error", async ({ page, baseURL }) 
     if (message.type() === "error") problems.push(`${page.url()}: ${message.text().slice(0, 300)}`);
   });
   page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
-  for (const path of ["/", "/system", "/login"]) {
+  for (const path of ["/", "/login"]) {
     await page.goto(path);
     await expect(page.getByTestId("theme-toggle")).toHaveAttribute("data-hydrated", "true");
   }

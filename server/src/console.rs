@@ -14,7 +14,9 @@ use app::model::identity::ConsoleUser;
 use app::model::settings::{
     KeyRow, MemberRow, OrganizationChoice, ProjectSettings, SettingsData, SettingsPage, ShownOnce,
 };
-use app::model::system::{AppliedMigration, ProviderSummary, SystemStatus};
+use app::model::system::{
+    AppliedMigration, ProviderSummary, ServiceHealth, SystemPage, SystemStatus,
+};
 
 use crate::domain::ids::ClusterId;
 use crate::domain::model::{Caller, KubeVersionEntry};
@@ -39,9 +41,6 @@ fn per_hour_in_micros(prices: Vec<(String, f64)>) -> Vec<(String, u64)> {
         .map(|(name, price)| (name, app::model::create::micros(price)))
         .collect()
 }
-
-/// The regions a dashboard looks in.
-pub(crate) const REGIONS: &[&str] = &["fr-par", "nl-ams", "pl-waw"];
 
 fn lifecycle(
     version: &str,
@@ -198,7 +197,7 @@ impl ConsoleServices for Console {
         let now = state.clock.now();
         let versions = state
             .service
-            .list_versions(REGIONS[0])
+            .list_versions(self.state.service.regions()[0])
             .await
             .map_err(|e| failed(&e))?;
         let offered: Vec<&KubeVersionEntry> = versions
@@ -215,7 +214,7 @@ impl ConsoleServices for Console {
         }
         let types = state
             .service
-            .list_cluster_types(REGIONS[0])
+            .list_cluster_types(self.state.service.regions()[0])
             .await
             .map_err(|e| failed(&e))?;
         let prices = state.service.price_list();
@@ -226,11 +225,20 @@ impl ConsoleServices for Console {
                 .filter(|access| access.role.can_change())
                 .map(|access| (access.project_id.clone(), access.project_name.clone()))
                 .collect(),
-            regions: REGIONS.iter().map(|r| r.to_string()).collect(),
+            regions: self
+                .state
+                .service
+                .regions()
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
             versions: offered.iter().map(|v| v.name.clone()).collect(),
             cnis,
             cluster_types: types.iter().map(|t| t.name.clone()).collect(),
-            node_types: crate::domain::model::NODE_TYPES
+            node_types: self
+                .state
+                .service
+                .node_types()
                 .iter()
                 .map(|n| n.to_string())
                 .collect(),
@@ -344,6 +352,12 @@ impl ConsoleServices for Console {
             .map_err(|e| failed(&e))?;
         let detail =
             ClusterDetail {
+                node_types: state
+                    .service
+                    .node_types()
+                    .iter()
+                    .map(|name| name.to_string())
+                    .collect(),
                 id: cluster.id.clone(),
                 name: cluster.name.clone(),
                 description: cluster.description.clone(),
@@ -521,7 +535,7 @@ impl ConsoleServices for Console {
         let now = state.clock.now();
         let catalog = state
             .service
-            .list_versions(REGIONS[0])
+            .list_versions(self.state.service.regions()[0])
             .await
             .map_err(|error| failed(&error))?;
         // One read of the fleet per region for all the user's projects (their clusters with
@@ -537,7 +551,7 @@ impl ConsoleServices for Console {
         > = Default::default();
         for digest in state
             .service
-            .digest_of_projects(&callers, REGIONS)
+            .digest_of_projects(&callers, state.service.regions())
             .await
             .map_err(|error| failed(&error))?
         {
@@ -552,7 +566,7 @@ impl ConsoleServices for Console {
         let mut clusters = Vec::new();
         let mut all_node_ages: Vec<f64> = Vec::new();
         for project in &user.projects {
-            for region in REGIONS {
+            for region in state.service.regions() {
                 // Oldest first, as the fleet read returns them.
                 let Some(digests) = owned.remove(&(project.project_id.clone(), region.to_string()))
                 else {
@@ -660,6 +674,33 @@ impl ConsoleServices for Console {
         }))
     }
 
+    async fn service_health(&self) -> ServiceHealth {
+        ServiceHealth {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            database_reachable: self.state.database.is_reachable().await,
+        }
+    }
+
+    async fn system_page(&self, session: &str) -> Result<SystemPage, String> {
+        let state = &self.state;
+        let user = identity::session_user(&state.database, state.clock.as_ref(), session)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "the system page could not be loaded");
+                "the system status could not be loaded; try again in a moment".to_string()
+            })?;
+        Ok(match user {
+            None => SystemPage::SignedOut,
+            Some(user) if user.is_operator => {
+                SystemPage::Found(Box::new(self.system_status().await))
+            }
+            Some(_) => SystemPage::NotFound,
+        })
+    }
+}
+
+impl Console {
+    /// The service's inside: build, database, migrations, the provider's counts.
     async fn system_status(&self) -> SystemStatus {
         let database = &self.state.database;
         let reachable = database.is_reachable().await;

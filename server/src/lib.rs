@@ -2,7 +2,6 @@
 //! and, behind it, the domain and its stores.
 
 pub mod backend;
-pub mod base64;
 pub mod cli;
 pub mod client;
 pub mod clock;

@@ -22,12 +22,15 @@ pub mod ssr {
     use crate::model::create::CreatePage;
     use crate::model::identity::SESSION_COOKIE;
     use crate::model::settings::SettingsPage;
-    use crate::model::system::SystemStatus;
+    use crate::model::system::{ServiceHealth, SystemPage};
     use crate::model::upgrade::UpgradePage;
 
     #[async_trait::async_trait]
     pub trait ConsoleServices: Send + Sync + 'static {
-        async fn system_status(&self) -> SystemStatus;
+        /// Whether the service answers, for anyone.
+        async fn service_health(&self) -> ServiceHealth;
+        /// The service's inside, for the provider's operators only.
+        async fn system_page(&self, session: &str) -> Result<SystemPage, String>;
         /// The clusters of the person signed in with this session token; `None` when the
         /// session is not (or no longer) valid. The message of an error is shown to them.
         async fn dashboard(

@@ -10,12 +10,46 @@ use crate::model::identity::{SIGN_IN_PATH, SIGN_OUT_PATH};
 use crate::model::theme::Theme;
 
 /// The navigation entries, in order. Only screens that exist are listed.
-const NAVIGATION: &[(&str, &str, IconName)] = &[
-    ("/", "Overview", IconName::Overview),
-    ("/clusters", "Clusters", IconName::Clusters),
-    ("/settings", "Settings", IconName::Settings),
-    ("/system", "System", IconName::System),
+const NAVIGATION: &[(&str, &str, IconName, Audience)] = &[
+    ("/", "Overview", IconName::Overview, Audience::Everyone),
+    (
+        "/clusters",
+        "Clusters",
+        IconName::Clusters,
+        Audience::Everyone,
+    ),
+    (
+        "/settings",
+        "Settings",
+        IconName::Settings,
+        Audience::Everyone,
+    ),
+    (
+        crate::model::system::SYSTEM_PATH,
+        "System",
+        IconName::System,
+        Audience::Operators,
+    ),
 ];
+
+/// Who a navigation entry is offered to (the page itself checks access too).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Everyone,
+    Operators,
+}
+
+/// Whether the person signed in is one of the provider's operators.
+fn viewer_is_operator() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        crate::model::identity::viewer().is_some_and(|viewer| viewer.is_operator)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
+    }
+}
 
 /// Whether the request carries a session cookie (the header then offers to sign out; whether
 /// the session is still valid is for the pages to check).
@@ -70,7 +104,8 @@ pub fn ConsoleLayout(theme: Theme, children: Children) -> impl IntoView {
                 <ul class="flex justify-around md:flex-col md:justify-start md:gap-1 md:p-3">
                     {NAVIGATION
                         .iter()
-                        .map(|(href, label, icon)| {
+                        .filter(|(_, _, _, audience)| *audience == Audience::Everyone || viewer_is_operator())
+                        .map(|(href, label, icon, _)| {
                             view! {
                                 <li class="flex-1 md:flex-none">
                                     <A

@@ -166,6 +166,8 @@ pub struct ClusterDetail {
     pub tags: Vec<String>,
     /// Owners and editors change things; viewers look.
     pub can_change: bool,
+    /// The node types the provider offers new pools.
+    pub node_types: Vec<String>,
     /// `None` when the provider does not report its components.
     pub components: Option<Vec<ComponentRow>>,
     pub pools: Vec<PoolRow>,
@@ -199,6 +201,15 @@ pub enum ClusterPage {
 /// Where a cluster's pages are, and where their forms post.
 pub fn cluster_path(region: &str, id: &str) -> String {
     format!("/clusters/{region}/{id}")
+}
+
+/// Whether a notice speaks of work under way ("the upgrade started"): it is shown only while the
+/// cluster or one of its pools is still busy, so it does not outlive the work it announces.
+pub fn announces_work_in_progress(code: &str) -> bool {
+    matches!(
+        code,
+        "upgrade-started" | "rollback-started" | "pool-rollback-started"
+    )
 }
 
 /// Why a form came back to the page, from its `notice` / `problem` query parameters.

@@ -142,24 +142,6 @@ pub enum CreatePage {
     SignedOut,
 }
 
-/// Scaleway's instance types a pool may use (the same list as the server's).
-pub const NODE_TYPE_NAMES: &[&str] = &[
-    "dev1_m",
-    "dev1_l",
-    "dev1_xl",
-    "gp1_xs",
-    "gp1_s",
-    "gp1_m",
-    "pro2_xxs",
-    "pro2_xs",
-    "pro2_s",
-    "pro2_m",
-    "pop2_2c_8g",
-    "pop2_4c_16g",
-    "pop2_8c_32g",
-    "pop2_hm_4c_32g",
-];
-
 /// Where the form is and posts.
 pub const CREATE_PATH: &str = "/clusters/new";
 

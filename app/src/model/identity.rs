@@ -17,6 +17,24 @@ pub struct ConsoleUser {
     pub projects: Vec<(String, String)>,
 }
 
+/// Who the request comes from, as the server found it once from the session cookie (the session
+/// middleware puts it in the request's extensions): the layout reads it to offer the provider's
+/// pages to operators only. Pages still check access through their console port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub email: String,
+    pub is_operator: bool,
+}
+
+/// The viewer of the request being rendered, if signed in.
+#[cfg(feature = "ssr")]
+pub fn viewer() -> Option<Viewer> {
+    leptos::prelude::use_context::<http::request::Parts>()?
+        .extensions
+        .get::<Viewer>()
+        .cloned()
+}
+
 /// Why the sign-in form came back, from its `error` query parameter.
 pub fn sign_in_problem(code: &str) -> Option<&'static str> {
     match code {

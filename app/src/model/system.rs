@@ -2,6 +2,26 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where the provider's operators see the running service.
+pub const SYSTEM_PATH: &str = "/provider/system";
+
+/// What anyone may know of the service: whether it answers, and its build.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceHealth {
+    pub version: String,
+    pub database_reachable: bool,
+}
+
+/// What loading the system page found: only the provider's operators see the service's inside
+/// (database location, migrations, the whole fleet's counts).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SystemPage {
+    Found(Box<SystemStatus>),
+    /// Signed in, not an operator: the same answer as a page that does not exist.
+    NotFound,
+    SignedOut,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemStatus {
     /// The `wheelhouse` build that answered (crate version).

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{LoadError, PageHeader};
-use crate::api::system::get_system_status;
+use crate::api::system::get_service_health;
 use crate::components::card::Card;
 use crate::components::status::{StatusBadge, Tone};
 
@@ -46,7 +46,7 @@ const RESPONSIBILITIES: &[(&str, &str, &str)] = &[
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_system_status());
+    let status = Resource::new(|| (), |_| get_service_health());
 
     view! {
         <Title text="Overview" />
@@ -93,16 +93,8 @@ pub fn OverviewPage() -> impl IntoView {
                                     <div data-testid="service-status">
                                         <StatusBadge tone label />
                                         <p class="mt-3 text-sm text-muted">
-                                            {format!("Wheelhouse {} on {}", status.version, status.database_kind)}
+                                            {format!("Wheelhouse {}", status.version)}
                                         </p>
-                                        {status.provider.map(|provider| view! {
-                                            <p class="mt-1 text-sm text-muted">
-                                                {format!("Sandbox provider: {} cluster(s), {} node(s)", provider.total_clusters(), provider.total_nodes())}
-                                            </p>
-                                        })}
-                                        <a href="/system" class="mt-3 inline-flex min-h-11 items-center text-sm font-medium text-accent hover:underline">
-                                            "System details"
-                                        </a>
                                     </div>
                                 }
                                     .into_any()

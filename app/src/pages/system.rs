@@ -1,25 +1,31 @@
-//! The running service: build, database and schema migrations, for operators and bug reports.
+//! The running service: build, database and schema migrations, for the provider's operators.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{LoadError, PageHeader};
-use crate::api::system::get_system_status;
+use crate::api::system::get_system_page;
 use crate::components::card::Card;
 use crate::components::status::{StatusBadge, Tone};
-use crate::model::system::{human_duration, ProviderSummary, SystemStatus};
+use crate::model::system::{human_duration, ProviderSummary, SystemPage, SystemStatus};
+use crate::pages::not_found::NotFound;
 
 #[component]
 pub fn SystemPage() -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_system_status());
+    let status = Resource::new(|| (), |_| get_system_page());
 
     view! {
-        <Title text="System" />
-        <PageHeader title="System" summary="The Wheelhouse service answering this console." />
         <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match status.await {
-                    Ok(status) => view! { <SystemDetails status /> }.into_any(),
+                    Ok(SystemPage::Found(status)) => view! {
+                        <Title text="System" />
+                        <PageHeader title="System" summary="The Wheelhouse service answering this console: for the provider's operators." />
+                        <SystemDetails status=*status />
+                    }
+                    .into_any(),
+                    Ok(SystemPage::NotFound) => view! { <NotFound /> }.into_any(),
+                    Ok(SystemPage::SignedOut) => view! { <a href="/login" class="text-accent underline">"Sign in"</a> }.into_any(),
                     Err(error) => view! { <LoadError what="the system status" error=error.to_string() /> }.into_any(),
                 }
             })}

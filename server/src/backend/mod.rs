@@ -82,6 +82,10 @@ pub trait ProvisioningBackend: Send + Sync {
     fn kind(&self) -> &'static str;
 
     // ---- catalog
+    /// The regions this provider serves, its default first.
+    fn regions(&self) -> &'static [&'static str];
+    /// The node types its pools may use.
+    fn node_types(&self) -> &'static [&'static str];
     async fn list_versions(&self, region: &str) -> Result<Vec<KubeVersionEntry>>;
     async fn get_version(&self, region: &str, name: &str) -> Result<KubeVersionEntry>;
     async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>>;

@@ -460,8 +460,20 @@ fn offer_from(value: &Value) -> Result<ClusterOffer> {
 
 /// The text of one of Scaleway's file objects (`{name, content_type, content}` in base64).
 fn file_text(body: &Value) -> Result<String> {
-    let content = string(body, "content");
-    crate::base64::decode(&content)
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine;
+    // Lenient as readers of RFC 4648 text usually are: line breaks and missing padding pass.
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let content: String = string(body, "content")
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    LENIENT
+        .decode(content)
+        .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(|| {
             DomainError::Provider("the provider sent a file that is not base64 text".into())
@@ -490,6 +502,15 @@ impl ProvisioningBackend for ScalewayRemote {
 
     fn price_list(&self) -> Option<ProviderPrices> {
         None
+    }
+
+    fn regions(&self) -> &'static [&'static str] {
+        // Where Scaleway offers Kapsule and Kosmos.
+        &["fr-par", "nl-ams", "pl-waw"]
+    }
+
+    fn node_types(&self) -> &'static [&'static str] {
+        crate::domain::model::NODE_TYPES
     }
 
     async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>> {
@@ -554,11 +575,28 @@ impl ProvisioningBackend for ScalewayRemote {
 
     async fn update_cluster(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         region: &str,
         id: &ClusterId,
         changes: ClusterChanges,
     ) -> Result<Cluster> {
+        // Scaleway's API has no conditional update: the comparison is made on a fresh read,
+        // which narrows the window a concurrent change can slip through without closing it.
+        if let Some(seen) = &changes.seen {
+            let current = self.get_cluster(caller, region, id).await?;
+            let now = (
+                current.name.as_str(),
+                current.description.as_str(),
+                current.tags.as_slice(),
+            );
+            if let Some(field) = seen.clash(&changes, now) {
+                return Err(DomainError::invalid(
+                    field,
+                    "constraint",
+                    crate::domain::requests::SETTINGS_CLASH,
+                ));
+            }
+        }
         cluster_from(
             &self
                 .call(

@@ -11,6 +11,13 @@ pub trait IdGenerator: Send + Sync + 'static {
 
 pub type SharedIds = Arc<dyn IdGenerator>;
 
+/// Hex SHA-256 of a secret (API key secrets, node secrets, session tokens), as stored: a
+/// secret itself is shown once and never kept.
+pub fn secret_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
 #[derive(Debug, Default)]
 pub struct RandomIds;
 

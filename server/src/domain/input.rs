@@ -290,7 +290,16 @@ pub struct AutoscalerConfigInput {
     pub scale_down_utilization_threshold: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_graceful_termination_sec: Option<u32>,
+    /// Never scale down a node whose pods use local storage (emptyDir, hostPath).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_nodes_with_local_storage: Option<bool>,
+    /// The autoscaler's log verbosity (its `--v`), 0 to [`MAX_AUTOSCALER_LOG_LEVEL`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<u32>,
 }
+
+/// The most verbose log level the cluster autoscaler is run with.
+pub const MAX_AUTOSCALER_LOG_LEVEL: u32 = 10;
 
 pub const ESTIMATORS: &[&str] = &["unknown_estimator", "binpacking"];
 pub const EXPANDERS: &[&str] = &[
@@ -360,6 +369,14 @@ pub fn check_autoscaler_config(validation: &mut Validation, config: &AutoscalerC
             "autoscaler_config.max_graceful_termination_sec",
             "constraint",
             "at most 86400 seconds (one day)",
+        );
+    }
+    if let Some(level) = config.log_level {
+        validation.check(
+            level <= MAX_AUTOSCALER_LOG_LEVEL,
+            "autoscaler_config.log_level",
+            "constraint",
+            format!("a log level from 0 to {MAX_AUTOSCALER_LOG_LEVEL}"),
         );
     }
 }

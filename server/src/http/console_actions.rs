@@ -15,6 +15,7 @@ use super::session::cookie;
 use super::AppState;
 use crate::domain::ids::{ClusterId, NodeId, PoolId};
 use crate::domain::model::Caller;
+use crate::domain::requests::SettingsEdit;
 use crate::domain::DomainError;
 use crate::services::identity::{self, ProjectAccess};
 
@@ -280,14 +281,6 @@ fn tags_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `typed` if the person changed the field from what the form showed (`was`), else `None`.
-fn changed<T: PartialEq>(typed: T, was: Option<T>) -> Option<T> {
-    match was {
-        Some(was) if was == typed => None,
-        _ => Some(typed),
-    }
-}
-
 /// POST /clusters/{region}/{id}/settings: name, description and tags. A refusal comes back with
 /// the field at fault, its reason and what was typed, so nothing is lost.
 pub async fn save_settings(
@@ -301,14 +294,17 @@ pub async fn save_settings(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    // Only what the person changed is saved: a field someone else changed meanwhile keeps
-    // their value, unless the person changed it too (then they are asked to look again).
-    let name = changed(
-        form.name.trim().to_string(),
-        form.was_name.as_deref().map(|was| was.trim().to_string()),
-    );
-    let description = changed(form.description.clone(), form.was_description.clone());
-    let tags = changed(tags_of(&form.tags), form.was_tags.as_deref().map(tags_of));
+    // Only what the person changed is saved, compared under the cluster's lock with what
+    // they saw: a field someone else changed meanwhile keeps their value, unless the person
+    // changed it too (then they are asked to look again).
+    let edit = SettingsEdit {
+        name: (
+            form.name.trim().to_string(),
+            form.was_name.as_deref().map(|was| was.trim().to_string()),
+        ),
+        description: (form.description.clone(), form.was_description.clone()),
+        tags: (tags_of(&form.tags), form.was_tags.as_deref().map(tags_of)),
+    };
     let id = ClusterId::from(cluster_id.clone());
     let refused = |field: &str, message: &str| {
         let mut pairs = vec![
@@ -331,59 +327,8 @@ pub async fn save_settings(
         see_other(&back_with(&page, &pairs))
     };
     // Nothing changed here: nothing to check or write.
-    if name.is_none() && description.is_none() && tags.is_none() {
+    let Some(changes) = edit.changes() else {
         return see_other(&back_with(&page, &[("notice", "saved")]));
-    }
-    let current = match state.service.get_cluster(&caller, &region, &id).await {
-        Ok(current) => current,
-        Err(error) => return busy_or_refused(&page, error, "cluster settings refused"),
-    };
-    // Both changed it, to different values: the person has not seen the other change.
-    let clash = |mine: Option<bool>, was_current: Option<bool>| {
-        mine == Some(false) && was_current == Some(false)
-    };
-    let theirs = [
-        (
-            "name",
-            clash(
-                name.as_ref().map(|typed| *typed == current.name),
-                form.was_name
-                    .as_deref()
-                    .map(|was| was.trim() == current.name),
-            ),
-        ),
-        (
-            "description",
-            clash(
-                description
-                    .as_ref()
-                    .map(|typed| *typed == current.description),
-                form.was_description
-                    .as_deref()
-                    .map(|was| was == current.description),
-            ),
-        ),
-        (
-            "tags",
-            clash(
-                tags.as_ref().map(|typed| *typed == current.tags),
-                form.was_tags
-                    .as_deref()
-                    .map(|was| tags_of(was) == current.tags),
-            ),
-        ),
-    ];
-    if let Some((field, _)) = theirs.iter().find(|(_, both)| *both) {
-        return refused(
-            field,
-            "someone else changed this since the page was shown; nothing was saved: look at the latest, then save again",
-        );
-    }
-    let changes = crate::domain::requests::ClusterChanges {
-        name,
-        description,
-        tags,
-        ..Default::default()
     };
     match state
         .service

@@ -48,7 +48,7 @@ pub fn progress_view(progress: UpgradeProgress) -> Option<view::Progress> {
         rollback_to: progress.rollback_to,
         cluster_status: progress.cluster_status,
         control_plane_version: progress.control_plane_version,
-        state: run.state,
+        state: run.state.as_str().to_string(),
         finished: progress.finished,
         active: progress.active,
         pools: progress

@@ -51,7 +51,7 @@ async fn dashboard_lines(state: &AppState, user: &SessionUser) -> Option<String>
         .collect();
     let digests = state
         .service
-        .digest_of_projects(&callers, crate::console::REGIONS)
+        .digest_of_projects(&callers, state.service.regions())
         .await
         .ok()?;
     let lines: Vec<String> = digests.iter().map(encode_line).collect();

@@ -12,7 +12,8 @@ use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use super::console_actions::back_with;
 use super::session::{cookie, see_other};
@@ -38,7 +39,7 @@ pub async fn sealed_refusals(request: Request, next: Next) -> Response {
             let holds = session
                 .as_deref()
                 .zip(value("seal"))
-                .is_some_and(|(token, seal)| seal_of(token, message) == *seal);
+                .is_some_and(|(token, seal)| seal_holds(token, message, seal));
             if !holds {
                 let kept: Vec<(&str, &str)> = pairs
                     .iter()
@@ -89,25 +90,22 @@ fn seal_location(location: &str, token: &str) -> Option<String> {
 
 /// HMAC-SHA256 (RFC 2104) of the message keyed by the session token, its first 16 bytes in hex.
 fn seal_of(key: &str, message: &str) -> String {
-    let mut block = [0u8; 64];
-    let key = key.as_bytes();
-    if key.len() > block.len() {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let inner = Sha256::new()
-        .chain_update(block.map(|byte| byte ^ 0x36))
-        .chain_update(message.as_bytes())
-        .finalize();
-    let outer = Sha256::new()
-        .chain_update(block.map(|byte| byte ^ 0x5c))
-        .chain_update(inner)
-        .finalize();
-    outer[..16]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(&mac_of(key, message).finalize().into_bytes()[..16])
+}
+
+/// Whether `seal` is the message's seal for this session, compared in constant time (a timing
+/// difference must not tell a forger how many leading bytes were right).
+fn seal_holds(key: &str, message: &str, seal: &str) -> bool {
+    hex::decode(seal).is_ok_and(|bytes| {
+        bytes.len() == 16 && mac_of(key, message).verify_truncated_left(&bytes).is_ok()
+    })
+}
+
+fn mac_of(key: &str, message: &str) -> Hmac<Sha256> {
+    // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC accepts any key");
+    mac.update(message.as_bytes());
+    mac
 }
 
 #[cfg(test)]
@@ -121,6 +119,16 @@ mod tests {
             seal_of("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c7"
         );
+    }
+
+    #[test]
+    fn a_seal_holds_only_for_its_message_and_session() {
+        let seal = seal_of("token-1", "too long");
+        assert!(seal_holds("token-1", "too long", &seal));
+        assert!(!seal_holds("token-2", "too long", &seal));
+        assert!(!seal_holds("token-1", "too short", &seal));
+        assert!(!seal_holds("token-1", "too long", &seal[..30]));
+        assert!(!seal_holds("token-1", "too long", "not hex at all"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
+use app::model::identity::{Viewer, SESSION_COOKIE, SIGN_IN_PATH};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -117,26 +117,33 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resp
 
 /// Pages only a signed-in person sees; others are sent to the sign-in form first (before the
 /// page renders, so it works the same with or without JavaScript).
-const SIGNED_IN_PAGES: &[&str] = &["/clusters", "/settings"];
+const SIGNED_IN_PAGES: &[&str] = &["/clusters", "/settings", "/provider"];
 
 pub async fn require_session(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
+    let mut request = request;
+    // Who asks, looked up once: the layout offers the provider's pages to operators by it.
+    if request.method() == Method::GET {
+        if let Some(token) = cookie(request.headers(), SESSION_COOKIE) {
+            if let Ok(Some(user)) =
+                identity::session_user(&state.database, state.clock.as_ref(), &token).await
+            {
+                request.extensions_mut().insert(Viewer {
+                    email: user.email,
+                    is_operator: user.is_operator,
+                });
+            }
+        }
+    }
     let path = request.uri().path();
     let protected = SIGNED_IN_PAGES
         .iter()
         .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")));
     if protected && request.method() == Method::GET {
-        let signed_in = match cookie(request.headers(), SESSION_COOKIE) {
-            Some(token) => identity::session_user(&state.database, state.clock.as_ref(), &token)
-                .await
-                .map(|user| user.is_some())
-                .unwrap_or(false),
-            None => false,
-        };
-        if !signed_in {
+        if request.extensions().get::<Viewer>().is_none() {
             return see_other(&format!("{SIGN_IN_PATH}?error=required"));
         }
         // A signed-in page must not come back from the browser's cache after signing out.

@@ -3,11 +3,14 @@
 //! only at the end, so a crash at any point is completed by the next start; once done, later
 //! starts leave the demo project as its users left it.
 
+use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::listing::ListOrder;
 use crate::domain::model::Caller;
 use crate::domain::requests::{ClusterQuery, NewCluster, NewPool, UpgradePolicyInput};
+use crate::domain::version::KubeVersion;
 use crate::domain::DomainError;
 use crate::http::AppState;
+use crate::services::freshness::lifespan::RECOMMENDED_MAX_NODE_AGE_DAYS;
 use crate::services::identity::{ensure_project, new_api_key};
 use crate::store::setup;
 
@@ -53,14 +56,16 @@ pub async fn seed(state: &AppState) -> Result<Option<(String, String)>, DomainEr
         .await?;
     if existing.total_count == 0 {
         let now = state.clock.now();
-        let version = state
+        let supported: Vec<String> = state
             .service
             .list_versions(REGION)
             .await?
             .into_iter()
-            .find(|entry| !entry.is_deprecated_at(now) && !entry.is_end_of_life_at(now))
-            .map(|entry| entry.name);
-        state
+            .filter(|entry| !entry.is_deprecated_at(now) && !entry.is_end_of_life_at(now))
+            .map(|entry| entry.name)
+            .collect();
+        let version = a_minor_behind(&supported);
+        let cluster = state
             .service
             .create_cluster(
                 &caller,
@@ -85,6 +90,23 @@ pub async fn seed(state: &AppState) -> Result<Option<(String, String)>, DomainEr
                 },
             )
             .await?;
+        // The recommended lifespan, so the maintenance tab shows each node's expiry and the
+        // replacements the window will make.
+        let pools = state
+            .service
+            .list_pools(&caller, REGION, &ClusterId::from(cluster.id.clone()))
+            .await?;
+        for pool in pools {
+            state
+                .freshness()
+                .set_lifespan(
+                    &caller,
+                    REGION,
+                    &PoolId::from(pool.id),
+                    Some(RECOMMENDED_MAX_NODE_AGE_DAYS),
+                )
+                .await?;
+        }
     }
     // A key is printed once: made last, just before the seed is recorded as done (a crash in
     // between makes a second key next time; the unprinted first one is never used).
@@ -99,4 +121,38 @@ pub async fn seed(state: &AppState) -> Result<Option<(String, String)>, DomainEr
     let mut conn = database.pool().acquire().await?;
     setup::complete_setup_step(&mut conn, SEED_STEP, state.clock.now().timestamp_millis()).await?;
     Ok(Some((key.access_key, key.secret_key)))
+}
+
+/// The newest supported patch of the minor before the newest supported one: the demo's cluster
+/// then has an upgrade to offer, so a newcomer can try the upgrade wizard at once. With a single
+/// supported minor, its newest patch.
+fn a_minor_behind(supported: &[String]) -> Option<String> {
+    let mut versions: Vec<KubeVersion> = supported
+        .iter()
+        .filter_map(|name| name.parse().ok())
+        .collect();
+    versions.sort();
+    let newest = *versions.last()?;
+    versions
+        .iter()
+        .rev()
+        .find(|version| newest.is_next_minor_of(version))
+        .or(Some(&newest))
+        .map(ToString::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::a_minor_behind;
+
+    #[test]
+    fn the_demo_cluster_runs_the_newest_patch_a_minor_behind() {
+        let names = ["1.34.2", "1.35.1", "1.33.9", "1.34.6", "1.35.0"].map(String::from);
+        assert_eq!(a_minor_behind(&names).as_deref(), Some("1.34.6"));
+        assert_eq!(
+            a_minor_behind(&["1.35.1".to_string()]).as_deref(),
+            Some("1.35.1")
+        );
+        assert_eq!(a_minor_behind(&[]), None);
+    }
 }

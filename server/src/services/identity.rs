@@ -3,18 +3,10 @@
 //! kept in the database (so replicas share them), memberships with roles, sign-in rate limits.
 
 use crate::clock::Clock;
+pub use crate::domain::ids::secret_hash;
 use crate::domain::ids::IdGenerator;
-use sha2::{Digest, Sha256};
 
 use crate::store::{projects, users, Database, StoreError};
-
-/// Hex SHA-256 of a secret (API key secrets, node secrets), as stored.
-pub fn secret_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
 
 pub struct CreatedApiKey {
     pub access_key: String,

@@ -54,6 +54,16 @@ impl ProvisioningService {
         self.backend.kind()
     }
 
+    /// The regions the provider serves, its default first.
+    pub fn regions(&self) -> &'static [&'static str] {
+        self.backend.regions()
+    }
+
+    /// The node types the provider's pools may use.
+    pub fn node_types(&self) -> &'static [&'static str] {
+        self.backend.node_types()
+    }
+
     pub fn rollout_timing(&self) -> RolloutTiming {
         self.backend.rollout_timing()
     }

@@ -57,6 +57,21 @@ async fn people(app: &TestApp) -> String {
 }
 
 pub(crate) async fn session(app: &TestApp, email: &str, project: &str, role: Role) -> String {
+    session_as(app, email, project, role, false).await
+}
+
+/// A session of one of the provider's operators (a member of `project` too).
+pub(crate) async fn operator_session(app: &TestApp, email: &str, project: &str) -> String {
+    session_as(app, email, project, Role::Owner, true).await
+}
+
+async fn session_as(
+    app: &TestApp,
+    email: &str,
+    project: &str,
+    role: Role,
+    is_operator: bool,
+) -> String {
     identity::create_user(
         &app.provisioning.database,
         app.state.ids.as_ref(),
@@ -66,7 +81,7 @@ pub(crate) async fn session(app: &TestApp, email: &str, project: &str, role: Rol
             password: PASSWORD,
             project_name: project,
             role,
-            is_operator: false,
+            is_operator,
         },
     )
     .await

@@ -35,17 +35,70 @@ on_both_databases!(
             html.contains("Operational"),
             "the database answered: {html}"
         );
-        assert!(html.contains(database.kind().label()));
+        assert!(
+            !html.contains(database.kind().label()) && !html.contains("Sandbox provider"),
+            "the public overview tells whether the service answers, not its inside: {html}"
+        );
+        assert!(
+            !html.contains("/provider/system"),
+            "the system page is offered to operators only"
+        );
     }
 );
+
+on_both_databases!(
+    the_system_page_is_for_the_providers_operators_only,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let (response, _) = app.get("/provider/system").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "signed out: sign in first"
+        );
+        let member = crate::authorization::session(
+            &app,
+            "mia@example.com",
+            "shop",
+            wheelhouse::services::identity::Role::Owner,
+        )
+        .await;
+        let (status, html) = system_page(&app, &member).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{html}");
+        assert!(!html.contains("projects and api keys") && !html.contains("Sandbox provider"));
+        assert!(
+            !html.contains("/provider/system"),
+            "no navigation entry for members"
+        );
+        let operator = crate::authorization::operator_session(&app, "op@example.com", "ops").await;
+        let (status, html) = system_page(&app, &operator).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains("projects and api keys"), "{html}");
+        assert!(
+            html.contains(r#"href="/provider/system""#),
+            "operators see the entry"
+        );
+    }
+);
+
+/// The system page as the person of this session sees it.
+async fn system_page(app: &TestApp, cookie: &str) -> (StatusCode, String) {
+    let request = Request::get("/provider/system")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request");
+    let (response, html) = read(app.send(request).await).await;
+    (response.status(), html)
+}
 
 on_both_databases!(
     system_page_lists_the_applied_migrations,
     |database: Database| async move {
         let app = TestApp::new(database);
         app.clock.advance(chrono::Duration::minutes(90));
-        let (response, html) = app.get("/system").await;
-        assert_eq!(response.status(), StatusCode::OK);
+        let operator = crate::authorization::operator_session(&app, "op@example.com", "ops").await;
+        let (status, html) = system_page(&app, &operator).await;
+        assert_eq!(status, StatusCode::OK);
         assert!(
             html.contains("projects and api keys"),
             "migration 1 is listed: {html}"
@@ -113,7 +166,8 @@ on_both_databases!(
     system_page_summarises_the_provider_without_tenant_details,
     |database: Database| async move {
         let app = TestApp::new(database);
-        let (_, html) = app.get("/system").await;
+        let operator = crate::authorization::operator_session(&app, "op@example.com", "ops").await;
+        let (_, html) = system_page(&app, &operator).await;
         assert!(html.contains("Sandbox provider"), "{html}");
         assert!(html.contains("None yet."), "no cluster yet");
 
@@ -129,7 +183,7 @@ on_both_databases!(
         .await;
         assert_eq!(status, 200);
         app.run_until_idle().await;
-        let (_, html) = app.get("/system").await;
+        let (_, html) = system_page(&app, &operator).await;
         assert!(
             html.contains("Clusters (1)") && html.contains("1 ready"),
             "{html}"
@@ -145,11 +199,6 @@ on_both_databases!(
         assert!(
             !html.contains("secret-project-name"),
             "counts only, no tenant's details"
-        );
-        let (_, overview) = app.get("/").await;
-        assert!(
-            overview.contains("Sandbox provider: 1 cluster(s), 2 node(s)"),
-            "{overview}"
         );
     }
 );

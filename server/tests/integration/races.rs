@@ -424,5 +424,194 @@ on_both_databases!(
             .await;
         assert_eq!(status, 200);
         assert_eq!(body["total_count"], 1, "{body}");
+        // It shows the product: an upgrade to offer, and a pool with the recommended lifespan.
+        let cluster_id = body["clusters"][0]["id"].as_str().expect("id").to_string();
+        let (status, available): (u16, Value) = app
+            .api(
+                "GET",
+                &format!("{R}/clusters/{cluster_id}/available-versions"),
+                &secret,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert!(
+            available["versions"]
+                .as_array()
+                .is_some_and(|versions| !versions.is_empty()),
+            "the demo cluster has an upgrade to offer: {available}"
+        );
+        let (status, freshness): (u16, Value) = app
+            .api(
+                "GET",
+                &format!("/api/v1/regions/fr-par/clusters/{cluster_id}/freshness"),
+                &secret,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{freshness}");
+        assert_eq!(
+            freshness["pools"][0]["max_node_age_days"], 30,
+            "{freshness}"
+        );
+    }
+);
+
+on_both_databases!(
+    owners_steering_an_upgrade_at_once_leave_the_record_as_the_provider_left_it,
+    |database: Database| async move {
+        use crate::upgrade::{
+            run_until_nodes, start_upgrade, two_pool_cluster, upgrade_progress, X,
+        };
+        let app = Arc::new(TestApp::new(database));
+        let token = app.api_key("steer").await;
+        let (id, _, _) = two_pool_cluster(&app, &token).await;
+        for round in 0..2 {
+            let target = ["1.34.5", "1.35.1"][round];
+            let (status, body) =
+                start_upgrade(&app, &token, &id, json!({ "version": target })).await;
+            assert_eq!(status, 200, "{body}");
+            run_until_nodes(&app, &token, &id, |nodes| {
+                nodes.iter().any(|n| n["status"] != "ready")
+                    || nodes.iter().all(|n| n["version"] == target)
+            })
+            .await;
+            // Two owners (two tabs, the API) steer at once, beside the reconciler.
+            let stop = Arc::new(AtomicBool::new(false));
+            let reconciler = reconcile_in_background(&app, &stop);
+            let steer = |action: &'static str| {
+                let (app, token, id) = (app.clone(), token.clone(), id.clone());
+                async move {
+                    app.api(
+                        "POST",
+                        &format!("{X}/clusters/{id}/upgrade-{action}"),
+                        &token,
+                        Some(json!({})),
+                    )
+                    .await
+                }
+            };
+            let (first, second) = if round % 2 == 0 {
+                tokio::join!(steer("pause"), steer("abort"))
+            } else {
+                tokio::join!(steer("abort"), steer("pause"))
+            };
+            stop.store(true, Ordering::Relaxed);
+            reconciler.await.expect("reconciler");
+            for (status, body) in [&first, &second] {
+                assert!(
+                    [200, 412].contains(status),
+                    "a clear answer either way: {status} {body}"
+                );
+            }
+            // The record says what the provider holds the rollout to.
+            let (_, progress) = upgrade_progress(&app, &token, &id).await;
+            let hold = {
+                let mut conn = app
+                    .provisioning
+                    .database
+                    .pool()
+                    .acquire()
+                    .await
+                    .expect("conn");
+                wheelhouse::backend::sandbox::store::holds::get(&mut conn, &id)
+                    .await
+                    .expect("hold")
+            };
+            let state = progress["run"]["state"].as_str().unwrap_or_default();
+            match hold.as_deref() {
+                Some("pause") => assert_eq!(state, "paused", "round {round}: {progress}"),
+                Some("abort") => assert_eq!(state, "aborted", "round {round}: {progress}"),
+                _ => {}
+            }
+            // Whatever it was left in, resuming finishes it.
+            let (status, body) = steer("resume").await;
+            assert!([200, 412].contains(&status), "{body}");
+            app.run_until_idle().await;
+        }
+    }
+);
+
+on_both_databases!(
+    two_people_renaming_a_cluster_at_once_never_overwrite_each_other_unseen,
+    |database: Database| async move {
+        use wheelhouse::services::identity::Role;
+        let app = Arc::new(TestApp::new(database));
+        let token = app.api_key("rename").await;
+        let (id, _) = ready_cluster(&app, &token, "shop", "1.35.1", 1).await;
+        let ada =
+            crate::authorization::session(&app, "ada@example.com", "rename", Role::Owner).await;
+        let bob =
+            crate::authorization::session(&app, "bob@example.com", "rename", Role::Editor).await;
+        let page = format!("/clusters/fr-par/{id}/settings");
+        for round in 0..6 {
+            let (_, cluster) = app
+                .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+                .await;
+            let seen = cluster["name"].as_str().expect("name").to_string();
+            // Both saw the same page, and each renames the cluster; a third writer (the API)
+            // changes the description at the same time.
+            let save = |cookie: String, name: String| {
+                let (app, page, seen) = (app.clone(), page.clone(), seen.clone());
+                async move {
+                    let form = format!(
+                        "name={name}&description=&tags=&was_name={seen}&was_description=&was_tags="
+                    );
+                    let request = axum::http::Request::post(page)
+                        .header("host", "127.0.0.1:3000")
+                        .header("cookie", cookie)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(axum::body::Body::from(form))
+                        .expect("request");
+                    let response = app.send(request).await;
+                    let location = response
+                        .headers()
+                        .get("location")
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    (response.status().as_u16(), location)
+                }
+            };
+            let patch = {
+                let (app, token, id) = (app.clone(), token.clone(), id.clone());
+                async move {
+                    app.api(
+                        "PATCH",
+                        &format!("{R}/clusters/{id}"),
+                        &token,
+                        Some(json!({ "description": format!("round {round}") })),
+                    )
+                    .await
+                }
+            };
+            let (first, second, (patched, _)) = tokio::join!(
+                save(ada.clone(), format!("ada-{round}")),
+                save(bob.clone(), format!("bob-{round}")),
+                patch
+            );
+            assert_eq!(patched, 200);
+            assert!(first.0 == 303 && second.0 == 303, "{first:?} {second:?}");
+            let saved = |(_, location): &(u16, String)| location.contains("notice=saved");
+            let clashed = |(_, location): &(u16, String)| {
+                location.contains("problem=invalid") && location.contains("field=name")
+            };
+            let (_, cluster) = app
+                .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+                .await;
+            let name = cluster["name"].as_str().expect("name");
+            // Exactly one rename holds; the other person is told, with nothing saved.
+            if name == format!("ada-{round}") {
+                assert!(saved(&first) && clashed(&second), "{first:?} {second:?}");
+            } else {
+                assert_eq!(name, format!("bob-{round}"));
+                assert!(saved(&second) && clashed(&first), "{first:?} {second:?}");
+            }
+            assert_eq!(
+                cluster["description"],
+                format!("round {round}"),
+                "a field neither form changed keeps the API's value"
+            );
+        }
     }
 );

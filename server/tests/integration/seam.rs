@@ -72,6 +72,12 @@ impl ProvisioningBackend for Recording {
     fn price_list(&self) -> Option<wheelhouse::domain::model::ProviderPrices> {
         self.inner.price_list()
     }
+    fn regions(&self) -> &'static [&'static str] {
+        self.inner.regions()
+    }
+    fn node_types(&self) -> &'static [&'static str] {
+        self.inner.node_types()
+    }
     async fn list_cluster_types(&self, region: &str) -> Result<Vec<ClusterOffer>> {
         self.note("list_cluster_types");
         self.inner.list_cluster_types(region).await

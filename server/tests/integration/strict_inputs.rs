@@ -409,6 +409,12 @@ on_both_databases!(
             .as_str()
             .expect("secret")
             .to_string();
+        // The official SDKs accept only UUID-shaped secret keys: a node agent built on them
+        // must be able to use this one.
+        assert!(
+            uuid::Uuid::parse_str(&secret).is_ok() && secret.len() == 36,
+            "a UUID-shaped node secret: {secret}"
+        );
         let metadata_url = auth["metadata_url"].as_str().expect("url");
         assert!(
             metadata_url.ends_with("/k8s/v1/regions/fr-par/node-metadata"),
@@ -481,5 +487,161 @@ on_both_databases!(
             )
             .await;
         assert_eq!(status, 400, "{body}");
+    }
+);
+
+on_both_databases!(
+    pool_sizes_out_of_scaleways_bounds_are_refused_even_without_autoscaling,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("sizes").await;
+        for (pool, argument) in [
+            (
+                json!({ "name": "p", "node_type": "pro2_xs", "size": 1, "min_size": -5 }),
+                "pools[0].min_size",
+            ),
+            (
+                json!({ "name": "p", "node_type": "pro2_xs", "size": 1, "max_size": 1_000_000_000 }),
+                "pools[0].max_size",
+            ),
+            (
+                json!({ "name": "p", "node_type": "pro2_xs", "size": -1 }),
+                "pools[0].size",
+            ),
+        ] {
+            let (status, body) = app
+                .api(
+                    "POST",
+                    &format!("{R}/clusters"),
+                    &token,
+                    Some(
+                        json!({ "name": "sizes", "version": "1.35.1", "cni": "cilium",
+                                 "pools": [pool.clone()] }),
+                    ),
+                )
+                .await;
+            assert_eq!(status, 400, "{pool}: {body}");
+            assert!(
+                argument_names(&body).contains(&argument.to_string()),
+                "{argument}: {body}"
+            );
+        }
+        let (_, clusters) = app.api("GET", &format!("{R}/clusters"), &token, None).await;
+        assert_eq!(clusters["total_count"], 0, "nothing stored: {clusters}");
+
+        // The SDKs' defaults (zeros) still pass.
+        let (id, pool_id) = ready_cluster(&app, &token, "sizes", "1.35.1", 1).await;
+        let (status, body) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters/{id}/pools"),
+                &token,
+                Some(json!({ "name": "q", "node_type": "pro2_xs", "size": 1, "min_size": -1 })),
+            )
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            argument_names(&body).contains(&"min_size".to_string()),
+            "{body}"
+        );
+        let (status, body) = app
+            .api(
+                "PATCH",
+                &format!("{R}/pools/{pool_id}"),
+                &token,
+                Some(json!({ "max_size": 1_000_000_000 })),
+            )
+            .await;
+        assert_eq!(status, 400, "{body}");
+        let (_, pools) = app
+            .api("GET", &format!("{R}/clusters/{id}/pools"), &token, None)
+            .await;
+        assert_eq!(pools["total_count"], 1, "no pool added: {pools}");
+        assert_ne!(pools["pools"][0]["max_size"], 1_000_000_000, "{pools}");
+        let (status, body) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters/{id}/pools"),
+                &token,
+                Some(json!({ "name": "zeros", "node_type": "pro2_xs", "size": 1,
+                             "min_size": 0, "max_size": 0, "root_volume_size": 0 })),
+            )
+            .await;
+        assert_eq!(status, 200, "the Python SDK's defaults: {body}");
+    }
+);
+
+on_both_databases!(
+    an_empty_taint_effect_is_refused_and_nothing_changes,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("taints").await;
+        let (_, pool_id) = ready_cluster(&app, &token, "taints", "1.35.1", 1).await;
+        for (route, field) in [
+            ("set-taints", "taints"),
+            ("set-startup-taints", "startup_taints"),
+        ] {
+            let (status, body) = app
+                .api(
+                    "PUT",
+                    &format!("{R}/pools/{pool_id}/{route}"),
+                    &token,
+                    Some(json!({ field: [{ "key": "dedicated", "value": "gpu", "effect": "" }] })),
+                )
+                .await;
+            assert_eq!(status, 400, "{route}: {body}");
+            assert!(body.to_string().contains("empty effect"), "{route}: {body}");
+        }
+        let (_, pool) = app
+            .api("GET", &format!("{R}/pools/{pool_id}"), &token, None)
+            .await;
+        assert_eq!(pool["taints"], json!([]), "{pool}");
+        assert_eq!(pool["startup_taints"], json!([]), "{pool}");
+    }
+);
+
+on_both_databases!(
+    every_autoscaler_setting_sent_is_applied_and_read_back,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let token = app.api_key("autoscaler").await;
+        let (id, _) = ready_cluster(&app, &token, "autoscaler", "1.35.1", 1).await;
+        let (status, patched) = app
+            .api(
+                "PATCH",
+                &format!("{R}/clusters/{id}"),
+                &token,
+                Some(json!({ "autoscaler_config": {
+                    "skip_nodes_with_local_storage": false, "log_level": 3 } })),
+            )
+            .await;
+        assert_eq!(status, 200, "{patched}");
+        let (_, read_back) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        for body in [&patched, &read_back] {
+            assert_eq!(
+                body["autoscaler_config"]["skip_nodes_with_local_storage"], false,
+                "{body}"
+            );
+            assert_eq!(body["autoscaler_config"]["log_level"], 3, "{body}");
+        }
+        let (status, patched) = app
+            .api(
+                "PATCH",
+                &format!("{R}/clusters/{id}"),
+                &token,
+                Some(json!({ "autoscaler_config": {
+                    "skip_nodes_with_local_storage": true, "log_level": 11 } })),
+            )
+            .await;
+        assert_eq!(status, 400, "{patched}");
+        let (_, read_back) = app
+            .api("GET", &format!("{R}/clusters/{id}"), &token, None)
+            .await;
+        assert_eq!(
+            read_back["autoscaler_config"]["log_level"], 3,
+            "a refused change changes nothing: {read_back}"
+        );
     }
 );

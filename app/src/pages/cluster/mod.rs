@@ -22,7 +22,9 @@ use crate::api::cluster::get_cluster_page;
 use crate::components::live::{LiveUpdates, StaleNotice};
 pub use crate::components::status::status_tone;
 use crate::components::status::StatusBadge;
-use crate::model::cluster::{action_message, cluster_path, ClusterDetail, ClusterPage};
+use crate::model::cluster::{
+    action_message, announces_work_in_progress, cluster_path, ClusterDetail, ClusterPage,
+};
 
 /// The tabs, in order: (path under the cluster, label).
 const TABS: &[(&str, &str)] = &[
@@ -87,10 +89,16 @@ pub fn ClusterFrame() -> impl IntoView {
 fn Frame(detail: ClusterDetail) -> impl IntoView {
     let base = cluster_path(&detail.region, &detail.id);
     let query = use_query_map();
+    let busy = detail.status != "ready"
+        || detail
+            .pools
+            .iter()
+            .any(|pool| matches!(pool.status.as_str(), "upgrading" | "scaling"));
     let notice = move || {
         query
             .read()
             .get("notice")
+            .filter(|code| busy || !announces_work_in_progress(code))
             .and_then(|code| action_message(&code))
     };
     let problem = move || {
@@ -115,9 +123,12 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
             <LiveUpdates url=format!("{base}/live") />
         </div>
         <StaleNotice what="This cluster changed" />
-        {move || notice().map(|text| view! {
-            <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
-        })}
+        // A live region: "the upgrade started" goes once the upgrade is over.
+        <div data-live-region="notice">
+            {move || notice().map(|text| view! {
+                <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
+            })}
+        </div>
         {move || problem().map(|text| view! {
             <p role="alert" class="mb-4 rounded-md border border-bad bg-bad-soft p-3 text-sm text-bad" data-testid="problem">{text}</p>
         })}

@@ -14,7 +14,7 @@ pub fn ClusterPools() -> impl IntoView {
     };
     let add = cluster
         .can_change
-        .then(|| view! { <AddPool action=format!("{}/pools", cluster_path(&cluster.region, &cluster.id)) /> });
+        .then(|| view! { <AddPool action=format!("{}/pools", cluster_path(&cluster.region, &cluster.id)) node_types=cluster.node_types.clone() /> });
     if cluster.pools.is_empty() {
         return view! {
             <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-pools">
@@ -77,7 +77,7 @@ pub fn ClusterPools() -> impl IntoView {
 
 /// A new pool: name, node type, size, autohealing (the full pool settings come later).
 #[component]
-fn AddPool(action: String) -> impl IntoView {
+fn AddPool(action: String, node_types: Vec<String>) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map().read_untracked();
     let typed = |key: &str, default: &str| query.get(key).unwrap_or_else(|| default.to_string());
     // A refusal about an existing pool (`pool=` set) is shown beside that pool instead.
@@ -106,11 +106,11 @@ fn AddPool(action: String) -> impl IntoView {
                 <div>
                     <label for="pool-node-type" class="mb-1 block text-sm font-medium">"Node type"</label>
                     <select id="pool-node-type" name="node_type" class=field>
-                        {crate::model::create::NODE_TYPE_NAMES
-                            .iter()
+                        {node_types
+                            .into_iter()
                             .map(|name| {
-                                let selected = *name == node_type;
-                                view! { <option value=*name selected=selected>{*name}</option> }
+                                let selected = name == node_type;
+                                view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
                             })
                             .collect_view()}
                     </select>

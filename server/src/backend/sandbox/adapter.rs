@@ -93,6 +93,14 @@ impl ProvisioningBackend for SandboxBackend {
         catalog::price_list()
     }
 
+    fn regions(&self) -> &'static [&'static str] {
+        catalog::REGION_NAMES
+    }
+
+    fn node_types(&self) -> &'static [&'static str] {
+        catalog::NODE_TYPES
+    }
+
     fn rollout_timing(&self) -> RolloutTiming {
         let timing = &self.provisioning.timing;
         RolloutTiming {
@@ -528,7 +536,10 @@ impl ProvisioningBackend for SandboxBackend {
             id: registration.node.id.clone(),
             name: registration.node.name.clone(),
             cluster_url: self.provisioning.cluster_url(&registration.cluster),
-            cluster_ca: crate::base64::encode(self.provisioning.api_server_ca_pem.as_bytes()),
+            cluster_ca: base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                self.provisioning.api_server_ca_pem.as_bytes(),
+            ),
             pool_version: registration.pool.version.clone(),
             provider_id: registration.node.provider_id.clone(),
             node_labels: registration.pool.labels.clone(),

@@ -14,6 +14,9 @@ pub const REGIONS: &[(&str, &[&str])] = &[
     ("pl-waw", &["pl-waw-1", "pl-waw-2", "pl-waw-3"]),
 ];
 
+/// The regions' names, the default first (as [`REGIONS`] lists them).
+pub const REGION_NAMES: &[&str] = &["fr-par", "nl-ams", "pl-waw"];
+
 pub fn zones_of(region: &str) -> Option<&'static [&'static str]> {
     REGIONS
         .iter()
@@ -234,6 +237,12 @@ pub async fn seed_catalog(database: &Database) -> Result<(), StoreError> {
 mod tests {
     use super::*;
     use crate::domain::version::KubeVersion;
+
+    #[test]
+    fn region_names_follow_the_regions() {
+        let names: Vec<&str> = REGIONS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, REGION_NAMES);
+    }
 
     #[test]
     fn the_seed_catalog_parses_and_names_valid_versions() {

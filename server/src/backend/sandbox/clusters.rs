@@ -5,7 +5,7 @@ use crate::backend::sandbox::reconciler::kinds::OperationKind;
 use serde_json::{json, Value};
 
 use super::catalog::{self, ClusterType};
-use super::pools::validate_new_pool;
+use super::pools::{check_size_fields, validate_new_pool};
 use super::{refuse_if_deleting, require_settled_cluster, Provisioning};
 use crate::backend::sandbox::store::{clusters, pools, versions};
 use crate::domain::error::Validation;
@@ -14,7 +14,7 @@ use crate::domain::model::{
     AclRule, Caller, Cluster, ClusterStatus, KubeVersionEntry, Pool, PoolStatus,
 };
 use crate::domain::requests::{
-    AclRuleInput, ClusterChanges, MaintenanceWindowInput, NewCluster, NewPool,
+    AclRuleInput, ClusterChanges, MaintenanceWindowInput, NewCluster, NewPool, SETTINGS_CLASH,
 };
 use crate::domain::version::{KubeVersion, UpgradeRefusal};
 use crate::domain::DomainError;
@@ -472,6 +472,14 @@ impl Provisioning {
         let window = auto_upgrade.maintenance_window.clone().unwrap_or_default();
         check_window(&mut validation, &window);
 
+        for (index, pool) in input.pools.iter().flatten().enumerate() {
+            check_size_fields(
+                &mut validation,
+                &format!("pools[{index}]."),
+                pool.size_fields(),
+                cluster_type,
+            );
+        }
         let new_pools: Vec<NewPool> = input
             .pools
             .clone()
@@ -600,6 +608,18 @@ impl Provisioning {
     ) -> Result<Cluster, DomainError> {
         let (mut transaction, mut cluster) = self.begin_on_cluster(caller, region, id).await?;
         refuse_if_deleting(&cluster)?;
+        // Compare-and-set under the cluster's lock: a field someone else changed meanwhile
+        // is not overwritten unseen.
+        if let Some(seen) = &changes.seen {
+            let current = (
+                cluster.name.as_str(),
+                cluster.description.as_str(),
+                cluster.tags.as_slice(),
+            );
+            if let Some(field) = seen.clash(&changes, current) {
+                return Err(DomainError::invalid(field, "constraint", SETTINGS_CLASH));
+            }
+        }
         let mut validation = Validation::default();
         if let Some(name) = &changes.name {
             validation.check(
@@ -967,7 +987,10 @@ impl Provisioning {
         } else {
             format!(
                 "\n    certificate-authority-data: {}",
-                crate::base64::encode(self.api_server_ca_pem.as_bytes())
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    self.api_server_ca_pem.as_bytes()
+                )
             )
         };
         let yaml = format!(
@@ -1196,7 +1219,9 @@ fn default_autoscaler_config() -> Value {
         "expendable_pods_priority_cutoff": -10,
         "scale_down_unneeded_time": "10m",
         "scale_down_utilization_threshold": 0.5,
-        "max_graceful_termination_sec": 600
+        "max_graceful_termination_sec": 600,
+        "skip_nodes_with_local_storage": true,
+        "log_level": 4
     })
 }
 

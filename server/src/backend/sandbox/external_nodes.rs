@@ -6,9 +6,9 @@
 use super::pools::require_settled_pool;
 use super::{refuse_if_deleting, Provisioning};
 use crate::backend::sandbox::store::{clusters, external_nodes, nodes, pools};
+use crate::domain::ids::secret_hash;
 use crate::domain::model::{Caller, Cluster, Node, NodeStatus, Pool};
 use crate::domain::DomainError;
-use crate::services::identity::secret_hash;
 use crate::store::rows::millis;
 
 /// The node type of Kosmos pools whose nodes run elsewhere.
@@ -45,7 +45,9 @@ impl Provisioning {
             ));
         }
         require_settled_pool(&pool)?;
-        let secret = self.ids.token(32);
+        // UUID-shaped, as Scaleway's secret keys are: node agents built on the official SDKs
+        // refuse any other shape before sending a request.
+        let secret = self.ids.uuid();
         external_nodes::insert(
             &mut transaction,
             &secret_hash(&secret),

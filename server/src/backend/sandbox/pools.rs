@@ -115,11 +115,8 @@ pub(crate) fn check_taints(
     for (index, taint) in taints.iter().enumerate() {
         let key = taint.key.clone().unwrap_or_default();
         let value = taint.value.clone().unwrap_or_default();
-        let effect = taint
-            .effect
-            .clone()
-            .filter(|effect| !effect.is_empty())
-            .unwrap_or_else(|| "no_schedule".into());
+        // Absent means Scaleway's default; an empty string is a value, and not an effect.
+        let effect = taint.effect.clone().unwrap_or_else(|| "no_schedule".into());
         validation.check(
             is_qualified_name(&key) && !reserved_key(&key),
             &format!("{argument}[{index}].key"),
@@ -137,7 +134,12 @@ pub(crate) fn check_taints(
             &format!("{argument}[{index}].effect"),
             "constraint",
             format!(
-                "unknown effect `{}`: use {}",
+                "{} effect `{}`: use {}",
+                if effect.is_empty() {
+                    "empty"
+                } else {
+                    "unknown"
+                },
                 input::shorten(&effect),
                 TAINT_EFFECTS.join(", ")
             ),
@@ -180,6 +182,33 @@ fn check_user_data(
                 "user data is a string of at most {} KiB",
                 MAX_USER_DATA_BYTES / 1024
             ),
+        );
+    }
+}
+
+/// Scaleway's `size`, `min_size` and `max_size` are unsigned and bounded by the cluster type,
+/// whether or not autoscaling uses them: a value out of that range is refused as sent, before
+/// the bounds that autoscaling ignores are dropped.
+pub(crate) fn check_size_fields(
+    validation: &mut Validation,
+    prefix: &str,
+    fields: [(&str, Option<i64>); 3],
+    cluster_type: Option<&ClusterType>,
+) {
+    let most = cluster_type.map_or(i64::from(u32::MAX), |offer| offer.max_nodes);
+    for (name, value) in fields {
+        let Some(value) = value else { continue };
+        validation.check(
+            (0..=most).contains(&value),
+            &format!("{prefix}{name}"),
+            "constraint",
+            match cluster_type {
+                Some(offer) if value > 0 => format!(
+                    "{name} ({value}) is more than a {} cluster's {most} nodes",
+                    offer.name
+                ),
+                _ => format!("{name} ({value}) must be between 0 and {most}"),
+            },
         );
     }
 }
@@ -487,6 +516,7 @@ impl Provisioning {
         cluster_id: &str,
         input: NewPool,
     ) -> Result<Pool, DomainError> {
+        let sent_sizes = input.size_fields();
         let input = input.normalised();
         let (mut transaction, mut cluster) =
             self.begin_on_cluster(caller, region, cluster_id).await?;
@@ -512,6 +542,7 @@ impl Provisioning {
         })?;
         let zones = catalog::zones_of(region).unwrap_or(&[]);
         let mut validation = Validation::default();
+        check_size_fields(&mut validation, "", sent_sizes, Some(cluster_type));
         validate_new_pool(
             &mut validation,
             "",
@@ -574,6 +605,14 @@ impl Provisioning {
         let cluster_type = catalog::cluster_type(&cluster.cluster_type).ok_or_else(|| {
             DomainError::precondition("unknown_type", "the cluster's type is no longer offered")
         })?;
+        let mut validation = Validation::default();
+        check_size_fields(
+            &mut validation,
+            "",
+            changes.size_fields(),
+            Some(cluster_type),
+        );
+        validation.finish()?;
         let changes = changes.normalised(pool.autoscaling);
         if is_external(&pool)
             && (changes.size.is_some_and(|size| size != pool.size)

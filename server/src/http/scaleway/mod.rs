@@ -67,7 +67,7 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
-pub use crate::services::identity::secret_hash;
+pub use crate::domain::ids::secret_hash;
 
 /// The authenticated caller: `X-Auth-Token` is an API key's secret, checked by [`guard`].
 pub struct ApiCaller(pub Caller);
@@ -268,5 +268,5 @@ pub(super) fn file_response(
             .into_response());
     }
     ok(json!({ "name": name, "content_type": content_type,
-               "content": crate::base64::encode(content.as_bytes()) }))
+               "content": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, content.as_bytes()) }))
 }

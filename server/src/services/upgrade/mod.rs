@@ -161,9 +161,9 @@ pub struct UpgradeRun {
     pub override_reason: Option<String>,
     pub started_by: String,
     pub started_at: DateTime<Utc>,
-    /// running, paused or aborted, as its owner steered it; in progress reports, soaking once
+    /// As its owner steered it (running, paused, aborted); in progress reports, soaking once
     /// everything it moves runs the target and a soak period runs, then finished.
-    pub state: String,
+    pub state: RunState,
     /// upgrade, rollback (pools then control plane) or pool_rollback (one pool).
     pub kind: String,
     /// The pool a pool rollback moves.
@@ -172,10 +172,61 @@ pub struct UpgradeRun {
     pub soak_until: Option<DateTime<Utc>>,
 }
 
+/// Where an upgrade run stands. Running, paused and aborted are stored, as its owner steered it;
+/// soaking and finished are what a progress report derives once everything runs the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Running,
+    Paused,
+    Aborted,
+    Soaking,
+    Finished,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Running => "running",
+            RunState::Paused => "paused",
+            RunState::Aborted => "aborted",
+            RunState::Soaking => "soaking",
+            RunState::Finished => "finished",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RunState> {
+        [
+            RunState::Running,
+            RunState::Paused,
+            RunState::Aborted,
+            RunState::Soaking,
+            RunState::Finished,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+    }
+
+    /// Every transition an owner may make, in one place: the state a control leads to from
+    /// this one, or why it may not. An abort is final but for resuming the pools it left behind.
+    pub fn after(self, control: RolloutControl) -> std::result::Result<RunState, &'static str> {
+        use RolloutControl::{Abort, Pause, Resume};
+        use RunState::{Aborted, Finished, Paused, Running, Soaking};
+        match (self, control) {
+            (Running | Paused, Pause) => Ok(Paused),
+            (Running | Paused | Aborted, Resume) => Ok(Running),
+            (Running | Paused | Aborted, Abort) => Ok(Aborted),
+            (Aborted, Pause) => {
+                Err("the upgrade was aborted: resume it to upgrade the pools it left behind")
+            }
+            (Soaking | Finished, _) => Err("the upgrade is over: there is nothing to steer"),
+        }
+    }
+}
+
 pub const UPGRADE: &str = "upgrade";
 pub const ROLLBACK: &str = "rollback";
 pub const POOL_ROLLBACK: &str = "pool_rollback";
-pub const SOAKING: &str = "soaking";
 
 /// What a rollback moves back to the version before the latest upgrade.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -418,7 +469,7 @@ impl UpgradeService {
             blocking,
             started_by: starter.name.clone(),
             started_at: now,
-            state: RUNNING.to_string(),
+            state: RunState::Running,
             kind: UPGRADE.to_string(),
             pool_id: None,
             soak_until: (soak_days > 0).then(|| now + chrono::Duration::days(soak_days.into())),
@@ -496,7 +547,12 @@ impl UpgradeService {
             override_reason: row.try_get("override_reason")?,
             started_by: row.try_get("started_by")?,
             started_at: crate::store::rows::time(row.try_get("started_at")?),
-            state: row.try_get("state")?,
+            state: {
+                let state: String = row.try_get("state")?;
+                RunState::parse(&state).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("upgrade run in an unknown state `{state}`").into())
+                })?
+            },
             kind: row.try_get("kind")?,
             pool_id: row.try_get("pool_id")?,
             soak_until: row
@@ -506,14 +562,12 @@ impl UpgradeService {
     }
 }
 
-pub const RUNNING: &str = "running";
-pub const PAUSED: &str = "paused";
-pub const ABORTED: &str = "aborted";
-pub const FINISHED: &str = "finished";
-
 impl UpgradeService {
     /// Pause (before the next wave), resume, or abort (after the current wave) the cluster's
-    /// latest upgrade, through the provider; the run records where its owner left it.
+    /// latest upgrade, through the provider; the run records where its owner left it. The run's
+    /// state moves by a conditional update (from the state read, to the one its transition
+    /// allows) before the provider is asked, so of two owners steering at once each acts on the
+    /// state the other left, and a refusal by the provider puts back only what this call set.
     pub async fn control(
         &self,
         caller: &Caller,
@@ -521,35 +575,48 @@ impl UpgradeService {
         id: &ClusterId,
         control: RolloutControl,
     ) -> Result<UpgradeRun> {
-        let Some(mut run) = self.latest_run(caller, region, id).await? else {
-            return Err(DomainError::precondition(
-                "rollout_control",
-                "no upgrade was started on this cluster",
+        let refused = |why: &str| DomainError::precondition("rollout_control", why.to_string());
+        let mut run = None;
+        // Another writer may move the run between the read and the update: read again, a few
+        // times, then give up rather than spin.
+        for _ in 0..5 {
+            let Some(latest) = self.latest_run(caller, region, id).await? else {
+                return Err(refused("no upgrade was started on this cluster"));
+            };
+            let next = latest.state.after(control).map_err(refused)?;
+            if self.move_run(&latest.id, latest.state, next).await? {
+                run = Some((latest, next));
+                break;
+            }
+        }
+        let Some((mut run, next)) = run else {
+            return Err(refused(
+                "the upgrade is being steered by someone else right now: look again",
             ));
         };
-        // An abort is final: only resuming the pools it left behind follows it.
-        if run.state == ABORTED && control == RolloutControl::Pause {
-            return Err(DomainError::precondition(
-                "rollout_control",
-                "the upgrade was aborted: resume it to upgrade the pools it left behind",
-            ));
-        }
-        self.service
+        if let Err(error) = self
+            .service
             .control_rollout(caller, region, id, control)
-            .await?;
-        run.state = match control {
-            RolloutControl::Pause => PAUSED,
-            RolloutControl::Resume => RUNNING,
-            RolloutControl::Abort => ABORTED,
+            .await
+        {
+            self.move_run(&run.id, next, run.state).await?;
+            return Err(error);
         }
-        .to_string();
-        let mut conn = self.database.pool().acquire().await?;
-        sqlx::query("UPDATE upgrade_runs SET state = $1 WHERE id = $2")
-            .bind(&run.state)
-            .bind(&run.id)
-            .execute(&mut *conn)
-            .await?;
+        run.state = next;
         Ok(run)
+    }
+
+    /// Moves a run from one state to another; false when it was no longer in `from`.
+    async fn move_run(&self, run_id: &str, from: RunState, to: RunState) -> Result<bool> {
+        let mut conn = self.database.pool().acquire().await?;
+        let moved = sqlx::query("UPDATE upgrade_runs SET state = $1 WHERE id = $2 AND state = $3")
+            .bind(to.as_str())
+            .bind(run_id)
+            .bind(from.as_str())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        Ok(moved == 1)
     }
 }
 
@@ -700,24 +767,21 @@ pub fn progress_of(
             .iter()
             .filter(|n| n.version == target_name && n.status == NodeStatus::Ready)
             .count();
-        let state = run
-            .as_ref()
-            .map(|run| run.state.as_str())
-            .unwrap_or(RUNNING);
+        let state = run.as_ref().map_or(RunState::Running, |run| run.state);
         let stage = if only_pool.as_ref().is_some_and(|id| *id != pool.id) {
             "skipped: not part of this rollback".to_string()
         } else if pool.node_type == plan::EXTERNAL_NODE_TYPE {
             "skipped: external nodes".to_string()
         } else if !moves_pools && pool.version != target_name {
             "skipped: not upgraded with the control plane".to_string()
-        } else if pool.status == PoolStatus::Upgrading && state == PAUSED {
+        } else if pool.status == PoolStatus::Upgrading && state == RunState::Paused {
             "paused".to_string()
         } else if pool.status == PoolStatus::Upgrading {
             "upgrading".to_string()
         } else if pool.version == target_name && pool_nodes.iter().all(|n| n.version == target_name)
         {
             "done".to_string()
-        } else if state == ABORTED {
+        } else if state == RunState::Aborted {
             "stopped: the upgrade was aborted".to_string()
         } else {
             "waiting".to_string()
@@ -751,12 +815,18 @@ pub fn progress_of(
         && pool_progress
             .iter()
             .all(|p| p.stage == "done" || p.stage.starts_with("skipped"));
-    let aborted = run.as_ref().is_some_and(|run| run.state == ABORTED);
+    let aborted = run
+        .as_ref()
+        .is_some_and(|run| run.state == RunState::Aborted);
     // The record says how its owner steered it; once everything runs the target, it finished.
     let run = run.map(|mut run| {
         if finished {
             let soaking = run.kind == UPGRADE && run.soak_until.is_some_and(|until| now < until);
-            run.state = if soaking { SOAKING } else { FINISHED }.to_string();
+            run.state = if soaking {
+                RunState::Soaking
+            } else {
+                RunState::Finished
+            };
         }
         run
     });
@@ -775,5 +845,34 @@ pub fn progress_of(
         finished,
         rollback_until: None,
         rollback_to: None,
+    }
+}
+
+#[cfg(test)]
+mod run_state_tests {
+    use super::RunState::{self, Aborted, Finished, Paused, Running, Soaking};
+    use crate::domain::model::RolloutControl::{Abort, Pause, Resume};
+
+    #[test]
+    fn an_owner_steers_a_run_only_along_its_transitions() {
+        assert_eq!(Running.after(Pause), Ok(Paused));
+        assert_eq!(Paused.after(Resume), Ok(Running));
+        assert_eq!(Paused.after(Abort), Ok(Aborted));
+        assert_eq!(Running.after(Abort), Ok(Aborted));
+        assert_eq!(Aborted.after(Resume), Ok(Running), "the pools left behind");
+        assert!(Aborted.after(Pause).is_err(), "an abort is final");
+        for over in [Soaking, Finished] {
+            for control in [Pause, Resume, Abort] {
+                assert!(over.after(control).is_err(), "{over:?} {control:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn states_read_back_as_written() {
+        for state in [Running, Paused, Aborted, Soaking, Finished] {
+            assert_eq!(RunState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(RunState::parse("halfway"), None);
     }
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use super::plan::{self, needs_rollback, UpgradePlan};
 use super::preflight::{self, PreflightReport};
 use super::{
-    checked_override, gate, Assessment, Facts, Result, RollbackScope, Starter, UpgradeRun,
-    UpgradeService, UpgradeSubject, ABORTED, POOL_ROLLBACK, ROLLBACK, RUNNING, UPGRADE,
+    checked_override, gate, Assessment, Facts, Result, RollbackScope, RunState, Starter,
+    UpgradeRun, UpgradeService, UpgradeSubject, POOL_ROLLBACK, ROLLBACK, UPGRADE,
 };
 use crate::domain::ids::ClusterId;
 use crate::domain::model::{Caller, Cluster, ClusterStatus, Node, NodeStatus, Pool};
@@ -89,7 +89,7 @@ pub fn pool_rollback_refusal(
     if !needs_rollback(pool, nodes, from) {
         return Some(format!("every node of pool {} runs {from}", pool.name));
     }
-    if upgrade.state != ABORTED && !mixed(pool, nodes) {
+    if upgrade.state != RunState::Aborted && !mixed(pool, nodes) {
         return Some(format!(
             "pool {} finished its upgrade: a pool goes back on its own after an aborted or failed upgrade; during a soak period, roll back the cluster",
             pool.name
@@ -249,7 +249,7 @@ impl UpgradeService {
             blocking,
             started_by: starter.name.clone(),
             started_at: now,
-            state: RUNNING.to_string(),
+            state: RunState::Running,
             kind: kind.to_string(),
             pool_id,
             soak_until: None,
