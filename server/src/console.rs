@@ -283,7 +283,7 @@ impl ConsoleServices for Console {
             tracing::error!(%error, "a cluster page could not be loaded");
             "the cluster could not be loaded; try again in a moment".to_string()
         };
-        let headers = crate::http::console_actions::session_headers(session);
+        let headers = crate::http::source::ConsoleRequest::of_session(session);
         let (caller, access) = match crate::http::console_actions::access_to_cluster(
             state, &headers, region, id,
         )

@@ -2,6 +2,7 @@
 //! versions, errors, request inputs, list orders). The rules live with whoever enforces them:
 //! Wheelhouse's services above the provisioning port, the provider below it.
 
+pub mod change;
 pub mod error;
 pub mod ids;
 pub mod input;

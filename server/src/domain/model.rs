@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::change::{Actor, Interface, Source};
+
 macro_rules! status_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -321,11 +323,62 @@ pub struct AclRule {
 }
 
 /// A caller of the API, already authenticated: everything it touches must be in its project.
+/// It carries who acts and from where, so every change it makes is recorded as theirs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
     pub project_id: String,
     pub organization_id: String,
+    /// The API key's public part when a key authenticated the call, else empty.
     pub access_key: String,
+    pub actor: Actor,
+    pub source: Source,
+}
+
+impl Caller {
+    /// `actor` acting in a project, from `source`.
+    pub fn new(
+        project_id: impl Into<String>,
+        organization_id: impl Into<String>,
+        actor: Actor,
+        source: Source,
+    ) -> Caller {
+        let access_key = match &actor {
+            Actor::ApiKey { access_key } => access_key.clone(),
+            _ => String::new(),
+        };
+        Caller {
+            project_id: project_id.into(),
+            organization_id: organization_id.into(),
+            access_key,
+            actor,
+            source,
+        }
+    }
+
+    /// A named background job acting in a project.
+    pub fn job(
+        project_id: impl Into<String>,
+        organization_id: impl Into<String>,
+        job: &str,
+    ) -> Caller {
+        Caller::new(
+            project_id,
+            organization_id,
+            Actor::system(job),
+            Source::of(Interface::Job),
+        )
+    }
+
+    /// The same project, acted in by the named background job.
+    pub fn as_job(&self, job: &str) -> Caller {
+        Caller::job(&self.project_id, &self.organization_id, job)
+    }
+
+    /// The same caller, as it acts from `source`.
+    pub fn from_source(mut self, source: Source) -> Caller {
+        self.source = source;
+        self
+    }
 }
 
 /// Scaleway's instance types a pool may use, in the lower-case form they are stored in.

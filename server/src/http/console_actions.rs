@@ -12,6 +12,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::session::cookie;
+use super::source::ConsoleRequest;
 use super::AppState;
 use crate::domain::ids::{ClusterId, NodeId, PoolId};
 use crate::domain::model::Caller;
@@ -25,7 +26,7 @@ pub(super) use super::session::see_other;
 /// cluster is then "not found" for them, as any stranger's).
 pub async fn access_to_cluster(
     state: &AppState,
-    headers: &HeaderMap,
+    headers: &ConsoleRequest,
     region: &str,
     cluster_id: &str,
 ) -> Result<Option<(Caller, ProjectAccess)>, Response> {
@@ -37,7 +38,7 @@ pub async fn access_to_cluster(
 /// [`access_to_cluster`], with the signed-in person (for what records who did it).
 pub async fn person_on_cluster(
     state: &AppState,
-    headers: &HeaderMap,
+    headers: &ConsoleRequest,
     region: &str,
     cluster_id: &str,
 ) -> Result<Option<(identity::SessionUser, Caller, ProjectAccess)>, Response> {
@@ -70,7 +71,7 @@ pub async fn person_on_cluster(
     else {
         return Ok(None);
     };
-    let caller = access.caller();
+    let caller = access.caller().from_source(headers.source.clone());
     Ok(Some((user, caller, access)))
 }
 
@@ -93,7 +94,7 @@ pub struct NodeActionForm {
 /// to send: sign in, 404 (not theirs), or back to `page` with `problem=forbidden`.
 pub(super) async fn changer_of_cluster(
     state: &AppState,
-    headers: &HeaderMap,
+    headers: &ConsoleRequest,
     region: &str,
     cluster_id: &str,
     page: &str,
@@ -156,7 +157,7 @@ fn first_help(arguments: &[crate::domain::error::InvalidArgument]) -> String {
 /// POST /clusters/{region}/{id}/nodes/{node_id}: reboot or replace, after the confirmation box.
 pub async fn node_action(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id, node_id)): Path<(String, String, String)>,
     Form(form): Form<NodeActionForm>,
 ) -> Response {
@@ -197,7 +198,7 @@ pub async fn node_action(
 /// GET /clusters/{region}/{id}/kubeconfig: the file, for the person's own clusters.
 pub async fn kubeconfig(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
 ) -> Response {
     let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
@@ -285,7 +286,7 @@ fn tags_of(text: &str) -> Vec<String> {
 /// the field at fault, its reason and what was typed, so nothing is lost.
 pub async fn save_settings(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<SettingsForm>,
 ) -> Response {
@@ -365,7 +366,7 @@ pub struct ConfirmedForm {
 /// Refusals come back to `page` with the reason.
 async fn confirmed_by_name(
     state: &AppState,
-    headers: &HeaderMap,
+    headers: &ConsoleRequest,
     region: &str,
     cluster_id: &str,
     form: &ConfirmedForm,
@@ -386,7 +387,7 @@ async fn confirmed_by_name(
 /// POST /clusters/{region}/{id}/delete: after typing the cluster's name.
 pub async fn delete_cluster(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<ConfirmedForm>,
 ) -> Response {
@@ -411,7 +412,7 @@ pub async fn delete_cluster(
 /// kubeconfig downloaded before stops working.
 pub async fn reset_admin_token(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<ConfirmedForm>,
 ) -> Response {
@@ -445,7 +446,7 @@ pub struct NewPoolForm {
 /// what was typed.
 pub async fn add_pool(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<NewPoolForm>,
 ) -> Response {
@@ -520,7 +521,7 @@ pub struct PoolActionForm {
 /// was typed.
 pub async fn pool_action(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
     Form(form): Form<PoolActionForm>,
 ) -> Response {
@@ -661,7 +662,7 @@ pub struct AclRuleForm {
 /// refusal comes back beside the form with what was typed, and nothing changes.
 pub async fn add_acl_rule(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<AclRuleForm>,
 ) -> Response {
@@ -703,7 +704,7 @@ pub async fn add_acl_rule(
 /// (404 when the rule is not this cluster's).
 pub async fn delete_acl_rule(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id, rule_id)): Path<(String, String, String)>,
 ) -> Response {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));

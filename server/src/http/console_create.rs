@@ -6,7 +6,7 @@ use app::model::cluster::cluster_path;
 use app::model::create::{pool_field, read_pools, TypedPool, CREATE_PATH, MAX_POOLS_AT_CREATION};
 use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 
@@ -214,7 +214,7 @@ fn field_of_argument(argument: &str) -> String {
 
 pub async fn create_cluster(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(token) = cookie(&headers, SESSION_COOKIE) else {
@@ -277,7 +277,7 @@ pub async fn create_cluster(
         pools: Some(pools.into_iter().map(|(pool, _)| pool).collect()),
         ..NewCluster::default()
     };
-    let caller = access.caller();
+    let caller = access.caller().from_source(headers.source.clone());
     match state
         .service
         .create_cluster(&caller, &form.region, spec)

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use app::model::cluster::{cluster_path, WEEKDAYS};
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Form;
 
@@ -43,7 +42,7 @@ async fn pool_of_cluster(
 /// `duration_hours`.
 pub async fn save_window(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -100,7 +99,7 @@ pub async fn save_window(
 /// POST /clusters/{region}/{id}/pools/{pool}/lifespan: `max_node_age_days` (empty: off).
 pub async fn save_lifespan(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -146,7 +145,7 @@ pub async fn save_lifespan(
 /// exclusion covers both days), `scope`, `reason`.
 pub async fn add_exclusion(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -232,7 +231,7 @@ pub async fn add_exclusion(
 /// POST /clusters/{region}/{id}/maintenance-exclusions/{exclusion}/delete
 pub async fn remove_exclusion(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id, exclusion_id)): Path<(String, String, String)>,
 ) -> Response {
     let page = maintenance_page(&region, &cluster_id);
@@ -262,7 +261,7 @@ pub async fn remove_exclusion(
 /// `auto_upgrade.enable`, kept by the provider).
 pub async fn save_auto_upgrade(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -316,7 +315,7 @@ pub async fn save_auto_upgrade(
 /// GET /clusters/{region}/{id}/maintenance.ics: the next 30 days as an iCalendar file.
 pub async fn timeline_ics(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
 ) -> Response {
     use axum::response::IntoResponse;
@@ -375,7 +374,7 @@ pub async fn ical(
 /// POST /clusters/{region}/{id}/pools/{pool}/autohealing: `enabled` (checkbox), `cap_percent`.
 pub async fn save_autohealing(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {

@@ -105,7 +105,7 @@ pub struct NewKeyForm {
 
 pub async fn create_api_key(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Form(form): Form<NewKeyForm>,
 ) -> Response {
     let (token, user) = match signed_in(&state, &headers).await {
@@ -149,7 +149,7 @@ pub struct RevokeForm {
 
 pub async fn revoke_api_key(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path(access_key): Path<String>,
     Form(form): Form<RevokeForm>,
 ) -> Response {
@@ -184,7 +184,7 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Form(form): Form<PasswordForm>,
 ) -> Response {
     let (_, user) = match signed_in(&state, &headers).await {
@@ -234,7 +234,7 @@ pub struct AddMemberForm {
 /// password is kept to be shown once to this owner.
 pub async fn add_member(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path(project_id): Path<String>,
     Form(form): Form<AddMemberForm>,
 ) -> Response {
@@ -283,7 +283,7 @@ pub struct RoleForm {
 /// POST /settings/projects/{project}/members/{user}/role: an owner changes a member's role.
 pub async fn change_member_role(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((project_id, member)): Path<(String, String)>,
     Form(form): Form<RoleForm>,
 ) -> Response {
@@ -314,7 +314,7 @@ pub struct RemoveMemberForm {
 /// the confirmation box is ticked.
 pub async fn remove_member(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((project_id, member)): Path<(String, String)>,
     Form(form): Form<RemoveMemberForm>,
 ) -> Response {
@@ -350,7 +350,7 @@ pub struct NewProjectForm {
 /// POST /settings/projects: an owner of a project of the organization creates another one there.
 pub async fn create_project(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Form(form): Form<NewProjectForm>,
 ) -> Response {
     let (_, user) = match signed_in(&state, &headers).await {

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::console_actions::{back_with, person_on_cluster, see_other, session_headers};
+use super::console_actions::{back_with, person_on_cluster, see_other};
 use super::AppState;
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::model::RolloutControl;
@@ -156,7 +156,7 @@ pub async fn upgrade_page(
         tracing::error!(%error, "the upgrade wizard could not be loaded");
         "the upgrade wizard could not be loaded; try again in a moment".to_string()
     };
-    let headers = session_headers(session);
+    let headers = super::source::ConsoleRequest::of_session(session);
     let (caller, access) = match person_on_cluster(state, &headers, region, id).await {
         Ok(Some((_, caller, access))) => (caller, access),
         Ok(None) => return Ok(view::UpgradePage::NotFound),
@@ -290,7 +290,7 @@ pub struct StartForm {
 /// POST /clusters/{region}/{id}/upgrade: starts the upgrade the wizard showed.
 pub async fn start_upgrade(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<StartForm>,
 ) -> Response {
@@ -380,7 +380,7 @@ pub struct RollbackForm {
 /// POST /clusters/{region}/{id}/rollback: starts the rollback the wizard showed.
 pub async fn start_rollback(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<RollbackForm>,
 ) -> Response {
@@ -454,7 +454,7 @@ pub struct ControlForm {
 /// POST /clusters/{region}/{id}/upgrade/control: pause, resume, or abort (after its box).
 pub async fn control_upgrade(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    headers: super::source::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<ControlForm>,
 ) -> Response {

@@ -13,6 +13,7 @@ mod preferences;
 mod refusals;
 pub mod scaleway;
 pub mod session;
+pub mod source;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub replica: String,
     /// Changes other replicas (and this one) made, as PostgreSQL notifies them.
     pub changes: crate::store::changes::ChangeFeed,
+    /// The one path: where every service reports each change it makes (and each refusal).
+    pub recorded: crate::services::changes::Changes,
 }
 
 impl AppState {
@@ -89,11 +92,13 @@ impl AppState {
             ),
             api_server_ca_pem: String::new(),
         };
+        let recorded = crate::services::changes::Changes::default();
         let service = ProvisioningService::new(
             Arc::new(SandboxBackend::new(provisioning.clone())),
             database.clone(),
             clock.clone(),
-        );
+        )
+        .with_changes(recorded.clone());
         AppState {
             leptos_options,
             database,
@@ -105,6 +110,7 @@ impl AppState {
             public_url: format!("http://{addr}"),
             replica: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()),
             changes: Default::default(),
+            recorded,
         }
     }
 
@@ -141,7 +147,14 @@ impl AppState {
 
     /// Serves over another provider behind the port (a remote one, or a test double).
     pub fn use_backend(&mut self, backend: SharedBackend) {
-        self.service = ProvisioningService::new(backend, self.database.clone(), self.clock.clone());
+        self.service = ProvisioningService::new(backend, self.database.clone(), self.clock.clone())
+            .with_changes(self.recorded.clone());
+    }
+
+    /// Sends every change to `recorded` (tests remember them).
+    pub fn record_changes_in(&mut self, recorded: crate::services::changes::Changes) {
+        self.recorded = recorded.clone();
+        self.service = self.service.clone().with_changes(recorded);
     }
 
     /// Serves over the sandbox as configured now (after its API servers' address and CA are

@@ -35,11 +35,7 @@ pub async fn seed(state: &AppState) -> Result<Option<(String, String)>, DomainEr
         DEMO_PROJECT,
     )
     .await?;
-    let caller = Caller {
-        project_id,
-        organization_id,
-        access_key: String::new(),
-    };
+    let caller = Caller::job(project_id, organization_id, "demo-seed");
     let existing = state
         .service
         .list_clusters(

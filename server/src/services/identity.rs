@@ -156,6 +156,9 @@ impl From<sqlx::Error> for IdentityError {
 /// A project a signed-in person belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProjectAccess {
+    /// The member: who acts when they change something in this project.
+    pub user_id: String,
+    pub email: String,
     pub project_id: String,
     pub project_name: String,
     pub organization_id: String,
@@ -165,11 +168,15 @@ pub struct ProjectAccess {
 impl ProjectAccess {
     /// The caller the domain sees when this member acts in the console (no API key: a session).
     pub fn caller(&self) -> crate::domain::model::Caller {
-        crate::domain::model::Caller {
-            project_id: self.project_id.clone(),
-            organization_id: self.organization_id.clone(),
-            access_key: String::new(),
-        }
+        crate::domain::model::Caller::new(
+            &self.project_id,
+            &self.organization_id,
+            crate::domain::change::Actor::Person {
+                user_id: self.user_id.clone(),
+                email: self.email.clone(),
+            },
+            crate::domain::change::Source::of(crate::domain::change::Interface::Console),
+        )
     }
 }
 
@@ -405,6 +412,8 @@ pub async fn session_user(
         .into_iter()
         .filter_map(|(project_id, project_name, organization_id, role)| {
             Some(ProjectAccess {
+                user_id: user.id.clone(),
+                email: user.email.clone(),
                 project_id,
                 project_name,
                 organization_id,

@@ -20,8 +20,10 @@ use crate::domain::requests::{
     PoolChanges,
 };
 use crate::domain::DomainError;
+use crate::services::changes::{cluster_fields, node_fields, pool_fields, target_of, Changes};
 use crate::store::rows::millis;
 use crate::store::{cluster_owners, Database};
+use serde_json::{json, Value};
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -39,6 +41,7 @@ pub struct ProvisioningService {
     backend: SharedBackend,
     database: Database,
     clock: SharedClock,
+    changes: Changes,
 }
 
 impl ProvisioningService {
@@ -47,7 +50,27 @@ impl ProvisioningService {
             backend,
             database,
             clock,
+            changes: Changes::default(),
         }
+    }
+
+    /// The same service, reporting its changes to `changes`.
+    pub fn with_changes(mut self, changes: Changes) -> Self {
+        self.changes = changes;
+        self
+    }
+
+    /// Where this service's changes (and those of the services built on it) go.
+    pub fn changes(&self) -> &Changes {
+        &self.changes
+    }
+
+    /// A cluster's recorded fields as the provider has them now, for a change's "before";
+    /// `None` when it cannot be read (the change itself then says why).
+    async fn cluster_before(&self, caller: &Caller, region: &str, id: &ClusterId) -> Option<Value> {
+        self.owned(caller, region, id).await.ok()?;
+        let cluster = self.backend.get_cluster(caller, region, id).await.ok()?;
+        Some(cluster_fields(&cluster))
     }
 
     pub fn backend_kind(&self) -> &'static str {
@@ -318,6 +341,24 @@ impl ProvisioningService {
         region: &str,
         spec: NewCluster,
     ) -> Result<Cluster> {
+        let requested = serde_json::to_value(&spec).ok();
+        let created = self.create_cluster_unrecorded(caller, region, spec).await;
+        let id = created.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+        let target = target_of(caller, "cluster", &id, Some(&id));
+        self.changes
+            .report(caller, "cluster.create", target, None, created, |cluster| {
+                let mut after = cluster_fields(cluster);
+                after["requested"] = requested.unwrap_or_default();
+                Some(after)
+            })
+    }
+
+    async fn create_cluster_unrecorded(
+        &self,
+        caller: &Caller,
+        region: &str,
+        spec: NewCluster,
+    ) -> Result<Cluster> {
         let adding = spec.pools.iter().flatten().map(requested_nodes).sum();
         self.within_quota(caller, adding).await?;
         let cluster = Self::localized(
@@ -343,11 +384,20 @@ impl ProvisioningService {
         id: &ClusterId,
         changes: ClusterChanges,
     ) -> Result<Cluster> {
-        self.owned(caller, region, id).await?;
-        self.backend
-            .update_cluster(caller, region, id, changes)
-            .await
-            .map(|cluster| Self::localized(cluster, caller))
+        let before = self.cluster_before(caller, region, id).await;
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend
+                .update_cluster(caller, region, id, changes)
+                .await
+                .map(|cluster| Self::localized(cluster, caller))
+        }
+        .await;
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.changes
+            .report(caller, "cluster.update", target, before, result, |c| {
+                Some(cluster_fields(c))
+            })
     }
 
     pub async fn delete_cluster(
@@ -357,11 +407,20 @@ impl ProvisioningService {
         id: &ClusterId,
         with_additional_resources: bool,
     ) -> Result<Cluster> {
-        self.owned(caller, region, id).await?;
-        self.backend
-            .delete_cluster(caller, region, id, with_additional_resources)
-            .await
-            .map(|cluster| Self::localized(cluster, caller))
+        let before = self.cluster_before(caller, region, id).await;
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend
+                .delete_cluster(caller, region, id, with_additional_resources)
+                .await
+                .map(|cluster| Self::localized(cluster, caller))
+        }
+        .await;
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.changes
+            .report(caller, "cluster.delete", target, before, result, |_| {
+                Some(json!({ "with_additional_resources": with_additional_resources }))
+            })
     }
 
     pub async fn upgrade_cluster(
@@ -372,11 +431,23 @@ impl ProvisioningService {
         version: Option<String>,
         upgrade_pools: bool,
     ) -> Result<Cluster> {
-        self.owned(caller, region, id).await?;
-        self.backend
-            .upgrade_cluster(caller, region, id, version, upgrade_pools)
-            .await
-            .map(|cluster| Self::localized(cluster, caller))
+        let before = self.cluster_before(caller, region, id).await;
+        let asked = json!({ "version": version, "upgrade_pools": upgrade_pools });
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend
+                .upgrade_cluster(caller, region, id, version, upgrade_pools)
+                .await
+                .map(|cluster| Self::localized(cluster, caller))
+        }
+        .await;
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.changes
+            .report(caller, "cluster.upgrade", target, before, result, |c| {
+                let mut after = cluster_fields(c);
+                after["requested"] = asked;
+                Some(after)
+            })
     }
 
     pub async fn control_rollout(
@@ -386,11 +457,24 @@ impl ProvisioningService {
         id: &ClusterId,
         control: RolloutControl,
     ) -> Result<Cluster> {
-        self.owned(caller, region, id).await?;
-        self.backend
-            .control_rollout(caller, region, id, control)
-            .await
-            .map(|cluster| Self::localized(cluster, caller))
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend
+                .control_rollout(caller, region, id, control)
+                .await
+                .map(|cluster| Self::localized(cluster, caller))
+        }
+        .await;
+        let action = match control {
+            RolloutControl::Pause => "upgrade.pause",
+            RolloutControl::Resume => "upgrade.resume",
+            RolloutControl::Abort => "upgrade.abort",
+        };
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.changes
+            .report(caller, action, target, None, result, |c| {
+                Some(cluster_fields(c))
+            })
     }
 
     /// The OS image new nodes boot now, when the provider says.
@@ -405,11 +489,20 @@ impl ProvisioningService {
         id: &ClusterId,
         version: &str,
     ) -> Result<Cluster> {
-        self.owned(caller, region, id).await?;
-        self.backend
-            .rollback_cluster(caller, region, id, version)
-            .await
-            .map(|cluster| Self::localized(cluster, caller))
+        let before = self.cluster_before(caller, region, id).await;
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend
+                .rollback_cluster(caller, region, id, version)
+                .await
+                .map(|cluster| Self::localized(cluster, caller))
+        }
+        .await;
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.changes
+            .report(caller, "cluster.rollback", target, before, result, |c| {
+                Some(cluster_fields(c))
+            })
     }
 
     pub async fn rollback_pool(
@@ -419,10 +512,24 @@ impl ProvisioningService {
         pool_id: &PoolId,
         version: &str,
     ) -> Result<Pool> {
-        self.owned_pool(caller, region, pool_id).await?;
-        self.backend
-            .rollback_pool(caller, region, pool_id, version)
-            .await
+        let before = self.owned_pool(caller, region, pool_id).await;
+        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
+        let (before, result) = match before {
+            Ok(found) => {
+                let result = self
+                    .backend
+                    .rollback_pool(caller, region, pool_id, version)
+                    .await;
+                (Some(found), result)
+            }
+            Err(error) => (None, Err(error)),
+        };
+        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
+        let before = before.map(|pool| pool_fields(&pool));
+        self.changes
+            .report(caller, "pool.rollback", target, before, result, |p| {
+                Some(pool_fields(p))
+            })
     }
 
     pub async fn set_cluster_type(
@@ -432,11 +539,20 @@ impl ProvisioningService {
         id: &ClusterId,
         cluster_type: Option<String>,
     ) -> Result<Cluster> {
-        self.owned(caller, region, id).await?;
-        self.backend
-            .set_cluster_type(caller, region, id, cluster_type)
-            .await
-            .map(|cluster| Self::localized(cluster, caller))
+        let before = self.cluster_before(caller, region, id).await;
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend
+                .set_cluster_type(caller, region, id, cluster_type)
+                .await
+                .map(|cluster| Self::localized(cluster, caller))
+        }
+        .await;
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.changes
+            .report(caller, "cluster.set_type", target, before, result, |c| {
+                Some(cluster_fields(c))
+            })
     }
 
     pub async fn available_versions(
@@ -476,8 +592,21 @@ impl ProvisioningService {
         region: &str,
         id: &ClusterId,
     ) -> Result<()> {
-        self.owned(caller, region, id).await?;
-        self.backend.reset_admin_token(caller, region, id).await
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend.reset_admin_token(caller, region, id).await
+        }
+        .await;
+        // The token itself is a secret: the record says it was reset, nothing more.
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.changes.report(
+            caller,
+            "cluster.reset_admin_token",
+            target,
+            None,
+            result,
+            |_| Some(json!({ "admin_token": "reset" })),
+        )
     }
 
     pub async fn cluster_inventory(
@@ -520,14 +649,43 @@ impl ProvisioningService {
         rules: Vec<AclRuleInput>,
         replace: bool,
     ) -> Result<Vec<AclRule>> {
-        self.owned(caller, region, id).await?;
-        self.backend
-            .write_acl_rules(caller, region, id, rules, replace)
-            .await
+        let before = async {
+            self.owned(caller, region, id).await.ok()?;
+            let rules = self.backend.list_acl_rules(caller, region, id).await.ok()?;
+            Some(acl_fields(&rules))
+        }
+        .await;
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend
+                .write_acl_rules(caller, region, id, rules, replace)
+                .await
+        }
+        .await;
+        let action = if replace { "acl.replace" } else { "acl.add" };
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.changes
+            .report(caller, action, target, before, result, |rules| {
+                Some(acl_fields(rules))
+            })
     }
 
     /// A rule is found among the caller's clusters (Scaleway addresses rules by id alone).
     pub async fn delete_acl_rule(
+        &self,
+        caller: &Caller,
+        region: &str,
+        acl_id: &AclRuleId,
+    ) -> Result<()> {
+        let result = self
+            .delete_acl_rule_unrecorded(caller, region, acl_id)
+            .await;
+        let target = target_of(caller, "acl_rule", acl_id, None);
+        self.changes
+            .report(caller, "acl.delete", target, None, result, |_| None)
+    }
+
+    async fn delete_acl_rule_unrecorded(
         &self,
         caller: &Caller,
         region: &str,
@@ -577,11 +735,20 @@ impl ProvisioningService {
         cluster_id: &ClusterId,
         spec: NewPool,
     ) -> Result<Pool> {
-        self.owned(caller, region, cluster_id).await?;
-        self.within_quota(caller, requested_nodes(&spec)).await?;
-        self.backend
-            .create_pool(caller, region, cluster_id, spec)
-            .await
+        let result = async {
+            self.owned(caller, region, cluster_id).await?;
+            self.within_quota(caller, requested_nodes(&spec)).await?;
+            self.backend
+                .create_pool(caller, region, cluster_id, spec)
+                .await
+        }
+        .await;
+        let id = result.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+        let target = target_of(caller, "pool", &id, Some(cluster_id));
+        self.changes
+            .report(caller, "pool.create", target, None, result, |p| {
+                Some(pool_fields(p))
+            })
     }
 
     pub async fn update_pool(
@@ -591,14 +758,41 @@ impl ProvisioningService {
         pool_id: &PoolId,
         changes: PoolChanges,
     ) -> Result<Pool> {
-        let pool = self.owned_pool(caller, region, pool_id).await?;
+        let before = self.owned_pool(caller, region, pool_id).await;
+        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
+        let (before, result) = match before {
+            Ok(pool) => {
+                let result = self
+                    .update_pool_unrecorded(caller, region, &pool, changes)
+                    .await;
+                (Some(pool), result)
+            }
+            Err(error) => (None, Err(error)),
+        };
+        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
+        let before = before.map(|pool| pool_fields(&pool));
+        self.changes
+            .report(caller, "pool.update", target, before, result, |p| {
+                Some(pool_fields(p))
+            })
+    }
+
+    async fn update_pool_unrecorded(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool: &Pool,
+        changes: PoolChanges,
+    ) -> Result<Pool> {
+        let pool_id = PoolId::from(pool.id.clone());
+        let pool_id = &pool_id;
         let after = Pool {
             autoscaling: changes.autoscaling.unwrap_or(pool.autoscaling),
             size: changes.size.unwrap_or(pool.size),
             max_size: changes.max_size.unwrap_or(pool.max_size),
             ..pool.clone()
         };
-        self.within_quota(caller, reserved_nodes(&after) - reserved_nodes(&pool))
+        self.within_quota(caller, reserved_nodes(&after) - reserved_nodes(pool))
             .await?;
         self.backend
             .update_pool(caller, region, pool_id, changes)
@@ -612,10 +806,24 @@ impl ProvisioningService {
         pool_id: &PoolId,
         version: Option<String>,
     ) -> Result<Pool> {
-        self.owned_pool(caller, region, pool_id).await?;
-        self.backend
-            .upgrade_pool(caller, region, pool_id, version)
-            .await
+        let before = self.owned_pool(caller, region, pool_id).await;
+        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
+        let (before, result) = match before {
+            Ok(found) => {
+                let result = self
+                    .backend
+                    .upgrade_pool(caller, region, pool_id, version)
+                    .await;
+                (Some(found), result)
+            }
+            Err(error) => (None, Err(error)),
+        };
+        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
+        let before = before.map(|pool| pool_fields(&pool));
+        self.changes
+            .report(caller, "pool.upgrade", target, before, result, |p| {
+                Some(pool_fields(p))
+            })
     }
 
     pub async fn delete_pool(
@@ -624,8 +832,19 @@ impl ProvisioningService {
         region: &str,
         pool_id: &PoolId,
     ) -> Result<Pool> {
-        self.owned_pool(caller, region, pool_id).await?;
-        self.backend.delete_pool(caller, region, pool_id).await
+        let before = self.owned_pool(caller, region, pool_id).await;
+        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
+        let (before, result) = match before {
+            Ok(found) => (
+                Some(found),
+                self.backend.delete_pool(caller, region, pool_id).await,
+            ),
+            Err(error) => (None, Err(error)),
+        };
+        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
+        let before = before.map(|pool| pool_fields(&pool));
+        self.changes
+            .report(caller, "pool.delete", target, before, result, |_| None)
     }
 
     pub async fn set_pool_node_metadata(
@@ -635,10 +854,29 @@ impl ProvisioningService {
         pool_id: &PoolId,
         change: NodeMetadataChange,
     ) -> Result<Pool> {
-        self.owned_pool(caller, region, pool_id).await?;
-        self.backend
-            .set_pool_node_metadata(caller, region, pool_id, change)
-            .await
+        let before = self.owned_pool(caller, region, pool_id).await;
+        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
+        let action = match &change {
+            NodeMetadataChange::Labels(_) => "pool.set_labels",
+            NodeMetadataChange::Taints(_) => "pool.set_taints",
+            NodeMetadataChange::StartupTaints(_) => "pool.set_startup_taints",
+        };
+        let (before, result) = match before {
+            Ok(found) => {
+                let result = self
+                    .backend
+                    .set_pool_node_metadata(caller, region, pool_id, change)
+                    .await;
+                (Some(found), result)
+            }
+            Err(error) => (None, Err(error)),
+        };
+        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
+        let before = before.map(|pool| node_metadata_fields(&pool));
+        self.changes
+            .report(caller, action, target, before, result, |p| {
+                Some(node_metadata_fields(p))
+            })
     }
 
     pub async fn list_user_data(
@@ -670,10 +908,26 @@ impl ProvisioningService {
         region: &str,
         pool_id: &PoolId,
     ) -> Result<ExternalNodeAuth> {
-        self.owned_pool(caller, region, pool_id).await?;
-        self.backend
-            .authorize_external_node(caller, region, pool_id)
-            .await
+        let pool = self.owned_pool(caller, region, pool_id).await;
+        let cluster_id = pool.as_ref().ok().map(|pool| pool.cluster_id.clone());
+        let result = match pool {
+            Ok(_) => {
+                self.backend
+                    .authorize_external_node(caller, region, pool_id)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        // The node secret is shown once to the caller and never recorded.
+        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
+        self.changes.report(
+            caller,
+            "pool.authorize_external_node",
+            target,
+            None,
+            result,
+            |_| Some(json!({ "node_secret": "issued" })),
+        )
     }
 
     /// The node secret is the credential: no project is involved.
@@ -709,8 +963,15 @@ impl ProvisioningService {
         region: &str,
         node_id: &NodeId,
     ) -> Result<Node> {
-        self.owned_node(caller, region, node_id).await?;
-        self.backend.replace_node(caller, region, node_id).await
+        let before = self.owned_node(caller, region, node_id).await;
+        let (before, result) = match before {
+            Ok(found) => (
+                Some(found),
+                self.backend.replace_node(caller, region, node_id).await,
+            ),
+            Err(error) => (None, Err(error)),
+        };
+        self.report_node(caller, "node.replace", node_id, before, result)
     }
 
     pub async fn reboot_node(
@@ -719,8 +980,15 @@ impl ProvisioningService {
         region: &str,
         node_id: &NodeId,
     ) -> Result<Node> {
-        self.owned_node(caller, region, node_id).await?;
-        self.backend.reboot_node(caller, region, node_id).await
+        let before = self.owned_node(caller, region, node_id).await;
+        let (before, result) = match before {
+            Ok(found) => (
+                Some(found),
+                self.backend.reboot_node(caller, region, node_id).await,
+            ),
+            Err(error) => (None, Err(error)),
+        };
+        self.report_node(caller, "node.reboot", node_id, before, result)
     }
 
     pub async fn delete_node(
@@ -731,15 +999,55 @@ impl ProvisioningService {
         skip_drain: bool,
         replace: bool,
     ) -> Result<Node> {
-        self.owned_node(caller, region, node_id).await?;
-        self.backend
-            .delete_node(caller, region, node_id, skip_drain, replace)
-            .await
+        let before = self.owned_node(caller, region, node_id).await;
+        let (before, result) = match before {
+            Ok(found) => {
+                let result = self
+                    .backend
+                    .delete_node(caller, region, node_id, skip_drain, replace)
+                    .await;
+                (Some(found), result)
+            }
+            Err(error) => (None, Err(error)),
+        };
+        self.report_node(caller, "node.delete", node_id, before, result)
+    }
+
+    /// The one path for a change to a node.
+    fn report_node(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        node_id: &NodeId,
+        before: Option<Node>,
+        result: Result<Node>,
+    ) -> Result<Node> {
+        let cluster_id = before.as_ref().map(|node| node.cluster_id.clone());
+        let target = target_of(caller, "node", node_id, cluster_id.as_deref());
+        let before = before.map(|node| node_fields(&node));
+        self.changes
+            .report(caller, action, target, before, result, |n| {
+                Some(node_fields(n))
+            })
     }
 
     pub async fn provider_stats(&self) -> Result<Option<ProviderStats>> {
         self.backend.stats().await
     }
+}
+
+/// A pool's labels and taints, as records show them.
+fn node_metadata_fields(pool: &Pool) -> Value {
+    json!({ "labels": pool.labels, "taints": pool.taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect)).collect::<Vec<_>>(),
+            "startup_taints": pool.startup_taints.iter().map(|t| format!("{}={}:{}", t.key, t.value, t.effect)).collect::<Vec<_>>() })
+}
+
+/// A cluster's ACL rules, as records show them.
+fn acl_fields(rules: &[AclRule]) -> Value {
+    json!(rules
+        .iter()
+        .map(|rule| json!({ "id": rule.id, "ip": rule.ip, "scaleway_ranges": rule.scaleway_ranges, "description": rule.description }))
+        .collect::<Vec<_>>())
 }
 
 /// The nodes a pool may hold: its size, or its maximum when autoscaled.

@@ -3,6 +3,7 @@
 use sqlx::{AnyConnection, Row};
 
 use super::rows::millis;
+use crate::domain::change::{Actor, Source};
 use crate::domain::model::Caller;
 
 pub struct NewApiKey<'a> {
@@ -70,11 +71,15 @@ pub async fn caller_by_secret_hash(
     .fetch_optional(conn)
     .await?;
     row.map(|row| {
-        Ok(Caller {
-            access_key: row.try_get("access_key")?,
-            project_id: row.try_get("project_id")?,
-            organization_id: row.try_get("organization_id")?,
-        })
+        Ok(Caller::new(
+            row.try_get::<String, _>("project_id")?,
+            row.try_get::<String, _>("organization_id")?,
+            Actor::ApiKey {
+                access_key: row.try_get("access_key")?,
+            },
+            // The interface that authenticated the key says where the call came from.
+            Source::default(),
+        ))
     })
     .transpose()
 }

@@ -8,6 +8,8 @@ use serde_json::{json, Value};
 use wheelhouse::services::identity::{self, NewUser, Role};
 use wheelhouse::store::Database;
 
+use wheelhouse::domain::change::{Actor, Interface, Outcome};
+
 use crate::on_both_databases;
 use crate::scaleway_api::ready_cluster;
 use crate::support::{read, TestApp};
@@ -329,12 +331,38 @@ on_both_databases!(
                 Some(json!({ "enabled": true, "cap_percent": 90 })),
             ),
         ];
+        let stranger_access_key = app.caller(&stranger_key).await.access_key;
         for (method, path, body) in &routes {
+            let recorded = app.recorded.count();
             let (status, answer) = app.api(method, path, &stranger_key, body.clone()).await;
             assert!(
                 status == 404 || status == 403,
                 "{method} {path} answered {status} to another organisation: {answer}"
             );
+            // Every attempt to change something reaches the one path, refused, as the
+            // stranger's key's, from the interface it came through.
+            if *method != "GET" {
+                let changes = app.recorded.all();
+                let refusal = changes[recorded..]
+                    .iter()
+                    .find(|change| {
+                        change.actor
+                            == Actor::ApiKey {
+                                access_key: stranger_access_key.clone(),
+                            }
+                    })
+                    .unwrap_or_else(|| panic!("{method} {path} recorded nothing"));
+                assert!(
+                    matches!(refusal.outcome, Outcome::Refused { .. }),
+                    "{method} {path}: {refusal:?}"
+                );
+                let interface = if path.starts_with("/api/") {
+                    Interface::ExtensionApi
+                } else {
+                    Interface::ScalewayApi
+                };
+                assert_eq!(refusal.source.interface, interface, "{method} {path}");
+            }
         }
         // Lists show nothing of it.
         let (_, listed) = app

@@ -230,11 +230,7 @@ async fn the_remote_adapter_drives_another_wheelhouse_on_loopback() {
         ScalewayRemote::new(&format!("http://127.0.0.1:{}", remote.port), &secret).expect("client");
     let settle = || tokio::time::sleep(Duration::from_millis(50));
     // The remote account is the key's project: the caller is Wheelhouse's, not the remote's.
-    let caller = Caller {
-        project_id: "local-project".into(),
-        organization_id: "local-organization".into(),
-        access_key: String::new(),
-    };
+    let caller = Caller::job("local-project", "local-organization", "contract-test");
     the_contract(&backend, &caller, settle).await;
 
     let stranger = ScalewayRemote::new(

@@ -13,6 +13,8 @@ mod freshness;
 mod fuzz;
 mod identity;
 mod kubectl;
+mod one_path;
+mod openapi;
 mod probes;
 mod races;
 mod remote_provider;

@@ -410,7 +410,8 @@ on_both_databases!(
                 "PATCH",
                 format!("{R}/clusters/{id}"),
                 Some(json!({ "tags": ["t"] })),
-                vec!["update_cluster"],
+                // The change's record reads what it changes first.
+                vec!["get_cluster", "update_cluster"],
             ),
             (
                 "GET",
@@ -440,7 +441,7 @@ on_both_databases!(
                 "POST",
                 format!("{R}/clusters/{id}/acls"),
                 Some(json!({ "acls": [{ "ip": "10.0.0.0/8" }] })),
-                vec!["write_acl_rules"],
+                vec!["list_acl_rules", "write_acl_rules"],
             ),
             (
                 "GET",
@@ -541,7 +542,7 @@ on_both_databases!(
             .api("DELETE", &format!("{R}/clusters/{id}"), &token, None)
             .await;
         assert_eq!(status, 200);
-        assert_eq!(take(), vec!["delete_cluster"]);
+        assert_eq!(take(), vec!["get_cluster", "delete_cluster"]);
 
         // Tenancy sits above the port: another project's request never reaches the provider.
         let stranger = app.api_key("other").await;

@@ -170,6 +170,8 @@ pub struct TestApp {
     router: axum::Router,
     /// The sandbox clusters' Kubernetes API servers (served over TLS by `serve`).
     kube_api: axum::Router,
+    /// Every change the services reported (the one path), oldest first.
+    pub recorded: Arc<wheelhouse::services::changes::RememberedChanges>,
 }
 
 impl TestApp {
@@ -191,8 +193,13 @@ impl TestApp {
             &site_root,
             addr,
         );
+        let recorded = Arc::new(wheelhouse::services::changes::RememberedChanges::default());
+        state.record_changes_in(wheelhouse::services::changes::Changes::new(
+            recorded.clone(),
+        ));
         adjust(&mut state);
         TestApp {
+            recorded,
             provisioning: state.provisioning.clone(),
             state: state.clone(),
             kube_api: wheelhouse::backend::sandbox::kube_api::router(state.provisioning.clone()),
@@ -285,11 +292,14 @@ impl TestApp {
         .fetch_one(self.provisioning.database.pool())
         .await
         .expect("caller");
-        wheelhouse::domain::model::Caller {
-            access_key,
+        wheelhouse::domain::model::Caller::new(
             project_id,
             organization_id,
-        }
+            wheelhouse::domain::change::Actor::ApiKey { access_key },
+            wheelhouse::domain::change::Source::of(
+                wheelhouse::domain::change::Interface::ScalewayApi,
+            ),
+        )
     }
 
     pub fn reconciler(&self) -> Reconciler {

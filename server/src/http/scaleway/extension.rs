@@ -24,6 +24,11 @@ use crate::services::upgrade::{
     UpgradeProgress, UpgradeRequest, UpgradeRun,
 };
 
+// The schemas below state the bounds the services enforce. utoipa's `minimum`, `maximum`,
+// `max_length`… take literals only, so each literal names the rule it copies, and the
+// `openapi` integration tests hold them together: every bound equals the service's constant,
+// and the API accepts the bound and refuses one past it.
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route(
@@ -131,7 +136,9 @@ struct AutohealingBody {
     /// Reboot a node NotReady for 15 minutes, replace it at 30 (Scaleway's pool `autohealing`).
     enabled: bool,
     /// Stop for the pool when more than this share of it (1–100 %, default 30) is unhealthy.
+    // 1..=100: `FreshnessService::set_autohealing`.
     #[serde(default = "default_cap")]
+    #[schema(minimum = 1, maximum = 100, default = default_cap)]
     cap_percent: u32,
 }
 
@@ -172,7 +179,9 @@ struct ExclusionBody {
     ends_at: chrono::DateTime<chrono::Utc>,
     scope: ExclusionScope,
     /// Why (at most 200 characters), shown wherever the exclusion holds something.
+    // 200: `Exclusion::validated`.
     #[serde(default)]
+    #[schema(max_length = 200, default = "")]
     reason: String,
 }
 
@@ -250,13 +259,47 @@ async fn freshness(
     ))
 }
 
+/// A maintenance window as a request sets it (the service's `MaintenanceWindow`, with the
+/// bounds `MaintenanceWindow::validated` enforces).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct WindowBody {
+    /// The days it opens, at least one: weekday names, or `any` for all seven (case and
+    /// surrounding blanks do not matter).
+    #[schema(value_type = Vec<WindowDay>, min_items = 1)]
+    days: Vec<String>,
+    /// The hour it opens, 0–23 UTC.
+    // 0..=23: `MaintenanceWindow::validated`.
+    #[schema(minimum = 0, maximum = 23)]
+    start_hour: u32,
+    /// How long it stays open, 2–24 hours.
+    // MIN_DURATION_HOURS..=24: `MaintenanceWindow::validated`.
+    #[schema(minimum = 2, maximum = 24)]
+    duration_hours: u32,
+}
+
+/// A day a maintenance window opens on: a weekday, or `any` for every day.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // the body reads strings (the service checks them); this is their shape
+enum WindowDay {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+    Any,
+}
+
 #[utoipa::path(
     put,
     path = "/api/v1/regions/{region}/clusters/{cluster_id}/maintenance-window",
     tag = "node freshness",
     description = "Sets the cluster's maintenance window (weekdays, start hour UTC, 2 to 24 hours): node replacements for lifespan happen only inside it.",
     params(Where),
-    request_body = MaintenanceWindow,
+    request_body = WindowBody,
     responses((status = 200, body = MaintenanceWindow), (status = 400, body = ErrorBody, description = "An invalid window (the field is named)"),
         (status = 401, body = ErrorBody, description = "No valid X-Auth-Token"), (status = 404, body = ErrorBody)),
     security(("X-Auth-Token" = [])),
@@ -267,7 +310,12 @@ async fn set_window(
     Path((region, id)): Path<(String, ClusterId)>,
     body: Bytes,
 ) -> ApiResult {
-    let Body(window) = Body::<MaintenanceWindow>::parse(&body)?;
+    let Body(input) = Body::<WindowBody>::parse(&body)?;
+    let window = MaintenanceWindow {
+        days: input.days,
+        start_hour: input.start_hour,
+        duration_hours: input.duration_hours,
+    };
     ok(json!(
         state
             .freshness()
@@ -276,11 +324,13 @@ async fn set_window(
     ))
 }
 
-#[derive(Deserialize, Default, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct LifespanBody {
     /// Days (1–365; 30 recommended) after which a node is replaced in the maintenance window;
-    /// null turns the lifespan off.
+    /// null (or leaving it out) turns the lifespan off.
+    // MIN_MAX_NODE_AGE_DAYS..=MAX_MAX_NODE_AGE_DAYS: `FreshnessService::set_lifespan`.
+    #[schema(minimum = 1, maximum = 365, default = json!(null))]
     max_node_age_days: Option<u32>,
 }
 
@@ -386,18 +436,28 @@ async fn plan(
     ok(json!(assessment.plan))
 }
 
-#[derive(Deserialize, Default, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+// No `#[serde(default)]` on the container: utoipa would then document every field's
+// `Default` value (a `null` default for the required `version`). A missing `Option` field is
+// `None` all the same.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct StartBody {
     /// Required: the version to upgrade to, e.g. 1.35.1.
+    // Read as an `Option` so that a missing or blank version gets the API's own refusal.
     #[schema(required = true, nullable = false, value_type = String)]
+    #[schema(min_length = 1, pattern = r"\S")]
     version: Option<String>,
     /// The pools follow the control plane (default true).
+    #[schema(default = true)]
     upgrade_pools: Option<bool>,
     /// An owner's written reason to start despite a NO-GO (at most 1,000 characters; recorded).
+    // OVERRIDE_REASON_MAX: `checked_override` in the upgrade service.
+    #[schema(max_length = 1000)]
     override_reason: Option<String>,
     /// Minor upgrades only: days (0–7, default 0) the control plane keeps the previous minor's
     /// behaviour, during which the cluster can be rolled back.
+    // 0..=SOAK_DAYS_MAX: `UpgradeService::start`.
+    #[schema(minimum = 0, maximum = 7, default = 0)]
     soak_days: Option<u32>,
 }
 
@@ -583,12 +643,14 @@ async fn rollback_preflight(
     ))
 }
 
-#[derive(Deserialize, Default, ToSchema)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct RollbackBody {
     /// One pool to roll back on its own; without it, the cluster.
     pool_id: Option<String>,
     /// An owner's written reason to start despite a NO-GO (at most 1,000 characters; recorded).
+    // OVERRIDE_REASON_MAX: `checked_override` in the upgrade service.
+    #[schema(max_length = 1000)]
     override_reason: Option<String>,
 }
 
@@ -661,8 +723,10 @@ struct Where {
 #[allow(dead_code)] // read from `Params`; here for the document
 struct Target {
     /// The version to upgrade to, e.g. 1.35.1.
+    #[param(min_length = 1, pattern = r"\S")]
     version: String,
     /// The pools follow the control plane (default true).
+    #[param(default = true)]
     upgrade_pools: Option<bool>,
 }
 
@@ -747,6 +811,8 @@ impl Modify for AuthToken {
         RollbackBody,
         FreshnessReport,
         MaintenanceWindow,
+        WindowBody,
+        WindowDay,
         LifespanBody,
         ExclusionBody,
         AutohealingBody,

@@ -147,9 +147,15 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
         })?;
     let mut conn = state.database.pool().acquire().await?;
     let caller = projects::caller_by_secret_hash(&mut conn, &secret_hash(token)).await?;
-    caller.ok_or(ApiError::Authentication {
-        reason: "not_found",
-    })
+    let source = crate::http::source::request_source(
+        parts,
+        crate::http::source::api_interface(parts.uri.path()),
+    );
+    caller
+        .map(|caller| caller.from_source(source))
+        .ok_or(ApiError::Authentication {
+            reason: "not_found",
+        })
 }
 
 pub(super) type Params = Query<HashMap<String, String>>;

@@ -20,6 +20,7 @@ use crate::clock::SharedClock;
 use crate::domain::ids::{ClusterId, NodeId, PoolId};
 use crate::domain::model::{Caller, Cluster, DisruptionBudget, Node, Pool};
 use crate::domain::DomainError;
+use crate::services::changes::target_of;
 use crate::services::provisioning::ProvisioningService;
 use crate::store::rows::{millis, time};
 use crate::store::Database;
@@ -91,12 +92,16 @@ pub struct AutoUpgrade {
 
 /// The caller a pass acts for: the cluster's project (as its owner would).
 fn caller_of(cluster: &Cluster) -> Caller {
-    Caller {
-        project_id: cluster.project_id.clone(),
-        organization_id: cluster.organization_id.clone(),
-        access_key: "wheelhouse-maintenance".to_string(),
-    }
+    Caller::job(
+        &cluster.project_id,
+        &cluster.organization_id,
+        MAINTENANCE_JOB,
+    )
 }
+
+/// The background job that keeps nodes fresh (lifespans, autohealing, patch auto-upgrade), as
+/// records name it.
+pub const MAINTENANCE_JOB: &str = "maintenance";
 
 /// Wheelhouse's own runs are started in its name.
 const AUTO_UPGRADE_STARTER: &str = "wheelhouse patch auto-upgrade";
@@ -301,6 +306,27 @@ impl FreshnessService {
         id: &ClusterId,
         exclusion: Exclusion,
     ) -> Result<Exclusion> {
+        let result = self
+            .add_exclusion_unrecorded(caller, region, id, exclusion)
+            .await;
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.service.changes().report(
+            caller,
+            "maintenance.add_exclusion",
+            target,
+            None,
+            result,
+            |e| serde_json::to_value(e).ok(),
+        )
+    }
+
+    async fn add_exclusion_unrecorded(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        exclusion: Exclusion,
+    ) -> Result<Exclusion> {
         let now = self.clock.now();
         let exclusion = Exclusion {
             id: self.ids.uuid(),
@@ -330,6 +356,27 @@ impl FreshnessService {
 
     /// Removes one of a cluster's exclusions.
     pub async fn remove_exclusion(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        exclusion_id: &str,
+    ) -> Result<()> {
+        let result = self
+            .remove_exclusion_unrecorded(caller, region, id, exclusion_id)
+            .await;
+        let target = target_of(caller, "maintenance_exclusion", exclusion_id, Some(id));
+        self.service.changes().report(
+            caller,
+            "maintenance.remove_exclusion",
+            target,
+            None,
+            result,
+            |_| None,
+        )
+    }
+
+    async fn remove_exclusion_unrecorded(
         &self,
         caller: &Caller,
         region: &str,
@@ -370,6 +417,25 @@ impl FreshnessService {
 
     /// Sets (or, with `None`, clears back to the default) a cluster's maintenance window.
     pub async fn set_window(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        window: MaintenanceWindow,
+    ) -> Result<MaintenanceWindow> {
+        let result = self.set_window_unrecorded(caller, region, id, window).await;
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.service.changes().report(
+            caller,
+            "maintenance.set_window",
+            target,
+            None,
+            result,
+            |w| serde_json::to_value(w).ok(),
+        )
+    }
+
+    async fn set_window_unrecorded(
         &self,
         caller: &Caller,
         region: &str,
@@ -419,6 +485,24 @@ impl FreshnessService {
 
     /// Sets a pool's lifespan in days (1–365), or turns it off with `None`.
     pub async fn set_lifespan(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        days: Option<u32>,
+    ) -> Result<Option<u32>> {
+        let result = self
+            .set_lifespan_unrecorded(caller, region, pool_id, days)
+            .await;
+        let target = target_of(caller, "pool", pool_id, None);
+        self.service
+            .changes()
+            .report(caller, "pool.set_lifespan", target, None, result, |days| {
+                Some(serde_json::json!({ "max_node_age_days": days }))
+            })
+    }
+
+    async fn set_lifespan_unrecorded(
         &self,
         caller: &Caller,
         region: &str,
@@ -519,8 +603,9 @@ impl FreshnessService {
             exclusions: &exclusions,
             current_image: current_image.as_deref(),
         };
-        let decisions = lifespan::decide(&subject);
-        let planned = lifespan::preview(&subject);
+        let replacement_time = lifespan::replacement_time(&self.service.rollout_timing());
+        let decisions = lifespan::decide_within(&subject, replacement_time);
+        let planned = lifespan::plan_replacements(&subject, replacement_time);
         let node_rows = nodes
             .iter()
             .map(|node| NodeExpiry {
@@ -643,11 +728,11 @@ impl FreshnessService {
         for row in owners {
             regions.entry(row.try_get("region")?).or_default().insert(
                 row.try_get("cluster_id")?,
-                Caller {
-                    project_id: row.try_get("project_id")?,
-                    organization_id: row.try_get("organization_id")?,
-                    access_key: "wheelhouse-maintenance".to_string(),
-                },
+                Caller::job(
+                    row.try_get::<String, _>("project_id")?,
+                    row.try_get::<String, _>("organization_id")?,
+                    MAINTENANCE_JOB,
+                ),
             );
         }
         let mut plan = PassPlan::default();
@@ -811,6 +896,25 @@ impl FreshnessService {
         enabled: bool,
         cap_percent: u32,
     ) -> Result<()> {
+        let result = self
+            .set_autohealing_unrecorded(caller, region, pool_id, enabled, cap_percent)
+            .await;
+        let target = target_of(caller, "pool", pool_id, None);
+        self.service
+            .changes()
+            .report(caller, "pool.set_autohealing", target, None, result, |_| {
+                Some(serde_json::json!({ "autohealing": enabled, "cap_percent": cap_percent }))
+            })
+    }
+
+    async fn set_autohealing_unrecorded(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        enabled: bool,
+        cap_percent: u32,
+    ) -> Result<()> {
         if !(1..=100).contains(&cap_percent) {
             return Err(DomainError::invalid(
                 "cap_percent",
@@ -941,10 +1045,14 @@ impl FreshnessService {
             let node_id = NodeId::from(action.node_id.clone());
             let outcome = match action.remedy {
                 autoheal::Remedy::Reboot => {
-                    self.service.reboot_node(caller, region, &node_id).await
+                    self.service
+                        .reboot_node(&caller.as_job("autohealing"), region, &node_id)
+                        .await
                 }
                 autoheal::Remedy::Replace => {
-                    self.service.replace_node(caller, region, &node_id).await
+                    self.service
+                        .replace_node(&caller.as_job("autohealing"), region, &node_id)
+                        .await
                 }
             };
             match outcome {
@@ -1019,7 +1127,8 @@ impl FreshnessService {
         let mut started = self
             .autoheal(caller, region, &cluster, &pools, &nodes, report_time)
             .await?;
-        for decision in lifespan::decide(&subject)
+        let replacement_time = lifespan::replacement_time(&self.service.rollout_timing());
+        for decision in lifespan::decide_within(&subject, replacement_time)
             .into_iter()
             .filter(|d| d.action == Action::Replace)
         {
@@ -1045,7 +1154,11 @@ impl FreshnessService {
             }
             match self
                 .service
-                .replace_node(caller, region, &NodeId::from(decision.node_id.clone()))
+                .replace_node(
+                    &caller.as_job("lifespan"),
+                    region,
+                    &NodeId::from(decision.node_id.clone()),
+                )
                 .await
             {
                 Ok(_) => started += 1,
@@ -1079,7 +1192,13 @@ impl FreshnessService {
                 };
                 match self
                     .upgrades()
-                    .start(caller, region, id, request, &starter)
+                    .start(
+                        &caller.as_job("auto-upgrade"),
+                        region,
+                        id,
+                        request,
+                        &starter,
+                    )
                     .await
                 {
                     Ok(_) => started += 1,

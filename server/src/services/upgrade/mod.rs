@@ -22,6 +22,7 @@ use crate::domain::model::{
     PoolStatus, RolloutControl, RolloutTiming,
 };
 use crate::domain::DomainError;
+use crate::services::changes::target_of;
 use crate::services::provisioning::ProvisioningService;
 use crate::store::rows::millis;
 use crate::store::Database;
@@ -237,6 +238,22 @@ pub enum RollbackScope {
     Pool(PoolId),
 }
 
+/// An upgrade run's recorded fields: what was started, on which verdict, overriding what.
+pub(crate) fn run_fields(run: &UpgradeRun) -> serde_json::Value {
+    serde_json::json!({
+        "run_id": run.id,
+        "kind": run.kind,
+        "from_version": run.from_version,
+        "to_version": run.to_version,
+        "upgrade_pools": run.upgrade_pools,
+        "verdict": run.verdict,
+        "blocking": run.blocking,
+        "override_reason": run.override_reason,
+        "soak_until": run.soak_until,
+        "pool_id": run.pool_id,
+    })
+}
+
 /// The longest override reason kept.
 pub const OVERRIDE_REASON_MAX: usize = 1000;
 
@@ -360,7 +377,20 @@ impl UpgradeService {
         pool_id: &PoolId,
         version: Option<String>,
     ) -> Result<Pool> {
-        let pool = self.service.get_pool(caller, region, pool_id).await?;
+        // The provider's upgrade is recorded by the provisioning service; a refusal before it
+        // (not found, the pool's pre-flight) is recorded here.
+        let refused = |error: DomainError| {
+            let target = target_of(caller, "pool", pool_id, None);
+            self.service
+                .changes()
+                .refusal(caller, "pool.upgrade", target, &error);
+            error
+        };
+        let pool = self
+            .service
+            .get_pool(caller, region, pool_id)
+            .await
+            .map_err(refused)?;
         let id = ClusterId::from(pool.cluster_id.clone());
         let facts = self.facts(caller, region, &id).await?;
         let target = version.clone().unwrap_or_default();
@@ -373,13 +403,13 @@ impl UpgradeService {
             let report = preflight::pool_preflight(&subject, &plan);
             let blocking = report.blocking_reasons();
             if !blocking.is_empty() {
-                return Err(DomainError::precondition(
+                return Err(refused(DomainError::precondition(
                     "upgrade_preflight",
                     format!(
                         "the pool upgrade pre-flight says NO-GO: {}",
                         blocking.join("; ")
                     ),
-                ));
+                )));
             }
         }
         self.service
@@ -398,6 +428,25 @@ impl UpgradeService {
     /// Starts the upgrade the pre-flight allows (or an owner overrides, with a reason): the
     /// control plane first, then the provider-managed pools in order.
     pub async fn start(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        request: UpgradeRequest<'_>,
+        starter: &Starter,
+    ) -> Result<(UpgradeRun, Cluster)> {
+        let result = self
+            .start_unrecorded(caller, region, id, request, starter)
+            .await;
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.service
+            .changes()
+            .report(caller, "upgrade.start", target, None, result, |(run, _)| {
+                Some(run_fields(run))
+            })
+    }
+
+    async fn start_unrecorded(
         &self,
         caller: &Caller,
         region: &str,
@@ -575,12 +624,35 @@ impl UpgradeService {
         id: &ClusterId,
         control: RolloutControl,
     ) -> Result<UpgradeRun> {
-        let refused = |why: &str| DomainError::precondition("rollout_control", why.to_string());
+        // What the provider is asked is recorded by the provisioning service; a refusal here,
+        // before it is asked, is recorded as this control's.
+        let action = match control {
+            RolloutControl::Pause => "upgrade.pause",
+            RolloutControl::Resume => "upgrade.resume",
+            RolloutControl::Abort => "upgrade.abort",
+        };
+        let refused_by = |error: DomainError| {
+            let target = target_of(caller, "cluster", id, Some(id));
+            self.service
+                .changes()
+                .refusal(caller, action, target, &error);
+            error
+        };
+        let refused = |why: &str| {
+            refused_by(DomainError::precondition(
+                "rollout_control",
+                why.to_string(),
+            ))
+        };
         let mut run = None;
         // Another writer may move the run between the read and the update: read again, a few
         // times, then give up rather than spin.
         for _ in 0..5 {
-            let Some(latest) = self.latest_run(caller, region, id).await? else {
+            let Some(latest) = self
+                .latest_run(caller, region, id)
+                .await
+                .map_err(refused_by)?
+            else {
                 return Err(refused("no upgrade was started on this cluster"));
             };
             let next = latest.state.after(control).map_err(refused)?;

@@ -9,12 +9,13 @@ use chrono::{DateTime, Utc};
 use super::plan::{self, needs_rollback, UpgradePlan};
 use super::preflight::{self, PreflightReport};
 use super::{
-    checked_override, gate, Assessment, Facts, Result, RollbackScope, RunState, Starter,
-    UpgradeRun, UpgradeService, UpgradeSubject, POOL_ROLLBACK, ROLLBACK, UPGRADE,
+    checked_override, gate, run_fields, Assessment, Facts, Result, RollbackScope, RunState,
+    Starter, UpgradeRun, UpgradeService, UpgradeSubject, POOL_ROLLBACK, ROLLBACK, UPGRADE,
 };
 use crate::domain::ids::ClusterId;
 use crate::domain::model::{Caller, Cluster, ClusterStatus, Node, NodeStatus, Pool};
 use crate::domain::DomainError;
+use crate::services::changes::target_of;
 
 /// Why the cluster cannot go back to the version before `upgrade` now, if it cannot.
 pub fn cluster_rollback_refusal(
@@ -183,6 +184,26 @@ impl UpgradeService {
 
     /// Starts the rollback the pre-flight allows (or an owner overrides, with a reason).
     pub async fn rollback(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        scope: &RollbackScope,
+        override_reason: Option<&str>,
+        starter: &Starter,
+    ) -> Result<UpgradeRun> {
+        let result = self
+            .rollback_unrecorded(caller, region, id, scope, override_reason, starter)
+            .await;
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.service
+            .changes()
+            .report(caller, "rollback.start", target, None, result, |run| {
+                Some(run_fields(run))
+            })
+    }
+
+    async fn rollback_unrecorded(
         &self,
         caller: &Caller,
         region: &str,
