@@ -13,6 +13,7 @@ pub mod api;
 pub mod components;
 pub mod model;
 pub mod pages;
+pub mod routes;
 
 use components::layout::ConsoleLayout;
 use model::theme::Theme;
@@ -40,8 +41,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The site map: every console route in one place. `SsrMode::Async` renders a page only once its
-/// data is loaded, so the HTML is complete without JavaScript (no streamed fragments to patch in).
+/// The pages of the site map (`routes::PAGES`), as Leptos routes: `path!` takes literals, so a
+/// test (`server/tests/integration/console.rs`) checks that these are exactly the listed pages.
+/// `SsrMode::Async` renders a page only once its data is loaded, so the HTML is complete without
+/// JavaScript (no streamed fragments to patch in).
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

@@ -43,6 +43,10 @@ async fn main() {
             &bench.database,
             ids.as_ref(),
             clock.as_ref(),
+            identity::ChangePath::new(
+                &wheelhouse::services::changes::Changes::logged(),
+                &wheelhouse::domain::change::ChangeContext::job("bench-seed"),
+            ),
             NewUser {
                 email: "owner@example.com",
                 password: "a long bench password",

@@ -11,9 +11,8 @@ use std::time::Instant;
 
 use chrono::Duration;
 use wheelhouse::domain::model::NodeStatus;
-use wheelhouse::services::freshness::{
-    autoheal, lifespan, Exclusion, ExclusionScope, MaintenanceWindow,
-};
+use wheelhouse::services::freshness::{autoheal, lifespan};
+use wheelhouse::services::maintenance::{Exclusion, ExclusionScope, MaintenanceWindow};
 use wheelhouse::services::upgrade::synthetic::{cluster, epoch, node, pool};
 
 const CLUSTERS: usize = 10_000;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::domain::change::{Actor, ChangeContext, Interface, Source};
 use crate::store::DEFAULT_DATABASE_URL;
 
 #[derive(Debug, Parser)]
@@ -371,9 +372,36 @@ pub enum LogFormat {
     Json,
 }
 
+/// Who changes something from the command line: one of the provider's operators, named by the
+/// operating-system account that runs the command (`$USER`), else "cli".
+pub fn operator_context() -> ChangeContext {
+    operator_named(std::env::var("USER").ok())
+}
+
+fn operator_named(user: Option<String>) -> ChangeContext {
+    let name = user
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "cli".to_string());
+    ChangeContext::new(Actor::Operator { name }, Source::of(Interface::Cli))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_acts_as_the_account_running_it() {
+        let named = operator_named(Some("ada".into()));
+        assert_eq!(named.actor, Actor::Operator { name: "ada".into() });
+        assert_eq!(named.source, Source::of(Interface::Cli));
+        for nobody in [None, Some(String::new()), Some("  ".into())] {
+            assert_eq!(
+                operator_named(nobody).actor,
+                Actor::Operator { name: "cli".into() }
+            );
+        }
+    }
 
     #[test]
     fn serve_defaults_to_loopback_and_the_sqlite_file() {

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod console;
 pub mod domain;
 pub mod http;
+pub mod jobs;
 pub mod serve;
 pub mod services;
 pub mod store;

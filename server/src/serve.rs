@@ -9,14 +9,16 @@ use tracing_subscriber::EnvFilter;
 
 use crate::backend::sandbox::catalog::seed_catalog;
 use crate::backend::sandbox::kube_api;
-use crate::backend::sandbox::reconciler::Reconciler;
 use crate::backend::sandbox::timing::Timing;
 use crate::backend::scaleway_remote::ScalewayRemote;
 use crate::cli::{DatabaseOptions, LogFormat, Provider, ServeOptions};
 use crate::clock::{OffsetClock, SharedClock, SystemClock};
+use crate::domain::change::{Change, ChangeContext, Outcome, Target};
 use crate::domain::ids::RandomIds;
 use crate::domain::DomainError;
 use crate::http::{self, AppState};
+use crate::services::changes::Changes;
+use crate::services::identity::{ChangePath, PROVIDER_ORGANIZATION};
 use crate::store::{Database, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -51,12 +53,6 @@ pub async fn prepare_database(url: &str) -> Result<Database, StoreError> {
     let database = Database::connect_and_migrate(url).await?;
     seed_catalog(&database).await?;
     Ok(database)
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|name| name.trim().to_string())
-        .unwrap_or_else(|_| "wheelhouse".to_string())
 }
 
 pub async fn migrate(options: DatabaseOptions) -> Result<(), StartError> {
@@ -156,6 +152,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
         &database,
         state.ids.as_ref(),
         state.clock.as_ref(),
+        ChangePath::new(&state.recorded, &ChangeContext::job("first-start")),
         home_project,
     )
     .await
@@ -175,21 +172,17 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
             Err(error) => tracing::warn!(%error, "could not create the demo project"),
         }
     }
-    let reconcile_interval = Duration::from_millis(options.reconcile_interval_ms.max(10));
-    let sandbox = sandbox.map(|sandbox| sandbox.run(&state, reconcile_interval));
-    // Node lifespans act through the port, over the sandbox and a remote provider alike.
-    let (stop_freshness, freshness_stopped) = tokio::sync::oneshot::channel::<()>();
-    let maintenance_interval = Duration::from_millis(options.maintenance_interval_ms.max(50));
-    // A lease outlives three passes (at least ten seconds): a server that stops hands its
-    // clusters over that soon, and a cluster's read-then-act (well under a second) fits in it.
-    let lease = (maintenance_interval * 3).max(Duration::from_secs(10));
-    let freshness = tokio::spawn(
-        state
-            .freshness()
-            .with_lease(chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60)))
-            .run_until(maintenance_interval, async {
-                let _ = freshness_stopped.await;
-            }),
+    // The sandbox's clusters' API servers run beside the HTTP server; the background loops
+    // (its reconciler, the maintenance pass) are the jobs'.
+    let with_sandbox = sandbox.is_some();
+    let sandbox = sandbox.map(|sandbox| sandbox.run(&state));
+    let jobs = crate::jobs::start(
+        &state,
+        crate::jobs::Intervals {
+            reconcile: Duration::from_millis(options.reconcile_interval_ms.max(10)),
+            maintenance: Duration::from_millis(options.maintenance_interval_ms.max(50)),
+        },
+        with_sandbox,
     );
 
     tracing::info!(addr = %local_addr, database = %database.location(), "wheelhouse is serving");
@@ -203,8 +196,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(StartError::Serve)?;
-    let _ = stop_freshness.send(());
-    let _ = freshness.await;
+    jobs.stop().await;
     follow_clock.abort();
     if let Some(sandbox) = sandbox {
         sandbox.stop().await;
@@ -227,7 +219,7 @@ struct SandboxRunning {
 }
 
 impl SandboxStart {
-    fn run(self, state: &AppState, interval: Duration) -> SandboxRunning {
+    fn run(self, state: &AppState) -> SandboxRunning {
         let (stop_kube_api, kube_api_stopped) = tokio::sync::oneshot::channel::<()>();
         let kube_api = tokio::spawn(kube_api::tls::serve(
             self.kube_listener,
@@ -237,15 +229,9 @@ impl SandboxStart {
                 let _ = kube_api_stopped.await;
             },
         ));
-        let (stop_reconciler, reconciler_stopped) = tokio::sync::oneshot::channel::<()>();
-        let owner = format!("{}-{}", hostname(), std::process::id());
-        let reconciler = Reconciler::new(state.provisioning.clone(), owner);
-        let reconciler = tokio::spawn(reconciler.run_until(interval, async {
-            let _ = reconciler_stopped.await;
-        }));
         SandboxRunning {
-            stop: vec![stop_reconciler, stop_kube_api],
-            tasks: vec![reconciler, kube_api],
+            stop: vec![stop_kube_api],
+            tasks: vec![kube_api],
         }
     }
 }
@@ -359,12 +345,100 @@ async fn shutdown_signal() {
     }
 }
 
+/// The one path for the command line's changes: one log line each (target
+/// `wheelhouse::changes`), made by the operator who runs the command.
+struct CommandLineChanges {
+    changes: Changes,
+    context: ChangeContext,
+}
+
+impl CommandLineChanges {
+    fn new() -> CommandLineChanges {
+        CommandLineChanges {
+            changes: Changes::logged(),
+            context: crate::cli::operator_context(),
+        }
+    }
+
+    /// For the identity service's changes.
+    fn path(&self) -> ChangePath<'_> {
+        ChangePath::new(&self.changes, &self.context)
+    }
+
+    /// An admin command's change (or its refusal), for changes no service makes.
+    fn record(
+        &self,
+        action: &'static str,
+        target: Target,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+        outcome: Outcome,
+    ) {
+        self.changes.record(Change {
+            actor: self.context.actor.clone(),
+            source: self.context.source.clone(),
+            action,
+            target,
+            before,
+            after,
+            outcome,
+        });
+    }
+
+    /// A refusal before anything was asked: the command's arguments.
+    fn refuse(&self, action: &'static str, target: Target, error: StartError) -> StartError {
+        self.record(
+            action,
+            target,
+            None,
+            None,
+            Outcome::Refused {
+                reason: error.to_string(),
+            },
+        );
+        error
+    }
+
+    /// Reports what an admin command did, or why it was refused, and hands the outcome back.
+    fn report<T>(
+        &self,
+        action: &'static str,
+        target: Target,
+        after: Option<serde_json::Value>,
+        outcome: Result<T, StartError>,
+    ) -> Result<T, StartError> {
+        match outcome {
+            Ok(value) => {
+                self.record(action, target, None, after, Outcome::Done);
+                Ok(value)
+            }
+            Err(error) => Err(self.refuse(action, target, error)),
+        }
+    }
+}
+
+/// What an admin command acts on. The sandbox's clock, its OS images and what it simulates in
+/// clusters (faults, workloads) are the provider's, set by its operators: the provider's
+/// organization, whatever customer's cluster they touch (named in `cluster_id`).
+fn provider_target(kind: &'static str, id: &str, cluster_id: Option<&str>) -> Target {
+    Target {
+        organization_id: PROVIDER_ORGANIZATION.to_string(),
+        project_id: None,
+        kind,
+        id: id.to_string(),
+        cluster_id: cluster_id.map(str::to_string),
+    }
+}
+
 /// `wheelhouse api-key create --project NAME`: prints access_key, secret_key and project_id.
 pub async fn create_api_key(options: crate::cli::ApiKeyCreateOptions) -> Result<(), StartError> {
+    let changes = CommandLineChanges::new();
     let name = options.project.trim();
     if name.is_empty() || name.len() > 100 {
-        return Err(StartError::Invalid(
-            "--project must be a name of 1 to 100 characters".into(),
+        return Err(changes.refuse(
+            "api_key.create",
+            provider_target("api_key", "", None),
+            StartError::Invalid("--project must be a name of 1 to 100 characters".into()),
         ));
     }
     let database = prepare_database(&options.database.database_url).await?;
@@ -373,6 +447,7 @@ pub async fn create_api_key(options: crate::cli::ApiKeyCreateOptions) -> Result<
         &database,
         &ids,
         &SystemClock,
+        changes.path(),
         name,
         &options.description,
     )
@@ -394,10 +469,13 @@ pub async fn create_api_key(options: crate::cli::ApiKeyCreateOptions) -> Result<
 pub async fn create_user(options: crate::cli::UserCreateOptions) -> Result<(), StartError> {
     use crate::cli::RoleArg;
     use crate::services::identity::{self, NewUser, Role};
+    let changes = CommandLineChanges::new();
     let project = options.project.trim();
     if project.is_empty() || project.len() > 100 {
-        return Err(StartError::Invalid(
-            "--project must be a name of 1 to 100 characters".into(),
+        return Err(changes.refuse(
+            "user.create",
+            provider_target("user", &options.email.trim().to_lowercase(), None),
+            StartError::Invalid("--project must be a name of 1 to 100 characters".into()),
         ));
     }
     let database = prepare_database(&options.database.database_url).await?;
@@ -411,6 +489,7 @@ pub async fn create_user(options: crate::cli::UserCreateOptions) -> Result<(), S
         &database,
         &RandomIds,
         &SystemClock,
+        changes.path(),
         NewUser {
             email: &options.email,
             password: &password,
@@ -433,10 +512,12 @@ pub async fn create_user(options: crate::cli::UserCreateOptions) -> Result<(), S
 /// `wheelhouse user reset-password`: prints the new password once.
 pub async fn reset_password(options: crate::cli::UserResetOptions) -> Result<(), StartError> {
     let database = prepare_database(&options.database.database_url).await?;
+    let changes = CommandLineChanges::new();
     let password = crate::services::identity::reset_password(
         &database,
         &RandomIds,
         &SystemClock,
+        changes.path(),
         &options.email,
     )
     .await
@@ -463,37 +544,56 @@ async fn clock_offset(database: &Database) -> Result<chrono::Duration, sqlx::Err
 /// sandbox servers on this database follow within a second.
 pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), StartError> {
     let crate::cli::ClockCommand::Advance { duration, database } = command;
-    let by = crate::clock::parse_duration(&duration)
-        .filter(|by| *by > chrono::Duration::zero())
-        .ok_or_else(|| {
+    let changes = CommandLineChanges::new();
+    let target = provider_target("sandbox_clock", "sandbox", None);
+    let Some(by) =
+        crate::clock::parse_duration(&duration).filter(|by| *by > chrono::Duration::zero())
+    else {
+        return Err(changes.refuse(
+            "clock.advance",
+            target,
             StartError::Invalid(format!(
                 "`{duration}` is not a duration to move forward by: use e.g. 2d, 36h, 1d12h, 90m"
-            ))
-        })?;
+            )),
+        ));
+    };
     let database = prepare_database(&database.database_url).await?;
-    let offset = clock_offset(&database)
-        .await
-        .map_err(|e| StartError::Invalid(e.to_string()))?
-        + by;
-    let mut conn = database
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| StartError::Invalid(e.to_string()))?;
-    sqlx::query(
-        "INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET offset_ms = excluded.offset_ms",
-    )
-    .bind(offset.num_milliseconds())
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| StartError::Invalid(e.to_string()))?;
+    let moved: Result<(chrono::Duration, chrono::Duration), sqlx::Error> = async {
+        let before = clock_offset(&database).await?;
+        let offset = before + by;
+        let mut conn = database.pool().acquire().await?;
+        sqlx::query(
+            "INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET offset_ms = excluded.offset_ms",
+        )
+        .bind(offset.num_milliseconds())
+        .execute(&mut *conn)
+        .await?;
+        Ok((before, offset))
+    }
+    .await;
+    database.close().await;
+    let (before, offset) = match moved {
+        Ok(moved) => moved,
+        Err(error) => {
+            return Err(changes.refuse(
+                "clock.advance",
+                target,
+                StartError::Invalid(error.to_string()),
+            ))
+        }
+    };
+    changes.record(
+        "clock.advance",
+        target,
+        Some(serde_json::json!({ "offset_seconds": before.num_seconds() })),
+        Some(serde_json::json!({ "offset_seconds": offset.num_seconds() })),
+        Outcome::Done,
+    );
     println!(
         "The sandbox clock now reads {} ({} ahead of the wall clock).",
         (chrono::Utc::now() + offset).format("%Y-%m-%d %H:%M:%S UTC"),
         crate::http::console_upgrade::about(offset.num_seconds()).trim_start_matches("about ")
     );
-    drop(conn);
-    database.close().await;
     Ok(())
 }
 
@@ -504,39 +604,50 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
         description,
         database,
     } = command;
+    let changes = CommandLineChanges::new();
     let name = name.trim().to_string();
+    let target = provider_target("os_image", &name, None);
     if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
     {
-        return Err(StartError::Invalid(
-            "an image name is letters, digits, '-', '.' and '_', e.g. ubuntu-noble-k8s-2026-12-07"
-                .to_string(),
+        return Err(changes.refuse(
+            "os_image.publish",
+            target,
+            StartError::Invalid(
+                "an image name is letters, digits, '-', '.' and '_', e.g. ubuntu-noble-k8s-2026-12-07"
+                    .to_string(),
+            ),
         ));
     }
     let database = prepare_database(&database.database_url).await?;
-    let now = chrono::Utc::now() + clock_offset(&database).await.unwrap_or_default();
-    let mut conn = database
-        .pool()
-        .acquire()
+    let published: Result<bool, sqlx::Error> = async {
+        let now = chrono::Utc::now() + clock_offset(&database).await.unwrap_or_default();
+        let mut conn = database.pool().acquire().await?;
+        crate::backend::sandbox::store::inventory::publish_os_image(
+            &mut conn,
+            &name,
+            &description,
+            now,
+        )
         .await
-        .map_err(|e| StartError::Invalid(e.to_string()))?;
-    let published = crate::backend::sandbox::store::inventory::publish_os_image(
-        &mut conn,
-        &name,
-        &description,
-        now,
-    )
-    .await
-    .map_err(|e| StartError::Invalid(e.to_string()))?;
-    drop(conn);
-    database.close().await;
-    if !published {
-        return Err(StartError::Invalid(format!(
-            "the OS image {name} was already published"
-        )));
     }
+    .await;
+    database.close().await;
+    let outcome = match published {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(StartError::Invalid(format!(
+            "the OS image {name} was already published"
+        ))),
+        Err(error) => Err(StartError::Invalid(error.to_string())),
+    };
+    changes.report(
+        "os_image.publish",
+        target,
+        Some(serde_json::json!({ "description": description })),
+        outcome,
+    )?;
     println!("Published {name}: new nodes boot it; nodes on older images are outdated.");
     Ok(())
 }
@@ -544,6 +655,7 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
 /// `wheelhouse admin fault …`: changes the sandbox's state; a running server plays it out.
 pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), StartError> {
     use crate::cli::FaultCommand;
+    let changes = CommandLineChanges::new();
     let database_url = match &command {
         FaultCommand::Node { database, .. } | FaultCommand::Component { database, .. } => {
             database.database_url.clone()
@@ -558,23 +670,34 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
         api_server_base: String::new(),
         api_server_ca_pem: String::new(),
     };
-    let outcome = match &command {
-        FaultCommand::Node { node_id, fault, .. } => {
-            crate::backend::sandbox::reconciler::inject_fault(&provisioning, node_id, fault).await
-        }
+    let (action, target, after, outcome) = match &command {
+        FaultCommand::Node { node_id, fault, .. } => (
+            "node.inject_fault",
+            provider_target("node", node_id, None),
+            serde_json::json!({ "fault": fault }),
+            crate::backend::sandbox::reconciler::inject_fault(&provisioning, node_id, fault).await,
+        ),
         FaultCommand::Component {
             cluster_id,
             component,
             health,
             ..
-        } => {
+        } => (
+            "component.set_health",
+            provider_target("component", component, Some(cluster_id)),
+            serde_json::json!({ "health": health }),
             provisioning
                 .set_component_health(cluster_id, component, health)
-                .await
-        }
+                .await,
+        ),
     };
     database.close().await;
-    outcome.map_err(|error| StartError::Invalid(error.to_string()))?;
+    changes.report(
+        action,
+        target,
+        Some(after),
+        outcome.map_err(|error| StartError::Invalid(error.to_string())),
+    )?;
     println!("fault injected");
     Ok(())
 }
@@ -582,6 +705,7 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
 /// `wheelhouse admin inventory …`: records what a sandbox cluster's workloads use.
 pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(), StartError> {
     use crate::cli::InventoryCommand;
+    let changes = CommandLineChanges::new();
     let (database_url, cluster_id, object) = match &command {
         InventoryCommand::Workload {
             database,
@@ -600,10 +724,43 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
             object.clone(),
         ),
     };
+    let (action, kind, after) = match &command {
+        InventoryCommand::Workload {
+            action,
+            api_version,
+            kind,
+            ..
+        } => (
+            if action == "add" {
+                "workload.add"
+            } else {
+                "workload.remove"
+            },
+            "workload",
+            serde_json::json!({ "api_version": api_version, "kind": kind }),
+        ),
+        InventoryCommand::Pdb {
+            action,
+            allowed,
+            pool,
+            ..
+        } => (
+            if action == "set" {
+                "pdb.set"
+            } else {
+                "pdb.remove"
+            },
+            "pdb",
+            serde_json::json!({ "allowed": allowed, "pool": pool }),
+        ),
+    };
+    let target = provider_target(kind, &object, Some(&cluster_id));
     let Some((namespace, name)) = object.split_once('/') else {
-        return Err(StartError::Invalid(format!(
-            "`{object}` is not NAMESPACE/NAME"
-        )));
+        return Err(changes.refuse(
+            action,
+            target,
+            StartError::Invalid(format!("`{object}` is not NAMESPACE/NAME")),
+        ));
     };
     let database = prepare_database(&database_url).await?;
     let provisioning = crate::backend::sandbox::Provisioning {
@@ -655,7 +812,12 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
     }
     .await;
     database.close().await;
-    outcome.map_err(|error: DomainError| StartError::Invalid(error.to_string()))?;
+    changes.report(
+        action,
+        target,
+        Some(after),
+        outcome.map_err(|error: DomainError| StartError::Invalid(error.to_string())),
+    )?;
     println!("inventory updated");
     Ok(())
 }

@@ -6,38 +6,8 @@ use leptos_router::components::A;
 
 use super::icon::{Icon, IconName};
 use super::theme_toggle::ThemeToggle;
-use crate::model::identity::{SIGN_IN_PATH, SIGN_OUT_PATH};
 use crate::model::theme::Theme;
-
-/// The navigation entries, in order. Only screens that exist are listed.
-const NAVIGATION: &[(&str, &str, IconName, Audience)] = &[
-    ("/", "Overview", IconName::Overview, Audience::Everyone),
-    (
-        "/clusters",
-        "Clusters",
-        IconName::Clusters,
-        Audience::Everyone,
-    ),
-    (
-        "/settings",
-        "Settings",
-        IconName::Settings,
-        Audience::Everyone,
-    ),
-    (
-        crate::model::system::SYSTEM_PATH,
-        "System",
-        IconName::System,
-        Audience::Operators,
-    ),
-];
-
-/// Who a navigation entry is offered to (the page itself checks access too).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Audience {
-    Everyone,
-    Operators,
-}
+use crate::routes::{self, Audience};
 
 /// Whether the person signed in is one of the provider's operators.
 fn viewer_is_operator() -> bool {
@@ -75,20 +45,20 @@ pub fn ConsoleLayout(theme: Theme, children: Children) -> impl IntoView {
         </a>
         <header class="sticky top-0 z-30 border-b border-line bg-surface/95 backdrop-blur">
             <div class="flex h-14 items-center justify-between px-4 md:px-6">
-                <a href="/" class="flex min-h-11 items-center gap-2 font-semibold tracking-tight">
+                <a href=routes::OVERVIEW.path class="flex min-h-11 items-center gap-2 font-semibold tracking-tight">
                     <Icon name=IconName::Wheel class="size-6 text-accent" />
                     <span>"Wheelhouse"</span>
                 </a>
                 <div class="flex items-center gap-2">
                     {if has_session() {
                         view! {
-                            <form method="post" action=SIGN_OUT_PATH>
+                            <form method="post" action=routes::SIGN_OUT.axum_path>
                                 <button type="submit" class="inline-flex min-h-11 items-center rounded-md px-3 text-sm text-muted hover:bg-subtle hover:text-ink" data-testid="header-sign-out">"Sign out"</button>
                             </form>
                         }.into_any()
                     } else {
                         view! {
-                            <a href=SIGN_IN_PATH class="inline-flex min-h-11 items-center rounded-md px-3 text-sm text-accent hover:bg-subtle" data-testid="header-sign-in">"Sign in"</a>
+                            <a href=routes::LOGIN.path class="inline-flex min-h-11 items-center rounded-md px-3 text-sm text-accent hover:bg-subtle" data-testid="header-sign-in">"Sign in"</a>
                         }.into_any()
                     }}
                     <ThemeToggle initial=theme />
@@ -102,19 +72,20 @@ pub fn ConsoleLayout(theme: Theme, children: Children) -> impl IntoView {
                 data-testid="main-nav"
             >
                 <ul class="flex justify-around md:flex-col md:justify-start md:gap-1 md:p-3">
-                    {NAVIGATION
-                        .iter()
-                        .filter(|(_, _, _, audience)| *audience == Audience::Everyone || viewer_is_operator())
-                        .map(|(href, label, icon, _)| {
+                    // Signed-in people's entries are offered to everyone (their pages ask to
+                    // sign in first); operators' only to operators (the page checks too).
+                    {routes::navigation()
+                        .filter(|(page, _)| page.audience != Audience::Operators || viewer_is_operator())
+                        .map(|(page, icon)| {
                             view! {
                                 <li class="flex-1 md:flex-none">
                                     <A
-                                        href=*href
+                                        href=page.path
                                         exact=true
                                         attr:class="flex min-h-14 flex-col items-center justify-center gap-0.5 rounded-md px-2 text-xs text-muted hover:bg-subtle hover:text-ink aria-[current=page]:text-accent md:min-h-10 md:flex-row md:justify-start md:gap-3 md:px-3 md:text-sm md:aria-[current=page]:bg-accent-soft"
                                     >
-                                        <Icon name=*icon />
-                                        <span>{*label}</span>
+                                        <Icon name=icon />
+                                        <span>{page.title}</span>
                                     </A>
                                 </li>
                             }

@@ -198,9 +198,10 @@ pub enum ClusterPage {
     SignedOut,
 }
 
-/// Where a cluster's pages are, and where their forms post.
+/// A cluster's page (its overview tab), for the server's handlers; the site map's
+/// `routes::cluster`.
 pub fn cluster_path(region: &str, id: &str) -> String {
-    format!("/clusters/{region}/{id}")
+    crate::routes::cluster(region, id)
 }
 
 /// Whether a notice speaks of work under way ("the upgrade started"): it is shown only while the

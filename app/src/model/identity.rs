@@ -4,9 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// The session cookie (HttpOnly: only the server reads it).
 pub const SESSION_COOKIE: &str = "wh_session";
-/// Where the sign-in form is, and where it posts.
-pub const SIGN_IN_PATH: &str = "/login";
-pub const SIGN_OUT_PATH: &str = "/logout";
+/// Where the sign-in form is, and where it posts (the site map's `LOGIN` page and `SIGN_IN` form).
+pub const SIGN_IN_PATH: &str = crate::routes::LOGIN.path;
 
 /// A signed-in person, as pages show them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

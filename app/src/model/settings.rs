@@ -85,13 +85,8 @@ pub enum SettingsPage {
     SignedOut,
 }
 
-pub const SETTINGS_PATH: &str = "/settings";
-/// Where a project's members are added (POST), and below it each member's role and removal.
-pub fn members_path(project_id: &str) -> String {
-    format!("{SETTINGS_PATH}/projects/{project_id}/members")
-}
-/// Where a new project is created (POST).
-pub const NEW_PROJECT_PATH: &str = "/settings/projects";
+/// The settings page, where its forms send the browser back (the site map's `SETTINGS`).
+pub const SETTINGS_PATH: &str = crate::routes::SETTINGS.path;
 /// The roles a member may have, most powerful first, with what each may do.
 pub const ROLES: &[(&str, &str)] = &[
     ("owner", "Owner: everything, and manages members"),

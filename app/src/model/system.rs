@@ -2,9 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where the provider's operators see the running service.
-pub const SYSTEM_PATH: &str = "/provider/system";
-
 /// What anyone may know of the service: whether it answers, and its build.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceHealth {

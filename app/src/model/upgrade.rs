@@ -165,7 +165,7 @@ impl Progress {
     }
 }
 
-/// The address of a cluster's upgrade wizard.
+/// The address of a cluster's upgrade wizard (its tab in the site map).
 pub fn upgrade_path(region: &str, id: &str) -> String {
-    format!("{}/upgrade", super::cluster::cluster_path(region, id))
+    crate::routes::cluster_tab(region, id, crate::routes::Tab::Upgrade)
 }

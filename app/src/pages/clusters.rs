@@ -9,15 +9,11 @@ use super::{LoadError, PageHeader};
 use crate::api::clusters::get_dashboard;
 use crate::components::live::{LiveUpdates, StaleNotice};
 use crate::components::status::{status_tone, StatusBadge, Tone};
-use crate::model::cluster::{action_message, cluster_path};
+use crate::model::cluster::action_message;
 use crate::model::clusters::{
     AgeSpread, ClusterSummary, Dashboard, DashboardFilters, Lifecycle, PAGE_SIZE,
 };
-use crate::model::create::CREATE_PATH;
-
-/// The dashboard's live status stream (Server-Sent Events).
-pub const LIVE_PATH: &str = "/clusters/events";
-use crate::model::identity::SIGN_IN_PATH;
+use crate::routes;
 
 /// The filters of the current address (`?project=…&status=…&version=…&page=…`).
 fn filters_from_query() -> DashboardFilters {
@@ -40,7 +36,7 @@ pub fn ClustersPage() -> impl IntoView {
     let dashboard = Resource::new(move || filters.clone(), get_dashboard);
 
     view! {
-        <Title text="Clusters" />
+        <Title text=routes::CLUSTERS.title />
         <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
@@ -50,7 +46,7 @@ pub fn ClustersPage() -> impl IntoView {
                     Ok(None) => {
                         view! {
                             <PageHeader title="Clusters" summary="Sign in to see your clusters." />
-                            <a href=SIGN_IN_PATH class="text-accent underline">"Sign in"</a>
+                            <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a>
                         }.into_any()
                     }
                     Err(error) => view! { <LoadError what="your clusters" error=error.to_string() /> }.into_any(),
@@ -99,7 +95,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             />
             <div class="flex flex-wrap items-center gap-3 text-sm">
                 {may_create.then(|| view! {
-                    <a href=CREATE_PATH class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 font-medium text-on-accent hover:opacity-90">"Create a cluster"</a>
+                    <a href=routes::NEW_CLUSTER.path class="inline-flex min-h-11 items-center rounded-md bg-accent px-4 font-medium text-on-accent hover:opacity-90">"Create a cluster"</a>
                 })}
                 <span class="text-muted" data-testid="signed-in-as">{user.email.clone()}</span>
             </div>
@@ -107,7 +103,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         {move || notice().map(|text| view! {
             <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
         })}
-        <LiveUpdates url=LIVE_PATH.to_string() />
+        <LiveUpdates url=routes::CLUSTERS_LIVE.axum_path.to_string() />
         <StaleNotice what="Your clusters changed" />
         // Live regions (see `components::live`): the charts, the list and its pages follow the
         // clusters; the filters' choices too, unless a filter is being chosen.
@@ -213,7 +209,7 @@ fn Filters(
 ) -> impl IntoView {
     let field = "block min-h-11 rounded-md border border-line bg-canvas px-3 text-sm";
     view! {
-        <form method="get" action="/clusters" class="mb-4 flex flex-wrap items-end gap-3" data-testid="filters">
+        <form method="get" action=routes::CLUSTERS.path class="mb-4 flex flex-wrap items-end gap-3" data-testid="filters">
             <div>
                 <label for="filter-project" class="mb-1 block text-xs text-muted">"Project"</label>
                 <select id="filter-project" name="project" class=field>{select_options(&projects, &filters.project)}</select>
@@ -249,7 +245,7 @@ fn Pages(filters: DashboardFilters, matching: usize) -> impl IntoView {
                 pairs.push(format!("{key}={value}"));
             }
         }
-        format!("/clusters?{}", pairs.join("&"))
+        format!("{}?{}", routes::CLUSTERS.path, pairs.join("&"))
     };
     let current = filters.page.min(pages);
     view! {
@@ -269,7 +265,7 @@ fn EmptyState(
 ) -> impl IntoView {
     let next = if may_create {
         view! {
-            <a href=CREATE_PATH class="text-accent underline">"Create a cluster"</a>
+            <a href=routes::NEW_CLUSTER.path class="text-accent underline">"Create a cluster"</a>
             " here, or with the Scaleway-compatible API or an official SDK; it appears here either way."
         }
         .into_any()
@@ -338,7 +334,7 @@ fn ClusterTable(clusters: Vec<ClusterSummary>) -> impl IntoView {
                         view! {
                             <tr class="mb-3 block rounded-lg border border-line bg-surface py-2 sm:mb-0 sm:table-row sm:rounded-none sm:border-0 sm:border-b sm:bg-transparent" data-testid="cluster-row">
                                 <td class=format!("{cell} font-medium") data-label="Cluster">
-                                    <a href=cluster_path(&cluster.region, &cluster.id) class="inline-flex min-h-11 items-center font-medium text-accent underline-offset-2 hover:underline">{cluster.name.clone()}</a>
+                                    <a href=routes::cluster(&cluster.region, &cluster.id) class="inline-flex min-h-11 items-center font-medium text-accent underline-offset-2 hover:underline">{cluster.name.clone()}</a>
                                     <span class="ml-2 text-xs text-muted">{format!("{} · {}", cluster.project, cluster.region)}</span>
                                 </td>
                                 <td class=cell data-label="Status"><StatusBadge tone=status_tone(&cluster.status) label=status_label /></td>

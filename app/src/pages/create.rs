@@ -13,21 +13,21 @@ use super::{LoadError, PageHeader};
 use crate::api::create::get_create_choices;
 use crate::components::cost_estimate::CostEstimate;
 use crate::model::create::{
-    pool_field, read_pools, CreateChoices, CreatePage, TypedPool, CREATE_PATH,
-    MAX_POOLS_AT_CREATION,
+    pool_field, read_pools, CreateChoices, CreatePage, TypedPool, MAX_POOLS_AT_CREATION,
 };
+use crate::routes;
 
 #[component]
 pub fn CreateClusterPage() -> impl IntoView {
     let choices = Resource::new(|| (), |_| get_create_choices());
     view! {
-        <Title text="Create a cluster" />
+        <Title text=routes::NEW_CLUSTER.title />
         <PageHeader title="Create a cluster" summary="A managed control plane and one or more pools of nodes." />
         <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match choices.await {
                     Ok(CreatePage::Ready(choices)) => view! { <CreateForm choices=*choices /> }.into_any(),
-                    Ok(CreatePage::SignedOut) => view! { <a href="/login" class="text-accent underline">"Sign in"</a> }.into_any(),
+                    Ok(CreatePage::SignedOut) => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
                     Err(error) => view! { <LoadError what="the form" error=error.to_string() /> }.into_any(),
                 }
             })}
@@ -222,7 +222,7 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
         .collect_view();
 
     view! {
-        <form method="post" action=CREATE_PATH class="grid max-w-3xl gap-6" data-testid="create-form">
+        <form method="post" action=routes::CREATE_CLUSTER.axum_path class="grid max-w-3xl gap-6" data-testid="create-form">
             // Enter in a field presses the form's first button: let it update the estimate,
             // never remove a pool. Out of sight and out of the tab order; the visible one is below.
             <button type="submit" name="intent" value="estimate" formnovalidate=true class="sr-only" tabindex="-1" aria-hidden="true">
@@ -289,7 +289,7 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
             </div>
             {estimate}
             <div class="flex flex-wrap items-center gap-3">
-                <a href="/clusters" class="inline-flex min-h-11 items-center px-2 text-sm text-accent underline">"Cancel"</a>
+                <a href=routes::CLUSTERS.path class="inline-flex min-h-11 items-center px-2 text-sm text-accent underline">"Cancel"</a>
                 <button type="submit" name="intent" value="estimate" formnovalidate=true class="min-h-11 rounded-md border border-line px-4 text-sm hover:bg-subtle">"Update the estimate"</button>
                 <button type="submit" name="intent" value="create" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90">"Create the cluster"</button>
             </div>

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::model::identity::{sign_in_problem, SIGN_IN_PATH};
+use crate::model::identity::sign_in_problem;
+use crate::routes;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -20,7 +21,7 @@ pub fn LoginPage() -> impl IntoView {
     let field = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base focus:outline-2 focus:outline-accent";
 
     view! {
-        <Title text="Sign in" />
+        <Title text=routes::LOGIN.title />
         <div class="mx-auto mt-4 max-w-sm md:mt-12">
             <h1 class="text-2xl font-semibold tracking-tight">"Sign in"</h1>
             <p class="mt-1 text-sm text-muted">"to see and run your Kubernetes clusters."</p>
@@ -29,7 +30,7 @@ pub fn LoginPage() -> impl IntoView {
                     {text}
                 </p>
             })}
-            <form method="post" action=SIGN_IN_PATH class="mt-6 space-y-4">
+            <form method="post" action=routes::SIGN_IN.axum_path class="mt-6 space-y-4">
                 <div>
                     <label for="email" class="mb-1 block text-sm font-medium">"Email"</label>
                     <input id="email" name="email" type="email" required autocomplete="username" value=email class=field />

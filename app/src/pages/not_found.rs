@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::routes;
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -16,7 +18,7 @@ pub fn NotFound() -> impl IntoView {
             <h1 class="mt-2 text-2xl font-semibold">"This page does not exist"</h1>
             <p class="mt-2 text-sm text-muted">"Check the address, or go back to the overview."</p>
             <a
-                href="/"
+                href=routes::OVERVIEW.path
                 class="mt-6 inline-flex min-h-11 items-center rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:bg-accent-strong"
             >
                 "Back to the overview"

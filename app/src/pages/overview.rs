@@ -7,6 +7,7 @@ use super::{LoadError, PageHeader};
 use crate::api::system::get_service_health;
 use crate::components::card::Card;
 use crate::components::status::{StatusBadge, Tone};
+use crate::routes;
 
 /// The shared responsibility model of a managed Kubernetes service (DESIGN.md), shown to every
 /// cluster owner so that nobody has to guess who fixes what.
@@ -49,7 +50,7 @@ pub fn OverviewPage() -> impl IntoView {
     let status = Resource::new(|| (), |_| get_service_health());
 
     view! {
-        <Title text="Overview" />
+        <Title text=routes::OVERVIEW.title />
         <PageHeader
             title="Overview"
             summary="Managed Kubernetes with the shared responsibility model made visible."

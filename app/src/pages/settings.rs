@@ -11,9 +11,10 @@ use super::{LoadError, PageHeader};
 use crate::api::settings::get_settings_page;
 use crate::components::card::Card;
 use crate::model::settings::{
-    members_path, settings_message, MemberRow, NewKey, NewMember, OrganizationChoice,
-    ProjectSettings, SettingsData, SettingsPage, NEW_PROJECT_PATH, ROLES, SETTINGS_PATH,
+    settings_message, MemberRow, NewKey, NewMember, OrganizationChoice, ProjectSettings,
+    SettingsData, SettingsPage, ROLES,
 };
+use crate::routes;
 
 const FIELD: &str = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
 const PRIMARY: &str =
@@ -51,13 +52,13 @@ pub fn SettingsPage() -> impl IntoView {
     let shown = query.read_untracked().get("shown");
     let page = Resource::new(move || shown.clone(), get_settings_page);
     view! {
-        <Title text="Settings" />
+        <Title text=routes::SETTINGS.title />
         <PageHeader title="Settings" summary="API keys and members of your projects, new projects, and your password." />
         <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(SettingsPage::Ready(data)) => view! { <Settings data=*data /> }.into_any(),
-                    Ok(SettingsPage::SignedOut) => view! { <a href="/login" class="text-accent underline">"Sign in"</a> }.into_any(),
+                    Ok(SettingsPage::SignedOut) => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
                     Err(error) => view! { <LoadError what="your settings" error=error.to_string() /> }.into_any(),
                 }
             })}
@@ -86,7 +87,7 @@ fn Settings(data: SettingsData) -> impl IntoView {
             }).collect_view()}
             {(!organizations.is_empty()).then(|| view! { <NewProjectCard organizations /> })}
             <Card title="Password">
-                <form method="post" action=format!("{SETTINGS_PATH}/password") class="grid max-w-md gap-3" data-testid="password-form">
+                <form method="post" action=routes::CHANGE_PASSWORD.axum_path class="grid max-w-md gap-3" data-testid="password-form">
                     <input type="hidden" name="username" value=data.email.clone() autocomplete="username" />
                     <div>
                         <label for="current" class="mb-1 block text-sm font-medium">"Current password"</label>
@@ -156,13 +157,12 @@ fn MembersCard(project: ProjectSettings) -> impl IntoView {
     let cell = "block px-3 py-1 sm:table-cell sm:py-3 sm:align-middle before:mr-2 before:text-xs before:text-muted before:content-[attr(data-label)] sm:before:content-none";
     let manage = project.can_manage_members;
     let project_id = project.project_id.clone();
-    let base = members_path(&project_id);
     let rows = project
         .members
         .into_iter()
         .map(|member| {
-            let base = base.clone();
-            view! { <MemberRowView member base manage cell /> }
+            let project_id = project_id.clone();
+            view! { <MemberRowView member project_id manage cell /> }
         })
         .collect_view();
     view! {
@@ -178,7 +178,8 @@ fn MembersCard(project: ProjectSettings) -> impl IntoView {
                 <tbody class="block sm:table-row-group">{rows}</tbody>
             </table>
             {if manage {
-                view! { <AddMemberForm project_id action=base /> }.into_any()
+                let action = routes::project_members(&project_id);
+                view! { <AddMemberForm project_id action /> }.into_any()
             } else {
                 view! { <p class="mt-3 text-sm text-muted">"Only the project's owners add members, change their roles or remove them."</p> }.into_any()
             }}
@@ -189,11 +190,12 @@ fn MembersCard(project: ProjectSettings) -> impl IntoView {
 #[component]
 fn MemberRowView(
     member: MemberRow,
-    base: String,
+    project_id: String,
     manage: bool,
     cell: &'static str,
 ) -> impl IntoView {
-    let action = format!("{base}/{}", member.user_id);
+    let role_action = routes::member_form(&project_id, &member.user_id, routes::CHANGE_MEMBER_ROLE);
+    let remove_action = routes::member_form(&project_id, &member.user_id, routes::REMOVE_MEMBER);
     let scope = ("member", member.user_id.as_str());
     let role_problem = problem_for("role", scope);
     let role_id = format!("role-{}", member.user_id);
@@ -202,7 +204,7 @@ fn MemberRowView(
     let role_cell = if manage {
         let current = member.role.clone();
         view! {
-            <form method="post" action=format!("{action}/role") class="flex flex-wrap items-center gap-2">
+            <form method="post" action=role_action class="flex flex-wrap items-center gap-2">
                 <label for=role_id.clone() class="sr-only">{format!("Role of {email}")}</label>
                 <select id=role_id name="role" class="min-h-11 rounded-md border border-line bg-canvas px-3 text-base" aria-describedby=problem_id.clone()>
                     {ROLES.iter().map(|(value, _)| view! {
@@ -226,7 +228,7 @@ fn MemberRowView(
             <td class=cell data-label="Role">{role_cell}</td>
             {manage.then(|| view! {
                 <td class=cell data-label="Remove">
-                    <form method="post" action=format!("{action}/remove") class="flex flex-wrap items-center gap-2">
+                    <form method="post" action=remove_action class="flex flex-wrap items-center gap-2">
                         <label class="flex min-h-11 items-center gap-2 text-sm">
                             <input type="checkbox" name="confirm" value="yes" required class="size-5" />
                             "I am sure"
@@ -326,7 +328,7 @@ fn NewProjectCard(organizations: Vec<OrganizationChoice>) -> impl IntoView {
                     None => "You become the new project's owner; it is offered when a cluster is created.".to_string(),
                 }}
             </p>
-            <form method="post" action=NEW_PROJECT_PATH class="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-start" data-testid="new-project">
+            <form method="post" action=routes::CREATE_PROJECT.axum_path class="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-start" data-testid="new-project">
                 {organization_field}
                 <div class="min-w-0 sm:col-start-1">
                     <label for="new-project-name" class="mb-1 block text-sm font-medium">"Project name"</label>
@@ -357,7 +359,7 @@ fn ProjectKeysCard(project: ProjectSettings) -> impl IntoView {
                 view! {
                     <ul class="divide-y divide-line text-sm" data-testid="api-keys">
                         {project.keys.into_iter().map(|key| {
-                            let revoke = format!("{SETTINGS_PATH}/api-keys/{}/revoke", key.access_key);
+                            let revoke = routes::api_key_revocation(&key.access_key);
                             view! {
                                 <li class="flex flex-wrap items-center justify-between gap-3 py-2">
                                     <div>
@@ -382,7 +384,7 @@ fn ProjectKeysCard(project: ProjectSettings) -> impl IntoView {
                 }.into_any()
             }}
             {can_change.then(|| view! {
-                <form method="post" action=format!("{SETTINGS_PATH}/api-keys") class="mt-4 flex flex-wrap items-end gap-3">
+                <form method="post" action=routes::CREATE_API_KEY.axum_path class="mt-4 flex flex-wrap items-end gap-3">
                     <input type="hidden" name="project_id" value=project_id.clone() />
                     <div class="min-w-0 flex-1 basis-56">
                         <label for=format!("description-{project_id}") class="mb-1 block text-sm font-medium">"Description of a new key"</label>

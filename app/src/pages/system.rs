@@ -9,6 +9,7 @@ use crate::components::card::Card;
 use crate::components::status::{StatusBadge, Tone};
 use crate::model::system::{human_duration, ProviderSummary, SystemPage, SystemStatus};
 use crate::pages::not_found::NotFound;
+use crate::routes;
 
 #[component]
 pub fn SystemPage() -> impl IntoView {
@@ -19,13 +20,13 @@ pub fn SystemPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match status.await {
                     Ok(SystemPage::Found(status)) => view! {
-                        <Title text="System" />
+                        <Title text=routes::SYSTEM.title />
                         <PageHeader title="System" summary="The Wheelhouse service answering this console: for the provider's operators." />
                         <SystemDetails status=*status />
                     }
                     .into_any(),
                     Ok(SystemPage::NotFound) => view! { <NotFound /> }.into_any(),
-                    Ok(SystemPage::SignedOut) => view! { <a href="/login" class="text-accent underline">"Sign in"</a> }.into_any(),
+                    Ok(SystemPage::SignedOut) => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
                     Err(error) => view! { <LoadError what="the system status" error=error.to_string() /> }.into_any(),
                 }
             })}

@@ -101,7 +101,23 @@ pub(super) async fn changer_of_cluster(
 ) -> Result<Caller, Response> {
     match access_to_cluster(state, headers, region, cluster_id).await? {
         None => Err(StatusCode::NOT_FOUND.into_response()),
-        Some((_, access)) if !access.role.can_change() => {
+        Some((caller, access)) if !access.role.can_change() => {
+            // A refused change is recorded too: a viewer tried to change the cluster.
+            let error = crate::domain::DomainError::PermissionDenied(format!(
+                "a {} of the project may look, not change",
+                access.role.as_str()
+            ));
+            state.recorded.refusal(
+                &caller,
+                "cluster.change",
+                crate::services::changes::target_of(
+                    &caller,
+                    "cluster",
+                    cluster_id,
+                    Some(cluster_id),
+                ),
+                &error,
+            );
             Err(see_other(&back_with(page, &[("problem", "forbidden")])))
         }
         Some((caller, _)) => Ok(caller),

@@ -13,7 +13,7 @@ use super::console_actions::{back_with, busy_or_refused, changer_of_cluster, inv
 use super::AppState;
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::DomainError;
-use crate::services::freshness::MaintenanceWindow;
+use crate::services::maintenance::MaintenanceWindow;
 
 fn maintenance_page(region: &str, cluster_id: &str) -> String {
     format!("{}/maintenance", cluster_path(region, cluster_id))
@@ -67,7 +67,7 @@ pub async fn save_window(
         duration_hours: number("duration_hours"),
     };
     match state
-        .freshness()
+        .maintenance()
         .set_window(
             &caller,
             &region,
@@ -187,11 +187,11 @@ pub async fn add_exclusion(
     let Some(ends) = day(&until) else {
         return refuse("until", "a date, e.g. 2027-01-04");
     };
-    let Some(scope) = crate::services::freshness::ExclusionScope::parse(&scope) else {
+    let Some(scope) = crate::services::maintenance::ExclusionScope::parse(&scope) else {
         return refuse("scope", "choose what the exclusion holds");
     };
     let midnight = |date: chrono::NaiveDate| date.and_time(chrono::NaiveTime::MIN).and_utc();
-    let exclusion = crate::services::freshness::Exclusion {
+    let exclusion = crate::services::maintenance::Exclusion {
         id: String::new(),
         starts_at: midnight(starts),
         // The last day is included.
@@ -200,7 +200,7 @@ pub async fn add_exclusion(
         reason: reason.clone(),
     };
     match state
-        .freshness()
+        .maintenance()
         .add_exclusion(
             &caller,
             &region,
@@ -240,7 +240,7 @@ pub async fn remove_exclusion(
         Err(response) => return response,
     };
     match state
-        .freshness()
+        .maintenance()
         .remove_exclusion(
             &caller,
             &region,

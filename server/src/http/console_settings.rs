@@ -13,8 +13,12 @@ use serde::Deserialize;
 
 use super::console_actions::back_with;
 use super::session::{cookie, see_other};
+use super::source::ConsoleRequest;
 use super::AppState;
-use crate::services::identity::{self, AddedMember, IdentityError, ProjectAccess, SessionUser};
+use crate::domain::change::{Actor, ChangeContext};
+use crate::services::identity::{
+    self, AddedMember, ChangePath, IdentityError, ProjectAccess, SessionUser,
+};
 
 fn back(kind: &str, code: &str) -> Response {
     see_other(&format!("{SETTINGS_PATH}?{kind}={code}"))
@@ -90,6 +94,17 @@ async fn signed_in(
     }
 }
 
+/// Who changes something from a settings form: the signed-in person, from this request.
+fn context_of(user: &SessionUser, request: &ConsoleRequest) -> ChangeContext {
+    ChangeContext::new(
+        Actor::Person {
+            user_id: user.user_id.clone(),
+            email: user.email.clone(),
+        },
+        request.source.clone(),
+    )
+}
+
 fn access<'a>(user: &'a SessionUser, project_id: &str) -> Option<&'a ProjectAccess> {
     user.projects
         .iter()
@@ -105,28 +120,28 @@ pub struct NewKeyForm {
 
 pub async fn create_api_key(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: ConsoleRequest,
     Form(form): Form<NewKeyForm>,
 ) -> Response {
     let (token, user) = match signed_in(&state, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    match access(&user, &form.project_id) {
-        None => return StatusCode::NOT_FOUND.into_response(),
-        Some(access) if !access.role.can_change() => return back("problem", "forbidden"),
-        Some(_) => {}
-    }
+    // The service judges who asks (not found, forbidden) and records its refusals.
+    let context = context_of(&user, &headers);
     let key = match identity::create_api_key_in(
         &state.database,
         state.ids.as_ref(),
         state.clock.as_ref(),
+        ChangePath::new(&state.recorded, &context),
         &form.project_id,
         &form.description,
     )
     .await
     {
         Ok(key) => key,
+        Err(IdentityError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
+        Err(IdentityError::ReadOnly) => return back("problem", "forbidden"),
         Err(IdentityError::Invalid(_)) => return back("problem", "description"),
         Err(error) => {
             tracing::error!(%error, "API key creation failed");
@@ -149,7 +164,7 @@ pub struct RevokeForm {
 
 pub async fn revoke_api_key(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: ConsoleRequest,
     Path(access_key): Path<String>,
     Form(form): Form<RevokeForm>,
 ) -> Response {
@@ -157,17 +172,25 @@ pub async fn revoke_api_key(
         Ok(found) => found,
         Err(response) => return response,
     };
-    match access(&user, &form.project_id) {
-        None => return StatusCode::NOT_FOUND.into_response(),
-        Some(access) if !access.role.can_change() => return back("problem", "forbidden"),
-        Some(_) => {}
-    }
-    if form.confirm.as_deref() != Some("yes") {
+    // Who asks is answered first: someone who may not revoke is refused by the service (which
+    // records it) whatever the box; the box is asked only of those who may.
+    let may_revoke = access(&user, &form.project_id).is_some_and(|access| access.role.can_change());
+    if may_revoke && form.confirm.as_deref() != Some("yes") {
         return back("problem", "confirm");
     }
-    match identity::revoke_api_key(&state.database, &form.project_id, &access_key).await {
+    let context = context_of(&user, &headers);
+    match identity::revoke_api_key(
+        &state.database,
+        ChangePath::new(&state.recorded, &context),
+        &form.project_id,
+        &access_key,
+    )
+    .await
+    {
         Ok(true) => back("notice", "revoked"),
         Ok(false) => back("problem", "unknown-key"),
+        Err(IdentityError::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(IdentityError::ReadOnly) => back("problem", "forbidden"),
         Err(error) => {
             tracing::error!(%error, "API key revocation failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
@@ -184,7 +207,7 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: ConsoleRequest,
     Form(form): Form<PasswordForm>,
 ) -> Response {
     let (_, user) = match signed_in(&state, &headers).await {
@@ -194,10 +217,11 @@ pub async fn change_password(
     if form.new != form.again {
         return back("problem", "password-mismatch");
     }
+    let context = context_of(&user, &headers);
     match identity::change_password(
         &state.database,
         state.clock.as_ref(),
-        &user.user_id,
+        ChangePath::new(&state.recorded, &context),
         &form.current,
         &form.new,
     )
@@ -234,7 +258,7 @@ pub struct AddMemberForm {
 /// password is kept to be shown once to this owner.
 pub async fn add_member(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: ConsoleRequest,
     Path(project_id): Path<String>,
     Form(form): Form<AddMemberForm>,
 ) -> Response {
@@ -242,11 +266,12 @@ pub async fn add_member(
         Ok(found) => found,
         Err(response) => return response,
     };
+    let context = context_of(&user, &headers);
     match identity::add_member(
         &state.database,
         state.ids.as_ref(),
         state.clock.as_ref(),
-        &user.user_id,
+        ChangePath::new(&state.recorded, &context),
         &project_id,
         &form.email,
         &form.role,
@@ -283,7 +308,7 @@ pub struct RoleForm {
 /// POST /settings/projects/{project}/members/{user}/role: an owner changes a member's role.
 pub async fn change_member_role(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: ConsoleRequest,
     Path((project_id, member)): Path<(String, String)>,
     Form(form): Form<RoleForm>,
 ) -> Response {
@@ -291,9 +316,10 @@ pub async fn change_member_role(
         Ok(found) => found,
         Err(response) => return response,
     };
+    let context = context_of(&user, &headers);
     match identity::change_member_role(
         &state.database,
-        &user.user_id,
+        ChangePath::new(&state.recorded, &context),
         &project_id,
         &member,
         &form.role,
@@ -314,7 +340,7 @@ pub struct RemoveMemberForm {
 /// the confirmation box is ticked.
 pub async fn remove_member(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: ConsoleRequest,
     Path((project_id, member)): Path<(String, String)>,
     Form(form): Form<RemoveMemberForm>,
 ) -> Response {
@@ -322,18 +348,22 @@ pub async fn remove_member(
         Ok(found) => found,
         Err(response) => return response,
     };
-    // Who asks is answered first (not found, owners only); the box only for an owner.
-    match access(&user, &project_id) {
-        None => return StatusCode::NOT_FOUND.into_response(),
-        Some(access) if access.role != identity::Role::Owner => {
-            return back("problem", "owners-only")
-        }
-        Some(_) => {}
-    }
-    if form.confirm.as_deref() != Some("yes") {
+    // Who asks is answered first (not found, owners only: the service refuses and records
+    // it whatever the box); the box is asked only of an owner.
+    let owner =
+        access(&user, &project_id).is_some_and(|access| access.role == identity::Role::Owner);
+    if owner && form.confirm.as_deref() != Some("yes") {
         return back("problem", "confirm");
     }
-    match identity::remove_member(&state.database, &user.user_id, &project_id, &member).await {
+    let context = context_of(&user, &headers);
+    match identity::remove_member(
+        &state.database,
+        ChangePath::new(&state.recorded, &context),
+        &project_id,
+        &member,
+    )
+    .await
+    {
         Ok(()) => back("notice", "member-removed"),
         Err(error) => refused(error, ("member", &member), &[]),
     }
@@ -350,18 +380,19 @@ pub struct NewProjectForm {
 /// POST /settings/projects: an owner of a project of the organization creates another one there.
 pub async fn create_project(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: ConsoleRequest,
     Form(form): Form<NewProjectForm>,
 ) -> Response {
     let (_, user) = match signed_in(&state, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
+    let context = context_of(&user, &headers);
     match identity::create_project(
         &state.database,
         state.ids.as_ref(),
         state.clock.as_ref(),
-        &user.user_id,
+        ChangePath::new(&state.recorded, &context),
         &form.organization_id,
         &form.name,
     )

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use app::api::ssr::SharedConsole;
-use app::components::theme_toggle::THEME_ROUTE;
+use app::routes;
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::routing::{get, post};
@@ -134,6 +134,16 @@ impl AppState {
         )
     }
 
+    /// Maintenance windows and exclusions, over whichever provider serves now.
+    pub fn maintenance(&self) -> crate::services::maintenance::MaintenanceService {
+        crate::services::maintenance::MaintenanceService::new(
+            self.service.clone(),
+            self.database.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+    }
+
     /// Node freshness (lifespans, maintenance windows), over whichever provider serves now.
     pub fn freshness(&self) -> crate::services::freshness::FreshnessService {
         crate::services::freshness::FreshnessService::new(
@@ -182,114 +192,114 @@ pub fn router(state: AppState) -> Router {
             provide_console.clone(),
             move || shell(options.clone()),
         )
-        .route(THEME_ROUTE, post(preferences::set_theme))
-        .route(app::model::identity::SIGN_IN_PATH, post(session::sign_in))
-        .route(app::model::identity::SIGN_OUT_PATH, post(session::sign_out))
-        .route(app::pages::clusters::LIVE_PATH, get(live::cluster_events))
-        .route("/settings/api-keys", post(console_settings::create_api_key))
+        .route(routes::SET_THEME.axum_path, post(preferences::set_theme))
+        .route(routes::SIGN_IN.axum_path, post(session::sign_in))
+        .route(routes::SIGN_OUT.axum_path, post(session::sign_out))
+        .route(routes::CLUSTERS_LIVE.axum_path, get(live::cluster_events))
         .route(
-            "/settings/api-keys/{access_key}/revoke",
+            routes::CREATE_API_KEY.axum_path,
+            post(console_settings::create_api_key),
+        )
+        .route(
+            routes::REVOKE_API_KEY.axum_path,
             post(console_settings::revoke_api_key),
         )
         .route(
-            "/settings/password",
+            routes::CHANGE_PASSWORD.axum_path,
             post(console_settings::change_password),
         )
         .route(
-            app::model::settings::NEW_PROJECT_PATH,
+            routes::CREATE_PROJECT.axum_path,
             post(console_settings::create_project),
         )
         .route(
-            "/settings/projects/{project}/members",
+            routes::ADD_MEMBER.axum_path,
             post(console_settings::add_member),
         )
         .route(
-            "/settings/projects/{project}/members/{member}/role",
+            routes::CHANGE_MEMBER_ROLE.axum_path,
             post(console_settings::change_member_role),
         )
         .route(
-            "/settings/projects/{project}/members/{member}/remove",
+            routes::REMOVE_MEMBER.axum_path,
             post(console_settings::remove_member),
         )
         .route(
-            app::model::create::CREATE_PATH,
+            routes::CREATE_CLUSTER.axum_path,
             post(console_create::create_cluster),
         )
         .route(
-            "/clusters/{region}/{id}/kubeconfig",
+            routes::KUBECONFIG.axum_path,
             get(console_actions::kubeconfig),
         )
         .route(
-            "/clusters/{region}/{id}/nodes/{node_id}",
+            routes::NODE_ACTION.axum_path,
             post(console_actions::node_action),
         )
+        .route(routes::ADD_POOL.axum_path, post(console_actions::add_pool))
         .route(
-            "/clusters/{region}/{id}/pools",
-            post(console_actions::add_pool),
-        )
-        .route(
-            "/clusters/{region}/{id}/pools/{pool_id}",
+            routes::POOL_ACTION.axum_path,
             post(console_actions::pool_action),
         )
         .route(
-            "/clusters/{region}/{id}/settings",
+            routes::SAVE_SETTINGS.axum_path,
             post(console_actions::save_settings),
         )
         .route(
-            "/clusters/{region}/{id}/upgrade",
+            routes::START_UPGRADE.axum_path,
             post(console_upgrade::start_upgrade),
         )
         .route(
-            "/clusters/{region}/{id}/maintenance-window",
+            routes::SAVE_WINDOW.axum_path,
             post(console_freshness::save_window),
         )
         .route(
-            "/clusters/{region}/{id}/pools/{pool}/lifespan",
+            routes::SAVE_LIFESPAN.axum_path,
             post(console_freshness::save_lifespan),
         )
         .route(
-            "/clusters/{region}/{id}/maintenance-exclusions",
+            routes::ADD_EXCLUSION.axum_path,
             post(console_freshness::add_exclusion),
         )
         .route(
-            "/clusters/{region}/{id}/auto-upgrade",
+            routes::SAVE_AUTO_UPGRADE.axum_path,
             post(console_freshness::save_auto_upgrade),
         )
         .route(
-            "/clusters/{region}/{id}/pools/{pool}/autohealing",
+            routes::SAVE_AUTOHEALING.axum_path,
             post(console_freshness::save_autohealing),
         )
         .route(
-            "/clusters/{region}/{id}/maintenance.ics",
+            routes::MAINTENANCE_ICS.axum_path,
             get(console_freshness::timeline_ics),
         )
         .route(
-            "/clusters/{region}/{id}/maintenance-exclusions/{exclusion}/delete",
+            routes::REMOVE_EXCLUSION.axum_path,
             post(console_freshness::remove_exclusion),
         )
         .route(
-            "/clusters/{region}/{id}/rollback",
+            routes::START_ROLLBACK.axum_path,
             post(console_upgrade::start_rollback),
         )
         .route(
-            "/clusters/{region}/{id}/upgrade/control",
+            routes::CONTROL_UPGRADE.axum_path,
             post(console_upgrade::control_upgrade),
         )
-        .route("/clusters/{region}/{id}/live", get(live::cluster_changes))
+        .route(routes::CLUSTER_LIVE.axum_path, get(live::cluster_changes))
         .route(
-            "/clusters/{region}/{id}/delete",
+            routes::DELETE_CLUSTER.axum_path,
             post(console_actions::delete_cluster),
         )
         .route(
-            "/clusters/{region}/{id}/acl-rules",
+            routes::ADD_ACL_RULE.axum_path,
             post(console_actions::add_acl_rule),
         )
         .route(
-            "/clusters/{region}/{id}/acl-rules/{rule}/delete",
+            routes::DELETE_ACL_RULE.axum_path,
             post(console_actions::delete_acl_rule),
         )
         .route(
-            "/clusters/{region}/{id}/reset-admin-token",
+            routes::RESET_ADMIN_TOKEN.axum_path,
             post(console_actions::reset_admin_token),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<

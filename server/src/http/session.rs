@@ -115,10 +115,6 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resp
     response
 }
 
-/// Pages only a signed-in person sees; others are sent to the sign-in form first (before the
-/// page renders, so it works the same with or without JavaScript).
-const SIGNED_IN_PAGES: &[&str] = &["/clusters", "/settings", "/provider"];
-
 pub async fn require_session(
     State(state): State<AppState>,
     request: Request,
@@ -138,10 +134,10 @@ pub async fn require_session(
             }
         }
     }
-    let path = request.uri().path();
-    let protected = SIGNED_IN_PAGES
-        .iter()
-        .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")));
+    // The site map's sign-in rule: the sections of the pages for signed-in people (and
+    // operators) send others to the sign-in form first (before the page renders, so it works the
+    // same with or without JavaScript).
+    let protected = app::routes::needs_sign_in(request.uri().path());
     if protected && request.method() == Method::GET {
         if request.extensions().get::<Viewer>().is_none() {
             return see_other(&format!("{SIGN_IN_PATH}?error=required"));

@@ -3,6 +3,7 @@
 //! only at the end, so a crash at any point is completed by the next start; once done, later
 //! starts leave the demo project as its users left it.
 
+use crate::domain::change::ChangeContext;
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::listing::ListOrder;
 use crate::domain::model::Caller;
@@ -11,7 +12,7 @@ use crate::domain::version::KubeVersion;
 use crate::domain::DomainError;
 use crate::http::AppState;
 use crate::services::freshness::lifespan::RECOMMENDED_MAX_NODE_AGE_DAYS;
-use crate::services::identity::{ensure_project, new_api_key};
+use crate::services::identity::{ensure_project, new_api_key, ChangePath};
 use crate::store::setup;
 
 pub const DEMO_PROJECT: &str = "demo";
@@ -28,10 +29,13 @@ pub async fn seed(state: &AppState) -> Result<Option<(String, String)>, DomainEr
             return Ok(None);
         }
     }
+    let context = ChangeContext::job("demo-seed");
+    let path = ChangePath::new(&state.recorded, &context);
     let (project_id, organization_id) = ensure_project(
         database,
         state.ids.as_ref(),
         state.clock.as_ref(),
+        path,
         DEMO_PROJECT,
     )
     .await?;
@@ -110,6 +114,7 @@ pub async fn seed(state: &AppState) -> Result<Option<(String, String)>, DomainEr
         database,
         state.ids.as_ref(),
         state.clock.as_ref(),
+        path,
         DEMO_PROJECT,
         "created by serve --demo",
     )

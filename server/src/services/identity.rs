@@ -1,12 +1,125 @@
 //! Identity and tenancy: projects, API keys (a public access key and a secret shown once; only
 //! the hash is stored), and the people who sign in to the console: argon2id passwords, sessions
 //! kept in the database (so replicas share them), memberships with roles, sign-in rate limits.
+//! Every change made here (and every refusal) takes the one path: each mutating function takes
+//! a [`ChangePath`] and reports one [`Change`] per change it makes, never a secret.
+
+use serde_json::{json, Value};
 
 use crate::clock::Clock;
+use crate::domain::change::{Actor, Change, ChangeContext, Outcome, Target};
 pub use crate::domain::ids::secret_hash;
 use crate::domain::ids::IdGenerator;
+use crate::services::changes::Changes;
 
 use crate::store::{projects, users, Database, StoreError};
+
+/// The organization named by changes that belong to no customer's organization: people's
+/// accounts (a person may belong to several organizations, their password is theirs), the
+/// operators' commands on the provider's own objects, and refusals made before any
+/// organization was concerned (a project that does not exist).
+pub const PROVIDER_ORGANIZATION: &str = "provider";
+
+/// The one path for this module's changes: where they are reported, and who makes them from
+/// where. Every function here that changes something takes one and reports each change through
+/// it, refusals included; never a secret (a key's secret, a password, a hash).
+#[derive(Clone, Copy)]
+pub struct ChangePath<'a> {
+    pub changes: &'a Changes,
+    pub context: &'a ChangeContext,
+}
+
+impl<'a> ChangePath<'a> {
+    pub fn new(changes: &'a Changes, context: &'a ChangeContext) -> ChangePath<'a> {
+        ChangePath { changes, context }
+    }
+
+    fn record(
+        self,
+        action: &'static str,
+        target: Target,
+        before: Option<Value>,
+        after: Option<Value>,
+        outcome: Outcome,
+    ) {
+        self.changes.record(Change {
+            actor: self.context.actor.clone(),
+            source: self.context.source.clone(),
+            action,
+            target,
+            before,
+            after,
+            outcome,
+        });
+    }
+
+    /// Reports a change (or its refusal) and hands the result back.
+    fn report<T, E: std::fmt::Display>(
+        self,
+        action: &'static str,
+        target: Target,
+        before: Option<Value>,
+        result: Result<T, E>,
+        after: impl FnOnce(&T) -> Option<Value>,
+    ) -> Result<T, E> {
+        match &result {
+            Ok(value) => self.record(action, target, before, after(value), Outcome::Done),
+            Err(error) => self.refused(action, target, before, error),
+        }
+        result
+    }
+
+    /// Reports a refusal: nothing changed.
+    fn refused(
+        self,
+        action: &'static str,
+        target: Target,
+        before: Option<Value>,
+        error: &dyn std::fmt::Display,
+    ) {
+        self.record(
+            action,
+            target,
+            before,
+            None,
+            Outcome::Refused {
+                reason: error.to_string(),
+            },
+        );
+    }
+
+    /// Reports the project a call made on the way (a key or a person for a project named
+    /// before it existed).
+    fn project_made(self, project: &EnsuredProject, name: &str) {
+        if project.made {
+            self.record(
+                "project.create",
+                Target {
+                    organization_id: project.organization_id.clone(),
+                    project_id: Some(project.project_id.clone()),
+                    kind: "project",
+                    id: project.project_id.clone(),
+                    cluster_id: None,
+                },
+                None,
+                Some(json!({ "name": name })),
+                Outcome::Done,
+            );
+        }
+    }
+}
+
+/// What a change to one of Wheelhouse's own objects acts on; the provider's organization
+/// until the object's is known.
+fn target(kind: &'static str, project_id: Option<&str>, id: &str) -> Target {
+    Target {
+        organization_id: PROVIDER_ORGANIZATION.to_string(),
+        project_id: project_id.map(str::to_string),
+        kind,
+        id: id.to_string(),
+        cluster_id: None,
+    }
+}
 
 pub struct CreatedApiKey {
     pub access_key: String,
@@ -15,65 +128,133 @@ pub struct CreatedApiKey {
     pub organization_id: String,
 }
 
-/// Creates the project if needed, then a key for it.
+/// A project found by name, or made with that name just now.
+struct EnsuredProject {
+    project_id: String,
+    organization_id: String,
+    made: bool,
+}
+
+async fn ensure_project_in(
+    conn: &mut sqlx::AnyConnection,
+    ids: &dyn IdGenerator,
+    now: chrono::DateTime<chrono::Utc>,
+    project_name: &str,
+) -> Result<EnsuredProject, StoreError> {
+    let new_project_id = ids.uuid();
+    let (project_id, organization_id) =
+        projects::ensure_project(conn, project_name, &new_project_id, &ids.uuid(), now).await?;
+    Ok(EnsuredProject {
+        made: project_id == new_project_id,
+        project_id,
+        organization_id,
+    })
+}
+
 /// The project with this name, created if it does not exist yet: (project_id, organization_id).
+/// Its creation is reported; finding it is not a change.
 pub async fn ensure_project(
     database: &Database,
     ids: &dyn IdGenerator,
     clock: &dyn Clock,
+    path: ChangePath<'_>,
     project_name: &str,
 ) -> Result<(String, String), StoreError> {
-    let mut transaction = database.begin().await?;
-    let ids_of = projects::ensure_project(
-        &mut transaction,
-        project_name,
-        &ids.uuid(),
-        &ids.uuid(),
-        clock.now(),
-    )
-    .await?;
-    transaction.commit().await?;
-    Ok(ids_of)
+    let result: Result<EnsuredProject, StoreError> = async {
+        let mut transaction = database.begin().await?;
+        let project = ensure_project_in(&mut transaction, ids, clock.now(), project_name).await?;
+        transaction.commit().await?;
+        Ok(project)
+    }
+    .await;
+    match result {
+        Ok(project) => {
+            path.project_made(&project, project_name);
+            Ok((project.project_id, project.organization_id))
+        }
+        Err(error) => {
+            path.refused("project.create", target("project", None, ""), None, &error);
+            Err(error)
+        }
+    }
 }
 
-pub async fn new_api_key(
-    database: &Database,
+/// A new key in the project, in the caller's transaction: (access key, secret key).
+async fn insert_api_key(
+    conn: &mut sqlx::AnyConnection,
     ids: &dyn IdGenerator,
-    clock: &dyn Clock,
-    project_name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    project_id: &str,
     description: &str,
-) -> Result<CreatedApiKey, StoreError> {
-    let now = clock.now();
-    let mut transaction = database.begin().await?;
-    let (project_id, organization_id) = projects::ensure_project(
-        &mut transaction,
-        project_name,
-        &ids.uuid(),
-        &ids.uuid(),
-        now,
-    )
-    .await?;
+) -> Result<(String, String), StoreError> {
     // Scaleway's shape: "SCW" + 17 upper-case alphanumerics; the secret is a UUID.
     let access_key = format!("SCW{}", ids.token(9).to_uppercase())[..20].to_string();
     let secret_key = ids.uuid();
     projects::insert_api_key(
-        &mut transaction,
+        conn,
         projects::NewApiKey {
             access_key: &access_key,
             secret_hash: &secret_hash(&secret_key),
-            project_id: &project_id,
+            project_id,
             description,
         },
         now,
     )
     .await?;
-    transaction.commit().await?;
-    Ok(CreatedApiKey {
-        access_key,
-        secret_key,
-        project_id,
-        organization_id,
-    })
+    Ok((access_key, secret_key))
+}
+
+/// What an `api_key.create` records of a key made (never its secret).
+fn key_target(key: &CreatedApiKey) -> Target {
+    Target {
+        organization_id: key.organization_id.clone(),
+        ..target("api_key", Some(&key.project_id), &key.access_key)
+    }
+}
+
+/// Creates the project if needed (reported as its own change), then a key for it; the secret
+/// is returned once and never recorded.
+pub async fn new_api_key(
+    database: &Database,
+    ids: &dyn IdGenerator,
+    clock: &dyn Clock,
+    path: ChangePath<'_>,
+    project_name: &str,
+    description: &str,
+) -> Result<CreatedApiKey, StoreError> {
+    let now = clock.now();
+    let result: Result<(EnsuredProject, CreatedApiKey), StoreError> = async {
+        let mut transaction = database.begin().await?;
+        let project = ensure_project_in(&mut transaction, ids, now, project_name).await?;
+        let (access_key, secret_key) =
+            insert_api_key(&mut transaction, ids, now, &project.project_id, description).await?;
+        transaction.commit().await?;
+        let key = CreatedApiKey {
+            access_key,
+            secret_key,
+            project_id: project.project_id.clone(),
+            organization_id: project.organization_id.clone(),
+        };
+        Ok((project, key))
+    }
+    .await;
+    match result {
+        Ok((project, key)) => {
+            path.project_made(&project, project_name);
+            path.record(
+                "api_key.create",
+                key_target(&key),
+                None,
+                Some(json!({ "description": description, "project": project_name })),
+                Outcome::Done,
+            );
+            Ok(key)
+        }
+        Err(error) => {
+            path.refused("api_key.create", target("api_key", None, ""), None, &error);
+            Err(error)
+        }
+    }
 }
 
 // ---- people who sign in to the console -------------------------------------------------------
@@ -137,6 +318,9 @@ pub enum IdentityError {
     /// The person belongs to the project but only its owners may do this.
     #[error("only the project's owners may do this")]
     OwnersOnly,
+    /// The person is a viewer of the project: they change nothing in it.
+    #[error("only the project's owners and editors may do this")]
+    ReadOnly,
     /// The change would leave the project without an owner.
     #[error("a project keeps at least one owner")]
     LastOwner,
@@ -255,12 +439,15 @@ pub struct NewUser<'a> {
     pub is_operator: bool,
 }
 
-/// Creates a person (or adds an existing one to the project) with a role in the project.
-/// Returns the user id and the project id.
+/// Creates a person (or adds an existing one to the project) with a role in the project; the
+/// project is made if it does not exist yet (reported as its own change). Reported as
+/// `user.create` when the account is new, as `member.add` when the person already had one (their
+/// password is left as it was). Returns the user id and the project id.
 pub async fn create_user(
     database: &Database,
     ids: &dyn IdGenerator,
     clock: &dyn Clock,
+    path: ChangePath<'_>,
     new_user: NewUser<'_>,
 ) -> Result<(String, String), IdentityError> {
     let NewUser {
@@ -270,35 +457,75 @@ pub async fn create_user(
         role,
         is_operator,
     } = new_user;
-    let email = normal_email(email)?;
-    check_password(password)?;
-    let password_hash = hash_password(password)?;
-    let now = clock.now();
-    let mut transaction = database.begin().await?;
-    let user_id = match users::by_email(&mut transaction, &email).await? {
-        Some(existing) => existing.id,
-        None => {
-            let user = users::UserRow {
-                id: ids.uuid(),
-                email: email.clone(),
-                password_hash,
-                is_operator,
-            };
-            users::insert(&mut transaction, &user, now).await?;
-            user.id
+    let mut target = target("user", None, &email.trim().to_lowercase());
+    let result: Result<(String, EnsuredProject, Option<Role>, bool), IdentityError> = async {
+        let email = normal_email(email)?;
+        check_password(password)?;
+        let password_hash = hash_password(password)?;
+        let now = clock.now();
+        let mut transaction = database.begin().await?;
+        let (user_id, made_account) = match users::by_email(&mut transaction, &email).await? {
+            Some(existing) => (existing.id, false),
+            None => {
+                let user = users::UserRow {
+                    id: ids.uuid(),
+                    email: email.clone(),
+                    password_hash,
+                    is_operator,
+                };
+                users::insert(&mut transaction, &user, now).await?;
+                (user.id, true)
+            }
+        };
+        let project = ensure_project_in(&mut transaction, ids, now, project_name).await?;
+        target.organization_id = project.organization_id.clone();
+        target.project_id = Some(project.project_id.clone());
+        let role_before = users::role_in(&mut transaction, &user_id, &project.project_id)
+            .await?
+            .as_deref()
+            .and_then(Role::parse);
+        users::set_membership(
+            &mut transaction,
+            &user_id,
+            &project.project_id,
+            role.as_str(),
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok((user_id, project, role_before, made_account))
+    }
+    .await;
+    match result {
+        Ok((user_id, project, role_before, made_account)) => {
+            path.project_made(&project, project_name);
+            if made_account {
+                path.record(
+                    "user.create",
+                    target,
+                    None,
+                    Some(json!({ "role": role.as_str(), "operator": is_operator })),
+                    Outcome::Done,
+                );
+            } else {
+                path.record(
+                    "member.add",
+                    Target {
+                        kind: "member",
+                        ..target
+                    },
+                    role_before.map(|before| json!({ "role": before.as_str() })),
+                    Some(json!({ "role": role.as_str() })),
+                    Outcome::Done,
+                );
+            }
+            Ok((user_id, project.project_id))
         }
-    };
-    let (project_id, _) = projects::ensure_project(
-        &mut transaction,
-        project_name,
-        &ids.uuid(),
-        &ids.uuid(),
-        now,
-    )
-    .await?;
-    users::set_membership(&mut transaction, &user_id, &project_id, role.as_str(), now).await?;
-    transaction.commit().await?;
-    Ok((user_id, project_id))
+        Err(error) => {
+            path.refused("user.create", target, None, &error);
+            Err(error)
+        }
+    }
 }
 
 /// On a first start (nobody can sign in yet), an operator who owns the given project, with a
@@ -307,6 +534,7 @@ pub async fn first_administrator(
     database: &Database,
     ids: &dyn IdGenerator,
     clock: &dyn Clock,
+    path: ChangePath<'_>,
     project_name: &str,
 ) -> Result<Option<(String, String)>, IdentityError> {
     {
@@ -321,6 +549,7 @@ pub async fn first_administrator(
         database,
         ids,
         clock,
+        path,
         NewUser {
             email: &email,
             password: &password,
@@ -333,23 +562,34 @@ pub async fn first_administrator(
     Ok(Some((email, password)))
 }
 
-/// A new random password for the person; their sessions end.
+/// A new random password for the person (returned once, never recorded); their sessions end.
 pub async fn reset_password(
     database: &Database,
     ids: &dyn IdGenerator,
     clock: &dyn Clock,
+    path: ChangePath<'_>,
     email: &str,
 ) -> Result<String, IdentityError> {
-    let email = normal_email(email)?;
-    let password = generate_password(ids);
-    let hash = hash_password(&password)?;
-    let mut transaction = database.begin().await?;
-    let user = users::by_email(&mut transaction, &email)
-        .await?
-        .ok_or_else(|| IdentityError::Invalid(format!("nobody signs in as {email}")))?;
-    users::set_password(&mut transaction, &user.id, &hash, clock.now()).await?;
-    transaction.commit().await?;
-    Ok(password)
+    let result: Result<String, IdentityError> = async {
+        let email = normal_email(email)?;
+        let password = generate_password(ids);
+        let hash = hash_password(&password)?;
+        let mut transaction = database.begin().await?;
+        let user = users::by_email(&mut transaction, &email)
+            .await?
+            .ok_or_else(|| IdentityError::Invalid(format!("nobody signs in as {email}")))?;
+        users::set_password(&mut transaction, &user.id, &hash, clock.now()).await?;
+        transaction.commit().await?;
+        Ok(password)
+    }
+    .await;
+    path.report(
+        "user.reset_password",
+        target("user", None, &email.trim().to_lowercase()),
+        None,
+        result,
+        |_| Some(json!({ "password": "reset" })),
+    )
 }
 
 /// Checks the password (refusing after too many failures for the account or the address) and
@@ -435,31 +675,47 @@ pub async fn sign_out(database: &Database, token: &str) -> Result<(), IdentityEr
     Ok(())
 }
 
-/// Changes a signed-in person's password after checking the current one; other sessions end.
+/// Changes the signed-in person's password (who acts: a person, else refused) after checking
+/// the current one; other sessions end. Recorded as `{"password":"changed"}`, never a password.
 pub async fn change_password(
     database: &Database,
     clock: &dyn Clock,
-    user_id: &str,
+    path: ChangePath<'_>,
     current: &str,
     new_password: &str,
 ) -> Result<(), IdentityError> {
-    check_password(new_password)?;
-    let mut transaction = database.begin().await?;
-    let user = users::by_id(&mut transaction, user_id)
-        .await?
-        .ok_or(IdentityError::BadCredentials)?;
-    if !verify_password(current, &user.password_hash) {
-        return Err(IdentityError::BadCredentials);
+    let email = match &path.context.actor {
+        Actor::Person { email, .. } => email.as_str(),
+        _ => "",
+    };
+    let result: Result<(), IdentityError> = async {
+        let user_id = acting_person(path.context).map_err(|_| IdentityError::BadCredentials)?;
+        check_password(new_password)?;
+        let mut transaction = database.begin().await?;
+        let user = users::by_id(&mut transaction, user_id)
+            .await?
+            .ok_or(IdentityError::BadCredentials)?;
+        if !verify_password(current, &user.password_hash) {
+            return Err(IdentityError::BadCredentials);
+        }
+        users::set_password(
+            &mut transaction,
+            user_id,
+            &hash_password(new_password)?,
+            clock.now(),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
     }
-    users::set_password(
-        &mut transaction,
-        user_id,
-        &hash_password(new_password)?,
-        clock.now(),
+    .await;
+    path.report(
+        "user.change_password",
+        target("user", None, email),
+        None,
+        result,
+        |_| Some(json!({ "password": "changed" })),
     )
-    .await?;
-    transaction.commit().await?;
-    Ok(())
 }
 
 // ---- API keys managed from the console -------------------------------------------------------
@@ -487,35 +743,137 @@ pub async fn api_keys(
         .collect())
 }
 
-/// A new key of the project (by id); the secret is returned once.
+/// Whether who acts may change the project's keys: a person by their role in it (a stranger
+/// finds nothing, a viewer changes nothing); the provider's operators and jobs may.
+async fn require_changer(
+    conn: &mut sqlx::AnyConnection,
+    context: &ChangeContext,
+    project_id: &str,
+) -> Result<(), IdentityError> {
+    match &context.actor {
+        Actor::Person { user_id, .. } => {
+            match users::role_in(conn, user_id, project_id)
+                .await?
+                .as_deref()
+                .and_then(Role::parse)
+            {
+                None => Err(IdentityError::NotFound),
+                Some(role) if role.can_change() => Ok(()),
+                Some(_) => Err(IdentityError::ReadOnly),
+            }
+        }
+        Actor::Operator { .. } | Actor::System { .. } => Ok(()),
+        // No interface lets a key manage keys or people: to a key, they do not exist.
+        Actor::ApiKey { .. } => Err(IdentityError::NotFound),
+    }
+}
+
+/// The person who acts, for what only a project's members do (from the console); to anyone
+/// else, the project does not exist.
+fn acting_person(context: &ChangeContext) -> Result<&str, IdentityError> {
+    match &context.actor {
+        Actor::Person { user_id, .. } => Ok(user_id),
+        _ => Err(IdentityError::NotFound),
+    }
+}
+
+/// The project's organization, for a change's target; the project must exist.
+async fn organization_of(
+    conn: &mut sqlx::AnyConnection,
+    project_id: &str,
+) -> Result<String, IdentityError> {
+    Ok(projects::project_by_id(conn, project_id)
+        .await?
+        .ok_or(IdentityError::NotFound)?
+        .1)
+}
+
+/// A new key of the project (by id), made by someone who may change it; the secret is returned
+/// once and never recorded.
 pub async fn create_api_key_in(
     database: &Database,
     ids: &dyn IdGenerator,
     clock: &dyn Clock,
+    path: ChangePath<'_>,
     project_id: &str,
     description: &str,
 ) -> Result<CreatedApiKey, IdentityError> {
     let description = description.trim();
-    if description.chars().count() > 200 {
-        return Err(IdentityError::Invalid(
-            "a description has at most 200 characters".into(),
-        ));
+    let mut target = target("api_key", Some(project_id), "");
+    let result: Result<CreatedApiKey, IdentityError> = async {
+        let mut conn = database.pool().acquire().await?;
+        target.organization_id = organization_of(&mut conn, project_id).await?;
+        // Who asks comes before what they typed.
+        require_changer(&mut conn, path.context, project_id).await?;
+        drop(conn);
+        if description.chars().count() > 200 {
+            return Err(IdentityError::Invalid(
+                "a description has at most 200 characters".into(),
+            ));
+        }
+        let mut transaction = database.begin().await?;
+        let (access_key, secret_key) =
+            insert_api_key(&mut transaction, ids, clock.now(), project_id, description).await?;
+        transaction.commit().await?;
+        Ok(CreatedApiKey {
+            access_key,
+            secret_key,
+            project_id: project_id.to_string(),
+            organization_id: target.organization_id.clone(),
+        })
     }
-    let mut conn = database.pool().acquire().await?;
-    let (name, _) = projects::project_by_id(&mut conn, project_id)
-        .await?
-        .ok_or_else(|| IdentityError::Invalid("no such project".into()))?;
-    drop(conn);
-    Ok(new_api_key(database, ids, clock, &name, description).await?)
+    .await;
+    match result {
+        Ok(key) => {
+            path.record(
+                "api_key.create",
+                key_target(&key),
+                None,
+                Some(json!({ "description": description })),
+                Outcome::Done,
+            );
+            Ok(key)
+        }
+        Err(error) => {
+            path.refused("api_key.create", target, None, &error);
+            Err(error)
+        }
+    }
 }
 
+/// Revokes a key of the project, for someone who may change it; false when the project has no
+/// such key (reported as refused).
 pub async fn revoke_api_key(
     database: &Database,
+    path: ChangePath<'_>,
     project_id: &str,
     access_key: &str,
 ) -> Result<bool, IdentityError> {
-    let mut conn = database.pool().acquire().await?;
-    Ok(projects::delete_api_key(&mut conn, project_id, access_key).await?)
+    let mut target = target("api_key", Some(project_id), access_key);
+    let mut before = None;
+    let result: Result<bool, IdentityError> = async {
+        let mut conn = database.pool().acquire().await?;
+        target.organization_id = organization_of(&mut conn, project_id).await?;
+        require_changer(&mut conn, path.context, project_id).await?;
+        before = projects::api_keys_of(&mut conn, project_id)
+            .await?
+            .into_iter()
+            .find(|(key, _, _)| key == access_key)
+            .map(|(_, description, _)| json!({ "description": description }));
+        Ok(projects::delete_api_key(&mut conn, project_id, access_key).await?)
+    }
+    .await;
+    match &result {
+        Ok(true) => path.record("api_key.revoke", target, before, None, Outcome::Done),
+        Ok(false) => path.refused(
+            "api_key.revoke",
+            target,
+            None,
+            &"the project has no such API key",
+        ),
+        Err(error) => path.refused("api_key.revoke", target, before, error),
+    }
+    result
 }
 
 /// Keeps a secret for the session that made it, to show once; returns the id to show it by.
@@ -636,32 +994,59 @@ async fn require_owner(
     }
 }
 
-/// An owner (`actor`) adds a person by email with a role. Someone without an account gets one
-/// with a generated password, returned once. Refused: a stranger to the project (not found),
-/// a non-owner, a bad email or role, someone already a member.
+/// An owner (the person who acts) adds a person by email with a role. Someone without an
+/// account gets one with a generated password, returned once (never recorded). Refused: a
+/// stranger to the project (not found), a non-owner, a bad email or role, someone already a
+/// member.
 pub async fn add_member(
+    database: &Database,
+    ids: &dyn IdGenerator,
+    clock: &dyn Clock,
+    path: ChangePath<'_>,
+    project_id: &str,
+    email: &str,
+    role: &str,
+) -> Result<AddedMember, IdentityError> {
+    let mut target = target("member", Some(project_id), &email.trim().to_lowercase());
+    let result = async {
+        let actor = acting_person(path.context)?;
+        // Who asks comes before what they typed: a stranger learns nothing from a refused field.
+        {
+            let mut conn = database.pool().acquire().await?;
+            target.organization_id = organization_of(&mut conn, project_id).await?;
+            require_owner(&mut conn, actor, project_id).await?;
+        }
+        let email = normal_email(email).map_err(|_| IdentityError::Field {
+            field: "email",
+            message: format!("`{}` is not an email address", email.trim()),
+        })?;
+        let role = role_field(role)?;
+        add_member_as_owner(database, ids, clock, actor, project_id, &email, role).await
+    }
+    .await;
+    path.report("member.add", target, None, result, |added| {
+        let account = match added {
+            AddedMember::Existing { .. } => "existing",
+            AddedMember::Created { .. } => "created",
+        };
+        Some(json!({ "role": role.trim(), "account": account }))
+    })
+}
+
+/// [`add_member`] once who asks and what they typed are checked.
+async fn add_member_as_owner(
     database: &Database,
     ids: &dyn IdGenerator,
     clock: &dyn Clock,
     actor: &str,
     project_id: &str,
     email: &str,
-    role: &str,
+    role: Role,
 ) -> Result<AddedMember, IdentityError> {
-    // Who asks comes before what they typed: a stranger learns nothing from a refused field.
-    {
-        let mut conn = database.pool().acquire().await?;
-        require_owner(&mut conn, actor, project_id).await?;
-    }
-    let email = normal_email(email).map_err(|_| IdentityError::Field {
-        field: "email",
-        message: format!("`{}` is not an email address", email.trim()),
-    })?;
-    let role = role_field(role)?;
     // Hashing is slow: done before the write transaction, and only when no account exists yet.
     let exists = {
         let mut conn = database.pool().acquire().await?;
-        users::by_email(&mut conn, &email).await?.is_some()
+        users::by_email(&mut conn, email).await?.is_some()
     };
     let mut prepared = if exists {
         None
@@ -681,7 +1066,7 @@ pub async fn add_member(
         .ok_or(IdentityError::NotFound)?;
     // The password to show, when this makes the account.
     let mut made_password = None;
-    let user_id = match users::by_email(&mut transaction, &email).await? {
+    let user_id = match users::by_email(&mut transaction, email).await? {
         Some(existing) => existing.id,
         None => {
             let (password, password_hash) = match prepared.take() {
@@ -694,7 +1079,7 @@ pub async fn add_member(
             };
             let user = users::UserRow {
                 id: ids.uuid(),
-                email: email.clone(),
+                email: email.to_string(),
                 password_hash,
                 is_operator: false,
             };
@@ -703,7 +1088,7 @@ pub async fn add_member(
                 user.id
             } else {
                 // Made meanwhile by a concurrent request: that account stands, no password to show.
-                users::by_email(&mut transaction, &email)
+                users::by_email(&mut transaction, email)
                     .await?
                     .ok_or_else(|| IdentityError::Invalid(format!("{email} cannot be read")))?
                     .id
@@ -719,6 +1104,7 @@ pub async fn add_member(
         });
     }
     transaction.commit().await?;
+    let email = email.to_string();
     Ok(match made_password {
         Some(password) => AddedMember::Created {
             email,
@@ -729,50 +1115,89 @@ pub async fn add_member(
     })
 }
 
-/// An owner (`actor`) changes a member's role. Demoting the last owner is refused and changes
-/// nothing.
+/// What a change to a member acts on: the project's organization and the member's email (their
+/// id as given when nobody has it, or when they cannot be read: the change itself says why).
+async fn member_target(database: &Database, project_id: &str, member: &str) -> Target {
+    let mut target = target("member", Some(project_id), member);
+    let Ok(mut conn) = database.pool().acquire().await else {
+        return target;
+    };
+    if let Ok(Some((_, organization_id))) = projects::project_by_id(&mut conn, project_id).await {
+        target.organization_id = organization_id;
+    }
+    if let Ok(Some(user)) = users::by_id(&mut conn, member).await {
+        target.id = user.email;
+    }
+    target
+}
+
+/// An owner (the person who acts) changes a member's role. Demoting the last owner is refused
+/// and changes nothing.
 pub async fn change_member_role(
     database: &Database,
-    actor: &str,
+    path: ChangePath<'_>,
     project_id: &str,
     member: &str,
     role: &str,
 ) -> Result<(), IdentityError> {
-    {
-        let mut conn = database.pool().acquire().await?;
-        require_owner(&mut conn, actor, project_id).await?;
+    let target = member_target(database, project_id, member).await;
+    let mut before = None;
+    let result: Result<Role, IdentityError> = async {
+        let actor = acting_person(path.context)?;
+        {
+            let mut conn = database.pool().acquire().await?;
+            require_owner(&mut conn, actor, project_id).await?;
+        }
+        let role = role_field(role)?;
+        let mut transaction = database.begin().await?;
+        if !projects::lock(&mut transaction, project_id).await? {
+            return Err(IdentityError::NotFound);
+        }
+        require_owner(&mut transaction, actor, project_id).await?;
+        before = users::role_in(&mut transaction, member, project_id)
+            .await?
+            .map(|role| json!({ "role": role }));
+        if !users::change_role(&mut transaction, member, project_id, role.as_str()).await? {
+            return Err(why_unchanged(&mut transaction, member, project_id).await?);
+        }
+        transaction.commit().await?;
+        Ok(role)
     }
-    let role = role_field(role)?;
-    let mut transaction = database.begin().await?;
-    if !projects::lock(&mut transaction, project_id).await? {
-        return Err(IdentityError::NotFound);
-    }
-    require_owner(&mut transaction, actor, project_id).await?;
-    if !users::change_role(&mut transaction, member, project_id, role.as_str()).await? {
-        return Err(why_unchanged(&mut transaction, member, project_id).await?);
-    }
-    transaction.commit().await?;
-    Ok(())
+    .await;
+    path.report("member.change_role", target, before, result, |role| {
+        Some(json!({ "role": role.as_str() }))
+    })
+    .map(|_| ())
 }
 
-/// An owner (`actor`) removes a member (themselves too, when another owner remains). Removing
-/// the last owner is refused and changes nothing.
+/// An owner (the person who acts) removes a member (themselves too, when another owner
+/// remains). Removing the last owner is refused and changes nothing.
 pub async fn remove_member(
     database: &Database,
-    actor: &str,
+    path: ChangePath<'_>,
     project_id: &str,
     member: &str,
 ) -> Result<(), IdentityError> {
-    let mut transaction = database.begin().await?;
-    if !projects::lock(&mut transaction, project_id).await? {
-        return Err(IdentityError::NotFound);
+    let target = member_target(database, project_id, member).await;
+    let mut before = None;
+    let result: Result<(), IdentityError> = async {
+        let actor = acting_person(path.context)?;
+        let mut transaction = database.begin().await?;
+        if !projects::lock(&mut transaction, project_id).await? {
+            return Err(IdentityError::NotFound);
+        }
+        require_owner(&mut transaction, actor, project_id).await?;
+        before = users::role_in(&mut transaction, member, project_id)
+            .await?
+            .map(|role| json!({ "role": role }));
+        if !users::remove_membership(&mut transaction, member, project_id).await? {
+            return Err(why_unchanged(&mut transaction, member, project_id).await?);
+        }
+        transaction.commit().await?;
+        Ok(())
     }
-    require_owner(&mut transaction, actor, project_id).await?;
-    if !users::remove_membership(&mut transaction, member, project_id).await? {
-        return Err(why_unchanged(&mut transaction, member, project_id).await?);
-    }
-    transaction.commit().await?;
-    Ok(())
+    .await;
+    path.report("member.remove", target, before, result, |_| None)
 }
 
 /// Why a conditional change to a membership changed nothing (read under the project's lock, so
@@ -812,53 +1237,77 @@ pub fn project_name(typed: &str) -> Result<String, IdentityError> {
     Ok(name.to_string())
 }
 
-/// An owner of any project of the organization (`actor`) makes another project there and
-/// becomes its owner; returns its id. Someone with no project in the organization gets "not
-/// found"; a member who owns none of its projects is refused.
+/// An owner of any project of the organization (the person who acts) makes another project
+/// there and becomes its owner; returns its id. Someone with no project in the organization
+/// gets "not found"; a member who owns none of its projects is refused.
 pub async fn create_project(
     database: &Database,
     ids: &dyn IdGenerator,
     clock: &dyn Clock,
-    actor: &str,
+    path: ChangePath<'_>,
     organization_id: &str,
     name: &str,
 ) -> Result<String, IdentityError> {
-    let roles = {
-        let mut conn = database.pool().acquire().await?;
-        users::roles_in_organization(&mut conn, actor, organization_id).await?
-    };
-    if roles.is_empty() {
-        return Err(IdentityError::NotFound);
+    let mut target = target("project", None, "");
+    if !organization_id.is_empty() {
+        target.organization_id = organization_id.to_string();
     }
-    if !roles.iter().any(|role| role == Role::Owner.as_str()) {
-        return Err(IdentityError::OwnersOnly);
-    }
-    let name = project_name(name)?;
-    let now = clock.now();
-    let project_id = ids.uuid();
-    let mut transaction = database.begin().await?;
-    // Holding the projects they own keeps them an owner until this commits.
-    if projects::lock_owned_in_organization(&mut transaction, actor, organization_id).await? == 0 {
-        return Err(IdentityError::OwnersOnly);
-    }
-    if !projects::insert_if_name_free(&mut transaction, &project_id, organization_id, &name, now)
+    let result: Result<(String, String), IdentityError> = async {
+        let actor = acting_person(path.context)?;
+        let roles = {
+            let mut conn = database.pool().acquire().await?;
+            users::roles_in_organization(&mut conn, actor, organization_id).await?
+        };
+        if roles.is_empty() {
+            return Err(IdentityError::NotFound);
+        }
+        if !roles.iter().any(|role| role == Role::Owner.as_str()) {
+            return Err(IdentityError::OwnersOnly);
+        }
+        let name = project_name(name)?;
+        let now = clock.now();
+        let project_id = ids.uuid();
+        let mut transaction = database.begin().await?;
+        // Holding the projects they own keeps them an owner until this commits.
+        if projects::lock_owned_in_organization(&mut transaction, actor, organization_id).await?
+            == 0
+        {
+            return Err(IdentityError::OwnersOnly);
+        }
+        if !projects::insert_if_name_free(
+            &mut transaction,
+            &project_id,
+            organization_id,
+            &name,
+            now,
+        )
         .await?
-    {
-        return Err(IdentityError::Field {
-            field: "name",
-            message: format!("a project named `{name}` already exists: choose another name"),
-        });
+        {
+            return Err(IdentityError::Field {
+                field: "name",
+                message: format!("a project named `{name}` already exists: choose another name"),
+            });
+        }
+        users::add_membership(
+            &mut transaction,
+            actor,
+            &project_id,
+            Role::Owner.as_str(),
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok((project_id, name))
     }
-    users::add_membership(
-        &mut transaction,
-        actor,
-        &project_id,
-        Role::Owner.as_str(),
-        now,
-    )
-    .await?;
-    transaction.commit().await?;
-    Ok(project_id)
+    .await;
+    if let Ok((project_id, _)) = &result {
+        target.project_id = Some(project_id.clone());
+        target.id = project_id.clone();
+    }
+    path.report("project.create", target, None, result, |(_, name)| {
+        Some(json!({ "name": name }))
+    })
+    .map(|(project_id, _)| project_id)
 }
 
 #[cfg(test)]

@@ -6,5 +6,6 @@ pub mod changes;
 pub mod demo;
 pub mod freshness;
 pub mod identity;
+pub mod maintenance;
 pub mod provisioning;
 pub mod upgrade;

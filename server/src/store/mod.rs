@@ -7,9 +7,13 @@
 
 pub mod changes;
 pub mod cluster_owners;
+pub mod freshness;
+pub mod leases;
+pub mod maintenance;
 pub mod projects;
 pub mod rows;
 pub mod setup;
+pub mod upgrade_runs;
 pub mod users;
 
 use std::path::{Path, PathBuf};

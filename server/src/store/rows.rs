@@ -130,3 +130,29 @@ pub async fn read_packed<T>(
         })
         .collect()
 }
+
+/// Runs `sql` (whose conditions end with `{cluster}`) for one cluster or, with `None`, for
+/// every cluster; `first` is bound as `$1` when given. Two fixed statements per read, so each
+/// is prepared once and the one-cluster form uses the `cluster_id` index.
+pub async fn rows_of_clusters(
+    database: &super::Database,
+    sql: &str,
+    first: Option<i64>,
+    cluster: Option<&str>,
+) -> Result<Vec<AnyRow>, sqlx::Error> {
+    let position = if first.is_some() { 2 } else { 1 };
+    let condition = match cluster {
+        Some(_) => format!(" AND cluster_id = ${position}"),
+        None => String::new(),
+    };
+    let sql = sql.replace("{cluster}", &condition);
+    let mut query = sqlx::query(&sql);
+    if let Some(value) = first {
+        query = query.bind(value);
+    }
+    if let Some(id) = cluster {
+        query = query.bind(id);
+    }
+    let mut conn = database.pool().acquire().await?;
+    query.fetch_all(&mut *conn).await
+}

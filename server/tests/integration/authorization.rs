@@ -12,7 +12,7 @@ use wheelhouse::domain::change::{Actor, Interface, Outcome};
 
 use crate::on_both_databases;
 use crate::scaleway_api::ready_cluster;
-use crate::support::{read, TestApp};
+use crate::support::{fixtures, read, TestApp};
 
 const R: &str = "/k8s/v1/regions/fr-par";
 const X: &str = "/api/v1/regions/fr-par";
@@ -78,6 +78,7 @@ async fn session_as(
         &app.provisioning.database,
         app.state.ids.as_ref(),
         &app.clock,
+        app.fixture_path(&fixtures()),
         NewUser {
             email,
             password: PASSWORD,
@@ -375,166 +376,129 @@ on_both_databases!(
             "nothing changed through the REST API"
         );
 
-        // Every console page, download and form, signed in as the other organisation.
+        // Every console page, download and form, signed in as the other organisation. The lists
+        // are the site map's (`app::routes`), so a new page or route is tried here too: each path
+        // parameter is filled with the victim's object it names.
+        use app::routes::{self, Kind, ServerRoute};
         let stranger = session(&app, "mallory@example.com", "attacker", Role::Owner).await;
         let people_before = people(&app).await;
-        let base = format!("/clusters/fr-par/{cluster_id}");
-        for tab in [
-            "",
-            "/pools",
-            "/nodes",
-            "/storage",
-            "/upgrade",
-            "/upgrade?version=1.35.1",
-            "/upgrade?rollback=cluster",
-            "/maintenance",
-            "/events",
-            "/access",
-            "/settings",
-        ] {
-            let (status, html) = console(&app, "GET", &format!("{base}{tab}"), &stranger, "").await;
-            assert_eq!(status, 404, "{tab}");
-            assert!(
-                html.contains("Cluster not found") && !html.contains("victim-prod"),
-                "{tab}: {html}"
-            );
-        }
-        let (_, html) = console(&app, "GET", "/clusters", &stranger, "").await;
-        assert!(!html.contains("victim-prod"), "{html}");
         let (project_id, organization_id): (String, String) =
             sqlx::query_as("SELECT id, organization_id FROM projects WHERE name = 'victim'")
                 .fetch_one(app.provisioning.database.pool())
                 .await
                 .expect("project");
-        let (_, html) = console(&app, "GET", "/settings", &stranger, "").await;
-        assert!(!html.contains("victim"), "{html}");
-        let members = format!("/settings/projects/{project_id}/members");
-        let new_project = format!("organization_id={organization_id}&name=planted");
         let victim_key: String =
             sqlx::query_scalar("SELECT access_key FROM api_keys WHERE project_id = $1")
                 .bind(&project_id)
                 .fetch_one(app.provisioning.database.pool())
                 .await
                 .expect("key");
+        let victims = |parameter: &str| -> String {
+            match parameter {
+                "region" => "fr-par",
+                "id" => cluster_id.as_str(),
+                "node_id" => node_id.as_str(),
+                "pool_id" | "pool" => pool_id.as_str(),
+                "rule" => acl_id.as_str(),
+                "exclusion" => "anything",
+                "access_key" => victim_key.as_str(),
+                "project" => project_id.as_str(),
+                "member" => "anyone",
+                other => panic!("{{{other}}} is a new path parameter: name the victim's object"),
+            }
+            .to_string()
+        };
+        for page in routes::PAGES {
+            if page.names_an_object() {
+                // Not found, as if it did not exist (the upgrade wizard's steps too).
+                let queries: &[&str] = if *page == routes::CLUSTER_UPGRADE {
+                    &["", "?version=1.35.1", "?rollback=cluster"]
+                } else {
+                    &[""]
+                };
+                for query in queries {
+                    let path = format!("{}{query}", page.url_by_name(victims));
+                    let (status, html) = console(&app, "GET", &path, &stranger, "").await;
+                    assert_eq!(status, 404, "{path}");
+                    assert!(!html.contains("victim-prod"), "{path}: {html}");
+                    if page.path.starts_with(routes::CLUSTER_OVERVIEW.path) {
+                        assert!(html.contains("Cluster not found"), "{path}: {html}");
+                    }
+                }
+            } else {
+                // The pages of lists show nothing of it.
+                let (_, html) = console(&app, "GET", page.path, &stranger, "").await;
+                assert!(!html.contains("victim"), "{}: {html}", page.path);
+            }
+        }
+        let new_project = format!("organization_id={organization_id}&name=planted");
         let project_field = format!("project_id={project_id}&description=planted");
         let revoke_field = format!("project_id={project_id}&confirm=yes");
-        let forms: Vec<(&str, String, &str)> = vec![
-            ("GET", format!("{base}/kubeconfig"), ""),
-            (
-                "POST",
-                format!("{base}/nodes/{node_id}"),
-                "action=replace&confirm=yes",
-            ),
-            (
-                "POST",
-                format!("{base}/settings"),
-                "name=owned&description=&tags=",
-            ),
-            (
-                "POST",
-                format!("{base}/pools"),
-                "name=planted&node_type=pro2_xs&size=1",
-            ),
-            (
-                "POST",
-                format!("{base}/pools/{pool_id}"),
-                "action=resize&size=5",
-            ),
-            (
-                "POST",
-                format!("{base}/upgrade"),
-                "version=1.35.1&confirm_name=victim-prod&override_reason=mine",
-            ),
-            (
-                "POST",
-                format!("{base}/upgrade/control"),
-                "action=abort&confirm=yes",
-            ),
-            (
-                "POST",
-                format!("{base}/rollback"),
-                "scope=cluster&confirm_name=victim-prod&override_reason=mine",
-            ),
-            (
-                "POST",
-                format!("{base}/maintenance-window"),
-                "day_monday=on&start_hour=3&duration_hours=2",
-            ),
-            (
-                "POST",
-                format!("{base}/pools/{pool_id}/lifespan"),
-                "max_node_age_days=1",
-            ),
-            (
-                "POST",
-                format!("{base}/maintenance-exclusions"),
-                "from=2030-01-01&until=2030-01-02&scope=no_upgrades",
-            ),
-            (
-                "POST",
-                format!("{base}/maintenance-exclusions/anything/delete"),
-                "",
-            ),
-            ("POST", format!("{base}/auto-upgrade"), "enable=on"),
-            (
-                "POST",
-                format!("{base}/pools/{pool_id}/autohealing"),
-                "enabled=on&cap_percent=90",
-            ),
-            (
-                "POST",
-                format!("{base}/acl-rules"),
-                "ip=203.0.113.0%2F24&description=planted",
-            ),
-            ("POST", format!("{base}/acl-rules/{acl_id}/delete"), ""),
-            ("POST", format!("{base}/delete"), "confirm_name=victim-prod"),
-            (
-                "POST",
-                format!("{base}/reset-admin-token"),
-                "confirm_name=victim-prod",
-            ),
-            // The settings page's forms that name the project.
-            (
-                "POST",
-                "/settings/api-keys".to_string(),
-                project_field.as_str(),
-            ),
-            (
-                "POST",
-                format!("/settings/api-keys/{victim_key}/revoke"),
-                revoke_field.as_str(),
-            ),
-            (
-                "POST",
-                members.clone(),
-                "email=mallory%40example.com&role=owner",
-            ),
-            ("POST", format!("{members}/anyone/role"), "role=owner"),
-            ("POST", format!("{members}/anyone/remove"), "confirm=yes"),
-            (
-                "POST",
-                "/settings/projects".to_string(),
-                new_project.as_str(),
-            ),
-        ];
-        for (method, path, form) in &forms {
+        let new_cluster = format!("intent=create&project={project_id}&region=fr-par&name=planted&version=1.35.1&cni=cilium&type=kapsule&pools=1&pool1_name=p&pool1_node_type=pro2_xs&pool1_size=1&pool1_min_size=1&pool1_max_size=1");
+        // What each server route is sent (a download or a stream: nothing); a route this does
+        // not know fails the test until it says what another organisation would send it.
+        let form_for = |route: ServerRoute| -> Option<String> {
+            let form = match route {
+                routes::KUBECONFIG | routes::MAINTENANCE_ICS | routes::CLUSTER_LIVE => "",
+                routes::NODE_ACTION => "action=replace&confirm=yes",
+                routes::SAVE_SETTINGS => "name=owned&description=&tags=",
+                routes::ADD_POOL => "name=planted&node_type=pro2_xs&size=1",
+                routes::POOL_ACTION => "action=resize&size=5",
+                routes::START_UPGRADE => {
+                    "version=1.35.1&confirm_name=victim-prod&override_reason=mine"
+                }
+                routes::CONTROL_UPGRADE => "action=abort&confirm=yes",
+                routes::START_ROLLBACK => {
+                    "scope=cluster&confirm_name=victim-prod&override_reason=mine"
+                }
+                routes::SAVE_WINDOW => "day_monday=on&start_hour=3&duration_hours=2",
+                routes::SAVE_LIFESPAN => "max_node_age_days=1",
+                routes::ADD_EXCLUSION => "from=2030-01-01&until=2030-01-02&scope=no_upgrades",
+                routes::REMOVE_EXCLUSION => "",
+                routes::SAVE_AUTO_UPGRADE => "enable=on",
+                routes::SAVE_AUTOHEALING => "enabled=on&cap_percent=90",
+                routes::ADD_ACL_RULE => "ip=203.0.113.0%2F24&description=planted",
+                routes::DELETE_ACL_RULE => "",
+                routes::DELETE_CLUSTER => "confirm_name=victim-prod",
+                routes::RESET_ADMIN_TOKEN => "confirm_name=victim-prod",
+                // The settings page's forms that name the project.
+                routes::CREATE_API_KEY => project_field.as_str(),
+                routes::REVOKE_API_KEY => revoke_field.as_str(),
+                routes::ADD_MEMBER => "email=mallory%40example.com&role=owner",
+                routes::CHANGE_MEMBER_ROLE => "role=owner",
+                routes::REMOVE_MEMBER => "confirm=yes",
+                routes::CREATE_PROJECT => new_project.as_str(),
+                routes::CREATE_CLUSTER => new_cluster.as_str(),
+                // They name nothing of another's: the caller's own session, theme and password,
+                // and the stream of the caller's own clusters (it never ends).
+                routes::SET_THEME
+                | routes::SIGN_IN
+                | routes::SIGN_OUT
+                | routes::CHANGE_PASSWORD
+                | routes::CLUSTERS_LIVE => return None,
+                other => panic!(
+                    "{} {} is not in this test: say what another organisation sends it",
+                    other.method().as_str(),
+                    other.axum_path
+                ),
+            };
+            Some(form.to_string())
+        };
+        let forms: Vec<(ServerRoute, String, String)> = routes::SERVER_ROUTES
+            .iter()
+            .filter_map(|route| Some((*route, route.url_by_name(victims), form_for(*route)?)))
+            .collect();
+        for (route, path, form) in &forms {
+            let method = route.method().as_str();
             let (status, _) = console(&app, method, path, &stranger, form).await;
-            assert_eq!(status, 404, "{method} {path}");
+            // A new cluster names the project in the form: sent back to the form, refused.
+            let expected = if *route == routes::CREATE_CLUSTER {
+                303
+            } else {
+                404
+            };
+            assert_eq!(status, expected, "{method} {path}");
         }
-        let (status, _) = console(&app, "GET", &format!("{base}/live"), &stranger, "").await;
-        assert_eq!(status, 404, "the cluster's live stream");
-        let (status, _) = console(
-            &app,
-            "GET",
-            &format!("{base}/maintenance.ics"),
-            &stranger,
-            "",
-        )
-        .await;
-        assert_eq!(status, 404, "the maintenance timeline");
-        let (status, _) = console(&app, "POST", "/clusters/new", &stranger,
-            &format!("intent=create&project={project_id}&region=fr-par&name=planted&version=1.35.1&cni=cilium&type=kapsule&pools=1&pool1_name=p&pool1_node_type=pro2_xs&pool1_size=1&pool1_min_size=1&pool1_max_size=1")).await;
-        assert_eq!(status, 303, "sent back to the form, refused");
         assert_eq!(
             snapshot(&app).await,
             before,
@@ -549,11 +513,12 @@ on_both_databases!(
         // A viewer of the project sees it all and changes nothing.
         let viewer = session(&app, "vera@example.com", "victim", Role::Viewer).await;
         let people_before = people(&app).await;
+        let base = routes::cluster("fr-par", &cluster_id);
         let (_, html) = console(&app, "GET", &base, &viewer, "").await;
         assert!(html.contains("victim-prod"), "{html}");
-        for (method, path, form) in &forms[1..] {
-            let (status, _) = console(&app, method, path, &viewer, form).await;
-            assert_eq!(status, 303, "{method} {path}: refused with the reason");
+        for (_, path, form) in forms.iter().filter(|(route, ..)| route.kind == Kind::Form) {
+            let (status, _) = console(&app, "POST", path, &viewer, form).await;
+            assert_eq!(status, 303, "POST {path}: refused with the reason");
         }
         assert_eq!(snapshot(&app).await, before, "a viewer changed nothing");
         assert_eq!(
@@ -561,8 +526,8 @@ on_both_databases!(
             people_before,
             "a viewer changed no person, project, membership or key"
         );
-        let (status, ics) =
-            console(&app, "GET", &format!("{base}/maintenance.ics"), &viewer, "").await;
+        let timeline = routes::cluster_route("fr-par", &cluster_id, routes::MAINTENANCE_ICS);
+        let (status, ics) = console(&app, "GET", &timeline, &viewer, "").await;
         assert_eq!(status, 200, "a viewer may read the timeline");
         assert!(ics.contains("BEGIN:VCALENDAR"), "{ics}");
     }

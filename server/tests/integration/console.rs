@@ -670,3 +670,95 @@ on_both_databases!(
         );
     }
 );
+
+/// The site map and `App` agree: every page of `app::routes::PAGES` is a route of `App` (whose
+/// `path!`s must be literals), and `App` has no other.
+#[tokio::test]
+async fn every_page_of_the_site_map_is_a_route_of_app_and_no_other() {
+    let served: std::collections::BTreeSet<String> = leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|route| route.path().to_string())
+        .collect();
+    let listed: std::collections::BTreeSet<String> = app::routes::PAGES
+        .iter()
+        .map(|page| page.path.to_string())
+        .collect();
+    assert_eq!(served, listed);
+}
+
+/// Every server route of the site map is answered by its handler, with its method: not by the
+/// router's fallback (this page does not exist) nor with 405 Method Not Allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_route_of_the_site_map_is_routed() {
+    use app::routes::{self, Kind};
+    let test_database = crate::support::TestDatabase::sqlite().await;
+    let app = TestApp::new(test_database.database.clone());
+    let key = app.api_key("team").await;
+    let (cluster_id, pool_id) =
+        crate::scaleway_api::ready_cluster(&app, &key, "routed", "1.35.1", 1).await;
+    let (_, nodes) = app
+        .api(
+            "GET",
+            &format!("/k8s/v1/regions/fr-par/clusters/{cluster_id}/nodes"),
+            &key,
+            None,
+        )
+        .await;
+    let node_id = nodes["nodes"][0]["id"].as_str().expect("node").to_string();
+    let cookie = crate::authorization::session(
+        &app,
+        "owner@example.com",
+        "team",
+        wheelhouse::services::identity::Role::Owner,
+    )
+    .await;
+    let project_id: String = sqlx::query_scalar("SELECT id FROM projects WHERE name = 'team'")
+        .fetch_one(app.provisioning.database.pool())
+        .await
+        .expect("project");
+    let value = |parameter: &str| match parameter {
+        "region" => "fr-par".to_string(),
+        "id" => cluster_id.clone(),
+        "node_id" => node_id.clone(),
+        "pool_id" | "pool" => pool_id.clone(),
+        "project" => project_id.clone(),
+        _ => "anything".to_string(),
+    };
+    let request = |method: &str, path: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::empty())
+            .expect("request")
+    };
+    let is_fallback = |status: StatusCode, body: &str| {
+        status == StatusCode::METHOD_NOT_ALLOWED
+            || (status == StatusCode::NOT_FOUND && body.contains("This page does not exist"))
+    };
+    let unknown = format!("{}/no-such-form", routes::cluster("fr-par", &cluster_id));
+    let (response, body) = read(app.send(request("POST", &unknown)).await).await;
+    assert!(is_fallback(response.status(), &body), "{body}");
+
+    // Signing out last: it ends the session the others use.
+    let mut server_routes = routes::SERVER_ROUTES.to_vec();
+    server_routes.sort_by_key(|route| *route == routes::SIGN_OUT);
+    for route in server_routes {
+        let (method, path) = (route.method().as_str(), route.url_by_name(value));
+        let response = app.send(request(method, &path)).await;
+        if route.kind == Kind::Stream {
+            // A stream never ends: its head is enough.
+            assert_eq!(response.status(), StatusCode::OK, "{method} {path}");
+            continue;
+        }
+        let (response, body) = read(response).await;
+        assert!(
+            !is_fallback(response.status(), &body),
+            "{method} {path} is not routed: {} {body}",
+            response.status()
+        );
+    }
+    test_database.cleanup().await;
+}

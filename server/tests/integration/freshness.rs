@@ -5,7 +5,7 @@
 use chrono::{Datelike, Duration};
 use serde_json::{json, Value};
 use wheelhouse::clock::Clock;
-use wheelhouse::services::freshness::MaintenanceWindow;
+use wheelhouse::services::maintenance::MaintenanceWindow;
 use wheelhouse::store::Database;
 
 use crate::on_both_databases;
@@ -938,7 +938,7 @@ on_both_databases!(
         // Another replica is between its read and its action on this cluster: it holds the
         // lease. This replica's pass then starts nothing, though nodes are due.
         let mut conn = app.state.database.pool().acquire().await.expect("conn");
-        sqlx::query("INSERT INTO maintenance_leases (cluster_id, holder, until) VALUES ($1, 'replica-b', $2)")
+        sqlx::query("INSERT INTO job_leases (job, subject, holder, until) VALUES ('maintenance', $1, 'replica-b', $2)")
             .bind(&id)
             .bind(wheelhouse::store::rows::millis(app.clock.now() + Duration::seconds(60)))
             .execute(&mut *conn)
@@ -962,12 +962,13 @@ on_both_databases!(
             1,
             "one at a time per pool"
         );
-        let holder: String =
-            sqlx::query_scalar("SELECT holder FROM maintenance_leases WHERE cluster_id = $1")
-                .bind(&id)
-                .fetch_one(app.state.database.pool())
-                .await
-                .expect("lease");
+        let holder: String = sqlx::query_scalar(
+            "SELECT holder FROM job_leases WHERE job = 'maintenance' AND subject = $1",
+        )
+        .bind(&id)
+        .fetch_one(app.state.database.pool())
+        .await
+        .expect("lease");
         assert_eq!(holder, app.state.replica);
         // While it holds the lease, the other replica's passes start nothing on the cluster,
         // even with a node of the other pool due (its lifespan set just now).

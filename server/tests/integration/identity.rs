@@ -4,11 +4,12 @@
 use axum::body::Body;
 use axum::http::Request;
 use serde_json::json;
+use wheelhouse::domain::change::{Actor, ChangeContext, Interface, Source};
 use wheelhouse::services::identity::{self, NewUser, Role};
 use wheelhouse::store::Database;
 
 use crate::on_both_databases;
-use crate::support::{read, TestApp};
+use crate::support::{fixtures, read, TestApp};
 
 const R: &str = "/k8s/v1/regions/fr-par";
 const PASSWORD: &str = "a long enough password";
@@ -18,6 +19,7 @@ async fn person(app: &TestApp, email: &str, project: &str) {
         &app.provisioning.database,
         app.state.ids.as_ref(),
         &app.clock,
+        app.fixture_path(&fixtures()),
         NewUser {
             email,
             password: PASSWORD,
@@ -206,6 +208,7 @@ on_both_databases!(
             &app.provisioning.database,
             app.state.ids.as_ref(),
             &app.clock,
+            app.fixture_path(&fixtures()),
             "eve@example.com",
         )
         .await
@@ -256,6 +259,7 @@ on_both_databases!(
             &app.provisioning.database,
             app.state.ids.as_ref(),
             &app.clock,
+            app.fixture_path(&fixtures()),
             NewUser {
                 email: "val@example.com",
                 password: PASSWORD,
@@ -709,6 +713,7 @@ on_both_databases!(
             &app.provisioning.database,
             app.state.ids.as_ref(),
             &app.clock,
+            app.fixture_path(&fixtures()),
             NewUser {
                 email: "vic@example.com",
                 password: PASSWORD,
@@ -948,11 +953,23 @@ on_both_databases!(
 
 // ---- members and projects, managed by owners from the settings page --------------------------
 
+/// A person acting from the console.
+fn in_console(user_id: &str, email: &str) -> ChangeContext {
+    ChangeContext::new(
+        Actor::Person {
+            user_id: user_id.to_string(),
+            email: email.to_string(),
+        },
+        Source::of(Interface::Console),
+    )
+}
+
 async fn someone(app: &TestApp, email: &str, project: &str, role: Role) {
     identity::create_user(
         &app.provisioning.database,
         app.state.ids.as_ref(),
         &app.clock,
+        app.fixture_path(&fixtures()),
         NewUser {
             email,
             password: PASSWORD,
@@ -1457,15 +1474,17 @@ on_both_databases!(
             let id = project_id(&app, &project).await;
             let (a_id, b_id) = (user_id(&app, &a).await, user_id(&app, &b).await);
             let database = &app.provisioning.database;
+            let (as_a, as_b) = (in_console(&a_id, &a), in_console(&b_id, &b));
+            let (by_a, by_b) = (app.fixture_path(&as_a), app.fixture_path(&as_b));
             let (first, second) = if round % 2 == 0 {
                 tokio::join!(
-                    identity::remove_member(database, &a_id, &id, &b_id),
-                    identity::remove_member(database, &b_id, &id, &a_id),
+                    identity::remove_member(database, by_a, &id, &b_id),
+                    identity::remove_member(database, by_b, &id, &a_id),
                 )
             } else {
                 tokio::join!(
-                    identity::change_member_role(database, &a_id, &id, &b_id, "viewer"),
-                    identity::change_member_role(database, &b_id, &id, &a_id, "viewer"),
+                    identity::change_member_role(database, by_a, &id, &b_id, "viewer"),
+                    identity::change_member_role(database, by_b, &id, &a_id, "viewer"),
                 )
             };
             assert!(

@@ -4,11 +4,11 @@
 //! (end2end/tests/openapi.spec.ts runs an independent OpenAPI validator on the served document.)
 
 use serde_json::{json, Value};
-use wheelhouse::services::freshness::window::{Exclusion, ExclusionScope, MIN_DURATION_HOURS};
 use wheelhouse::services::freshness::{
-    autoheal::DEFAULT_CAP_PERCENT, lifespan::MIN_MAX_NODE_AGE_DAYS, MaintenanceWindow,
-    MAX_MAX_NODE_AGE_DAYS,
+    autoheal::DEFAULT_CAP_PERCENT, lifespan::MIN_MAX_NODE_AGE_DAYS, MAX_MAX_NODE_AGE_DAYS,
 };
+use wheelhouse::services::maintenance::window::{Exclusion, ExclusionScope, MIN_DURATION_HOURS};
+use wheelhouse::services::maintenance::MaintenanceWindow;
 use wheelhouse::services::upgrade::{OVERRIDE_REASON_MAX, SOAK_DAYS_MAX};
 
 use crate::support::{test_start_time, TestApp, TestDatabase};

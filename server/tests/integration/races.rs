@@ -397,6 +397,7 @@ on_both_databases!(
             &app.provisioning.database,
             app.state.ids.as_ref(),
             &app.clock,
+            app.fixture_path(&crate::support::fixtures()),
             DEMO_PROJECT,
         )
         .await

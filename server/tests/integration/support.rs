@@ -244,13 +244,28 @@ pub async fn read(response: Response<Body>) -> (Response<()>, String) {
     )
 }
 
+/// Who makes the tests' own fixtures (people, projects, keys): a job of its own, so they take
+/// the one path like every change.
+pub fn fixtures() -> wheelhouse::domain::change::ChangeContext {
+    wheelhouse::domain::change::ChangeContext::job("test-fixtures")
+}
+
 impl TestApp {
+    /// The one path for a fixture made as `context`: recorded with the app's changes.
+    pub fn fixture_path<'a>(
+        &'a self,
+        context: &'a wheelhouse::domain::change::ChangeContext,
+    ) -> wheelhouse::services::identity::ChangePath<'a> {
+        wheelhouse::services::identity::ChangePath::new(&self.state.recorded, context)
+    }
+
     /// Creates a project and an API key; returns the secret for `X-Auth-Token`.
     pub async fn api_key(&self, project: &str) -> String {
         wheelhouse::services::identity::new_api_key(
             &self.provisioning.database,
             &wheelhouse::domain::ids::RandomIds,
             &self.clock,
+            self.fixture_path(&fixtures()),
             project,
             "tests",
         )

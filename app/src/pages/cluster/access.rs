@@ -5,15 +5,17 @@ use leptos::prelude::*;
 use super::use_cluster;
 use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
-use crate::model::cluster::{cluster_path, AclRow};
+use crate::model::cluster::AclRow;
+use crate::routes;
 
 #[component]
 pub fn ClusterAccess() -> impl IntoView {
     let Some(cluster) = use_cluster() else {
         return ().into_any();
     };
-    let kubeconfig = format!("{}/kubeconfig", cluster_path(&cluster.region, &cluster.id));
-    let base = cluster_path(&cluster.region, &cluster.id);
+    let (region, id) = (cluster.region.clone(), cluster.id.clone());
+    let kubeconfig = routes::cluster_route(&region, &id, routes::KUBECONFIG);
+    let reset_admin_token = routes::cluster_route(&region, &id, routes::RESET_ADMIN_TOKEN);
     let (rules, can_change) = (cluster.acl_rules.clone(), cluster.can_change);
     view! {
         <div class="grid gap-4 lg:grid-cols-2">
@@ -48,14 +50,14 @@ pub fn ClusterAccess() -> impl IntoView {
                         "A new admin token: every kubeconfig downloaded before stops working at once. Use it when one may have leaked."
                     </p>
                     <TypedConfirmation
-                        action=format!("{}/reset-admin-token", cluster_path(&cluster.region, &cluster.id))
+                        action=reset_admin_token
                         name=cluster.name.clone()
                         button="Reset the admin token"
                     />
                 </Card>
             })}
             <Card title="Who may reach the API server">
-                <AclRules rules base can_change />
+                <AclRules rules region cluster_id=id can_change />
             </Card>
         </div>
     }
@@ -64,7 +66,12 @@ pub fn ClusterAccess() -> impl IntoView {
 
 /// The ACL rules, each with its delete button, and a form for one more (owners and editors).
 #[component]
-fn AclRules(rules: Vec<AclRow>, base: String, can_change: bool) -> impl IntoView {
+fn AclRules(
+    rules: Vec<AclRow>,
+    region: String,
+    cluster_id: String,
+    can_change: bool,
+) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map()
         .read_untracked()
         .clone();
@@ -85,7 +92,7 @@ fn AclRules(rules: Vec<AclRow>, base: String, can_change: bool) -> impl IntoView
                 {rules
                     .into_iter()
                     .map(|rule| {
-                        let action = format!("{base}/acl-rules/{}/delete", rule.id);
+                        let action = routes::acl_rule_removal(&region, &cluster_id, &rule.id);
                         let label = format!("Delete the rule {}", rule.range);
                         view! {
                             <li class="flex flex-wrap items-center justify-between gap-3 py-2">
@@ -113,7 +120,7 @@ fn AclRules(rules: Vec<AclRow>, base: String, can_change: bool) -> impl IntoView
     view! {
         {list}
         {can_change.then(|| view! {
-            <form method="post" action=format!("{base}/acl-rules") class="mt-4 grid gap-3 sm:grid-cols-3 sm:items-end" data-testid="add-acl-rule">
+            <form method="post" action=routes::cluster_route(&region, &cluster_id, routes::ADD_ACL_RULE) class="mt-4 grid gap-3 sm:grid-cols-3 sm:items-end" data-testid="add-acl-rule">
                 <div>
                     <label for="acl-ip" class="mb-1 block text-sm font-medium">"IP range (CIDR)"</label>
                     <input id="acl-ip" name="ip" type="text" required placeholder="203.0.113.0/24" value=ip class=field />

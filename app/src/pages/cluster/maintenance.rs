@@ -7,9 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::use_cluster;
 use crate::components::card::Card;
-use crate::model::cluster::{
-    cluster_path, Freshness, EXCLUSION_SCOPES, RECOMMENDED_LIFESPAN_DAYS, WEEKDAYS,
-};
+use crate::model::cluster::{Freshness, EXCLUSION_SCOPES, RECOMMENDED_LIFESPAN_DAYS, WEEKDAYS};
+use crate::routes;
 
 const INPUT: &str = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
 const BUTTON: &str =
@@ -20,19 +19,20 @@ pub fn ClusterMaintenance() -> impl IntoView {
     let Some(cluster) = use_cluster() else {
         return ().into_any();
     };
-    let base = cluster_path(&cluster.region, &cluster.id);
+    let (region, cluster_id) = (cluster.region.clone(), cluster.id.clone());
+    let at = |route| routes::cluster_route(&region, &cluster_id, route);
     let freshness = cluster.freshness.clone();
     let can_change = cluster.can_change;
     view! {
         <div class="grid gap-4 lg:grid-cols-2">
-            <WindowCard freshness=freshness.clone() action=format!("{base}/maintenance-window") can_change />
-            <LifespanCard freshness=freshness.clone() base=base.clone() can_change />
-            <AutoUpgradeCard freshness=freshness.clone() action=format!("{base}/auto-upgrade") can_change />
-            <AutohealingCard freshness=freshness.clone() base=base.clone() can_change />
+            <WindowCard freshness=freshness.clone() action=at(routes::SAVE_WINDOW) can_change />
+            <LifespanCard freshness=freshness.clone() region=region.clone() cluster_id=cluster_id.clone() can_change />
+            <AutoUpgradeCard freshness=freshness.clone() action=at(routes::SAVE_AUTO_UPGRADE) can_change />
+            <AutohealingCard freshness=freshness.clone() region=region.clone() cluster_id=cluster_id.clone() can_change />
         </div>
         <div class="mt-4 grid gap-4">
-            <ExclusionsCard freshness=freshness.clone() base=base.clone() can_change />
-            <TimelineCard freshness=freshness.clone() ics=format!("{base}/maintenance.ics") />
+            <ExclusionsCard freshness=freshness.clone() region=region.clone() cluster_id=cluster_id.clone() can_change />
+            <TimelineCard freshness=freshness.clone() ics=at(routes::MAINTENANCE_ICS) />
             <PlannedCard freshness=freshness.clone() />
             <ReplacedCard freshness />
         </div>
@@ -128,7 +128,12 @@ fn WindowCard(freshness: Freshness, action: String, can_change: bool) -> impl In
 }
 
 #[component]
-fn LifespanCard(freshness: Freshness, base: String, can_change: bool) -> impl IntoView {
+fn LifespanCard(
+    freshness: Freshness,
+    region: String,
+    cluster_id: String,
+    can_change: bool,
+) -> impl IntoView {
     let query = use_query_map().read_untracked().clone();
     view! {
         <Card title="Node lifespan per pool">
@@ -153,7 +158,7 @@ fn LifespanCard(freshness: Freshness, base: String, can_change: bool) -> impl In
                         let id = format!("lifespan-{pool_id}");
                         let problem_id = format!("lifespan-problem-{pool_id}");
                         let form = can_change.then(|| view! {
-                            <form method="post" action=format!("{base}/pools/{pool_id}/lifespan") class="mt-2 flex flex-wrap items-end gap-2">
+                            <form method="post" action=routes::pool_form(&region, &cluster_id, &pool_id, routes::SAVE_LIFESPAN) class="mt-2 flex flex-wrap items-end gap-2">
                                 <div class="min-w-0 flex-1">
                                     <label for=id.clone() class="mb-1 block text-sm font-medium">{format!("Lifespan of {pool_name}'s nodes (days)")}</label>
                                     <input id=id type="number" min="1" max="365" name="max_node_age_days" value=typed placeholder="off" class=INPUT aria-describedby=problem_id.clone() />
@@ -176,7 +181,12 @@ fn LifespanCard(freshness: Freshness, base: String, can_change: bool) -> impl In
 }
 
 #[component]
-fn AutohealingCard(freshness: Freshness, base: String, can_change: bool) -> impl IntoView {
+fn AutohealingCard(
+    freshness: Freshness,
+    region: String,
+    cluster_id: String,
+    can_change: bool,
+) -> impl IntoView {
     let query = use_query_map().read_untracked().clone();
     view! {
         <Card title="Autohealing">
@@ -202,7 +212,7 @@ fn AutohealingCard(freshness: Freshness, base: String, can_change: bool) -> impl
                         let (check_id, cap_id) = (format!("heal-{pool_id}"), format!("cap-{pool_id}"));
                         let (check_for, cap_for) = (check_id.clone(), cap_id.clone());
                         let form = can_change.then(|| view! {
-                            <form method="post" action=format!("{base}/pools/{pool_id}/autohealing") class="mt-2 flex flex-wrap items-end gap-3">
+                            <form method="post" action=routes::pool_form(&region, &cluster_id, &pool_id, routes::SAVE_AUTOHEALING) class="mt-2 flex flex-wrap items-end gap-3">
                                 <label for=check_for class="flex min-h-11 items-center gap-2 text-sm">
                                     <input id=check_id type="checkbox" name="enabled" checked=enabled class="size-5" />
                                     "On"
@@ -260,7 +270,12 @@ fn AutoUpgradeCard(freshness: Freshness, action: String, can_change: bool) -> im
 }
 
 #[component]
-fn ExclusionsCard(freshness: Freshness, base: String, can_change: bool) -> impl IntoView {
+fn ExclusionsCard(
+    freshness: Freshness,
+    region: String,
+    cluster_id: String,
+    can_change: bool,
+) -> impl IntoView {
     let query = use_query_map().read_untracked().clone();
     let typed = |key: &str| query.get(key).unwrap_or_default();
     let (from, until, scope, reason) = (
@@ -282,7 +297,7 @@ fn ExclusionsCard(freshness: Freshness, base: String, can_change: bool) -> impl 
                     .into_iter()
                     .map(|(id, words, in_force)| {
                         let remove = can_change.then(|| view! {
-                            <form method="post" action=format!("{base}/maintenance-exclusions/{id}/delete")>
+                            <form method="post" action=routes::exclusion_removal(&region, &cluster_id, &id)>
                                 <button type="submit" class="min-h-11 rounded-md border border-line px-3 text-sm hover:bg-subtle">"Remove"</button>
                             </form>
                         });
@@ -299,7 +314,7 @@ fn ExclusionsCard(freshness: Freshness, base: String, can_change: bool) -> impl 
         .into_any()
     };
     let form = can_change.then(|| view! {
-        <form method="post" action=format!("{base}/maintenance-exclusions") class="mt-4 grid gap-3 sm:grid-cols-2" data-testid="exclusion-form">
+        <form method="post" action=routes::cluster_route(&region, &cluster_id, routes::ADD_EXCLUSION) class="mt-4 grid gap-3 sm:grid-cols-2" data-testid="exclusion-form">
             <div>
                 <label for="exclusion-from" class="mb-1 block text-sm font-medium">"From (UTC)"</label>
                 <input id="exclusion-from" name="from" type="date" required value=from class=INPUT aria-describedby="from-problem" />

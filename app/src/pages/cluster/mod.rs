@@ -1,4 +1,4 @@
-//! One cluster, one URL per tab (nested routes): overview, pools, nodes, storage, access. The
+//! One cluster, one URL per tab (nested routes; the tabs are the site map's, `routes::Tab`). The
 //! frame loads the cluster once per page view; each tab renders its part. The head and the tab
 //! are live regions fed by the cluster's `live` stream (see `components::live`).
 
@@ -23,21 +23,9 @@ use crate::components::live::{LiveUpdates, StaleNotice};
 pub use crate::components::status::status_tone;
 use crate::components::status::StatusBadge;
 use crate::model::cluster::{
-    action_message, announces_work_in_progress, cluster_path, ClusterDetail, ClusterPage,
+    action_message, announces_work_in_progress, ClusterDetail, ClusterPage,
 };
-
-/// The tabs, in order: (path under the cluster, label).
-const TABS: &[(&str, &str)] = &[
-    ("", "Overview"),
-    ("/pools", "Pools"),
-    ("/nodes", "Nodes"),
-    ("/storage", "Storage"),
-    ("/upgrade", "Upgrade"),
-    ("/maintenance", "Maintenance"),
-    ("/events", "Events"),
-    ("/access", "Access"),
-    ("/settings", "Settings"),
-];
+use crate::routes;
 
 /// The cluster of the current URL, provided to the tabs once loaded.
 #[component]
@@ -71,12 +59,12 @@ pub fn ClusterFrame() -> impl IntoView {
                         view! {
                         <Title text="Cluster not found" />
                         <PageHeader title="Cluster not found" summary="No cluster of yours has this address." />
-                        <a href="/clusters" class="text-accent underline">"Back to your clusters"</a>
+                        <a href=routes::CLUSTERS.path class="text-accent underline">"Back to your clusters"</a>
                         }.into_any()
                     }
                     Ok(ClusterPage::SignedOut) => view! {
                         <PageHeader title="Signed out" summary="Sign in to see this cluster." />
-                        <a href="/login" class="text-accent underline">"Sign in"</a>
+                        <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a>
                     }.into_any(),
                     Err(error) => view! { <LoadError what="this cluster" error=error.to_string() /> }.into_any(),
                 }
@@ -87,7 +75,7 @@ pub fn ClusterFrame() -> impl IntoView {
 
 #[component]
 fn Frame(detail: ClusterDetail) -> impl IntoView {
-    let base = cluster_path(&detail.region, &detail.id);
+    let (region, id) = (detail.region.clone(), detail.id.clone());
     let query = use_query_map();
     let busy = detail.status != "ready"
         || detail
@@ -111,7 +99,7 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
         <Title text=detail.name.clone() />
         // The name and status follow the cluster, as does the tab below (live regions).
         <nav aria-label="Breadcrumb" class="mb-2 text-sm text-muted" data-live-region="breadcrumb">
-            <a href="/clusters" class="inline-flex min-h-11 items-center underline">"Clusters"</a>
+            <a href=routes::CLUSTERS.path class="inline-flex min-h-11 items-center underline">"Clusters"</a>
             " / "
             <span>{format!("{} / {}", detail.project, detail.name)}</span>
         </nav>
@@ -120,7 +108,7 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
                 <h1 class="text-2xl font-semibold tracking-tight">{detail.name.clone()}</h1>
                 <StatusBadge tone=status_tone(&detail.status) label=detail.status.replace('_', " ") />
             </div>
-            <LiveUpdates url=format!("{base}/live") />
+            <LiveUpdates url=routes::cluster_route(&region, &id, routes::CLUSTER_LIVE) />
         </div>
         <StaleNotice what="This cluster changed" />
         // A live region: "the upgrade started" goes once the upgrade is over.
@@ -134,10 +122,9 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
         })}
         <nav aria-label="Cluster" class="mb-5 border-b border-line">
             <ul class="flex flex-wrap gap-x-1">
-                {TABS
-                    .iter()
-                    .map(|(suffix, label)| {
-                        let href = format!("{base}{suffix}");
+                {routes::cluster_tabs()
+                    .map(|(page, tab)| {
+                        let href = routes::cluster_tab(&region, &id, tab);
                         view! {
                             <li>
                                 <A
@@ -145,7 +132,7 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
                                     exact=true
                                     attr:class="inline-flex min-h-11 items-center whitespace-nowrap border-b-2 border-transparent px-3 text-sm text-muted hover:text-ink aria-[current=page]:border-accent aria-[current=page]:text-ink"
                                 >
-                                    {*label}
+                                    {page.title}
                                 </A>
                             </li>
                         }

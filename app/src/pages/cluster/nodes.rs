@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use super::{status_tone, use_cluster};
 use crate::components::status::StatusBadge;
-use crate::model::cluster::{cluster_path, NodeRow};
+use crate::model::cluster::NodeRow;
+use crate::routes;
 
 #[component]
 pub fn ClusterNodes() -> impl IntoView {
@@ -20,14 +21,17 @@ pub fn ClusterNodes() -> impl IntoView {
         }
         .into_any();
     }
-    let base = cluster_path(&cluster.region, &cluster.id);
+    let (region, id) = (cluster.region.clone(), cluster.id.clone());
     let can_change = cluster.can_change;
     view! {
         <ul class="grid gap-3 md:grid-cols-2 xl:grid-cols-3" data-testid="nodes">
             {cluster
                 .nodes
                 .into_iter()
-                .map(|node| view! { <NodeCard node base=base.clone() can_change /> })
+                .map(|node| {
+                    let action = routes::node_form(&region, &id, &node.id);
+                    view! { <NodeCard node action can_change /> }
+                })
                 .collect_view()}
         </ul>
     }
@@ -35,7 +39,7 @@ pub fn ClusterNodes() -> impl IntoView {
 }
 
 #[component]
-fn NodeCard(node: NodeRow, base: String, can_change: bool) -> impl IntoView {
+fn NodeCard(node: NodeRow, action: String, can_change: bool) -> impl IntoView {
     let age = crate::pages::clusters::age(node.age_days);
     let facts = [
         ("Pool", node.pool.clone()),
@@ -58,7 +62,6 @@ fn NodeCard(node: NodeRow, base: String, can_change: bool) -> impl IntoView {
             node.public_ip.clone().unwrap_or_else(|| "none".into()),
         ),
     ];
-    let action = format!("{base}/nodes/{}", node.id);
     let show_actions = can_change && node.actionable;
     view! {
         <li class="rounded-lg border border-line bg-surface p-4" data-testid="node-card" data-status=node.status.clone() data-live-region=format!("node-{}", node.id)>

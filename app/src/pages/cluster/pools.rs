@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::{status_tone, use_cluster};
 use crate::components::confirm::TypedConfirmation;
 use crate::components::status::StatusBadge;
-use crate::model::cluster::cluster_path;
+use crate::routes;
 
 #[component]
 pub fn ClusterPools() -> impl IntoView {
@@ -14,7 +14,7 @@ pub fn ClusterPools() -> impl IntoView {
     };
     let add = cluster
         .can_change
-        .then(|| view! { <AddPool action=format!("{}/pools", cluster_path(&cluster.region, &cluster.id)) node_types=cluster.node_types.clone() /> });
+        .then(|| view! { <AddPool action=routes::cluster_route(&cluster.region, &cluster.id, routes::ADD_POOL) node_types=cluster.node_types.clone() /> });
     if cluster.pools.is_empty() {
         return view! {
             <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-pools">
@@ -24,7 +24,7 @@ pub fn ClusterPools() -> impl IntoView {
         }
         .into_any();
     }
-    let base = cluster_path(&cluster.region, &cluster.id);
+    let (region, id) = (cluster.region.clone(), cluster.id.clone());
     let can_change = cluster.can_change;
     let cell = "block px-3 py-1 sm:table-cell sm:py-3 before:mr-2 before:text-xs before:text-muted before:content-[attr(data-label)] sm:before:content-none";
     view! {
@@ -62,7 +62,7 @@ pub fn ClusterPools() -> impl IntoView {
                             <td class=cell data-label="Autohealing">{if pool.autohealing { "on" } else { "off" }}</td>
                             {can_change.then(|| view! {
                                 <td class=cell>
-                                    <PoolActions action=format!("{base}/pools/{}", pool.id) pool=pool.clone() />
+                                    <PoolActions action=routes::pool_form(&region, &id, &pool.id, routes::POOL_ACTION) pool=pool.clone() />
                                 </td>
                             })}
                         </tr>

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use super::use_cluster;
 use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
-use crate::model::cluster::cluster_path;
+use crate::routes;
 
 #[component]
 pub fn ClusterSettings() -> impl IntoView {
@@ -20,8 +20,10 @@ pub fn ClusterSettings() -> impl IntoView {
         }
         .into_any();
     }
-    let base = cluster_path(&cluster.region, &cluster.id);
-    let (settings_action, delete_action) = (format!("{base}/settings"), format!("{base}/delete"));
+    let (settings_action, delete_action) = (
+        routes::cluster_route(&cluster.region, &cluster.id, routes::SAVE_SETTINGS),
+        routes::cluster_route(&cluster.region, &cluster.id, routes::DELETE_CLUSTER),
+    );
     // After a refusal the page comes back with what was typed and the field at fault.
     let query = use_query_map();
     let typed = |key: &str, default: String| query.read_untracked().get(key).unwrap_or(default);

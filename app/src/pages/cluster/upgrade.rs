@@ -14,10 +14,9 @@ use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
 use crate::components::status::{StatusBadge, Tone};
 use crate::components::upgrade_progress::UpgradeProgress;
-use crate::model::upgrade::{
-    upgrade_path, Assessment, Check, UpgradePage, UpgradeView, SOAK_DAYS_MAX,
-};
+use crate::model::upgrade::{Assessment, Check, UpgradePage, UpgradeView, SOAK_DAYS_MAX};
 use crate::pages::LoadError;
+use crate::routes::{self, Tab};
 
 #[component]
 pub fn ClusterUpgrade() -> impl IntoView {
@@ -44,7 +43,7 @@ pub fn ClusterUpgrade() -> impl IntoView {
                 match page.await {
                     Ok(UpgradePage::Found(view)) => view! { <Wizard view=*view /> }.into_any(),
                     Ok(UpgradePage::NotFound) => view! { <p class="text-sm text-muted">"No cluster of yours has this address."</p> }.into_any(),
-                    Ok(UpgradePage::SignedOut) => view! { <a href="/login" class="text-accent underline">"Sign in"</a> }.into_any(),
+                    Ok(UpgradePage::SignedOut) => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
                     Err(error) => view! { <LoadError what="the upgrade wizard" error=error.to_string() /> }.into_any(),
                 }
             })}
@@ -57,9 +56,11 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
     let Some(cluster) = use_cluster() else {
         return ().into_any();
     };
-    let path = upgrade_path(&cluster.region, &cluster.id);
+    let (region, cluster_id) = (cluster.region.clone(), cluster.id.clone());
+    let path = routes::cluster_tab(&region, &cluster_id, Tab::Upgrade);
+    let control_action = routes::cluster_route(&region, &cluster_id, routes::CONTROL_UPGRADE);
     if let Some(progress) = view.progress.clone().filter(|p| p.active) {
-        let control = view.can_change.then(|| format!("{path}/control"));
+        let control = view.can_change.then(|| control_action.clone());
         return view! {
             <Card title="Upgrade">
                 <UpgradeProgress progress control />
@@ -89,7 +90,7 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
             .map(|pool| format!("{} ({} of {} nodes on {})", pool.name, pool.nodes_on_target, pool.nodes_total, progress.to_version))
             .collect();
         let resume = (!progress.finished && !lagging.is_empty() && view.can_change).then(|| view! {
-            <form method="post" action=format!("{path}/control") class="mt-2">
+            <form method="post" action=control_action.clone() class="mt-2">
                 <input type="hidden" name="action" value="resume" />
                 <p class="mb-2 text-sm">{format!("Pools left on the previous version: {}.", lagging.join(", "))}</p>
                 <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">"Resume: upgrade those pools"</button>
@@ -140,7 +141,7 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
                     </p>
                 </Card>
                 {view.assessment.clone().map(|assessment| view! {
-                    <AssessmentView assessment view=view.clone() path=path.clone() />
+                    <AssessmentView assessment view=view.clone() region=region.clone() cluster_id=cluster_id.clone() />
                 })}
             </div>
         }
@@ -151,7 +152,7 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
             {last}
             <TargetChoice view=view.clone() path=path.clone() />
             {view.assessment.clone().map(|assessment| view! {
-                <AssessmentView assessment view=view.clone() path=path.clone() />
+                <AssessmentView assessment view=view.clone() region=region.clone() cluster_id=cluster_id.clone() />
             })}
         </div>
     }
@@ -243,7 +244,12 @@ fn CheckItem(check: Check) -> impl IntoView {
 }
 
 #[component]
-fn AssessmentView(assessment: Assessment, view: UpgradeView, path: String) -> impl IntoView {
+fn AssessmentView(
+    assessment: Assessment,
+    view: UpgradeView,
+    region: String,
+    cluster_id: String,
+) -> impl IntoView {
     let (tone, verdict, meaning) = verdict_words(&assessment.verdict);
     if !assessment.target_valid {
         // An impossible target: only why, and the choice above.
@@ -272,10 +278,13 @@ fn AssessmentView(assessment: Assessment, view: UpgradeView, path: String) -> im
     // A rollback posts its scope to its own address; an upgrade its target (and soak period).
     let (action, button) = match &rollback {
         Some(_) => (
-            format!("{}/rollback", path.trim_end_matches("/upgrade")),
+            routes::cluster_route(&region, &cluster_id, routes::START_ROLLBACK),
             "Start the rollback",
         ),
-        None => (path.clone(), "Start the upgrade"),
+        None => (
+            routes::cluster_route(&region, &cluster_id, routes::START_UPGRADE),
+            "Start the upgrade",
+        ),
     };
     let hidden = match rollback.clone() {
         Some(choice) => {

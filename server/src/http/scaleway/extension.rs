@@ -18,7 +18,8 @@ use crate::domain::model::RolloutControl;
 use crate::domain::DomainError;
 use crate::http::AppState;
 use crate::services::freshness::timeline::TimelineEntry;
-use crate::services::freshness::{Exclusion, ExclusionScope, FreshnessReport, MaintenanceWindow};
+use crate::services::freshness::FreshnessReport;
+use crate::services::maintenance::{Exclusion, ExclusionScope, MaintenanceWindow};
 use crate::services::upgrade::{
     plan, preflight, Assessment, NodeProgress, PoolProgress, RollbackScope, Starter,
     UpgradeProgress, UpgradeRequest, UpgradeRun,
@@ -212,7 +213,7 @@ async fn add_exclusion(
     };
     ok(json!(
         state
-            .freshness()
+            .maintenance()
             .add_exclusion(&caller, &region, &id, exclusion)
             .await?
     ))
@@ -233,7 +234,7 @@ async fn remove_exclusion(
     Path((region, id, exclusion_id)): Path<(String, ClusterId, String)>,
 ) -> ApiResult {
     state
-        .freshness()
+        .maintenance()
         .remove_exclusion(&caller, &region, &id, &exclusion_id)
         .await?;
     ok(json!({}))
@@ -318,7 +319,7 @@ async fn set_window(
     };
     ok(json!(
         state
-            .freshness()
+            .maintenance()
             .set_window(&caller, &region, &id, window)
             .await?
     ))

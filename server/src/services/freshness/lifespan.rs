@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::window::{replacement_hold, Exclusion, MaintenanceWindow};
 use crate::domain::model::{
     Cluster, ClusterStatus, DisruptionBudget, Node, NodeStatus, Pool, PoolStatus, RolloutTiming,
 };
+use crate::services::maintenance::window::{replacement_hold, Exclusion, MaintenanceWindow};
 
 /// The shortest lifespan a pool may have.
 pub const MIN_MAX_NODE_AGE_DAYS: u32 = 1;
@@ -433,7 +433,7 @@ pub fn plan_replacements(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::freshness::window::ExclusionScope;
+    use crate::services::maintenance::window::ExclusionScope;
     use crate::services::upgrade::synthetic::{cluster, epoch, node, pool};
 
     fn window_any(start_hour: u32) -> MaintenanceWindow {

@@ -8,13 +8,11 @@ pub mod autoheal;
 pub mod lifespan;
 pub mod settings;
 pub mod timeline;
-pub mod window;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::clock::SharedClock;
 use crate::domain::ids::{ClusterId, NodeId, PoolId};
@@ -22,23 +20,11 @@ use crate::domain::model::{Caller, Cluster, DisruptionBudget, Node, Pool};
 use crate::domain::DomainError;
 use crate::services::changes::target_of;
 use crate::services::provisioning::ProvisioningService;
-use crate::store::rows::{millis, time};
+use crate::store::freshness as store;
 use crate::store::Database;
 
+use crate::services::maintenance::{exclusions_of, Exclusion, MaintenanceWindow};
 pub use lifespan::{Action, Decision, FreshnessSubject, PlannedReplacement};
-pub use window::{Exclusion, ExclusionScope, MaintenanceWindow};
-
-/// A cluster's maintenance exclusions that have not ended by `now`, soonest first.
-pub async fn exclusions_of(
-    database: &Database,
-    cluster_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<Exclusion>> {
-    Ok(settings::exclusions(database, Some(cluster_id), now)
-        .await?
-        .remove(cluster_id)
-        .unwrap_or_default())
-}
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -208,7 +194,10 @@ fn needs_pass(
     {
         return Some("autohealing action");
     }
-    let (window, _) = settings::window_for(cluster, settings.windows.get(&cluster.id));
+    let (window, _) = crate::services::maintenance::settings::window_for(
+        cluster,
+        settings.windows.get(&cluster.id),
+    );
     let exclusions = settings
         .exclusions
         .get(&cluster.id)
@@ -298,113 +287,15 @@ impl FreshnessService {
         FreshnessService { lease, ..self }
     }
 
-    /// Adds a maintenance exclusion to a cluster.
-    pub async fn add_exclusion(
-        &self,
-        caller: &Caller,
-        region: &str,
-        id: &ClusterId,
-        exclusion: Exclusion,
-    ) -> Result<Exclusion> {
-        let result = self
-            .add_exclusion_unrecorded(caller, region, id, exclusion)
-            .await;
-        let target = target_of(caller, "cluster", id, Some(id));
-        self.service.changes().report(
-            caller,
-            "maintenance.add_exclusion",
-            target,
-            None,
-            result,
-            |e| serde_json::to_value(e).ok(),
-        )
-    }
-
-    async fn add_exclusion_unrecorded(
-        &self,
-        caller: &Caller,
-        region: &str,
-        id: &ClusterId,
-        exclusion: Exclusion,
-    ) -> Result<Exclusion> {
-        let now = self.clock.now();
-        let exclusion = Exclusion {
-            id: self.ids.uuid(),
-            reason: exclusion.reason.trim().to_string(),
-            ..exclusion
-        }
-        .validated(now)?;
-        self.service.get_cluster(caller, region, id).await?;
-        let mut conn = self.database.pool().acquire().await?;
-        sqlx::query(
-            "INSERT INTO maintenance_exclusions (id, cluster_id, region, project_id, starts_at, ends_at, scope, reason, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&exclusion.id)
-        .bind(id.as_str())
-        .bind(region)
-        .bind(&caller.project_id)
-        .bind(millis(exclusion.starts_at))
-        .bind(millis(exclusion.ends_at))
-        .bind(exclusion.scope.as_str())
-        .bind(&exclusion.reason)
-        .bind(millis(now))
-        .execute(&mut *conn)
-        .await?;
-        Ok(exclusion)
-    }
-
-    /// Removes one of a cluster's exclusions.
-    pub async fn remove_exclusion(
-        &self,
-        caller: &Caller,
-        region: &str,
-        id: &ClusterId,
-        exclusion_id: &str,
-    ) -> Result<()> {
-        let result = self
-            .remove_exclusion_unrecorded(caller, region, id, exclusion_id)
-            .await;
-        let target = target_of(caller, "maintenance_exclusion", exclusion_id, Some(id));
-        self.service.changes().report(
-            caller,
-            "maintenance.remove_exclusion",
-            target,
-            None,
-            result,
-            |_| None,
-        )
-    }
-
-    async fn remove_exclusion_unrecorded(
-        &self,
-        caller: &Caller,
-        region: &str,
-        id: &ClusterId,
-        exclusion_id: &str,
-    ) -> Result<()> {
-        self.service.get_cluster(caller, region, id).await?;
-        let mut conn = self.database.pool().acquire().await?;
-        let removed =
-            sqlx::query("DELETE FROM maintenance_exclusions WHERE id = $1 AND cluster_id = $2")
-                .bind(exclusion_id)
-                .bind(id.as_str())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-        if removed == 0 {
-            return Err(DomainError::not_found(
-                "maintenance_exclusion",
-                exclusion_id,
-            ));
-        }
-        Ok(())
-    }
-
     /// The cluster's window (and whether it was set in Wheelhouse).
     async fn window_of(&self, cluster: &Cluster) -> Result<(MaintenanceWindow, bool)> {
-        let set = settings::windows(&self.database, Some(&cluster.id)).await?;
-        Ok(settings::window_for(cluster, set.get(&cluster.id)))
+        let set =
+            crate::services::maintenance::settings::windows(&self.database, Some(&cluster.id))
+                .await?;
+        Ok(crate::services::maintenance::settings::window_for(
+            cluster,
+            set.get(&cluster.id),
+        ))
     }
 
     /// Pool id → lifespan in days, for a cluster's pools that have one.
@@ -413,74 +304,6 @@ impl FreshnessService {
             .await?
             .remove(cluster_id)
             .unwrap_or_default())
-    }
-
-    /// Sets (or, with `None`, clears back to the default) a cluster's maintenance window.
-    pub async fn set_window(
-        &self,
-        caller: &Caller,
-        region: &str,
-        id: &ClusterId,
-        window: MaintenanceWindow,
-    ) -> Result<MaintenanceWindow> {
-        let result = self.set_window_unrecorded(caller, region, id, window).await;
-        let target = target_of(caller, "cluster", id, Some(id));
-        self.service.changes().report(
-            caller,
-            "maintenance.set_window",
-            target,
-            None,
-            result,
-            |w| serde_json::to_value(w).ok(),
-        )
-    }
-
-    async fn set_window_unrecorded(
-        &self,
-        caller: &Caller,
-        region: &str,
-        id: &ClusterId,
-        window: MaintenanceWindow,
-    ) -> Result<MaintenanceWindow> {
-        let window = window.validated()?;
-        self.service.get_cluster(caller, region, id).await?;
-        // Scaleway's own field says one day (or any) and an hour: kept in step when it can.
-        let day = match window.days.as_slice() {
-            [one] => Some(one.clone()),
-            days if days.len() == 7 => Some("any".to_string()),
-            _ => None,
-        };
-        if let Some(day) = day {
-            let changes = crate::domain::requests::ClusterChanges {
-                auto_upgrade: Some(crate::domain::requests::AutoUpgradeInput {
-                    enable: None,
-                    maintenance_window: Some(crate::domain::requests::MaintenanceWindowInput {
-                        start_hour: Some(i64::from(window.start_hour)),
-                        day: Some(day),
-                    }),
-                }),
-                ..Default::default()
-            };
-            self.service
-                .update_cluster(caller, region, id, changes)
-                .await?;
-        }
-        let mut conn = self.database.pool().acquire().await?;
-        sqlx::query(
-            "INSERT INTO maintenance_windows (cluster_id, region, project_id, days, start_hour, duration_hours, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (cluster_id) DO UPDATE SET \
-             days = excluded.days, start_hour = excluded.start_hour, duration_hours = excluded.duration_hours, updated_at = excluded.updated_at",
-        )
-        .bind(id.as_str())
-        .bind(region)
-        .bind(&caller.project_id)
-        .bind(window.days.join(","))
-        .bind(i64::from(window.start_hour))
-        .bind(i64::from(window.duration_hours))
-        .bind(millis(self.clock.now()))
-        .execute(&mut *conn)
-        .await?;
-        Ok(window)
     }
 
     /// Sets a pool's lifespan in days (1–365), or turns it off with `None`.
@@ -532,26 +355,18 @@ impl FreshnessService {
         let mut conn = self.database.pool().acquire().await?;
         match days {
             Some(days) => {
-                sqlx::query(
-                    "INSERT INTO pool_lifespans (pool_id, cluster_id, region, project_id, max_node_age_days, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pool_id) DO UPDATE SET \
-                     max_node_age_days = excluded.max_node_age_days, updated_at = excluded.updated_at",
+                store::set_lifespan(
+                    &mut conn,
+                    &pool.id,
+                    &pool.cluster_id,
+                    region,
+                    &caller.project_id,
+                    days,
+                    self.clock.now(),
                 )
-                .bind(&pool.id)
-                .bind(&pool.cluster_id)
-                .bind(region)
-                .bind(&caller.project_id)
-                .bind(i64::from(days))
-                .bind(millis(self.clock.now()))
-                .execute(&mut *conn)
                 .await?;
             }
-            None => {
-                sqlx::query("DELETE FROM pool_lifespans WHERE pool_id = $1")
-                    .bind(&pool.id)
-                    .execute(&mut *conn)
-                    .await?;
-            }
+            None => store::clear_lifespan(&mut conn, &pool.id).await?,
         }
         Ok(days)
     }
@@ -681,19 +496,9 @@ impl FreshnessService {
                 Err(DomainError::NotFound { .. }) => {
                     // The cluster is gone: so are its settings.
                     let mut conn = self.database.pool().acquire().await?;
-                    for table in [
-                        "pool_lifespans",
-                        "maintenance_windows",
-                        "maintenance_exclusions",
-                        "node_health",
-                        "pool_autohealing_caps",
-                        "maintenance_leases",
-                    ] {
-                        sqlx::query(&format!("DELETE FROM {table} WHERE cluster_id = $1"))
-                            .bind(due.id.as_str())
-                            .execute(&mut *conn)
-                            .await?;
-                    }
+                    store::forget_cluster(&mut conn, due.id.as_str()).await?;
+                    crate::store::leases::forget(&mut conn, MAINTENANCE_JOB, due.id.as_str())
+                        .await?;
                 }
                 Err(error) => {
                     tracing::warn!(%error, cluster = %due.id, "a maintenance pass failed")
@@ -711,28 +516,15 @@ impl FreshnessService {
         let now = self.clock.now();
         // The owners and the settings are independent reads: they overlap (as do the fleet
         // read and the catalog's reads of each region below).
-        let owners = async {
-            let mut conn = self.database.pool().acquire().await?;
-            let rows = sqlx::query(
-                "SELECT o.cluster_id, o.region, o.project_id, p.organization_id \
-                 FROM cluster_owners o JOIN projects p ON p.id = o.project_id",
-            )
-            .fetch_all(&mut *conn)
-            .await?;
-            Ok::<_, DomainError>(rows)
-        };
+        let owners = async { Ok::<_, DomainError>(store::owners(&self.database).await?) };
         let (owners, settings) =
             tokio::try_join!(owners, settings::FleetSettings::read(&self.database, now))?;
         let mut regions: std::collections::BTreeMap<String, HashMap<String, Caller>> =
             Default::default();
-        for row in owners {
-            regions.entry(row.try_get("region")?).or_default().insert(
-                row.try_get("cluster_id")?,
-                Caller::job(
-                    row.try_get::<String, _>("project_id")?,
-                    row.try_get::<String, _>("organization_id")?,
-                    MAINTENANCE_JOB,
-                ),
+        for owner in owners {
+            regions.entry(owner.region).or_default().insert(
+                owner.cluster_id,
+                Caller::job(owner.project_id, owner.organization_id, MAINTENANCE_JOB),
             );
         }
         let mut plan = PassPlan::default();
@@ -792,19 +584,15 @@ impl FreshnessService {
     async fn take_lease(&self, id: &ClusterId) -> Result<bool> {
         let now = self.clock.now();
         let mut conn = self.database.pool().acquire().await?;
-        let taken = sqlx::query(
-            "INSERT INTO maintenance_leases (cluster_id, holder, until) VALUES ($1, $2, $3) \
-             ON CONFLICT (cluster_id) DO UPDATE SET holder = excluded.holder, until = excluded.until \
-             WHERE maintenance_leases.until <= $4 OR maintenance_leases.holder = excluded.holder",
+        Ok(crate::store::leases::take(
+            &mut conn,
+            MAINTENANCE_JOB,
+            id.as_str(),
+            &self.holder,
+            now + self.lease,
+            now,
         )
-        .bind(id.as_str())
-        .bind(&self.holder)
-        .bind(millis(now + self.lease))
-        .bind(millis(now))
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        Ok(taken == 1)
+        .await?)
     }
 
     /// Whether (and why not) the newest patch would start now by auto-upgrade.
@@ -936,15 +724,7 @@ impl FreshnessService {
                 .await?;
         }
         let mut conn = self.database.pool().acquire().await?;
-        sqlx::query(
-            "INSERT INTO pool_autohealing_caps (pool_id, cluster_id, cap_percent) VALUES ($1, $2, $3) \
-             ON CONFLICT (pool_id) DO UPDATE SET cap_percent = excluded.cap_percent",
-        )
-        .bind(&pool.id)
-        .bind(&pool.cluster_id)
-        .bind(i64::from(cap_percent))
-        .execute(&mut *conn)
-        .await?;
+        store::set_autohealing_cap(&mut conn, &pool.id, &pool.cluster_id, cap_percent).await?;
         Ok(())
     }
 
@@ -971,16 +751,14 @@ impl FreshnessService {
             let watched = health.contains_key(&node.id);
             match node.status {
                 crate::domain::model::NodeStatus::NotReady if !watched => {
-                    sqlx::query(
-                        "INSERT INTO node_health (node_id, cluster_id, pool_id, node_name, not_ready_since) \
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO NOTHING",
+                    store::watch_node(
+                        &mut conn,
+                        &node.id,
+                        &cluster.id,
+                        &node.pool_id,
+                        &node.name,
+                        now,
                     )
-                    .bind(&node.id)
-                    .bind(&cluster.id)
-                    .bind(&node.pool_id)
-                    .bind(&node.name)
-                    .bind(millis(now))
-                    .execute(&mut *conn)
                     .await?;
                     health.insert(
                         node.id.clone(),
@@ -992,10 +770,7 @@ impl FreshnessService {
                     );
                 }
                 crate::domain::model::NodeStatus::Ready if watched => {
-                    sqlx::query("DELETE FROM node_health WHERE node_id = $1")
-                        .bind(&node.id)
-                        .execute(&mut *conn)
-                        .await?;
+                    store::unwatch_node(&mut conn, &node.id).await?;
                     health.remove(&node.id);
                 }
                 _ => {}
@@ -1009,10 +784,7 @@ impl FreshnessService {
             .cloned()
             .collect::<Vec<_>>()
         {
-            sqlx::query("DELETE FROM node_health WHERE node_id = $1")
-                .bind(&gone)
-                .execute(&mut *conn)
-                .await?;
+            store::unwatch_node(&mut conn, &gone).await?;
             health.remove(&gone);
         }
         drop(conn);
@@ -1023,23 +795,16 @@ impl FreshnessService {
         let (actions, _) = autoheal::plan(pools, nodes, &health, &caps, now);
         let mut started = 0;
         for action in actions {
-            let column = match action.remedy {
-                autoheal::Remedy::Reboot => "rebooted_at",
-                autoheal::Remedy::Replace => "replaced_at",
+            let remedy = match action.remedy {
+                autoheal::Remedy::Reboot => store::HealthRemedy::Reboot,
+                autoheal::Remedy::Replace => store::HealthRemedy::Replace,
             };
             // Recorded first and only once (a conditional update): a crash never repeats it,
             // and of two replicas' passes only one acts.
             let mut conn = self.database.pool().acquire().await?;
-            let claimed = sqlx::query(&format!(
-                "UPDATE node_health SET {column} = $1 WHERE node_id = $2 AND {column} IS NULL"
-            ))
-            .bind(millis(now))
-            .bind(&action.node_id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+            let claimed = store::claim_remedy(&mut conn, &action.node_id, remedy, now).await?;
             drop(conn);
-            if claimed == 0 {
+            if !claimed {
                 continue;
             }
             let node_id = NodeId::from(action.node_id.clone());
@@ -1060,12 +825,7 @@ impl FreshnessService {
                 Err(error) => {
                     tracing::info!(%error, node = %action.node_name, "an autohealing action was refused");
                     let mut conn = self.database.pool().acquire().await?;
-                    sqlx::query(&format!(
-                        "UPDATE node_health SET {column} = NULL WHERE node_id = $1"
-                    ))
-                    .bind(&action.node_id)
-                    .execute(&mut *conn)
-                    .await?;
+                    store::release_remedy(&mut conn, &action.node_id, remedy).await?;
                 }
             }
         }
@@ -1135,21 +895,18 @@ impl FreshnessService {
             // Recorded first: a crash after this never replaces the node a second time (the
             // port's replace is under way, or the node is gone).
             let mut conn = self.database.pool().acquire().await?;
-            let fresh = sqlx::query(
-                "INSERT INTO lifespan_replacements (node_id, cluster_id, pool_id, node_name, expired_at, replaced_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node_id) DO NOTHING",
+            let fresh = store::record_replacement(
+                &mut conn,
+                &decision.node_id,
+                id.as_str(),
+                &decision.pool_id,
+                &decision.node_name,
+                decision.expired_at,
+                report_time,
             )
-            .bind(&decision.node_id)
-            .bind(id.as_str())
-            .bind(&decision.pool_id)
-            .bind(&decision.node_name)
-            .bind(millis(decision.expired_at))
-            .bind(millis(report_time))
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+            .await?;
             drop(conn);
-            if fresh == 0 {
+            if !fresh {
                 continue;
             }
             match self
@@ -1166,10 +923,7 @@ impl FreshnessService {
                     // Refused (busy, gone): forget the record so a later pass tries again.
                     tracing::info!(%error, node = %decision.node_name, "a lifespan replacement was refused");
                     let mut conn = self.database.pool().acquire().await?;
-                    sqlx::query("DELETE FROM lifespan_replacements WHERE node_id = $1")
-                        .bind(&decision.node_id)
-                        .execute(&mut *conn)
-                        .await?;
+                    store::forget_replacement(&mut conn, &decision.node_id).await?;
                 }
             }
         }
@@ -1214,20 +968,14 @@ impl FreshnessService {
     /// The replacements a lifespan started on a cluster, newest first.
     async fn history(&self, cluster_id: &str) -> Result<Vec<LifespanReplacement>> {
         let mut conn = self.database.pool().acquire().await?;
-        let rows = sqlx::query(
-            "SELECT node_name, expired_at, replaced_at FROM lifespan_replacements WHERE cluster_id = $1 ORDER BY replaced_at DESC LIMIT 100",
-        )
-        .bind(cluster_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(LifespanReplacement {
-                    node_name: row.try_get("node_name")?,
-                    expired_at: time(row.try_get("expired_at")?),
-                    replaced_at: time(row.try_get("replaced_at")?),
-                })
+        Ok(store::replacements(&mut conn, cluster_id)
+            .await?
+            .into_iter()
+            .map(|record| LifespanReplacement {
+                node_name: record.node_name,
+                expired_at: record.expired_at,
+                replaced_at: record.replaced_at,
             })
-            .collect()
+            .collect())
     }
 }

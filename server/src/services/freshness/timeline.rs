@@ -173,7 +173,8 @@ mod tests {
 
     use super::*;
     use crate::services::freshness::lifespan::{preview, FreshnessSubject};
-    use crate::services::freshness::{AutoUpgrade, Exclusion, ExclusionScope, MaintenanceWindow};
+    use crate::services::freshness::AutoUpgrade;
+    use crate::services::maintenance::{Exclusion, ExclusionScope, MaintenanceWindow};
     use crate::services::upgrade::synthetic::{cluster, epoch, node, pool};
 
     #[test]

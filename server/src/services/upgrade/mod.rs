@@ -13,7 +13,6 @@ pub mod synthetic;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::clock::SharedClock;
 use crate::domain::ids::{ClusterId, PoolId, SharedIds};
@@ -24,8 +23,7 @@ use crate::domain::model::{
 use crate::domain::DomainError;
 use crate::services::changes::target_of;
 use crate::services::provisioning::ProvisioningService;
-use crate::store::rows::millis;
-use crate::store::Database;
+use crate::store::{upgrade_runs, Database};
 
 pub use plan::UpgradePlan;
 pub use preflight::{CheckStatus, PreflightReport, Verdict};
@@ -51,7 +49,7 @@ pub struct UpgradeSubject<'a> {
     pub quota: NodeQuota,
     pub timing: RolloutTiming,
     /// The cluster's maintenance exclusions (Wheelhouse's, not the provider's).
-    pub exclusions: &'a [crate::services::freshness::Exclusion],
+    pub exclusions: &'a [crate::services::maintenance::Exclusion],
 }
 
 /// What the port reported, owned (an [`UpgradeSubject`] borrows it).
@@ -63,7 +61,7 @@ struct Facts {
     inventory: Option<ClusterInventory>,
     quota: NodeQuota,
     timing: RolloutTiming,
-    exclusions: Vec<crate::services::freshness::Exclusion>,
+    exclusions: Vec<crate::services::maintenance::Exclusion>,
 }
 
 impl Facts {
@@ -358,7 +356,7 @@ impl UpgradeService {
             inventory: self.service.cluster_inventory(caller, region, id).await?,
             quota: self.quota(caller).await?,
             timing: self.service.rollout_timing(),
-            exclusions: crate::services::freshness::exclusions_of(
+            exclusions: crate::services::maintenance::exclusions_of(
                 &self.database,
                 id.as_str(),
                 self.clock.now(),
@@ -530,27 +528,25 @@ impl UpgradeService {
     /// Keeps the record of a started run.
     async fn record(&self, run: &UpgradeRun, region: &str, caller: &Caller) -> Result<()> {
         let mut conn = self.database.pool().acquire().await?;
-        sqlx::query(
-            "INSERT INTO upgrade_runs (id, cluster_id, region, project_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at, kind, pool_id, soak_until) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(&run.id)
-        .bind(&run.cluster_id)
-        .bind(region)
-        .bind(&caller.project_id)
-        .bind(&run.from_version)
-        .bind(&run.to_version)
-        .bind(i64::from(run.upgrade_pools))
-        .bind(&run.verdict)
-        .bind(run.blocking.join("\n"))
-        .bind(&run.override_reason)
-        .bind(&run.started_by)
-        .bind(millis(run.started_at))
-        .bind(&run.kind)
-        .bind(&run.pool_id)
-        .bind(run.soak_until.map(millis))
-        .execute(&mut *conn)
-        .await?;
+        let record = upgrade_runs::RunRecord {
+            id: run.id.clone(),
+            cluster_id: run.cluster_id.clone(),
+            region: region.to_string(),
+            project_id: caller.project_id.clone(),
+            from_version: run.from_version.clone(),
+            to_version: run.to_version.clone(),
+            upgrade_pools: run.upgrade_pools,
+            verdict: run.verdict.clone(),
+            blocking: run.blocking.clone(),
+            override_reason: run.override_reason.clone(),
+            started_by: run.started_by.clone(),
+            started_at: run.started_at,
+            state: run.state.as_str().to_string(),
+            kind: run.kind.clone(),
+            pool_id: run.pool_id.clone(),
+            soak_until: run.soak_until,
+        };
+        upgrade_runs::insert(&mut conn, &record).await?;
         Ok(())
     }
 
@@ -569,44 +565,29 @@ impl UpgradeService {
     /// The cluster's latest run, or its latest of one kind.
     async fn run_of(&self, id: &ClusterId, kind: Option<&str>) -> Result<Option<UpgradeRun>> {
         let mut conn = self.database.pool().acquire().await?;
-        let row = sqlx::query(
-            "SELECT id, cluster_id, from_version, to_version, upgrade_pools, verdict, blocking, override_reason, started_by, started_at, state, kind, pool_id, soak_until \
-             FROM upgrade_runs WHERE cluster_id = $1 AND ($2 = '' OR kind = $2) ORDER BY started_at DESC, id DESC LIMIT 1",
-        )
-        .bind(id.as_str())
-        .bind(kind.unwrap_or(""))
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some(row) = row else {
+        let Some(record) = upgrade_runs::latest(&mut conn, id.as_str(), kind).await? else {
             return Ok(None);
         };
-        let blocking: String = row.try_get("blocking")?;
+        let state = RunState::parse(&record.state).ok_or_else(|| {
+            sqlx::Error::Decode(
+                format!("upgrade run in an unknown state `{}`", record.state).into(),
+            )
+        })?;
         Ok(Some(UpgradeRun {
-            id: row.try_get("id")?,
-            cluster_id: row.try_get("cluster_id")?,
-            from_version: row.try_get("from_version")?,
-            to_version: row.try_get("to_version")?,
-            upgrade_pools: row.try_get::<i64, _>("upgrade_pools")? != 0,
-            verdict: row.try_get("verdict")?,
-            blocking: blocking
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect(),
-            override_reason: row.try_get("override_reason")?,
-            started_by: row.try_get("started_by")?,
-            started_at: crate::store::rows::time(row.try_get("started_at")?),
-            state: {
-                let state: String = row.try_get("state")?;
-                RunState::parse(&state).ok_or_else(|| {
-                    sqlx::Error::Decode(format!("upgrade run in an unknown state `{state}`").into())
-                })?
-            },
-            kind: row.try_get("kind")?,
-            pool_id: row.try_get("pool_id")?,
-            soak_until: row
-                .try_get::<Option<i64>, _>("soak_until")?
-                .map(crate::store::rows::time),
+            id: record.id,
+            cluster_id: record.cluster_id,
+            from_version: record.from_version,
+            to_version: record.to_version,
+            upgrade_pools: record.upgrade_pools,
+            verdict: record.verdict,
+            blocking: record.blocking,
+            override_reason: record.override_reason,
+            started_by: record.started_by,
+            started_at: record.started_at,
+            state,
+            kind: record.kind,
+            pool_id: record.pool_id,
+            soak_until: record.soak_until,
         }))
     }
 }
@@ -681,14 +662,7 @@ impl UpgradeService {
     /// Moves a run from one state to another; false when it was no longer in `from`.
     async fn move_run(&self, run_id: &str, from: RunState, to: RunState) -> Result<bool> {
         let mut conn = self.database.pool().acquire().await?;
-        let moved = sqlx::query("UPDATE upgrade_runs SET state = $1 WHERE id = $2 AND state = $3")
-            .bind(to.as_str())
-            .bind(run_id)
-            .bind(from.as_str())
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-        Ok(moved == 1)
+        Ok(upgrade_runs::move_state(&mut conn, run_id, from.as_str(), to.as_str()).await?)
     }
 }
 
