@@ -67,7 +67,7 @@ async fn main() {
         )
         .await
         .expect("session");
-        let state = wheelhouse::http::AppState::new(
+        let state = wheelhouse::state::AppState::new(
             bench.database.clone(),
             clock,
             ids,

@@ -48,7 +48,7 @@ async fn main() {
             seeding.elapsed().as_secs_f64()
         );
         let clock = Arc::new(ManualClock::new(now));
-        let state = wheelhouse::http::AppState::new(
+        let state = wheelhouse::state::AppState::new(
             bench.database.clone(),
             clock,
             Arc::new(wheelhouse::domain::ids::RandomIds),

@@ -11,4 +11,5 @@ pub mod http;
 pub mod jobs;
 pub mod serve;
 pub mod services;
+pub mod state;
 pub mod store;

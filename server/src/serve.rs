@@ -16,9 +16,10 @@ use crate::clock::{OffsetClock, SharedClock, SystemClock};
 use crate::domain::change::{Change, ChangeContext, Outcome, Target};
 use crate::domain::ids::RandomIds;
 use crate::domain::DomainError;
-use crate::http::{self, AppState};
+use crate::http;
 use crate::services::changes::Changes;
 use crate::services::identity::{ChangePath, PROVIDER_ORGANIZATION};
+use crate::state::AppState;
 use crate::store::{Database, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -592,7 +593,7 @@ pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), Star
     println!(
         "The sandbox clock now reads {} ({} ahead of the wall clock).",
         (chrono::Utc::now() + offset).format("%Y-%m-%d %H:%M:%S UTC"),
-        crate::http::console_upgrade::about(offset.num_seconds()).trim_start_matches("about ")
+        crate::console::upgrade::about(offset.num_seconds()).trim_start_matches("about ")
     );
     Ok(())
 }

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::backend::sandbox::reconciler::Reconciler;
-use crate::http::AppState;
+use crate::state::AppState;
 
 /// How often each loop runs.
 #[derive(Clone, Copy, Debug)]

@@ -10,9 +10,9 @@ use crate::domain::model::Caller;
 use crate::domain::requests::{ClusterQuery, NewCluster, NewPool, UpgradePolicyInput};
 use crate::domain::version::KubeVersion;
 use crate::domain::DomainError;
-use crate::http::AppState;
 use crate::services::freshness::lifespan::RECOMMENDED_MAX_NODE_AGE_DAYS;
 use crate::services::identity::{ensure_project, new_api_key, ChangePath};
+use crate::state::AppState;
 use crate::store::setup;
 
 pub const DEMO_PROJECT: &str = "demo";

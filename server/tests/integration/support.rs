@@ -14,7 +14,8 @@ use wheelhouse::backend::sandbox::timing::Timing;
 use wheelhouse::backend::sandbox::Provisioning;
 use wheelhouse::clock::{ManualClock, SharedClock};
 use wheelhouse::domain::ids::SequentialIds;
-use wheelhouse::http::{router, AppState};
+use wheelhouse::http::router;
+use wheelhouse::state::AppState;
 use wheelhouse::store::Database;
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";

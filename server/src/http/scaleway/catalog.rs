@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{ok, pagination, views, ApiCaller, ApiResult, Params};
 use crate::domain::listing;
-use crate::http::AppState;
+use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()

@@ -20,8 +20,8 @@ use crate::domain::listing;
 use crate::domain::model::ClusterStatus;
 use crate::domain::requests::{AclRuleInput, ClusterChanges, ClusterQuery, NewCluster};
 use crate::domain::DomainError;
-use crate::http::AppState;
 use crate::services::upgrade::{Starter, UpgradeRequest};
+use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()

@@ -16,7 +16,6 @@ use super::{ok, ApiCaller, ApiResult, Body, Params};
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::model::RolloutControl;
 use crate::domain::DomainError;
-use crate::http::AppState;
 use crate::services::freshness::timeline::TimelineEntry;
 use crate::services::freshness::FreshnessReport;
 use crate::services::maintenance::{Exclusion, ExclusionScope, MaintenanceWindow};
@@ -24,6 +23,7 @@ use crate::services::upgrade::{
     plan, preflight, Assessment, NodeProgress, PoolProgress, RollbackScope, Starter,
     UpgradeProgress, UpgradeRequest, UpgradeRun,
 };
+use crate::state::AppState;
 
 // The schemas below state the bounds the services enforce. utoipa's `minimum`, `maximum`,
 // `max_length`… take literals only, so each literal names the rule it copies, and the
@@ -115,7 +115,7 @@ async fn maintenance_timeline(
     params: Params,
 ) -> ApiResult {
     if params.get("format").map(String::as_str) == Some("ics") {
-        let (_, body) = crate::http::console_freshness::ical(&state, &caller, &region, &id).await?;
+        let (_, body) = crate::console::maintenance::ical(&state, &caller, &region, &id).await?;
         return Ok(axum::response::IntoResponse::into_response((
             [(
                 axum::http::header::CONTENT_TYPE,

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{ok, ApiCaller, ApiError, ApiResult};
 use crate::domain::ids::PoolId;
-use crate::http::AppState;
+use crate::state::AppState;
 
 /// The path [`super::guard`] leaves to its handler's own authentication.
 pub(super) const NODE_METADATA_SUFFIX: &str = "/node-metadata";

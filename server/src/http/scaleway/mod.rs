@@ -27,11 +27,11 @@ use serde_json::{json, Value};
 
 pub use error::ApiError;
 
-use super::AppState;
 use crate::domain::input;
 use crate::domain::listing::{self, ListOrder, Listed};
 use crate::domain::model::Caller;
 use crate::domain::DomainError;
+use crate::state::AppState;
 use crate::store::projects;
 
 pub fn router(state: AppState) -> Router<AppState> {

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{bool_param, ok, sorted_page, status_filter, views, ApiCaller, ApiResult, Params};
 use crate::domain::ids::{ClusterId, NodeId};
 use crate::domain::model::NodeStatus;
-use crate::http::AppState;
+use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()

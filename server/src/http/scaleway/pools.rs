@@ -16,7 +16,7 @@ use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::input;
 use crate::domain::model::PoolStatus;
 use crate::domain::requests::{NewPool, NodeMetadataChange, PoolChanges, TaintInput};
-use crate::http::AppState;
+use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()

@@ -6,19 +6,19 @@
 use app::model::cluster::cluster_path;
 use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
+use super::request::ConsoleRequest;
 use super::session::cookie;
-use super::source::ConsoleRequest;
-use super::AppState;
 use crate::domain::ids::{ClusterId, NodeId, PoolId};
 use crate::domain::model::Caller;
 use crate::domain::requests::SettingsEdit;
 use crate::domain::DomainError;
 use crate::services::identity::{self, ProjectAccess};
+use crate::state::AppState;
 
 pub(super) use super::session::see_other;
 
@@ -73,15 +73,6 @@ pub async fn person_on_cluster(
     };
     let caller = access.caller().from_source(headers.source.clone());
     Ok(Some((user, caller, access)))
-}
-
-/// The request headers of a console session (server functions know the session's token).
-pub fn session_headers(session: &str) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("{SESSION_COOKIE}={session}")) {
-        headers.insert(header::COOKIE, value);
-    }
-    headers
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,7 +164,7 @@ fn first_help(arguments: &[crate::domain::error::InvalidArgument]) -> String {
 /// POST /clusters/{region}/{id}/nodes/{node_id}: reboot or replace, after the confirmation box.
 pub async fn node_action(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id, node_id)): Path<(String, String, String)>,
     Form(form): Form<NodeActionForm>,
 ) -> Response {
@@ -214,7 +205,7 @@ pub async fn node_action(
 /// GET /clusters/{region}/{id}/kubeconfig: the file, for the person's own clusters.
 pub async fn kubeconfig(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
 ) -> Response {
     let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
@@ -302,7 +293,7 @@ fn tags_of(text: &str) -> Vec<String> {
 /// the field at fault, its reason and what was typed, so nothing is lost.
 pub async fn save_settings(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<SettingsForm>,
 ) -> Response {
@@ -403,7 +394,7 @@ async fn confirmed_by_name(
 /// POST /clusters/{region}/{id}/delete: after typing the cluster's name.
 pub async fn delete_cluster(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<ConfirmedForm>,
 ) -> Response {
@@ -428,7 +419,7 @@ pub async fn delete_cluster(
 /// kubeconfig downloaded before stops working.
 pub async fn reset_admin_token(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<ConfirmedForm>,
 ) -> Response {
@@ -462,7 +453,7 @@ pub struct NewPoolForm {
 /// what was typed.
 pub async fn add_pool(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<NewPoolForm>,
 ) -> Response {
@@ -537,7 +528,7 @@ pub struct PoolActionForm {
 /// was typed.
 pub async fn pool_action(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
     Form(form): Form<PoolActionForm>,
 ) -> Response {
@@ -678,7 +669,7 @@ pub struct AclRuleForm {
 /// refusal comes back beside the form with what was typed, and nothing changes.
 pub async fn add_acl_rule(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<AclRuleForm>,
 ) -> Response {
@@ -720,7 +711,7 @@ pub async fn add_acl_rule(
 /// (404 when the rule is not this cluster's).
 pub async fn delete_acl_rule(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id, rule_id)): Path<(String, String, String)>,
 ) -> Response {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));

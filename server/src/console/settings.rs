@@ -11,14 +11,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::console_actions::back_with;
+use super::cluster::back_with;
+use super::request::ConsoleRequest;
 use super::session::{cookie, see_other};
-use super::source::ConsoleRequest;
-use super::AppState;
 use crate::domain::change::{Actor, ChangeContext};
 use crate::services::identity::{
     self, AddedMember, ChangePath, IdentityError, ProjectAccess, SessionUser,
 };
+use crate::state::AppState;
 
 fn back(kind: &str, code: &str) -> Response {
     see_other(&format!("{SETTINGS_PATH}?{kind}={code}"))

@@ -9,11 +9,11 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;
 
-use super::console_actions::{back_with, busy_or_refused, changer_of_cluster, invalid, see_other};
-use super::AppState;
+use super::cluster::{back_with, busy_or_refused, changer_of_cluster, invalid, see_other};
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::DomainError;
 use crate::services::maintenance::MaintenanceWindow;
+use crate::state::AppState;
 
 fn maintenance_page(region: &str, cluster_id: &str) -> String {
     format!("{}/maintenance", cluster_path(region, cluster_id))
@@ -42,7 +42,7 @@ async fn pool_of_cluster(
 /// `duration_hours`.
 pub async fn save_window(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -99,7 +99,7 @@ pub async fn save_window(
 /// POST /clusters/{region}/{id}/pools/{pool}/lifespan: `max_node_age_days` (empty: off).
 pub async fn save_lifespan(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -145,7 +145,7 @@ pub async fn save_lifespan(
 /// exclusion covers both days), `scope`, `reason`.
 pub async fn add_exclusion(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -231,7 +231,7 @@ pub async fn add_exclusion(
 /// POST /clusters/{region}/{id}/maintenance-exclusions/{exclusion}/delete
 pub async fn remove_exclusion(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id, exclusion_id)): Path<(String, String, String)>,
 ) -> Response {
     let page = maintenance_page(&region, &cluster_id);
@@ -261,7 +261,7 @@ pub async fn remove_exclusion(
 /// `auto_upgrade.enable`, kept by the provider).
 pub async fn save_auto_upgrade(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -315,14 +315,12 @@ pub async fn save_auto_upgrade(
 /// GET /clusters/{region}/{id}/maintenance.ics: the next 30 days as an iCalendar file.
 pub async fn timeline_ics(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
 ) -> Response {
     use axum::response::IntoResponse;
     let caller =
-        match super::console_actions::person_on_cluster(&state, &headers, &region, &cluster_id)
-            .await
-        {
+        match super::cluster::person_on_cluster(&state, &headers, &region, &cluster_id).await {
             Ok(Some((_, caller, _))) => caller,
             Ok(None) => return axum::http::StatusCode::NOT_FOUND.into_response(),
             Err(response) => return response,
@@ -374,7 +372,7 @@ pub async fn ical(
 /// POST /clusters/{region}/{id}/pools/{pool}/autohealing: `enabled` (checkbox), `cap_percent`.
 pub async fn save_autohealing(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {

@@ -1,7 +1,7 @@
 //! The console's upgrade wizard on the server: the page's data (targets, pre-flight, plan,
 //! progress), the start form (plain POST + redirect, typed confirmation, an owner's override
 //! reason), and pause, resume and abort. The progress follows live through the cluster's
-//! `live` stream (`http::live`).
+//! `live` stream (`console::live`).
 
 use app::model::upgrade as view;
 use app::model::upgrade::upgrade_path;
@@ -11,8 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::console_actions::{back_with, person_on_cluster, see_other};
-use super::AppState;
+use super::cluster::{back_with, person_on_cluster, see_other};
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::model::RolloutControl;
 use crate::domain::version::KubeVersion;
@@ -21,6 +20,7 @@ use crate::services::identity::{self, Role};
 use crate::services::upgrade::{
     self, Assessment, RollbackScope, Starter, UpgradeProgress, UpgradeRequest,
 };
+use crate::state::AppState;
 
 /// "about 12 min": durations in the plan are estimates.
 pub fn about(seconds: i64) -> String {
@@ -156,7 +156,7 @@ pub async fn upgrade_page(
         tracing::error!(%error, "the upgrade wizard could not be loaded");
         "the upgrade wizard could not be loaded; try again in a moment".to_string()
     };
-    let headers = super::source::ConsoleRequest::of_session(session);
+    let headers = super::request::ConsoleRequest::of_session(session);
     let (caller, access) = match person_on_cluster(state, &headers, region, id).await {
         Ok(Some((_, caller, access))) => (caller, access),
         Ok(None) => return Ok(view::UpgradePage::NotFound),
@@ -290,7 +290,7 @@ pub struct StartForm {
 /// POST /clusters/{region}/{id}/upgrade: starts the upgrade the wizard showed.
 pub async fn start_upgrade(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<StartForm>,
 ) -> Response {
@@ -380,7 +380,7 @@ pub struct RollbackForm {
 /// POST /clusters/{region}/{id}/rollback: starts the rollback the wizard showed.
 pub async fn start_rollback(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<RollbackForm>,
 ) -> Response {
@@ -454,7 +454,7 @@ pub struct ControlForm {
 /// POST /clusters/{region}/{id}/upgrade/control: pause, resume, or abort (after its box).
 pub async fn control_upgrade(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<ControlForm>,
 ) -> Response {

@@ -19,10 +19,10 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 
 use super::session::cookie;
-use super::AppState;
-use crate::console::Console;
+use super::Console;
 use crate::domain::model::Caller;
 use crate::services::identity::{self, SessionUser};
+use crate::state::AppState;
 
 /// One line per cluster: id, status, nodes ready and in all, pools, oldest and newest node.
 pub fn encode_line(digest: &crate::backend::ClusterDigest) -> String {

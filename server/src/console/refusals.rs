@@ -15,7 +15,7 @@ use axum::response::Response;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::console_actions::back_with;
+use super::cluster::back_with;
 use super::session::{cookie, see_other};
 
 /// The parameters of a refusal, dropped together when its seal does not hold.

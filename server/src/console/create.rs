@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 
 use super::session::{cookie, see_other};
-use super::AppState;
 use crate::domain::requests::{NewCluster, NewPool};
 use crate::domain::DomainError;
 use crate::services::identity;
+use crate::state::AppState;
 
 /// The form as posted: the cluster's fields and its pools (`pools` = how many, then
 /// `pool1_name`, `pool1_size`, … as [`pool_field`] names them).
@@ -167,7 +167,7 @@ impl CreateForm {
             } else {
                 (whole("size", &typed.size)?, None, None)
             };
-            let lifespan = super::console_actions::lifespan_field(&typed.lifespan)
+            let lifespan = super::cluster::lifespan_field(&typed.lifespan)
                 .map_err(|reason| (field("lifespan"), reason.to_string()))?;
             pools.push((
                 NewPool {
@@ -214,7 +214,7 @@ fn field_of_argument(argument: &str) -> String {
 
 pub async fn create_cluster(
     State(state): State<AppState>,
-    headers: super::source::ConsoleRequest,
+    headers: super::request::ConsoleRequest,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(token) = cookie(&headers, SESSION_COOKIE) else {

@@ -22,7 +22,7 @@ use crate::domain::ids::ClusterId;
 use crate::domain::model::{Caller, KubeVersionEntry};
 use crate::services::identity;
 
-use crate::http::AppState;
+use crate::state::AppState;
 
 pub struct Console {
     state: AppState,
@@ -260,16 +260,8 @@ impl ConsoleServices for Console {
         kept: Option<&str>,
         rollback: Option<&str>,
     ) -> Result<app::model::upgrade::UpgradePage, String> {
-        crate::http::console_upgrade::upgrade_page(
-            &self.state,
-            session,
-            region,
-            id,
-            version,
-            kept,
-            rollback,
-        )
-        .await
+        super::upgrade::upgrade_page(&self.state, session, region, id, version, kept, rollback)
+            .await
     }
 
     async fn cluster_page(
@@ -283,16 +275,13 @@ impl ConsoleServices for Console {
             tracing::error!(%error, "a cluster page could not be loaded");
             "the cluster could not be loaded; try again in a moment".to_string()
         };
-        let headers = crate::http::source::ConsoleRequest::of_session(session);
-        let (caller, access) = match crate::http::console_actions::access_to_cluster(
-            state, &headers, region, id,
-        )
-        .await
-        {
-            Ok(Some(found)) => found,
-            Ok(None) => return Ok(ClusterPage::NotFound),
-            Err(_) => return Ok(ClusterPage::SignedOut),
-        };
+        let headers = super::request::ConsoleRequest::of_session(session);
+        let (caller, access) =
+            match super::cluster::access_to_cluster(state, &headers, region, id).await {
+                Ok(Some(found)) => found,
+                Ok(None) => return Ok(ClusterPage::NotFound),
+                Err(_) => return Ok(ClusterPage::SignedOut),
+            };
         let cluster_id = ClusterId::from(id);
         let cluster = match state
             .service

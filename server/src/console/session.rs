@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::AppState;
 use crate::services::identity::{self, IdentityError};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
