@@ -4,7 +4,6 @@
 //! owns the cluster among the person's, and checks the role before calling the service.
 
 use app::model::cluster::cluster_path;
-use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +11,8 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::request::ConsoleRequest;
-use super::session::cookie;
+use super::session::signed_in;
+use super::ConsoleError;
 use crate::domain::ids::{ClusterId, NodeId, PoolId};
 use crate::domain::model::Caller;
 use crate::domain::requests::SettingsEdit;
@@ -29,7 +29,7 @@ pub async fn access_to_cluster(
     headers: &ConsoleRequest,
     region: &str,
     cluster_id: &str,
-) -> Result<Option<(Caller, ProjectAccess)>, Response> {
+) -> Result<Option<(Caller, ProjectAccess)>, ConsoleError> {
     Ok(person_on_cluster(state, headers, region, cluster_id)
         .await?
         .map(|(_, caller, access)| (caller, access)))
@@ -41,21 +41,11 @@ pub async fn person_on_cluster(
     headers: &ConsoleRequest,
     region: &str,
     cluster_id: &str,
-) -> Result<Option<(identity::SessionUser, Caller, ProjectAccess)>, Response> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
-        return Err(see_other(&format!("{SIGN_IN_PATH}?error=required")));
-    };
-    let user = match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Err(see_other(&format!("{SIGN_IN_PATH}?error=required"))),
-        Err(error) => {
-            tracing::error!(%error, "session lookup failed");
-            return Err(StatusCode::SERVICE_UNAVAILABLE.into_response());
-        }
-    };
+) -> Result<Option<(identity::SessionUser, Caller, ProjectAccess)>, ConsoleError> {
+    let (_, user) = signed_in(state, headers).await?;
     let owner = state.service.owner_of(cluster_id).await.map_err(|error| {
         tracing::error!(%error, "owner lookup failed");
-        StatusCode::SERVICE_UNAVAILABLE.into_response()
+        ConsoleError::Unavailable
     })?;
     let Some((project_id, owner_region)) = owner else {
         return Ok(None);
@@ -81,17 +71,17 @@ pub struct NodeActionForm {
     confirm: Option<String>,
 }
 
-/// The signed-in person, when their role lets them change this cluster. Otherwise the answer
-/// to send: sign in, 404 (not theirs), or back to `page` with `problem=forbidden`.
+/// The signed-in person, when their role lets them change this cluster. Otherwise the refusal:
+/// sign in, not found (not theirs), or back to `page` with `problem=forbidden`.
 pub(super) async fn changer_of_cluster(
     state: &AppState,
     headers: &ConsoleRequest,
     region: &str,
     cluster_id: &str,
     page: &str,
-) -> Result<Caller, Response> {
+) -> Result<Caller, ConsoleError> {
     match access_to_cluster(state, headers, region, cluster_id).await? {
-        None => Err(StatusCode::NOT_FOUND.into_response()),
+        None => Err(ConsoleError::NotFound),
         Some((caller, access)) if !access.role.can_change() => {
             // A refused change is recorded too: a viewer tried to change the cluster.
             let error = crate::domain::DomainError::PermissionDenied(format!(
@@ -109,7 +99,10 @@ pub(super) async fn changer_of_cluster(
                 ),
                 &error,
             );
-            Err(see_other(&back_with(page, &[("problem", "forbidden")])))
+            Err(ConsoleError::Back(back_with(
+                page,
+                &[("problem", "forbidden")],
+            )))
         }
         Some((caller, _)) => Ok(caller),
     }
@@ -117,16 +110,20 @@ pub(super) async fn changer_of_cluster(
 
 /// Back to `page` with a general reason: `busy` when another change is under way, otherwise
 /// `refused` (logged). Field-level refusals are answered by each form, which knows what to keep.
-pub(super) fn busy_or_refused(page: &str, error: DomainError, what: &'static str) -> Response {
+pub(super) fn busy_or_refused(page: &str, error: DomainError, what: &'static str) -> ConsoleError {
     if let DomainError::TransientState { .. } = error {
-        return see_other(&back_with(page, &[("problem", "busy")]));
+        return ConsoleError::Back(back_with(page, &[("problem", "busy")]));
     }
     tracing::warn!(%error, "{what}");
-    see_other(&back_with(page, &[("problem", "refused")]))
+    ConsoleError::Back(back_with(page, &[("problem", "refused")]))
 }
 
 /// Back with the first invalid field and its message, keeping `typed`.
-pub(super) fn invalid(page: &str, error: &DomainError, typed: &[(&str, &str)]) -> Option<Response> {
+pub(super) fn invalid(
+    page: &str,
+    error: &DomainError,
+    typed: &[(&str, &str)],
+) -> Option<ConsoleError> {
     let DomainError::InvalidArguments(arguments) = error else {
         return None;
     };
@@ -137,7 +134,7 @@ pub(super) fn invalid(page: &str, error: &DomainError, typed: &[(&str, &str)]) -
         ("message", first.help_message.as_str()),
     ];
     pairs.extend_from_slice(typed);
-    Some(see_other(&back_with(page, &pairs)))
+    Some(ConsoleError::Back(back_with(page, &pairs)))
 }
 
 /// A new pool's lifespan as typed in a console form: empty is none, else 1 to 365 days.
@@ -167,20 +164,17 @@ pub async fn node_action(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id, node_id)): Path<(String, String, String)>,
     Form(form): Form<NodeActionForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let back = format!("{}/nodes", cluster_path(&region, &cluster_id));
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &back).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &back).await?;
     if form.confirm.as_deref() != Some("yes") {
-        return see_other(&format!("{back}?problem=confirm"));
+        return Err(ConsoleError::Back(format!("{back}?problem=confirm")));
     }
     let node_id = NodeId::from(node_id);
     // The node must be this cluster's: the service checks the project, this the cluster.
     match state.service.get_node(&caller, &region, &node_id).await {
         Ok(node) if node.cluster_id == cluster_id => {}
-        _ => return StatusCode::NOT_FOUND.into_response(),
+        _ => return Err(ConsoleError::NotFound),
     }
     let outcome = match form.action.as_str() {
         "reboot" => state
@@ -193,12 +187,17 @@ pub async fn node_action(
             .replace_node(&caller, &region, &node_id)
             .await
             .map(|_| "replacing"),
-        _ => return (StatusCode::BAD_REQUEST, "unknown node action").into_response(),
+        _ => {
+            return Err(ConsoleError::Text(
+                StatusCode::BAD_REQUEST,
+                "unknown node action",
+            ))
+        }
     };
     match outcome {
-        Ok(notice) => see_other(&format!("{back}?notice={notice}")),
-        Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => busy_or_refused(&back, error, "a node action was refused"),
+        Ok(notice) => Ok(see_other(&format!("{back}?notice={notice}"))),
+        Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
+        Err(error) => Err(busy_or_refused(&back, error, "a node action was refused")),
     }
 }
 
@@ -207,26 +206,23 @@ pub async fn kubeconfig(
     State(state): State<AppState>,
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
-) -> Response {
-    let (caller, access) = match access_to_cluster(&state, &headers, &region, &cluster_id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(response) => return response,
-    };
+) -> Result<Response, ConsoleError> {
+    let (caller, access) = access_to_cluster(&state, &headers, &region, &cluster_id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
     // The kubeconfig carries the admin token: full control of the cluster, not for viewers.
     if !access.role.can_change() {
-        return (
+        return Err(ConsoleError::Text(
             StatusCode::FORBIDDEN,
             "your role in this project lets you look at the cluster, not take its admin credentials",
-        )
-            .into_response();
+        ));
     }
     match state
         .service
         .kubeconfig(&caller, &region, &ClusterId::from(cluster_id), false)
         .await
     {
-        Ok(yaml) => (
+        Ok(yaml) => Ok((
             StatusCode::OK,
             [
                 (header::CONTENT_TYPE, "application/yaml"),
@@ -238,15 +234,14 @@ pub async fn kubeconfig(
             ],
             yaml,
         )
-            .into_response(),
-        Err(DomainError::TransientState { .. }) => (
+            .into_response()),
+        Err(DomainError::TransientState { .. }) => Err(ConsoleError::Text(
             StatusCode::CONFLICT,
             "the cluster is still being created: its kubeconfig comes once it is ready",
-        )
-            .into_response(),
+        )),
         Err(error) => {
             tracing::warn!(%error, "kubeconfig refused");
-            StatusCode::NOT_FOUND.into_response()
+            Err(ConsoleError::NotFound)
         }
     }
 }
@@ -296,12 +291,9 @@ pub async fn save_settings(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<SettingsForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = format!("{}/settings", cluster_path(&region, &cluster_id));
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     // Only what the person changed is saved, compared under the cluster's lock with what
     // they saw: a field someone else changed meanwhile keeps their value, unless the person
     // changed it too (then they are asked to look again).
@@ -332,18 +324,18 @@ pub async fn save_settings(
                 pairs.push((key, value.as_str()));
             }
         }
-        see_other(&back_with(&page, &pairs))
+        ConsoleError::Back(back_with(&page, &pairs))
     };
     // Nothing changed here: nothing to check or write.
     let Some(changes) = edit.changes() else {
-        return see_other(&back_with(&page, &[("notice", "saved")]));
+        return Ok(see_other(&back_with(&page, &[("notice", "saved")])));
     };
     match state
         .service
         .update_cluster(&caller, &region, &id, changes)
         .await
     {
-        Ok(_) => see_other(&back_with(&page, &[("notice", "saved")])),
+        Ok(_) => Ok(see_other(&back_with(&page, &[("notice", "saved")]))),
         Err(DomainError::InvalidArguments(arguments)) => {
             let first = arguments.first();
             let field = first
@@ -356,9 +348,9 @@ pub async fn save_settings(
                 })
                 .unwrap_or_default();
             let message = first.map(|a| a.help_message.clone()).unwrap_or_default();
-            refused(&field, &message)
+            Err(refused(&field, &message))
         }
-        Err(error) => busy_or_refused(&page, error, "cluster settings refused"),
+        Err(error) => Err(busy_or_refused(&page, error, "cluster settings refused")),
     }
 }
 
@@ -378,15 +370,18 @@ async fn confirmed_by_name(
     cluster_id: &str,
     form: &ConfirmedForm,
     page: &str,
-) -> Result<(Caller, ClusterId), Response> {
+) -> Result<(Caller, ClusterId), ConsoleError> {
     let caller = changer_of_cluster(state, headers, region, cluster_id, page).await?;
     let id = ClusterId::from(cluster_id);
     let cluster = match state.service.get_cluster(&caller, region, &id).await {
         Ok(cluster) => cluster,
-        Err(_) => return Err(StatusCode::NOT_FOUND.into_response()),
+        Err(_) => return Err(ConsoleError::NotFound),
     };
     if form.confirm_name.trim() != cluster.name {
-        return Err(see_other(&back_with(page, &[("problem", "typed-name")])));
+        return Err(ConsoleError::Back(back_with(
+            page,
+            &[("problem", "typed-name")],
+        )));
     }
     Ok((caller, id))
 }
@@ -397,21 +392,21 @@ pub async fn delete_cluster(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<ConfirmedForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = format!("{}/settings", cluster_path(&region, &cluster_id));
     let (caller, id) =
-        match confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
+        confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await?;
     let with_resources = form.with_additional_resources.as_deref() == Some("yes");
     match state
         .service
         .delete_cluster(&caller, &region, &id, with_resources)
         .await
     {
-        Ok(_) => see_other(&back_with("/clusters", &[("notice", "deleting")])),
-        Err(error) => busy_or_refused(&page, error, "cluster deletion refused"),
+        Ok(_) => Ok(see_other(&back_with(
+            "/clusters",
+            &[("notice", "deleting")],
+        ))),
+        Err(error) => Err(busy_or_refused(&page, error, "cluster deletion refused")),
     }
 }
 
@@ -422,18 +417,18 @@ pub async fn reset_admin_token(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<ConfirmedForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
     let (caller, id) =
-        match confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
+        confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await?;
     match state.service.reset_admin_token(&caller, &region, &id).await {
-        Ok(()) => see_other(&back_with(&page, &[("notice", "token-reset")])),
+        Ok(()) => Ok(see_other(&back_with(&page, &[("notice", "token-reset")]))),
         Err(error) => {
             tracing::warn!(%error, "admin token reset refused");
-            see_other(&back_with(&page, &[("problem", "refused")]))
+            Err(ConsoleError::Back(back_with(
+                &page,
+                &[("problem", "refused")],
+            )))
         }
     }
 }
@@ -456,14 +451,11 @@ pub async fn add_pool(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<NewPoolForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = format!("{}/pools", cluster_path(&region, &cluster_id));
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let refused = |message: &str| {
-        see_other(&back_with(
+        ConsoleError::Back(back_with(
             &page,
             &[
                 ("problem", "invalid"),
@@ -476,12 +468,12 @@ pub async fn add_pool(
         ))
     };
     let Ok(size) = form.size.trim().parse::<i64>() else {
-        return refused(&format!("`{}` is not a whole number of nodes", form.size));
+        return Err(refused(&format!(
+            "`{}` is not a whole number of nodes",
+            form.size
+        )));
     };
-    let lifespan = match lifespan_field(&form.lifespan) {
-        Ok(lifespan) => lifespan,
-        Err(reason) => return refused(reason),
-    };
+    let lifespan = lifespan_field(&form.lifespan).map_err(refused)?;
     let spec = crate::domain::requests::NewPool {
         name: Some(form.name.trim().to_string()),
         node_type: Some(form.node_type.clone()),
@@ -503,10 +495,10 @@ pub async fn add_pool(
             {
                 tracing::warn!(%error, "a new pool's lifespan was not kept");
             }
-            see_other(&back_with(&page, &[("notice", "pool-added")]))
+            Ok(see_other(&back_with(&page, &[("notice", "pool-added")])))
         }
-        Err(DomainError::InvalidArguments(arguments)) => refused(&first_help(&arguments)),
-        Err(error) => busy_or_refused(&page, error, "pool creation refused"),
+        Err(DomainError::InvalidArguments(arguments)) => Err(refused(&first_help(&arguments))),
+        Err(error) => Err(busy_or_refused(&page, error, "pool creation refused")),
     }
 }
 
@@ -531,20 +523,17 @@ pub async fn pool_action(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
     Form(form): Form<PoolActionForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = format!("{}/pools", cluster_path(&region, &cluster_id));
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let pool_id = PoolId::from(pool_id);
     // The pool must be this cluster's: the service checks the project, this the cluster.
     let pool = match state.service.get_pool(&caller, &region, &pool_id).await {
         Ok(pool) if pool.cluster_id == cluster_id => pool,
-        _ => return StatusCode::NOT_FOUND.into_response(),
+        _ => return Err(ConsoleError::NotFound),
     };
     let refused = |message: &str| {
-        see_other(&back_with(
+        ConsoleError::Back(back_with(
             &page,
             &[
                 ("problem", "invalid"),
@@ -557,7 +546,9 @@ pub async fn pool_action(
         "resize" => {
             let typed = form.size.unwrap_or_default();
             let Ok(size) = typed.trim().parse::<i64>() else {
-                return refused(&format!("`{typed}` is not a whole number of nodes"));
+                return Err(refused(&format!(
+                    "`{typed}` is not a whole number of nodes"
+                )));
             };
             let changes = crate::domain::requests::PoolChanges {
                 size: Some(size),
@@ -591,7 +582,7 @@ pub async fn pool_action(
                         .flatten()
                         .next()
                         .unwrap_or_default();
-                    return refused(&message);
+                    return Err(refused(&message));
                 }
             };
             // "name=value" per line; any argument makes the kubelet the user's to look after.
@@ -602,9 +593,9 @@ pub async fn pool_action(
                     continue;
                 }
                 let Some((name, value)) = line.split_once('=') else {
-                    return refused(&format!(
+                    return Err(refused(&format!(
                         "kubelet argument `{line}`: write it as name=value"
-                    ));
+                    )));
                 };
                 kubelet_args.insert(
                     name.trim().to_string(),
@@ -615,10 +606,10 @@ pub async fn pool_action(
                 && pool.kubelet_args != kubelet_args
                 && form.kubelet_ack.is_none()
             {
-                return see_other(&back_with(
+                return Err(ConsoleError::Back(back_with(
                     &page,
                     &[("problem", "kubelet-ack"), ("pool", pool_id.as_str())],
-                ));
+                )));
             }
             let changes = crate::domain::requests::PoolChanges {
                 autoscaling: Some(form.autoscaling.is_some()),
@@ -639,7 +630,10 @@ pub async fn pool_action(
         }
         "delete" => {
             if form.confirm_name.as_deref().map(str::trim) != Some(pool.name.as_str()) {
-                return see_other(&back_with(&page, &[("problem", "typed-pool-name")]));
+                return Err(ConsoleError::Back(back_with(
+                    &page,
+                    &[("problem", "typed-pool-name")],
+                )));
             }
             state
                 .service
@@ -647,13 +641,18 @@ pub async fn pool_action(
                 .await
                 .map(|_| "pool-deleting")
         }
-        _ => return (StatusCode::BAD_REQUEST, "unknown pool action").into_response(),
+        _ => {
+            return Err(ConsoleError::Text(
+                StatusCode::BAD_REQUEST,
+                "unknown pool action",
+            ))
+        }
     };
     match outcome {
-        Ok(notice) => see_other(&back_with(&page, &[("notice", notice)])),
-        Err(DomainError::InvalidArguments(arguments)) => refused(&first_help(&arguments)),
-        Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => busy_or_refused(&page, error, "a pool action was refused"),
+        Ok(notice) => Ok(see_other(&back_with(&page, &[("notice", notice)]))),
+        Err(DomainError::InvalidArguments(arguments)) => Err(refused(&first_help(&arguments))),
+        Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
+        Err(error) => Err(busy_or_refused(&page, error, "a pool action was refused")),
     }
 }
 
@@ -672,12 +671,9 @@ pub async fn add_acl_rule(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<AclRuleForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let rule = crate::domain::requests::AclRuleInput {
         ip: Some(form.ip.trim().to_string()),
         scaleway_ranges: None,
@@ -694,8 +690,8 @@ pub async fn add_acl_rule(
         )
         .await
     {
-        Ok(_) => see_other(&back_with(&page, &[("notice", "acl-added")])),
-        Err(error) => invalid(
+        Ok(_) => Ok(see_other(&back_with(&page, &[("notice", "acl-added")]))),
+        Err(error) => Err(invalid(
             &page,
             &error,
             &[
@@ -703,7 +699,7 @@ pub async fn add_acl_rule(
                 ("description", form.description.as_str()),
             ],
         )
-        .unwrap_or_else(|| busy_or_refused(&page, error, "an ACL rule was refused")),
+        .unwrap_or_else(|| busy_or_refused(&page, error, "an ACL rule was refused"))),
     }
 }
 
@@ -713,17 +709,14 @@ pub async fn delete_acl_rule(
     State(state): State<AppState>,
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id, rule_id)): Path<(String, String, String)>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let id = ClusterId::from(cluster_id.clone());
     match state.service.list_acl_rules(&caller, &region, &id).await {
         Ok(rules) if rules.iter().any(|rule| rule.id == rule_id) => {}
-        Ok(_) | Err(DomainError::NotFound { .. }) => return StatusCode::NOT_FOUND.into_response(),
-        Err(error) => return busy_or_refused(&page, error, "ACL rules could not be read"),
+        Ok(_) | Err(DomainError::NotFound { .. }) => return Err(ConsoleError::NotFound),
+        Err(error) => return Err(busy_or_refused(&page, error, "ACL rules could not be read")),
     }
     match state
         .service
@@ -734,7 +727,11 @@ pub async fn delete_acl_rule(
         )
         .await
     {
-        Ok(()) => see_other(&back_with(&page, &[("notice", "acl-deleted")])),
-        Err(error) => busy_or_refused(&page, error, "an ACL rule deletion was refused"),
+        Ok(()) => Ok(see_other(&back_with(&page, &[("notice", "acl-deleted")]))),
+        Err(error) => Err(busy_or_refused(
+            &page,
+            error,
+            "an ACL rule deletion was refused",
+        )),
     }
 }

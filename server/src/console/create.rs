@@ -4,16 +4,14 @@
 
 use app::model::cluster::cluster_path;
 use app::model::create::{pool_field, read_pools, TypedPool, CREATE_PATH, MAX_POOLS_AT_CREATION};
-use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Form;
 
-use super::session::{cookie, see_other};
+use super::session::{see_other, signed_in};
+use super::ConsoleError;
 use crate::domain::requests::{NewCluster, NewPool};
 use crate::domain::DomainError;
-use crate::services::identity;
 use crate::state::AppState;
 
 /// The form as posted: the cluster's fields and its pools (`pools` = how many, then
@@ -88,8 +86,8 @@ impl CreateForm {
         format!("{CREATE_PATH}?{}", query.join("&"))
     }
 
-    fn refused(&self, (field, message): Refusal) -> Response {
-        see_other(&self.back(Some((&field, &message))))
+    fn refused(&self, (field, message): Refusal) -> ConsoleError {
+        ConsoleError::Back(self.back(Some((&field, &message))))
     }
 
     /// "Add a pool": one more fieldset, pre-filled, up to the limit.
@@ -216,18 +214,8 @@ pub async fn create_cluster(
     State(state): State<AppState>,
     headers: super::request::ConsoleRequest,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let Some(token) = cookie(&headers, SESSION_COOKIE) else {
-        return see_other(&format!("{SIGN_IN_PATH}?error=required"));
-    };
-    let user = match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return see_other(&format!("{SIGN_IN_PATH}?error=required")),
-        Err(error) => {
-            tracing::error!(%error, "session lookup failed");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
-    };
+) -> Result<Response, ConsoleError> {
+    let (_, user) = signed_in(&state, &headers).await?;
     let mut form = CreateForm::read(&fields);
     let intent = form.intent.clone();
     match intent.as_str() {
@@ -235,18 +223,22 @@ pub async fn create_cluster(
         "add-pool" => {
             return match form.add_pool() {
                 // Straight to the new pool's fieldset.
-                Ok(()) => see_other(&format!("{}#pool-{}", form.back(None), form.pools.len())),
-                Err(refusal) => form.refused(refusal),
+                Ok(()) => Ok(see_other(&format!(
+                    "{}#pool-{}",
+                    form.back(None),
+                    form.pools.len()
+                ))),
+                Err(refusal) => Err(form.refused(refusal)),
             };
         }
         other => {
             return match other.strip_prefix("remove-pool-") {
                 Some(number) => match form.remove_pool(number) {
-                    Ok(()) => see_other(&form.back(None)),
-                    Err(refusal) => form.refused(refusal),
+                    Ok(()) => Ok(see_other(&form.back(None))),
+                    Err(refusal) => Err(form.refused(refusal)),
                 },
                 // "Update the estimate" (and Enter in a field): the form again, with figures.
-                None => see_other(&form.back(None)),
+                None => Ok(see_other(&form.back(None))),
             };
         }
     }
@@ -255,15 +247,12 @@ pub async fn create_cluster(
         .iter()
         .find(|access| access.project_id == form.project && access.role.can_change())
     else {
-        return form.refused((
+        return Err(form.refused((
             "project".into(),
             "you may not create clusters in this project".into(),
-        ));
+        )));
     };
-    let pools = match form.new_pools() {
-        Ok(pools) => pools,
-        Err(refusal) => return form.refused(refusal),
-    };
+    let pools = form.new_pools().map_err(|refusal| form.refused(refusal))?;
     let lifespans: Vec<(String, Option<u32>)> = pools
         .iter()
         .map(|(pool, lifespan)| (pool.name.clone().unwrap_or_default(), *lifespan))
@@ -309,7 +298,7 @@ pub async fn create_cluster(
                     tracing::warn!(%error, "the new cluster's pools were not listed for their lifespans");
                 }
             }
-            see_other(&cluster_path(&form.region, &cluster.id))
+            Ok(see_other(&cluster_path(&form.region, &cluster.id)))
         }
         Err(DomainError::InvalidArguments(arguments)) => {
             let first = arguments.first();
@@ -317,19 +306,19 @@ pub async fn create_cluster(
                 .map(|argument| field_of_argument(&argument.argument_name))
                 .unwrap_or_else(|| "name".into());
             let message = first.map(|a| a.help_message.clone()).unwrap_or_default();
-            form.refused((field, message))
+            Err(form.refused((field, message)))
         }
-        Err(DomainError::QuotaExceeded(reason)) => form.refused(("pools".into(), reason)),
-        Err(DomainError::AlreadyExists { .. }) => form.refused((
+        Err(DomainError::QuotaExceeded(reason)) => Err(form.refused(("pools".into(), reason))),
+        Err(DomainError::AlreadyExists { .. }) => Err(form.refused((
             "name".into(),
             "a cluster of this project already has this name".into(),
-        )),
+        ))),
         Err(error) => {
             tracing::warn!(%error, "cluster creation refused");
-            form.refused((
+            Err(form.refused((
                 "name".into(),
                 "the provider refused to create the cluster; try again".into(),
-            ))
+            )))
         }
     }
 }

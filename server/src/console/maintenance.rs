@@ -6,10 +6,12 @@ use std::collections::HashMap;
 
 use app::model::cluster::{cluster_path, WEEKDAYS};
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 
 use super::cluster::{back_with, busy_or_refused, changer_of_cluster, invalid, see_other};
+use super::ConsoleError;
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::DomainError;
 use crate::services::maintenance::MaintenanceWindow;
@@ -27,13 +29,11 @@ async fn pool_of_cluster(
     cluster_id: &str,
     pool_id: String,
     page: &str,
-) -> Result<PoolId, Response> {
+) -> Result<PoolId, ConsoleError> {
     let pool_id = PoolId::from(pool_id);
     match state.service.get_pool(caller, region, &pool_id).await {
         Ok(pool) if pool.cluster_id == cluster_id => Ok(pool_id),
-        Ok(_) | Err(DomainError::NotFound { .. }) => Err(
-            axum::response::IntoResponse::into_response(axum::http::StatusCode::NOT_FOUND),
-        ),
+        Ok(_) | Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
         Err(error) => Err(busy_or_refused(page, error, "a pool setting was refused")),
     }
 }
@@ -45,12 +45,9 @@ pub async fn save_window(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let days: Vec<String> = WEEKDAYS
         .iter()
         .filter(|day| form.contains_key(&format!("day_{day}")))
@@ -76,7 +73,7 @@ pub async fn save_window(
         )
         .await
     {
-        Ok(_) => see_other(&back_with(&page, &[("notice", "window-saved")])),
+        Ok(_) => Ok(see_other(&back_with(&page, &[("notice", "window-saved")]))),
         Err(error) => {
             let typed_days = days.join(",");
             let typed = [
@@ -90,8 +87,8 @@ pub async fn save_window(
                     form.get("duration_hours").map(String::as_str).unwrap_or(""),
                 ),
             ];
-            invalid(&page, &error, &typed)
-                .unwrap_or_else(|| busy_or_refused(&page, error, "maintenance window refused"))
+            Err(invalid(&page, &error, &typed)
+                .unwrap_or_else(|| busy_or_refused(&page, error, "maintenance window refused")))
         }
     }
 }
@@ -102,12 +99,9 @@ pub async fn save_lifespan(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let typed = form
         .get("max_node_age_days")
         .map(|v| v.trim().to_string())
@@ -118,18 +112,17 @@ pub async fn save_lifespan(
         // Not a number is out of range too: the service says what is allowed.
         Some(typed.parse::<u32>().unwrap_or(0))
     };
-    let pool_id = match pool_of_cluster(&state, &caller, &region, &cluster_id, pool_id, &page).await
-    {
-        Ok(pool_id) => pool_id,
-        Err(response) => return response,
-    };
+    let pool_id = pool_of_cluster(&state, &caller, &region, &cluster_id, pool_id, &page).await?;
     match state
         .freshness()
         .set_lifespan(&caller, &region, &pool_id, days)
         .await
     {
-        Ok(_) => see_other(&back_with(&page, &[("notice", "lifespan-saved")])),
-        Err(error) => invalid(
+        Ok(_) => Ok(see_other(&back_with(
+            &page,
+            &[("notice", "lifespan-saved")],
+        ))),
+        Err(error) => Err(invalid(
             &page,
             &error,
             &[
@@ -137,7 +130,7 @@ pub async fn save_lifespan(
                 ("max_node_age_days", typed.as_str()),
             ],
         )
-        .unwrap_or_else(|| busy_or_refused(&page, error, "lifespan refused")),
+        .unwrap_or_else(|| busy_or_refused(&page, error, "lifespan refused"))),
     }
 }
 
@@ -148,12 +141,9 @@ pub async fn add_exclusion(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let field = |key: &str| {
         form.get(key)
             .map(|v| v.trim().to_string())
@@ -179,16 +169,16 @@ pub async fn add_exclusion(
             ("message", message),
         ];
         pairs.extend_from_slice(&typed);
-        see_other(&back_with(&page, &pairs))
+        ConsoleError::Back(back_with(&page, &pairs))
     };
     let Some(starts) = day(&from) else {
-        return refuse("from", "a date, e.g. 2026-12-20");
+        return Err(refuse("from", "a date, e.g. 2026-12-20"));
     };
     let Some(ends) = day(&until) else {
-        return refuse("until", "a date, e.g. 2027-01-04");
+        return Err(refuse("until", "a date, e.g. 2027-01-04"));
     };
     let Some(scope) = crate::services::maintenance::ExclusionScope::parse(&scope) else {
-        return refuse("scope", "choose what the exclusion holds");
+        return Err(refuse("scope", "choose what the exclusion holds"));
     };
     let midnight = |date: chrono::NaiveDate| date.and_time(chrono::NaiveTime::MIN).and_utc();
     let exclusion = crate::services::maintenance::Exclusion {
@@ -209,7 +199,10 @@ pub async fn add_exclusion(
         )
         .await
     {
-        Ok(_) => see_other(&back_with(&page, &[("notice", "exclusion-added")])),
+        Ok(_) => Ok(see_other(&back_with(
+            &page,
+            &[("notice", "exclusion-added")],
+        ))),
         Err(error) => {
             // The range's end is what the person typed as "until".
             let renamed = match &error {
@@ -223,7 +216,7 @@ pub async fn add_exclusion(
                 }),
                 _ => None,
             };
-            renamed.unwrap_or_else(|| busy_or_refused(&page, error, "exclusion refused"))
+            Err(renamed.unwrap_or_else(|| busy_or_refused(&page, error, "exclusion refused")))
         }
     }
 }
@@ -233,12 +226,9 @@ pub async fn remove_exclusion(
     State(state): State<AppState>,
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id, exclusion_id)): Path<(String, String, String)>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     match state
         .maintenance()
         .remove_exclusion(
@@ -249,11 +239,12 @@ pub async fn remove_exclusion(
         )
         .await
     {
-        Ok(()) => see_other(&back_with(&page, &[("notice", "exclusion-removed")])),
-        Err(DomainError::NotFound { .. }) => {
-            axum::response::IntoResponse::into_response(axum::http::StatusCode::NOT_FOUND)
-        }
-        Err(error) => busy_or_refused(&page, error, "exclusion removal refused"),
+        Ok(()) => Ok(see_other(&back_with(
+            &page,
+            &[("notice", "exclusion-removed")],
+        ))),
+        Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
+        Err(error) => Err(busy_or_refused(&page, error, "exclusion removal refused")),
     }
 }
 
@@ -264,18 +255,15 @@ pub async fn save_auto_upgrade(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let enable = match form.get("enable").map(String::as_str) {
         Some("on") => true,
         Some("off") => false,
         _ => {
-            return axum::response::IntoResponse::into_response((
-                axum::http::StatusCode::BAD_REQUEST,
+            return Err(ConsoleError::Text(
+                StatusCode::BAD_REQUEST,
                 "enable is on or off",
             ))
         }
@@ -297,7 +285,7 @@ pub async fn save_auto_upgrade(
         )
         .await
     {
-        Ok(_) => see_other(&back_with(
+        Ok(_) => Ok(see_other(&back_with(
             &page,
             &[(
                 "notice",
@@ -307,8 +295,8 @@ pub async fn save_auto_upgrade(
                     "auto-upgrade-off"
                 },
             )],
-        )),
-        Err(error) => busy_or_refused(&page, error, "auto-upgrade refused"),
+        ))),
+        Err(error) => Err(busy_or_refused(&page, error, "auto-upgrade refused")),
     }
 }
 
@@ -317,37 +305,32 @@ pub async fn timeline_ics(
     State(state): State<AppState>,
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
-) -> Response {
-    use axum::response::IntoResponse;
-    let caller =
-        match super::cluster::person_on_cluster(&state, &headers, &region, &cluster_id).await {
-            Ok(Some((_, caller, _))) => caller,
-            Ok(None) => return axum::http::StatusCode::NOT_FOUND.into_response(),
-            Err(response) => return response,
-        };
+) -> Result<Response, ConsoleError> {
+    let (_, caller, _) = super::cluster::person_on_cluster(&state, &headers, &region, &cluster_id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
     match ical(&state, &caller, &region, &ClusterId::from(cluster_id)).await {
-        Ok((name, body)) => (
+        Ok((name, body)) => Ok((
             [
                 (
-                    axum::http::header::CONTENT_TYPE,
+                    header::CONTENT_TYPE,
                     "text/calendar; charset=utf-8".to_string(),
                 ),
                 (
-                    axum::http::header::CONTENT_DISPOSITION,
+                    header::CONTENT_DISPOSITION,
                     format!("attachment; filename=\"maintenance-{name}.ics\""),
                 ),
             ],
             body,
         )
-            .into_response(),
-        Err(DomainError::NotFound { .. }) => axum::http::StatusCode::NOT_FOUND.into_response(),
+            .into_response()),
+        Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
         Err(error) => {
             tracing::warn!(%error, "the maintenance timeline could not be made");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Err(ConsoleError::Text(
+                StatusCode::SERVICE_UNAVAILABLE,
                 "the timeline could not be made; try again",
-            )
-                .into_response()
+            ))
         }
     }
 }
@@ -375,34 +358,30 @@ pub async fn save_autohealing(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = match changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let typed = form
         .get("cap_percent")
         .map(|v| v.trim().to_string())
         .unwrap_or_default();
     let cap = typed.parse::<u32>().unwrap_or(0);
     let enabled = form.contains_key("enabled");
-    let pool_id = match pool_of_cluster(&state, &caller, &region, &cluster_id, pool_id, &page).await
-    {
-        Ok(pool_id) => pool_id,
-        Err(response) => return response,
-    };
+    let pool_id = pool_of_cluster(&state, &caller, &region, &cluster_id, pool_id, &page).await?;
     match state
         .freshness()
         .set_autohealing(&caller, &region, &pool_id, enabled, cap)
         .await
     {
-        Ok(()) => see_other(&back_with(&page, &[("notice", "autohealing-saved")])),
-        Err(error) => invalid(
+        Ok(()) => Ok(see_other(&back_with(
+            &page,
+            &[("notice", "autohealing-saved")],
+        ))),
+        Err(error) => Err(invalid(
             &page,
             &error,
             &[("pool", pool_id.as_str()), ("cap_percent", typed.as_str())],
         )
-        .unwrap_or_else(|| busy_or_refused(&page, error, "autohealing refused")),
+        .unwrap_or_else(|| busy_or_refused(&page, error, "autohealing refused"))),
     }
 }

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use crate::services::identity::{self, IdentityError};
+use super::ConsoleError;
+use crate::services::identity::{self, IdentityError, SessionUser};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +46,25 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_string())
+}
+
+/// The session's token and person: sign in first when there is none, unavailable (logged) when
+/// it could not be looked up.
+pub(super) async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(String, SessionUser), ConsoleError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Err(ConsoleError::SignIn);
+    };
+    match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
+        Ok(Some(user)) => Ok((token, user)),
+        Ok(None) => Err(ConsoleError::SignIn),
+        Err(error) => {
+            tracing::error!(%error, "session lookup failed");
+            Err(ConsoleError::Unavailable)
+        }
+    }
 }
 
 /// The address a request came from (the TCP peer; "unknown" in-process), for rate limits.

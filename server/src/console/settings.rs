@@ -6,33 +6,41 @@
 use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
 use app::model::settings::{NewKey, NewMember, ShownOnce, SETTINGS_PATH};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
 use super::cluster::back_with;
 use super::request::ConsoleRequest;
-use super::session::{cookie, see_other};
+use super::session::{see_other, signed_in};
+use super::ConsoleError;
 use crate::domain::change::{Actor, ChangeContext};
 use crate::services::identity::{
     self, AddedMember, ChangePath, IdentityError, ProjectAccess, SessionUser,
 };
 use crate::state::AppState;
 
-fn back(kind: &str, code: &str) -> Response {
-    see_other(&format!("{SETTINGS_PATH}?{kind}={code}"))
+/// Back to the settings page with what was done.
+fn notice(code: &str) -> Result<Response, ConsoleError> {
+    Ok(see_other(&format!("{SETTINGS_PATH}?notice={code}")))
+}
+
+/// Back to the settings page with why it was not done.
+fn problem(code: &str) -> ConsoleError {
+    ConsoleError::Back(format!("{SETTINGS_PATH}?problem={code}"))
 }
 
 /// Keeps what the next page shows once to this session, and sends the browser there.
-async fn show_once(state: &AppState, token: &str, shown: &ShownOnce) -> Response {
-    let content = match serde_json::to_string(shown) {
-        Ok(content) => content,
-        Err(error) => {
-            tracing::error!(%error, "could not keep what is shown once");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
-    };
+async fn show_once(
+    state: &AppState,
+    token: &str,
+    shown: &ShownOnce,
+) -> Result<Response, ConsoleError> {
+    let content = serde_json::to_string(shown).map_err(|error| {
+        tracing::error!(%error, "could not keep what is shown once");
+        ConsoleError::Unavailable
+    })?;
     match identity::keep_to_show_once(
         &state.database,
         state.ids.as_ref(),
@@ -42,23 +50,22 @@ async fn show_once(state: &AppState, token: &str, shown: &ShownOnce) -> Response
     )
     .await
     {
-        Ok(id) => see_other(&format!("{SETTINGS_PATH}?shown={id}")),
+        Ok(id) => Ok(see_other(&format!("{SETTINGS_PATH}?shown={id}"))),
         Err(error) => {
             tracing::error!(%error, "could not keep what is shown once");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            Err(ConsoleError::Unavailable)
         }
     }
 }
 
-/// The answer to a refused member or project form: not found to strangers, the reason back on
-/// the page otherwise. A refused field comes back beside its form (`scope` names it) with what
-/// was typed.
-fn refused(error: IdentityError, scope: (&str, &str), typed: &[(&str, &str)]) -> Response {
+/// The refusal of a member or project form: not found to strangers, the reason back on the page
+/// otherwise. A refused field comes back beside its form (`scope` names it) with what was typed.
+fn refused(error: IdentityError, scope: (&str, &str), typed: &[(&str, &str)]) -> ConsoleError {
     match error {
-        IdentityError::NotFound => StatusCode::NOT_FOUND.into_response(),
-        IdentityError::OwnersOnly => back("problem", "owners-only"),
-        IdentityError::LastOwner => back("problem", "last-owner"),
-        IdentityError::NotAMember => back("problem", "unknown-member"),
+        IdentityError::NotFound => ConsoleError::NotFound,
+        IdentityError::OwnersOnly => problem("owners-only"),
+        IdentityError::LastOwner => problem("last-owner"),
+        IdentityError::NotAMember => problem("unknown-member"),
         IdentityError::Field { field, message } => {
             let mut pairs = vec![
                 ("problem", "invalid"),
@@ -67,29 +74,11 @@ fn refused(error: IdentityError, scope: (&str, &str), typed: &[(&str, &str)]) ->
                 scope,
             ];
             pairs.extend_from_slice(typed);
-            see_other(&back_with(SETTINGS_PATH, &pairs))
+            ConsoleError::Back(back_with(SETTINGS_PATH, &pairs))
         }
         error => {
             tracing::error!(%error, "a member or project change failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
-    }
-}
-
-/// The session's token and person, or the response that sends them to sign in.
-async fn signed_in(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<(String, SessionUser), Response> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
-        return Err(see_other(&format!("{SIGN_IN_PATH}?error=required")));
-    };
-    match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
-        Ok(Some(user)) => Ok((token, user)),
-        Ok(None) => Err(see_other(&format!("{SIGN_IN_PATH}?error=required"))),
-        Err(error) => {
-            tracing::error!(%error, "session lookup failed");
-            Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
+            ConsoleError::Unavailable
         }
     }
 }
@@ -122,11 +111,8 @@ pub async fn create_api_key(
     State(state): State<AppState>,
     headers: ConsoleRequest,
     Form(form): Form<NewKeyForm>,
-) -> Response {
-    let (token, user) = match signed_in(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<Response, ConsoleError> {
+    let (token, user) = signed_in(&state, &headers).await?;
     // The service judges who asks (not found, forbidden) and records its refusals.
     let context = context_of(&user, &headers);
     let key = match identity::create_api_key_in(
@@ -140,12 +126,12 @@ pub async fn create_api_key(
     .await
     {
         Ok(key) => key,
-        Err(IdentityError::NotFound) => return StatusCode::NOT_FOUND.into_response(),
-        Err(IdentityError::ReadOnly) => return back("problem", "forbidden"),
-        Err(IdentityError::Invalid(_)) => return back("problem", "description"),
+        Err(IdentityError::NotFound) => return Err(ConsoleError::NotFound),
+        Err(IdentityError::ReadOnly) => return Err(problem("forbidden")),
+        Err(IdentityError::Invalid(_)) => return Err(problem("description")),
         Err(error) => {
             tracing::error!(%error, "API key creation failed");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            return Err(ConsoleError::Unavailable);
         }
     };
     let shown = ShownOnce::ApiKey(NewKey {
@@ -167,16 +153,13 @@ pub async fn revoke_api_key(
     headers: ConsoleRequest,
     Path(access_key): Path<String>,
     Form(form): Form<RevokeForm>,
-) -> Response {
-    let (_, user) = match signed_in(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<Response, ConsoleError> {
+    let (_, user) = signed_in(&state, &headers).await?;
     // Who asks is answered first: someone who may not revoke is refused by the service (which
     // records it) whatever the box; the box is asked only of those who may.
     let may_revoke = access(&user, &form.project_id).is_some_and(|access| access.role.can_change());
     if may_revoke && form.confirm.as_deref() != Some("yes") {
-        return back("problem", "confirm");
+        return Err(problem("confirm"));
     }
     let context = context_of(&user, &headers);
     match identity::revoke_api_key(
@@ -187,13 +170,13 @@ pub async fn revoke_api_key(
     )
     .await
     {
-        Ok(true) => back("notice", "revoked"),
-        Ok(false) => back("problem", "unknown-key"),
-        Err(IdentityError::NotFound) => StatusCode::NOT_FOUND.into_response(),
-        Err(IdentityError::ReadOnly) => back("problem", "forbidden"),
+        Ok(true) => notice("revoked"),
+        Ok(false) => Err(problem("unknown-key")),
+        Err(IdentityError::NotFound) => Err(ConsoleError::NotFound),
+        Err(IdentityError::ReadOnly) => Err(problem("forbidden")),
         Err(error) => {
             tracing::error!(%error, "API key revocation failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            Err(ConsoleError::Unavailable)
         }
     }
 }
@@ -209,13 +192,10 @@ pub async fn change_password(
     State(state): State<AppState>,
     headers: ConsoleRequest,
     Form(form): Form<PasswordForm>,
-) -> Response {
-    let (_, user) = match signed_in(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<Response, ConsoleError> {
+    let (_, user) = signed_in(&state, &headers).await?;
     if form.new != form.again {
-        return back("problem", "password-mismatch");
+        return Err(problem("password-mismatch"));
     }
     let context = context_of(&user, &headers);
     match identity::change_password(
@@ -235,13 +215,13 @@ pub async fn change_password(
             )) {
                 response.headers_mut().insert(header::SET_COOKIE, value);
             }
-            response
+            Ok(response)
         }
-        Err(IdentityError::BadCredentials) => back("problem", "password-wrong"),
-        Err(IdentityError::Invalid(_)) => back("problem", "password-short"),
+        Err(IdentityError::BadCredentials) => Err(problem("password-wrong")),
+        Err(IdentityError::Invalid(_)) => Err(problem("password-short")),
         Err(error) => {
             tracing::error!(%error, "password change failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            Err(ConsoleError::Unavailable)
         }
     }
 }
@@ -261,11 +241,8 @@ pub async fn add_member(
     headers: ConsoleRequest,
     Path(project_id): Path<String>,
     Form(form): Form<AddMemberForm>,
-) -> Response {
-    let (token, user) = match signed_in(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<Response, ConsoleError> {
+    let (token, user) = signed_in(&state, &headers).await?;
     let context = context_of(&user, &headers);
     match identity::add_member(
         &state.database,
@@ -278,7 +255,7 @@ pub async fn add_member(
     )
     .await
     {
-        Ok(AddedMember::Existing { .. }) => back("notice", "member-added"),
+        Ok(AddedMember::Existing { .. }) => notice("member-added"),
         Ok(AddedMember::Created {
             email,
             password,
@@ -291,11 +268,11 @@ pub async fn add_member(
             });
             show_once(&state, &token, &shown).await
         }
-        Err(error) => refused(
+        Err(error) => Err(refused(
             error,
             ("project", &project_id),
             &[("email", &form.email), ("role", &form.role)],
-        ),
+        )),
     }
 }
 
@@ -311,11 +288,8 @@ pub async fn change_member_role(
     headers: ConsoleRequest,
     Path((project_id, member)): Path<(String, String)>,
     Form(form): Form<RoleForm>,
-) -> Response {
-    let (_, user) = match signed_in(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<Response, ConsoleError> {
+    let (_, user) = signed_in(&state, &headers).await?;
     let context = context_of(&user, &headers);
     match identity::change_member_role(
         &state.database,
@@ -326,8 +300,8 @@ pub async fn change_member_role(
     )
     .await
     {
-        Ok(()) => back("notice", "role-changed"),
-        Err(error) => refused(error, ("member", &member), &[]),
+        Ok(()) => notice("role-changed"),
+        Err(error) => Err(refused(error, ("member", &member), &[])),
     }
 }
 
@@ -343,17 +317,14 @@ pub async fn remove_member(
     headers: ConsoleRequest,
     Path((project_id, member)): Path<(String, String)>,
     Form(form): Form<RemoveMemberForm>,
-) -> Response {
-    let (_, user) = match signed_in(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<Response, ConsoleError> {
+    let (_, user) = signed_in(&state, &headers).await?;
     // Who asks is answered first (not found, owners only: the service refuses and records
     // it whatever the box); the box is asked only of an owner.
     let owner =
         access(&user, &project_id).is_some_and(|access| access.role == identity::Role::Owner);
     if owner && form.confirm.as_deref() != Some("yes") {
-        return back("problem", "confirm");
+        return Err(problem("confirm"));
     }
     let context = context_of(&user, &headers);
     match identity::remove_member(
@@ -364,8 +335,8 @@ pub async fn remove_member(
     )
     .await
     {
-        Ok(()) => back("notice", "member-removed"),
-        Err(error) => refused(error, ("member", &member), &[]),
+        Ok(()) => notice("member-removed"),
+        Err(error) => Err(refused(error, ("member", &member), &[])),
     }
 }
 
@@ -382,11 +353,8 @@ pub async fn create_project(
     State(state): State<AppState>,
     headers: ConsoleRequest,
     Form(form): Form<NewProjectForm>,
-) -> Response {
-    let (_, user) = match signed_in(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Result<Response, ConsoleError> {
+    let (_, user) = signed_in(&state, &headers).await?;
     let context = context_of(&user, &headers);
     match identity::create_project(
         &state.database,
@@ -398,11 +366,11 @@ pub async fn create_project(
     )
     .await
     {
-        Ok(_) => back("notice", "project-created"),
-        Err(error) => refused(
+        Ok(_) => notice("project-created"),
+        Err(error) => Err(refused(
             error,
             ("organization", &form.organization_id),
             &[("name", &form.name)],
-        ),
+        )),
     }
 }

@@ -7,11 +7,12 @@ use app::model::upgrade as view;
 use app::model::upgrade::upgrade_path;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
 use super::cluster::{back_with, person_on_cluster, see_other};
+use super::ConsoleError;
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::model::RolloutControl;
 use crate::domain::version::KubeVersion;
@@ -293,34 +294,31 @@ pub async fn start_upgrade(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<StartForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = upgrade_path(&region, &cluster_id);
-    let (user, caller, access) =
-        match person_on_cluster(&state, &headers, &region, &cluster_id).await {
-            Ok(Some(found)) => found,
-            Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-            Err(response) => return response,
-        };
+    let (user, caller, access) = person_on_cluster(&state, &headers, &region, &cluster_id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
     let version = form.version.trim().to_string();
     let reason = form.override_reason.clone().unwrap_or_default();
     let keep = [("version", version.as_str())];
     let back =
         |problem: &'static str| back_keeping(&state, &headers, &page, &keep, &reason, problem);
     if !access.role.can_change() {
-        return back("forbidden").await;
+        return Err(back("forbidden").await);
     }
     let soak_days = match form.soak_days.as_deref().map(str::trim) {
         None | Some("") => 0,
         Some(days) => match days.parse::<u32>() {
             Ok(days) => days,
-            Err(_) => return back("bad-soak").await,
+            Err(_) => return Err(back("bad-soak").await),
         },
     };
     let id = ClusterId::from(cluster_id.clone());
     match state.service.get_cluster(&caller, &region, &id).await {
         Ok(cluster) if cluster.name == form.confirm_name.trim() => {}
-        Ok(_) => return back("typed-name").await,
-        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+        Ok(_) => return Err(back("typed-name").await),
+        Err(_) => return Err(ConsoleError::NotFound),
     }
     let starter = Starter {
         name: user.email.clone(),
@@ -341,31 +339,37 @@ pub async fn start_upgrade(
             &starter,
         )
         .await;
-    match outcome {
-        Ok(_) => see_other(&back_with(&page, &[("notice", "upgrade-started")])),
-        Err(DomainError::PreconditionFailed { .. }) => back("no-go").await,
-        Err(DomainError::PermissionDenied(_)) => back("override-owner").await,
-        Err(DomainError::TransientState { .. }) => back("busy").await,
-        Err(DomainError::QuotaExceeded(_)) => back("over-quota").await,
+    let problem = match outcome {
+        Ok(_) => {
+            return Ok(see_other(&back_with(
+                &page,
+                &[("notice", "upgrade-started")],
+            )))
+        }
+        Err(DomainError::PreconditionFailed { .. }) => "no-go",
+        Err(DomainError::PermissionDenied(_)) => "override-owner",
+        Err(DomainError::TransientState { .. }) => "busy",
+        Err(DomainError::QuotaExceeded(_)) => "over-quota",
         Err(DomainError::InvalidArguments(arguments))
             if arguments
                 .iter()
                 .any(|a| a.argument_name == "override_reason") =>
         {
-            back("reason-too-long").await
+            "reason-too-long"
         }
         Err(DomainError::InvalidArguments(arguments))
             if arguments.iter().any(|a| a.argument_name == "soak_days") =>
         {
-            back("bad-soak").await
+            "bad-soak"
         }
-        Err(DomainError::InvalidArguments(_)) => back("bad-version").await,
-        Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
+        Err(DomainError::InvalidArguments(_)) => "bad-version",
+        Err(DomainError::NotFound { .. }) => return Err(ConsoleError::NotFound),
         Err(error) => {
             tracing::warn!(%error, "an upgrade was refused");
-            back("refused").await
+            "refused"
         }
-    }
+    };
+    Err(back(problem).await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -383,27 +387,24 @@ pub async fn start_rollback(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<RollbackForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = upgrade_path(&region, &cluster_id);
-    let (user, caller, access) =
-        match person_on_cluster(&state, &headers, &region, &cluster_id).await {
-            Ok(Some(found)) => found,
-            Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-            Err(response) => return response,
-        };
+    let (user, caller, access) = person_on_cluster(&state, &headers, &region, &cluster_id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
     let scope = form.scope.trim().to_string();
     let reason = form.override_reason.clone().unwrap_or_default();
     let keep = [("rollback", scope.as_str())];
     let back =
         |problem: &'static str| back_keeping(&state, &headers, &page, &keep, &reason, problem);
     if !access.role.can_change() {
-        return back("forbidden").await;
+        return Err(back("forbidden").await);
     }
     let id = ClusterId::from(cluster_id.clone());
     match state.service.get_cluster(&caller, &region, &id).await {
         Ok(cluster) if cluster.name == form.confirm_name.trim() => {}
-        Ok(_) => return back("typed-name").await,
-        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+        Ok(_) => return Err(back("typed-name").await),
+        Err(_) => return Err(ConsoleError::NotFound),
     }
     let starter = Starter {
         name: user.email.clone(),
@@ -425,24 +426,25 @@ pub async fn start_rollback(
         RollbackScope::Cluster => "rollback-started",
         RollbackScope::Pool(_) => "pool-rollback-started",
     };
-    match outcome {
-        Ok(_) => see_other(&back_with(&page, &[("notice", started)])),
+    let problem = match outcome {
+        Ok(_) => return Ok(see_other(&back_with(&page, &[("notice", started)]))),
         Err(DomainError::PreconditionFailed { precondition, .. })
             if precondition == "upgrade_preflight" =>
         {
-            back("rollback-no-go").await
+            "rollback-no-go"
         }
-        Err(DomainError::PreconditionFailed { .. }) => back("no-rollback").await,
-        Err(DomainError::PermissionDenied(_)) => back("override-owner").await,
-        Err(DomainError::TransientState { .. }) => back("busy").await,
-        Err(DomainError::QuotaExceeded(_)) => back("over-quota").await,
-        Err(DomainError::InvalidArguments(_)) => back("reason-too-long").await,
-        Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
+        Err(DomainError::PreconditionFailed { .. }) => "no-rollback",
+        Err(DomainError::PermissionDenied(_)) => "override-owner",
+        Err(DomainError::TransientState { .. }) => "busy",
+        Err(DomainError::QuotaExceeded(_)) => "over-quota",
+        Err(DomainError::InvalidArguments(_)) => "reason-too-long",
+        Err(DomainError::NotFound { .. }) => return Err(ConsoleError::NotFound),
         Err(error) => {
             tracing::warn!(%error, "a rollback was refused");
-            back("refused").await
+            "refused"
         }
-    }
+    };
+    Err(back(problem).await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -457,21 +459,23 @@ pub async fn control_upgrade(
     headers: super::request::ConsoleRequest,
     Path((region, cluster_id)): Path<(String, String)>,
     Form(form): Form<ControlForm>,
-) -> Response {
+) -> Result<Response, ConsoleError> {
     let page = upgrade_path(&region, &cluster_id);
-    let (caller, access) = match person_on_cluster(&state, &headers, &region, &cluster_id).await {
-        Ok(Some((_, caller, access))) => (caller, access),
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(response) => return response,
-    };
+    let (_, caller, access) = person_on_cluster(&state, &headers, &region, &cluster_id)
+        .await?
+        .ok_or(ConsoleError::NotFound)?;
+    let problem = |code: &str| ConsoleError::Back(back_with(&page, &[("problem", code)]));
     if !access.role.can_change() {
-        return see_other(&back_with(&page, &[("problem", "forbidden")]));
+        return Err(problem("forbidden"));
     }
     let Some(control) = RolloutControl::parse(&form.action) else {
-        return (StatusCode::BAD_REQUEST, "unknown upgrade action").into_response();
+        return Err(ConsoleError::Text(
+            StatusCode::BAD_REQUEST,
+            "unknown upgrade action",
+        ));
     };
     if control == RolloutControl::Abort && form.confirm.as_deref() != Some("yes") {
-        return see_other(&back_with(&page, &[("problem", "confirm")]));
+        return Err(problem("confirm"));
     }
     let outcome = state
         .upgrades()
@@ -483,20 +487,19 @@ pub async fn control_upgrade(
         RolloutControl::Abort => "aborting",
     };
     match outcome {
-        Ok(_) => see_other(&back_with(&page, &[("notice", notice)])),
-        Err(DomainError::NotFound { .. }) => StatusCode::NOT_FOUND.into_response(),
-        Err(DomainError::PreconditionFailed { .. }) => {
-            see_other(&back_with(&page, &[("problem", "not-rolling")]))
-        }
+        Ok(_) => Ok(see_other(&back_with(&page, &[("notice", notice)]))),
+        Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
+        Err(DomainError::PreconditionFailed { .. }) => Err(problem("not-rolling")),
         Err(error) => {
             tracing::warn!(%error, "an upgrade control was refused");
-            see_other(&back_with(&page, &[("problem", "refused")]))
+            Err(problem("refused"))
         }
     }
 }
 
-/// Back to the wizard's step with the problem, keeping what was typed: the override reason is
-/// kept for this session on the server (an address would carry it into history and logs).
+/// The refusal that goes back to the wizard's step with the problem, keeping what was typed: the
+/// override reason is kept for this session on the server (an address would carry it into
+/// history and logs).
 async fn back_keeping(
     state: &AppState,
     headers: &HeaderMap,
@@ -504,7 +507,7 @@ async fn back_keeping(
     keep: &[(&str, &str)],
     reason: &str,
     problem: &str,
-) -> Response {
+) -> ConsoleError {
     let token = super::session::cookie(headers, app::model::identity::SESSION_COOKIE);
     let kept = match token {
         Some(token) if !reason.trim().is_empty() => identity::keep_to_show_once(
@@ -523,5 +526,5 @@ async fn back_keeping(
     if let Some(kept) = &kept {
         pairs.push(("kept", kept.as_str()));
     }
-    see_other(&back_with(page, &pairs))
+    ConsoleError::Back(back_with(page, &pairs))
 }
