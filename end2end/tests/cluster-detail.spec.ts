@@ -58,6 +58,12 @@ test("every tab of a cluster, its kubeconfig with kubectl, and a node reboot", a
   await expect(page.getByText("Persistent volumes")).toBeVisible();
   await tabs.getByRole("link", { name: "Events" }).click();
   await expect(page.getByTestId("events")).toContainText("ClusterCreating");
+  // A long reason wraps inside its column: it never runs into the message beside it.
+  for (const row of await page.getByTestId("events").locator("li").all()) {
+    const [reason, message] = [row.locator(":scope > span").nth(1), row.locator(":scope > span").nth(2)];
+    const [r, m] = [await reason.boundingBox(), await message.boundingBox()];
+    if (r && m && Math.abs(r.y - m.y) < 4) expect(r.x + r.width, await row.textContent() ?? "").toBeLessThanOrEqual(m.x + 1);
+  }
   await tabs.getByRole("link", { name: "Access" }).click();
 
   const download = page.waitForEvent("download");

@@ -22,9 +22,9 @@ pub fn ClusterEvents() -> impl IntoView {
                 {events
                     .into_iter()
                     .map(|event| view! {
-                        <li class="grid gap-1 p-3 sm:grid-cols-[12rem_10rem_1fr] sm:gap-3">
+                        <li class="grid gap-1 p-3 sm:grid-cols-[12rem_15rem_1fr] sm:gap-3">
                             <span class="font-mono text-xs text-muted">{event.at}</span>
-                            <span class="font-medium">{event.reason}<span class="ml-1 text-xs text-muted">{format!("({})", event.object_kind)}</span></span>
+                            <span class="min-w-0 break-words font-medium">{event.reason}<span class="ml-1 text-xs text-muted">{format!("({})", event.object_kind)}</span></span>
                             <span class="min-w-0 break-words">{event.message}</span>
                         </li>
                     })
