@@ -138,7 +138,8 @@ pub struct Change {
     /// The fields the change touches, as they were (absent for a creation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<Value>,
-    /// The fields the change touches, as they are now (absent for a deletion or a refusal).
+    /// The fields the change touches, as they are now (absent for a refusal, and where nothing
+    /// of the object is left to show).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
     #[serde(flatten)]

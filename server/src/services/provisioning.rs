@@ -65,6 +65,36 @@ impl ProvisioningService {
         &self.changes
     }
 
+    /// The one path for a change to a pool: found among the caller's (else refused, and
+    /// recorded so), acted on by `act`, and recorded with `fields` of the pool before and after.
+    async fn pool_change<'a, Fut>(
+        &'a self,
+        caller: &'a Caller,
+        region: &'a str,
+        pool_id: &'a PoolId,
+        action: &'static str,
+        fields: fn(&Pool) -> Value,
+        act: impl FnOnce(Pool) -> Fut,
+    ) -> Result<Pool>
+    where
+        Fut: std::future::Future<Output = Result<Pool>>,
+    {
+        let (before, result) = match self.owned_pool(caller, region, pool_id).await {
+            Ok(pool) => {
+                let result = act(pool.clone()).await;
+                (Some(pool), result)
+            }
+            Err(error) => (None, Err(error)),
+        };
+        let cluster_id = before.as_ref().map(|pool| pool.cluster_id.clone());
+        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
+        let before = before.as_ref().map(fields);
+        self.changes
+            .report(caller, action, target, before, result, |pool| {
+                Some(fields(pool))
+            })
+    }
+
     /// A cluster's recorded fields as the provider has them now, for a change's "before";
     /// `None` when it cannot be read (the change itself then says why).
     async fn cluster_before(&self, caller: &Caller, region: &str, id: &ClusterId) -> Option<Value> {
@@ -512,24 +542,15 @@ impl ProvisioningService {
         pool_id: &PoolId,
         version: &str,
     ) -> Result<Pool> {
-        let before = self.owned_pool(caller, region, pool_id).await;
-        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
-        let (before, result) = match before {
-            Ok(found) => {
-                let result = self
-                    .backend
-                    .rollback_pool(caller, region, pool_id, version)
-                    .await;
-                (Some(found), result)
-            }
-            Err(error) => (None, Err(error)),
-        };
-        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
-        let before = before.map(|pool| pool_fields(&pool));
-        self.changes
-            .report(caller, "pool.rollback", target, before, result, |p| {
-                Some(pool_fields(p))
-            })
+        self.pool_change(
+            caller,
+            region,
+            pool_id,
+            "pool.rollback",
+            pool_fields,
+            |_| self.backend.rollback_pool(caller, region, pool_id, version),
+        )
+        .await
     }
 
     pub async fn set_cluster_type(
@@ -758,23 +779,18 @@ impl ProvisioningService {
         pool_id: &PoolId,
         changes: PoolChanges,
     ) -> Result<Pool> {
-        let before = self.owned_pool(caller, region, pool_id).await;
-        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
-        let (before, result) = match before {
-            Ok(pool) => {
-                let result = self
-                    .update_pool_unrecorded(caller, region, &pool, changes)
-                    .await;
-                (Some(pool), result)
-            }
-            Err(error) => (None, Err(error)),
-        };
-        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
-        let before = before.map(|pool| pool_fields(&pool));
-        self.changes
-            .report(caller, "pool.update", target, before, result, |p| {
-                Some(pool_fields(p))
-            })
+        self.pool_change(
+            caller,
+            region,
+            pool_id,
+            "pool.update",
+            pool_fields,
+            |pool| async move {
+                self.update_pool_unrecorded(caller, region, &pool, changes)
+                    .await
+            },
+        )
+        .await
     }
 
     async fn update_pool_unrecorded(
@@ -806,24 +822,10 @@ impl ProvisioningService {
         pool_id: &PoolId,
         version: Option<String>,
     ) -> Result<Pool> {
-        let before = self.owned_pool(caller, region, pool_id).await;
-        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
-        let (before, result) = match before {
-            Ok(found) => {
-                let result = self
-                    .backend
-                    .upgrade_pool(caller, region, pool_id, version)
-                    .await;
-                (Some(found), result)
-            }
-            Err(error) => (None, Err(error)),
-        };
-        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
-        let before = before.map(|pool| pool_fields(&pool));
-        self.changes
-            .report(caller, "pool.upgrade", target, before, result, |p| {
-                Some(pool_fields(p))
-            })
+        self.pool_change(caller, region, pool_id, "pool.upgrade", pool_fields, |_| {
+            self.backend.upgrade_pool(caller, region, pool_id, version)
+        })
+        .await
     }
 
     pub async fn delete_pool(
@@ -832,19 +834,11 @@ impl ProvisioningService {
         region: &str,
         pool_id: &PoolId,
     ) -> Result<Pool> {
-        let before = self.owned_pool(caller, region, pool_id).await;
-        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
-        let (before, result) = match before {
-            Ok(found) => (
-                Some(found),
-                self.backend.delete_pool(caller, region, pool_id).await,
-            ),
-            Err(error) => (None, Err(error)),
-        };
-        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
-        let before = before.map(|pool| pool_fields(&pool));
-        self.changes
-            .report(caller, "pool.delete", target, before, result, |_| None)
+        // "After" is the pool as the provider answers the deletion (deleting).
+        self.pool_change(caller, region, pool_id, "pool.delete", pool_fields, |_| {
+            self.backend.delete_pool(caller, region, pool_id)
+        })
+        .await
     }
 
     pub async fn set_pool_node_metadata(
@@ -854,29 +848,23 @@ impl ProvisioningService {
         pool_id: &PoolId,
         change: NodeMetadataChange,
     ) -> Result<Pool> {
-        let before = self.owned_pool(caller, region, pool_id).await;
-        let cluster_id = before.as_ref().ok().map(|pool| pool.cluster_id.clone());
         let action = match &change {
             NodeMetadataChange::Labels(_) => "pool.set_labels",
             NodeMetadataChange::Taints(_) => "pool.set_taints",
             NodeMetadataChange::StartupTaints(_) => "pool.set_startup_taints",
         };
-        let (before, result) = match before {
-            Ok(found) => {
-                let result = self
-                    .backend
+        self.pool_change(
+            caller,
+            region,
+            pool_id,
+            action,
+            node_metadata_fields,
+            |_| {
+                self.backend
                     .set_pool_node_metadata(caller, region, pool_id, change)
-                    .await;
-                (Some(found), result)
-            }
-            Err(error) => (None, Err(error)),
-        };
-        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
-        let before = before.map(|pool| node_metadata_fields(&pool));
-        self.changes
-            .report(caller, action, target, before, result, |p| {
-                Some(node_metadata_fields(p))
-            })
+            },
+        )
+        .await
     }
 
     pub async fn list_user_data(
