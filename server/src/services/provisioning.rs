@@ -95,12 +95,33 @@ impl ProvisioningService {
             })
     }
 
-    /// A cluster's recorded fields as the provider has them now, for a change's "before";
-    /// `None` when it cannot be read (the change itself then says why).
-    async fn cluster_before(&self, caller: &Caller, region: &str, id: &ClusterId) -> Option<Value> {
-        self.owned(caller, region, id).await.ok()?;
-        let cluster = self.backend.get_cluster(caller, region, id).await.ok()?;
-        Some(cluster_fields(&cluster))
+    /// The one path for a change to a cluster: owned by the caller (else refused, and recorded
+    /// so), read as it is for the record's "before", acted on by `act`, and recorded with
+    /// `after` of the cluster the provider answers.
+    async fn cluster_change<Fut>(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        action: &'static str,
+        act: impl FnOnce() -> Fut,
+        after: impl FnOnce(&Cluster) -> Option<Value>,
+    ) -> Result<Cluster>
+    where
+        Fut: std::future::Future<Output = Result<Cluster>>,
+    {
+        let (before, result) = match self.owned(caller, region, id).await {
+            Ok(()) => {
+                // A "before" that cannot be read leaves the record without it, not the change.
+                let before = self.backend.get_cluster(caller, region, id).await.ok();
+                let result = act().await.map(|cluster| Self::localized(cluster, caller));
+                (before.as_ref().map(cluster_fields), result)
+            }
+            Err(error) => (None, Err(error)),
+        };
+        let target = target_of(caller, "cluster", id, Some(id));
+        self.changes
+            .report(caller, action, target, before, result, after)
     }
 
     pub fn backend_kind(&self) -> &'static str {
@@ -414,20 +435,15 @@ impl ProvisioningService {
         id: &ClusterId,
         changes: ClusterChanges,
     ) -> Result<Cluster> {
-        let before = self.cluster_before(caller, region, id).await;
-        let result = async {
-            self.owned(caller, region, id).await?;
-            self.backend
-                .update_cluster(caller, region, id, changes)
-                .await
-                .map(|cluster| Self::localized(cluster, caller))
-        }
-        .await;
-        let target = target_of(caller, "cluster", id, Some(id));
-        self.changes
-            .report(caller, "cluster.update", target, before, result, |c| {
-                Some(cluster_fields(c))
-            })
+        self.cluster_change(
+            caller,
+            region,
+            id,
+            "cluster.update",
+            || self.backend.update_cluster(caller, region, id, changes),
+            |c| Some(cluster_fields(c)),
+        )
+        .await
     }
 
     pub async fn delete_cluster(
@@ -437,20 +453,18 @@ impl ProvisioningService {
         id: &ClusterId,
         with_additional_resources: bool,
     ) -> Result<Cluster> {
-        let before = self.cluster_before(caller, region, id).await;
-        let result = async {
-            self.owned(caller, region, id).await?;
-            self.backend
-                .delete_cluster(caller, region, id, with_additional_resources)
-                .await
-                .map(|cluster| Self::localized(cluster, caller))
-        }
-        .await;
-        let target = target_of(caller, "cluster", id, Some(id));
-        self.changes
-            .report(caller, "cluster.delete", target, before, result, |_| {
-                Some(json!({ "with_additional_resources": with_additional_resources }))
-            })
+        self.cluster_change(
+            caller,
+            region,
+            id,
+            "cluster.delete",
+            || {
+                self.backend
+                    .delete_cluster(caller, region, id, with_additional_resources)
+            },
+            |_| Some(json!({ "with_additional_resources": with_additional_resources })),
+        )
+        .await
     }
 
     pub async fn upgrade_cluster(
@@ -461,23 +475,23 @@ impl ProvisioningService {
         version: Option<String>,
         upgrade_pools: bool,
     ) -> Result<Cluster> {
-        let before = self.cluster_before(caller, region, id).await;
         let asked = json!({ "version": version, "upgrade_pools": upgrade_pools });
-        let result = async {
-            self.owned(caller, region, id).await?;
-            self.backend
-                .upgrade_cluster(caller, region, id, version, upgrade_pools)
-                .await
-                .map(|cluster| Self::localized(cluster, caller))
-        }
-        .await;
-        let target = target_of(caller, "cluster", id, Some(id));
-        self.changes
-            .report(caller, "cluster.upgrade", target, before, result, |c| {
+        self.cluster_change(
+            caller,
+            region,
+            id,
+            "cluster.upgrade",
+            || {
+                self.backend
+                    .upgrade_cluster(caller, region, id, version, upgrade_pools)
+            },
+            |c| {
                 let mut after = cluster_fields(c);
                 after["requested"] = asked;
                 Some(after)
-            })
+            },
+        )
+        .await
     }
 
     pub async fn control_rollout(
@@ -519,20 +533,15 @@ impl ProvisioningService {
         id: &ClusterId,
         version: &str,
     ) -> Result<Cluster> {
-        let before = self.cluster_before(caller, region, id).await;
-        let result = async {
-            self.owned(caller, region, id).await?;
-            self.backend
-                .rollback_cluster(caller, region, id, version)
-                .await
-                .map(|cluster| Self::localized(cluster, caller))
-        }
-        .await;
-        let target = target_of(caller, "cluster", id, Some(id));
-        self.changes
-            .report(caller, "cluster.rollback", target, before, result, |c| {
-                Some(cluster_fields(c))
-            })
+        self.cluster_change(
+            caller,
+            region,
+            id,
+            "cluster.rollback",
+            || self.backend.rollback_cluster(caller, region, id, version),
+            |c| Some(cluster_fields(c)),
+        )
+        .await
     }
 
     pub async fn rollback_pool(
@@ -560,20 +569,18 @@ impl ProvisioningService {
         id: &ClusterId,
         cluster_type: Option<String>,
     ) -> Result<Cluster> {
-        let before = self.cluster_before(caller, region, id).await;
-        let result = async {
-            self.owned(caller, region, id).await?;
-            self.backend
-                .set_cluster_type(caller, region, id, cluster_type)
-                .await
-                .map(|cluster| Self::localized(cluster, caller))
-        }
-        .await;
-        let target = target_of(caller, "cluster", id, Some(id));
-        self.changes
-            .report(caller, "cluster.set_type", target, before, result, |c| {
-                Some(cluster_fields(c))
-            })
+        self.cluster_change(
+            caller,
+            region,
+            id,
+            "cluster.set_type",
+            || {
+                self.backend
+                    .set_cluster_type(caller, region, id, cluster_type)
+            },
+            |c| Some(cluster_fields(c)),
+        )
+        .await
     }
 
     pub async fn available_versions(
