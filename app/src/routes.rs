@@ -8,6 +8,9 @@
 //! `leptos_axum::generate_route_list(App)` names `App`'s pages the same way. Nothing here is
 //! server-only: the browser build links the same list.
 
+use leptos::server_fn::ServerFn;
+
+use crate::api;
 use crate::components::icon::IconName;
 
 /// Who may see a page or use a server route (each page and handler still checks access to the
@@ -240,9 +243,10 @@ pub const PAGES: &[Page] = &[
     SYSTEM,
 ];
 
-const fn form(axum_path: &'static str, audience: Audience) -> ServerRoute {
+/// A form: its server function's address (fixed; what it is about travels in its fields).
+const fn form_of<F: ServerFn>(audience: Audience) -> ServerRoute {
     ServerRoute {
-        axum_path,
+        axum_path: F::PATH,
         kind: Kind::Form,
         audience,
     }
@@ -256,68 +260,55 @@ const fn signed_in(axum_path: &'static str, kind: Kind) -> ServerRoute {
     }
 }
 
-// The server routes: the session and preferences.
-pub const SET_THEME: ServerRoute = form("/preferences/theme", Audience::Public);
-pub const SIGN_IN: ServerRoute = form("/login", Audience::Public);
-pub const SIGN_OUT: ServerRoute = form("/logout", Audience::Public);
-// The dashboard's live status stream.
-pub const CLUSTERS_LIVE: ServerRoute = signed_in("/clusters/events", Kind::Stream);
+// The console's forms: each posts to its server function (`crate::api`), whose address the
+// function declares; the routes below name them for the navigation of tests and the sign-in rule.
+pub const SET_THEME: ServerRoute = form_of::<api::preferences::SetTheme>(Audience::Public);
+pub const SIGN_IN: ServerRoute = form_of::<api::session::SignIn>(Audience::Public);
+pub const SIGN_OUT: ServerRoute = form_of::<api::session::SignOut>(Audience::Public);
 // The settings page's forms.
-pub const CREATE_API_KEY: ServerRoute = signed_in("/settings/api-keys", Kind::Form);
-pub const REVOKE_API_KEY: ServerRoute =
-    signed_in("/settings/api-keys/{access_key}/revoke", Kind::Form);
-pub const CHANGE_PASSWORD: ServerRoute = signed_in("/settings/password", Kind::Form);
-pub const CREATE_PROJECT: ServerRoute = signed_in("/settings/projects", Kind::Form);
-pub const ADD_MEMBER: ServerRoute = signed_in("/settings/projects/{project}/members", Kind::Form);
-pub const CHANGE_MEMBER_ROLE: ServerRoute = signed_in(
-    "/settings/projects/{project}/members/{member}/role",
-    Kind::Form,
-);
-pub const REMOVE_MEMBER: ServerRoute = signed_in(
-    "/settings/projects/{project}/members/{member}/remove",
-    Kind::Form,
-);
+pub const CREATE_API_KEY: ServerRoute = form_of::<api::settings::CreateApiKey>(Audience::SignedIn);
+pub const REVOKE_API_KEY: ServerRoute = form_of::<api::settings::RevokeApiKey>(Audience::SignedIn);
+pub const CHANGE_PASSWORD: ServerRoute =
+    form_of::<api::settings::ChangePassword>(Audience::SignedIn);
+pub const CREATE_PROJECT: ServerRoute = form_of::<api::settings::CreateProject>(Audience::SignedIn);
+pub const ADD_MEMBER: ServerRoute = form_of::<api::settings::AddMember>(Audience::SignedIn);
+pub const CHANGE_MEMBER_ROLE: ServerRoute =
+    form_of::<api::settings::ChangeMemberRole>(Audience::SignedIn);
+pub const REMOVE_MEMBER: ServerRoute = form_of::<api::settings::RemoveMember>(Audience::SignedIn);
 // Creating a cluster.
-pub const CREATE_CLUSTER: ServerRoute = signed_in("/clusters/new", Kind::Form);
-// A cluster's downloads, stream and forms.
-pub const KUBECONFIG: ServerRoute = signed_in("/clusters/{region}/{id}/kubeconfig", Kind::Download);
-pub const NODE_ACTION: ServerRoute =
-    signed_in("/clusters/{region}/{id}/nodes/{node_id}", Kind::Form);
-pub const ADD_POOL: ServerRoute = signed_in("/clusters/{region}/{id}/pools", Kind::Form);
-pub const POOL_ACTION: ServerRoute =
-    signed_in("/clusters/{region}/{id}/pools/{pool_id}", Kind::Form);
-pub const SAVE_SETTINGS: ServerRoute = signed_in("/clusters/{region}/{id}/settings", Kind::Form);
-pub const START_UPGRADE: ServerRoute = signed_in("/clusters/{region}/{id}/upgrade", Kind::Form);
-pub const SAVE_WINDOW: ServerRoute =
-    signed_in("/clusters/{region}/{id}/maintenance-window", Kind::Form);
+pub const CREATE_CLUSTER: ServerRoute = form_of::<api::create::CreateCluster>(Audience::SignedIn);
+// A cluster's forms.
+pub const NODE_ACTION: ServerRoute = form_of::<api::cluster::NodeAction>(Audience::SignedIn);
+pub const ADD_POOL: ServerRoute = form_of::<api::cluster::AddPool>(Audience::SignedIn);
+pub const POOL_ACTION: ServerRoute = form_of::<api::cluster::PoolAction>(Audience::SignedIn);
+pub const SAVE_SETTINGS: ServerRoute = form_of::<api::cluster::SaveSettings>(Audience::SignedIn);
+pub const DELETE_CLUSTER: ServerRoute = form_of::<api::cluster::DeleteCluster>(Audience::SignedIn);
+pub const ADD_ACL_RULE: ServerRoute = form_of::<api::cluster::AddAclRule>(Audience::SignedIn);
+pub const DELETE_ACL_RULE: ServerRoute = form_of::<api::cluster::DeleteAclRule>(Audience::SignedIn);
+pub const RESET_ADMIN_TOKEN: ServerRoute =
+    form_of::<api::cluster::ResetAdminToken>(Audience::SignedIn);
+pub const START_UPGRADE: ServerRoute = form_of::<api::upgrade::StartUpgrade>(Audience::SignedIn);
+pub const START_ROLLBACK: ServerRoute = form_of::<api::upgrade::StartRollback>(Audience::SignedIn);
+pub const CONTROL_UPGRADE: ServerRoute =
+    form_of::<api::upgrade::ControlUpgrade>(Audience::SignedIn);
+pub const SAVE_WINDOW: ServerRoute = form_of::<api::maintenance::SaveWindow>(Audience::SignedIn);
 pub const SAVE_LIFESPAN: ServerRoute =
-    signed_in("/clusters/{region}/{id}/pools/{pool}/lifespan", Kind::Form);
+    form_of::<api::maintenance::SaveLifespan>(Audience::SignedIn);
 pub const ADD_EXCLUSION: ServerRoute =
-    signed_in("/clusters/{region}/{id}/maintenance-exclusions", Kind::Form);
+    form_of::<api::maintenance::AddExclusion>(Audience::SignedIn);
+pub const REMOVE_EXCLUSION: ServerRoute =
+    form_of::<api::maintenance::RemoveExclusion>(Audience::SignedIn);
 pub const SAVE_AUTO_UPGRADE: ServerRoute =
-    signed_in("/clusters/{region}/{id}/auto-upgrade", Kind::Form);
-pub const SAVE_AUTOHEALING: ServerRoute = signed_in(
-    "/clusters/{region}/{id}/pools/{pool}/autohealing",
-    Kind::Form,
-);
+    form_of::<api::maintenance::SaveAutoUpgrade>(Audience::SignedIn);
+pub const SAVE_AUTOHEALING: ServerRoute =
+    form_of::<api::maintenance::SaveAutohealing>(Audience::SignedIn);
+
+// The console's downloads and live streams, served by the server's own handlers.
+pub const CLUSTERS_LIVE: ServerRoute = signed_in("/clusters/events", Kind::Stream);
+pub const KUBECONFIG: ServerRoute = signed_in("/clusters/{region}/{id}/kubeconfig", Kind::Download);
 pub const MAINTENANCE_ICS: ServerRoute =
     signed_in("/clusters/{region}/{id}/maintenance.ics", Kind::Download);
-pub const REMOVE_EXCLUSION: ServerRoute = signed_in(
-    "/clusters/{region}/{id}/maintenance-exclusions/{exclusion}/delete",
-    Kind::Form,
-);
-pub const START_ROLLBACK: ServerRoute = signed_in("/clusters/{region}/{id}/rollback", Kind::Form);
-pub const CONTROL_UPGRADE: ServerRoute =
-    signed_in("/clusters/{region}/{id}/upgrade/control", Kind::Form);
 pub const CLUSTER_LIVE: ServerRoute = signed_in("/clusters/{region}/{id}/live", Kind::Stream);
-pub const DELETE_CLUSTER: ServerRoute = signed_in("/clusters/{region}/{id}/delete", Kind::Form);
-pub const ADD_ACL_RULE: ServerRoute = signed_in("/clusters/{region}/{id}/acl-rules", Kind::Form);
-pub const DELETE_ACL_RULE: ServerRoute = signed_in(
-    "/clusters/{region}/{id}/acl-rules/{rule}/delete",
-    Kind::Form,
-);
-pub const RESET_ADMIN_TOKEN: ServerRoute =
-    signed_in("/clusters/{region}/{id}/reset-admin-token", Kind::Form);
 
 /// Every server route of the console.
 pub const SERVER_ROUTES: &[ServerRoute] = &[
@@ -398,44 +389,39 @@ pub fn cluster_tab(region: &str, id: &str, tab: Tab) -> String {
     tab.page().url(&[region, id])
 }
 
-/// A server route the cluster alone names (`ADD_POOL`, `KUBECONFIG`, `CLUSTER_LIVE`, …).
+/// Where a form posts and the hidden fields that say what it is about (its server function's
+/// address is fixed: the cluster, pool or member travels in the form, not the address).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormTo {
+    pub action: &'static str,
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl FormTo {
+    /// One more hidden field.
+    pub fn with(mut self, name: &'static str, value: &str) -> FormTo {
+        self.fields.push((name, value.to_string()));
+        self
+    }
+}
+
+/// A form with nothing hidden (the signed-in person's own settings).
+pub fn form_to(route: ServerRoute) -> FormTo {
+    debug_assert_eq!(route.kind, Kind::Form, "{route:?} is not a form");
+    FormTo {
+        action: route.axum_path,
+        fields: Vec::new(),
+    }
+}
+
+/// A form about one cluster (`region` and `cluster` hidden).
+pub fn cluster_form(region: &str, id: &str, route: ServerRoute) -> FormTo {
+    form_to(route).with("region", region).with("cluster", id)
+}
+
+/// A download or stream of one cluster (`KUBECONFIG`, `MAINTENANCE_ICS`, `CLUSTER_LIVE`).
 pub fn cluster_route(region: &str, id: &str, route: ServerRoute) -> String {
     route.url(&[region, id])
-}
-
-/// A form about one of a cluster's pools (`POOL_ACTION`, `SAVE_LIFESPAN`, `SAVE_AUTOHEALING`).
-pub fn pool_form(region: &str, id: &str, pool: &str, route: ServerRoute) -> String {
-    route.url(&[region, id, pool])
-}
-
-/// Where a node's reboot or replacement posts.
-pub fn node_form(region: &str, id: &str, node: &str) -> String {
-    NODE_ACTION.url(&[region, id, node])
-}
-
-/// Where a maintenance exclusion's removal posts.
-pub fn exclusion_removal(region: &str, id: &str, exclusion: &str) -> String {
-    REMOVE_EXCLUSION.url(&[region, id, exclusion])
-}
-
-/// Where an ACL rule's deletion posts.
-pub fn acl_rule_removal(region: &str, id: &str, rule: &str) -> String {
-    DELETE_ACL_RULE.url(&[region, id, rule])
-}
-
-/// Where an API key's revocation posts.
-pub fn api_key_revocation(access_key: &str) -> String {
-    REVOKE_API_KEY.url(&[access_key])
-}
-
-/// Where a project's new members are added.
-pub fn project_members(project: &str) -> String {
-    ADD_MEMBER.url(&[project])
-}
-
-/// A form about one member of a project (`CHANGE_MEMBER_ROLE`, `REMOVE_MEMBER`).
-pub fn member_form(project: &str, member: &str, route: ServerRoute) -> String {
-    route.url(&[project, member])
 }
 
 fn section_of(pattern: &'static str) -> &'static str {
@@ -565,32 +551,20 @@ mod tests {
             cluster_route("fr-par", "c1", CLUSTER_LIVE),
             "/clusters/fr-par/c1/live"
         );
-        assert_eq!(
-            pool_form("fr-par", "c1", "p1", SAVE_LIFESPAN),
-            "/clusters/fr-par/c1/pools/p1/lifespan"
-        );
-        assert_eq!(
-            pool_form("fr-par", "c1", "p1", POOL_ACTION),
-            "/clusters/fr-par/c1/pools/p1"
-        );
-        assert_eq!(
-            node_form("fr-par", "c1", "n1"),
-            "/clusters/fr-par/c1/nodes/n1"
-        );
-        assert_eq!(
-            exclusion_removal("fr-par", "c1", "e1"),
-            "/clusters/fr-par/c1/maintenance-exclusions/e1/delete"
-        );
-        assert_eq!(
-            acl_rule_removal("fr-par", "c1", "r1"),
-            "/clusters/fr-par/c1/acl-rules/r1/delete"
-        );
-        assert_eq!(api_key_revocation("SCW1"), "/settings/api-keys/SCW1/revoke");
-        assert_eq!(project_members("p1"), "/settings/projects/p1/members");
-        assert_eq!(
-            member_form("p1", "u1", CHANGE_MEMBER_ROLE),
-            "/settings/projects/p1/members/u1/role"
-        );
+        // Forms post to their server function, under one prefix, with what they are about in
+        // their fields.
+        assert_eq!(NODE_ACTION.axum_path, "/console/nodes/act");
+        assert_eq!(SIGN_IN.axum_path, "/console/sign-in");
+        for route in SERVER_ROUTES
+            .iter()
+            .filter(|route| route.kind == Kind::Form)
+        {
+            assert!(
+                route.axum_path.starts_with(crate::api::FORMS_PREFIX)
+                    && !route.axum_path.contains('{'),
+                "{route:?}"
+            );
+        }
         assert_eq!(
             KUBECONFIG.url_by_name(|name| name.to_uppercase()),
             "/clusters/REGION/ID/kubeconfig"
@@ -632,14 +606,5 @@ mod tests {
                 "{page:?}: a public page must not share a section with signed-in pages"
             );
         }
-    }
-
-    #[test]
-    fn the_theme_islands_form_posts_to_the_theme_route() {
-        // The island keeps its own constant; it must stay this route.
-        assert_eq!(
-            crate::components::theme_toggle::THEME_ROUTE,
-            SET_THEME.axum_path
-        );
     }
 }

@@ -1,18 +1,28 @@
-//! The signed-in person's clusters.
+//! The clusters list (the dashboard).
 
 use leptos::prelude::*;
 
 use crate::model::clusters::{Dashboard, DashboardFilters};
 
-/// `None` when nobody is signed in (the page then sends the browser to the sign-in form).
 #[server]
 pub async fn get_dashboard(filters: DashboardFilters) -> Result<Option<Dashboard>, ServerFnError> {
-    let console = super::ssr::console()?;
-    let Some(session) = super::ssr::session_token() else {
-        return Ok(None);
-    };
-    console
-        .dashboard(&session, filters)
-        .await
-        .map_err(ServerFnError::new)
+    let (console, caller) = super::ssr::console_and_caller()?;
+    Ok(console.dashboard(&caller, filters).await?)
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::api::ssr::{ConsoleCaller, ConsoleError};
+
+    #[async_trait::async_trait]
+    pub trait ClustersConsole {
+        /// The clusters of the person signed in; `None` when the session is not (or no
+        /// longer) valid.
+        async fn dashboard(
+            &self,
+            caller: &ConsoleCaller,
+            filters: DashboardFilters,
+        ) -> Result<Option<Dashboard>, ConsoleError>;
+    }
 }

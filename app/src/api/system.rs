@@ -1,4 +1,4 @@
-//! The service's own status: whether it answers (anyone), and its inside (operators only).
+//! The service's health (for anyone) and its inside (the provider's operators).
 
 use leptos::prelude::*;
 
@@ -12,12 +12,20 @@ pub async fn get_service_health() -> Result<ServiceHealth, ServerFnError> {
 
 #[server]
 pub async fn get_system_page() -> Result<SystemPage, ServerFnError> {
-    let console = super::ssr::console()?;
-    let Some(session) = super::ssr::session_token() else {
-        return Ok(SystemPage::SignedOut);
-    };
-    console
-        .system_page(&session)
-        .await
-        .map_err(ServerFnError::new)
+    let (console, caller) = super::ssr::console_and_caller()?;
+    Ok(console.system_page(&caller).await?)
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::api::ssr::{ConsoleCaller, ConsoleError};
+
+    #[async_trait::async_trait]
+    pub trait SystemConsole {
+        /// Whether the service answers, for anyone.
+        async fn service_health(&self) -> ServiceHealth;
+        /// The service's inside, for the provider's operators only.
+        async fn system_page(&self, caller: &ConsoleCaller) -> Result<SystemPage, ConsoleError>;
+    }
 }

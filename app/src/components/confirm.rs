@@ -4,10 +4,13 @@
 
 use leptos::prelude::*;
 
+use super::hidden_fields::HiddenFields;
+use crate::routes::FormTo;
+
 #[component]
 pub fn TypedConfirmation(
-    /// Where the form posts.
-    action: String,
+    /// Where the form posts, and what it is about.
+    to: FormTo,
     /// The name to type.
     name: String,
     /// The button's words.
@@ -19,7 +22,8 @@ pub fn TypedConfirmation(
     // Unique on a page that lists several things to delete (one per pool).
     let input_id = format!("confirm-{}-{name}", button.to_lowercase().replace(' ', "-"));
     view! {
-        <form method="post" action=action class="space-y-3">
+        <form method="post" action=to.action class="space-y-3">
+            <HiddenFields to=to.clone() />
             {children.map(|children| children())}
             <div>
                 <label for=input_id.clone() class="mb-1 block text-sm">

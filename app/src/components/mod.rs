@@ -3,6 +3,7 @@
 pub mod card;
 pub mod confirm;
 pub mod cost_estimate;
+pub mod hidden_fields;
 pub mod icon;
 pub mod layout;
 pub mod live;

@@ -6,9 +6,6 @@ use leptos::prelude::*;
 use super::icon::{Icon, IconName};
 use crate::model::theme::Theme;
 
-/// Where the no-JavaScript form posts; handled by the server.
-pub const THEME_ROUTE: &str = "/preferences/theme";
-
 #[island]
 pub fn ThemeToggle(initial: Theme) -> impl IntoView {
     let theme = RwSignal::new(initial);
@@ -24,7 +21,7 @@ pub fn ThemeToggle(initial: Theme) -> impl IntoView {
     };
 
     view! {
-        <form method="post" action=THEME_ROUTE on:submit=on_submit>
+        <form method="post" action=crate::routes::SET_THEME.axum_path on:submit=on_submit>
             <input type="hidden" name="theme" value=move || theme.get().next().as_str() />
             <button
                 type="submit"

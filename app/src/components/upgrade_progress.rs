@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::hidden_fields::HiddenFields;
 use crate::components::status::{status_tone, StatusBadge, Tone};
 use crate::model::upgrade::Progress;
 
@@ -13,7 +14,7 @@ pub fn UpgradeProgress(
     /// The state to show.
     progress: Progress,
     /// Where pause, resume and abort post; `None` for people who may only look.
-    control: Option<String>,
+    control: Option<crate::routes::FormTo>,
 ) -> impl IntoView {
     // The live region is replaced as the upgrade moves; the wrapper stays, so screen readers
     // announce the change.
@@ -36,7 +37,7 @@ fn stage_tone(stage: &str) -> Tone {
 
 /// Pause, resume and abort, as plain forms (they work without JavaScript too).
 #[component]
-fn Controls(progress: Progress, action: String) -> impl IntoView {
+fn Controls(progress: Progress, action: crate::routes::FormTo) -> impl IntoView {
     let button = "min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle";
     let pause_or_resume = if progress.state == "paused" {
         ("resume", "Resume")
@@ -49,7 +50,8 @@ fn Controls(progress: Progress, action: String) -> impl IntoView {
     view! {
         <div class="mt-4 flex flex-wrap items-start gap-3" data-testid="rollout-controls">
             {(!aborted).then(|| view! {
-                <form method="post" action=action.clone()>
+                <form method="post" action=action.action>
+                    <HiddenFields to=action.clone() />
                     <input type="hidden" name="action" value=pause_or_resume.0 />
                     <button type="submit" class=button>{pause_or_resume.1}</button>
                 </form>
@@ -57,7 +59,8 @@ fn Controls(progress: Progress, action: String) -> impl IntoView {
             {abortable.then(|| view! {
                 <details class="rounded-md border border-line px-3">
                     <summary class="flex min-h-11 cursor-pointer items-center text-sm">"Abort…"</summary>
-                    <form method="post" action=action.clone() class="space-y-2 pb-3">
+                    <form method="post" action=action.action class="space-y-2 pb-3">
+                        <HiddenFields to=action.clone() />
                         <input type="hidden" name="action" value="abort" />
                         <label class="flex min-h-11 items-start gap-2 text-sm">
                             <input type="checkbox" name="confirm" value="yes" required class="mt-1 size-5" />
@@ -72,7 +75,7 @@ fn Controls(progress: Progress, action: String) -> impl IntoView {
 }
 
 #[component]
-fn ProgressBody(progress: Progress, control: Option<String>) -> impl IntoView {
+fn ProgressBody(progress: Progress, control: Option<crate::routes::FormTo>) -> impl IntoView {
     // Shown while the run is active (a finished or settled one is the wizard's "Last upgrade").
     let controls = control.map(|action| view! { <Controls progress=progress.clone() action /> });
     let what = progress.what();

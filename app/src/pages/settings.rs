@@ -10,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use super::{LoadError, PageHeader};
 use crate::api::settings::get_settings_page;
 use crate::components::card::Card;
+use crate::components::hidden_fields::HiddenFields;
 use crate::model::settings::{
     settings_message, MemberRow, NewKey, NewMember, OrganizationChoice, ProjectSettings,
     SettingsData, SettingsPage, ROLES,
@@ -178,7 +179,7 @@ fn MembersCard(project: ProjectSettings) -> impl IntoView {
                 <tbody class="block sm:table-row-group">{rows}</tbody>
             </table>
             {if manage {
-                let action = routes::project_members(&project_id);
+                let action = routes::form_to(routes::ADD_MEMBER).with("project_id", &project_id);
                 view! { <AddMemberForm project_id action /> }.into_any()
             } else {
                 view! { <p class="mt-3 text-sm text-muted">"Only the project's owners add members, change their roles or remove them."</p> }.into_any()
@@ -194,8 +195,15 @@ fn MemberRowView(
     manage: bool,
     cell: &'static str,
 ) -> impl IntoView {
-    let role_action = routes::member_form(&project_id, &member.user_id, routes::CHANGE_MEMBER_ROLE);
-    let remove_action = routes::member_form(&project_id, &member.user_id, routes::REMOVE_MEMBER);
+    let of_member = |route| {
+        routes::form_to(route)
+            .with("project_id", &project_id)
+            .with("member", &member.user_id)
+    };
+    let (role_action, remove_action) = (
+        of_member(routes::CHANGE_MEMBER_ROLE),
+        of_member(routes::REMOVE_MEMBER),
+    );
     let scope = ("member", member.user_id.as_str());
     let role_problem = problem_for("role", scope);
     let role_id = format!("role-{}", member.user_id);
@@ -204,7 +212,8 @@ fn MemberRowView(
     let role_cell = if manage {
         let current = member.role.clone();
         view! {
-            <form method="post" action=role_action class="flex flex-wrap items-center gap-2">
+            <form method="post" action=role_action.action class="flex flex-wrap items-center gap-2">
+                <HiddenFields to=role_action.clone() />
                 <label for=role_id.clone() class="sr-only">{format!("Role of {email}")}</label>
                 <select id=role_id name="role" class="min-h-11 rounded-md border border-line bg-canvas px-3 text-base" aria-describedby=problem_id.clone()>
                     {ROLES.iter().map(|(value, _)| view! {
@@ -228,7 +237,8 @@ fn MemberRowView(
             <td class=cell data-label="Role">{role_cell}</td>
             {manage.then(|| view! {
                 <td class=cell data-label="Remove">
-                    <form method="post" action=remove_action class="flex flex-wrap items-center gap-2">
+                    <form method="post" action=remove_action.action class="flex flex-wrap items-center gap-2">
+                        <HiddenFields to=remove_action.clone() />
                         <label class="flex min-h-11 items-center gap-2 text-sm">
                             <input type="checkbox" name="confirm" value="yes" required class="size-5" />
                             "I am sure"
@@ -245,7 +255,7 @@ fn MemberRowView(
 }
 
 #[component]
-fn AddMemberForm(project_id: String, action: String) -> impl IntoView {
+fn AddMemberForm(project_id: String, action: routes::FormTo) -> impl IntoView {
     let scope = ("project", project_id.as_str());
     let email = typed("email", scope, "");
     let role = typed("role", scope, "viewer");
@@ -261,7 +271,8 @@ fn AddMemberForm(project_id: String, action: String) -> impl IntoView {
         format!("member-help-{project_id}"),
     );
     view! {
-        <form method="post" action=action class="mt-4 grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-start" data-testid="add-member">
+        <form method="post" action=action.action class="mt-4 grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-start" data-testid="add-member">
+            <HiddenFields to=action.clone() />
             <div class="min-w-0">
                 <label for=email_id.clone() class="mb-1 block text-sm font-medium">"Email of the person to add"</label>
                 <input id=email_id name="email" type="email" required maxlength="254" autocomplete="off" value=email class=FIELD
@@ -359,7 +370,9 @@ fn ProjectKeysCard(project: ProjectSettings) -> impl IntoView {
                 view! {
                     <ul class="divide-y divide-line text-sm" data-testid="api-keys">
                         {project.keys.into_iter().map(|key| {
-                            let revoke = routes::api_key_revocation(&key.access_key);
+                            let revoke = routes::form_to(routes::REVOKE_API_KEY)
+                                .with("access_key", &key.access_key)
+                                .with("project_id", &project_id);
                             view! {
                                 <li class="flex flex-wrap items-center justify-between gap-3 py-2">
                                     <div>
@@ -368,8 +381,8 @@ fn ProjectKeysCard(project: ProjectSettings) -> impl IntoView {
                                         <span class="ml-2 text-xs text-muted">{key.created_at.clone()}</span>
                                     </div>
                                     {can_change.then(|| view! {
-                                        <form method="post" action=revoke class="flex flex-wrap items-center gap-2">
-                                            <input type="hidden" name="project_id" value=project_id.clone() />
+                                        <form method="post" action=revoke.action class="flex flex-wrap items-center gap-2">
+                                            <HiddenFields to=revoke.clone() />
                                             <label class="flex min-h-11 items-center gap-2 text-sm">
                                                 <input type="checkbox" name="confirm" value="yes" required class="size-5" />
                                                 "I understand"

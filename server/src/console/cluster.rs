@@ -3,24 +3,25 @@
 //! its query (`notice` or `problem`). Every one resolves the session, finds the project that
 //! owns the cluster among the person's, and checks the role before calling the service.
 
-use app::model::cluster::cluster_path;
+use app::api::cluster::ssr::ClusterConsole;
+use app::api::cluster::{
+    AclRuleForm, ClusterAt, ConfirmedForm, NewPoolForm, NodeActionForm, PoolActionForm,
+    SettingsForm,
+};
+use app::model::cluster::{cluster_path, ClusterPage};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
-use serde::Deserialize;
 
 use super::request::ConsoleRequest;
 use super::session::signed_in;
-use super::ConsoleError;
+use super::{Console, ConsoleCaller, ConsoleError, Done};
 use crate::domain::ids::{ClusterId, NodeId, PoolId};
 use crate::domain::model::Caller;
 use crate::domain::requests::SettingsEdit;
 use crate::domain::DomainError;
 use crate::services::identity::{self, ProjectAccess};
 use crate::state::AppState;
-
-pub(super) use super::session::see_other;
 
 /// The person's access to the project owning the cluster; `None` when they have none (the
 /// cluster is then "not found" for them, as any stranger's).
@@ -63,12 +64,6 @@ pub async fn person_on_cluster(
     };
     let caller = access.caller().from_source(headers.source.clone());
     Ok(Some((user, caller, access)))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct NodeActionForm {
-    action: String,
-    confirm: Option<String>,
 }
 
 /// The signed-in person, when their role lets them change this cluster. Otherwise the refusal:
@@ -160,11 +155,15 @@ fn first_help(arguments: &[crate::domain::error::InvalidArgument]) -> String {
 
 /// POST /clusters/{region}/{id}/nodes/{node_id}: reboot or replace, after the confirmation box.
 pub async fn node_action(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id, node_id)): Path<(String, String, String)>,
-    Form(form): Form<NodeActionForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    node_id: String,
+    form: NodeActionForm,
+) -> Result<Done, ConsoleError> {
     let back = format!("{}/nodes", cluster_path(&region, &cluster_id));
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &back).await?;
     if form.confirm.as_deref() != Some("yes") {
@@ -195,7 +194,7 @@ pub async fn node_action(
         }
     };
     match outcome {
-        Ok(notice) => Ok(see_other(&format!("{back}?notice={notice}"))),
+        Ok(notice) => Ok(Done::to(&format!("{back}?notice={notice}"))),
         Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
         Err(error) => Err(busy_or_refused(&back, error, "a node action was refused")),
     }
@@ -263,18 +262,6 @@ pub(super) fn back_with(page: &str, pairs: &[(&str, &str)]) -> String {
     format!("{page}?{}", query.join("&"))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SettingsForm {
-    name: String,
-    description: String,
-    tags: String,
-    /// The values the form was rendered with (absent from older pages: then every field counts
-    /// as changed).
-    was_name: Option<String>,
-    was_description: Option<String>,
-    was_tags: Option<String>,
-}
-
 /// The tags of the settings form's text: comma-separated, trimmed, empty ones dropped.
 fn tags_of(text: &str) -> Vec<String> {
     text.split(',')
@@ -287,11 +274,14 @@ fn tags_of(text: &str) -> Vec<String> {
 /// POST /clusters/{region}/{id}/settings: name, description and tags. A refusal comes back with
 /// the field at fault, its reason and what was typed, so nothing is lost.
 pub async fn save_settings(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<SettingsForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: SettingsForm,
+) -> Result<Done, ConsoleError> {
     let page = format!("{}/settings", cluster_path(&region, &cluster_id));
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     // Only what the person changed is saved, compared under the cluster's lock with what
@@ -328,14 +318,14 @@ pub async fn save_settings(
     };
     // Nothing changed here: nothing to check or write.
     let Some(changes) = edit.changes() else {
-        return Ok(see_other(&back_with(&page, &[("notice", "saved")])));
+        return Ok(Done::to(&back_with(&page, &[("notice", "saved")])));
     };
     match state
         .service
         .update_cluster(&caller, &region, &id, changes)
         .await
     {
-        Ok(_) => Ok(see_other(&back_with(&page, &[("notice", "saved")]))),
+        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", "saved")]))),
         Err(DomainError::InvalidArguments(arguments)) => {
             let first = arguments.first();
             let field = first
@@ -352,13 +342,6 @@ pub async fn save_settings(
         }
         Err(error) => Err(busy_or_refused(&page, error, "cluster settings refused")),
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ConfirmedForm {
-    /// The cluster's name, typed by the person.
-    confirm_name: String,
-    with_additional_resources: Option<String>,
 }
 
 /// The checks of a destructive action: the person may change the cluster, and typed its name.
@@ -388,11 +371,14 @@ async fn confirmed_by_name(
 
 /// POST /clusters/{region}/{id}/delete: after typing the cluster's name.
 pub async fn delete_cluster(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<ConfirmedForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: ConfirmedForm,
+) -> Result<Done, ConsoleError> {
     let page = format!("{}/settings", cluster_path(&region, &cluster_id));
     let (caller, id) =
         confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await?;
@@ -402,10 +388,7 @@ pub async fn delete_cluster(
         .delete_cluster(&caller, &region, &id, with_resources)
         .await
     {
-        Ok(_) => Ok(see_other(&back_with(
-            "/clusters",
-            &[("notice", "deleting")],
-        ))),
+        Ok(_) => Ok(Done::to(&back_with("/clusters", &[("notice", "deleting")]))),
         Err(error) => Err(busy_or_refused(&page, error, "cluster deletion refused")),
     }
 }
@@ -413,16 +396,19 @@ pub async fn delete_cluster(
 /// POST /clusters/{region}/{id}/reset-admin-token: after typing the cluster's name; every
 /// kubeconfig downloaded before stops working.
 pub async fn reset_admin_token(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<ConfirmedForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: ConfirmedForm,
+) -> Result<Done, ConsoleError> {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
     let (caller, id) =
         confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await?;
     match state.service.reset_admin_token(&caller, &region, &id).await {
-        Ok(()) => Ok(see_other(&back_with(&page, &[("notice", "token-reset")]))),
+        Ok(()) => Ok(Done::to(&back_with(&page, &[("notice", "token-reset")]))),
         Err(error) => {
             tracing::warn!(%error, "admin token reset refused");
             Err(ConsoleError::Back(back_with(
@@ -433,25 +419,17 @@ pub async fn reset_admin_token(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NewPoolForm {
-    name: String,
-    node_type: String,
-    size: String,
-    autohealing: Option<String>,
-    /// Node lifespan in days; empty: off.
-    #[serde(default)]
-    lifespan: String,
-}
-
 /// POST /clusters/{region}/{id}/pools: a new pool; a refusal comes back with its reason and
 /// what was typed.
 pub async fn add_pool(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<NewPoolForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: NewPoolForm,
+) -> Result<Done, ConsoleError> {
     let page = format!("{}/pools", cluster_path(&region, &cluster_id));
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let refused = |message: &str| {
@@ -495,35 +473,25 @@ pub async fn add_pool(
             {
                 tracing::warn!(%error, "a new pool's lifespan was not kept");
             }
-            Ok(see_other(&back_with(&page, &[("notice", "pool-added")])))
+            Ok(Done::to(&back_with(&page, &[("notice", "pool-added")])))
         }
         Err(DomainError::InvalidArguments(arguments)) => Err(refused(&first_help(&arguments))),
         Err(error) => Err(busy_or_refused(&page, error, "pool creation refused")),
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PoolActionForm {
-    action: String,
-    size: Option<String>,
-    confirm_name: Option<String>,
-    autoscaling: Option<String>,
-    min_size: Option<String>,
-    max_size: Option<String>,
-    max_surge: Option<String>,
-    max_unavailable: Option<String>,
-    kubelet_args: Option<String>,
-    kubelet_ack: Option<String>,
-}
-
 /// POST /clusters/{region}/{id}/pools/{pool_id}: resize a pool, or delete it after its name
 /// was typed.
 pub async fn pool_action(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
-    Form(form): Form<PoolActionForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    pool_id: String,
+    form: PoolActionForm,
+) -> Result<Done, ConsoleError> {
     let page = format!("{}/pools", cluster_path(&region, &cluster_id));
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let pool_id = PoolId::from(pool_id);
@@ -649,29 +617,24 @@ pub async fn pool_action(
         }
     };
     match outcome {
-        Ok(notice) => Ok(see_other(&back_with(&page, &[("notice", notice)]))),
+        Ok(notice) => Ok(Done::to(&back_with(&page, &[("notice", notice)]))),
         Err(DomainError::InvalidArguments(arguments)) => Err(refused(&first_help(&arguments))),
         Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
         Err(error) => Err(busy_or_refused(&page, error, "a pool action was refused")),
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct AclRuleForm {
-    #[serde(default)]
-    ip: String,
-    #[serde(default)]
-    description: String,
-}
-
 /// POST /clusters/{region}/{id}/acl-rules: one more rule (an IP range, a description); a
 /// refusal comes back beside the form with what was typed, and nothing changes.
 pub async fn add_acl_rule(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<AclRuleForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: AclRuleForm,
+) -> Result<Done, ConsoleError> {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let rule = crate::domain::requests::AclRuleInput {
@@ -690,7 +653,7 @@ pub async fn add_acl_rule(
         )
         .await
     {
-        Ok(_) => Ok(see_other(&back_with(&page, &[("notice", "acl-added")]))),
+        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", "acl-added")]))),
         Err(error) => Err(invalid(
             &page,
             &error,
@@ -706,10 +669,14 @@ pub async fn add_acl_rule(
 /// POST /clusters/{region}/{id}/acl-rules/{rule}/delete: removes one of this cluster's rules
 /// (404 when the rule is not this cluster's).
 pub async fn delete_acl_rule(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id, rule_id)): Path<(String, String, String)>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    rule_id: String,
+) -> Result<Done, ConsoleError> {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let id = ClusterId::from(cluster_id.clone());
@@ -727,11 +694,99 @@ pub async fn delete_acl_rule(
         )
         .await
     {
-        Ok(()) => Ok(see_other(&back_with(&page, &[("notice", "acl-deleted")]))),
+        Ok(()) => Ok(Done::to(&back_with(&page, &[("notice", "acl-deleted")]))),
         Err(error) => Err(busy_or_refused(
             &page,
             error,
             "an ACL rule deletion was refused",
         )),
+    }
+}
+
+#[async_trait::async_trait]
+impl ClusterConsole for Console {
+    async fn cluster_page(
+        &self,
+        caller: &ConsoleCaller,
+        region: &str,
+        id: &str,
+    ) -> Result<ClusterPage, ConsoleError> {
+        self.load_cluster_page(&ConsoleRequest::of(caller), region, id)
+            .await
+            .map_err(ConsoleError::Failed)
+    }
+
+    async fn node_action(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        node: String,
+        form: NodeActionForm,
+    ) -> Result<Done, ConsoleError> {
+        node_action(&self.state, &ConsoleRequest::of(caller), at, node, form).await
+    }
+
+    async fn save_settings(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        form: SettingsForm,
+    ) -> Result<Done, ConsoleError> {
+        save_settings(&self.state, &ConsoleRequest::of(caller), at, form).await
+    }
+
+    async fn delete_cluster(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        form: ConfirmedForm,
+    ) -> Result<Done, ConsoleError> {
+        delete_cluster(&self.state, &ConsoleRequest::of(caller), at, form).await
+    }
+
+    async fn reset_admin_token(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        form: ConfirmedForm,
+    ) -> Result<Done, ConsoleError> {
+        reset_admin_token(&self.state, &ConsoleRequest::of(caller), at, form).await
+    }
+
+    async fn add_pool(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        form: NewPoolForm,
+    ) -> Result<Done, ConsoleError> {
+        add_pool(&self.state, &ConsoleRequest::of(caller), at, form).await
+    }
+
+    async fn pool_action(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        pool: String,
+        form: PoolActionForm,
+    ) -> Result<Done, ConsoleError> {
+        pool_action(&self.state, &ConsoleRequest::of(caller), at, pool, form).await
+    }
+
+    async fn add_acl_rule(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        form: AclRuleForm,
+    ) -> Result<Done, ConsoleError> {
+        add_acl_rule(&self.state, &ConsoleRequest::of(caller), at, form).await
+    }
+
+    async fn delete_acl_rule(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        rule: String,
+    ) -> Result<Done, ConsoleError> {
+        delete_acl_rule(&self.state, &ConsoleRequest::of(caller), at, rule).await
     }
 }

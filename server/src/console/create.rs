@@ -1,15 +1,17 @@
-//! POST /clusters/new: the create-cluster form with one or more pools. "Update the estimate",
+//! The create-cluster form (`app::api::create`) with one or more pools. "Update the estimate",
 //! "Add a pool", "Remove pool N" and refusals come back to the form with everything typed (and
 //! the field at fault, e.g. `pool2_size`); "Create" goes to the new cluster's page.
 
 use app::model::cluster::cluster_path;
 use app::model::create::{pool_field, read_pools, TypedPool, CREATE_PATH, MAX_POOLS_AT_CREATION};
-use axum::extract::State;
-use axum::response::Response;
-use axum::Form;
+use std::collections::HashMap;
 
-use super::session::{see_other, signed_in};
-use super::ConsoleError;
+use app::api::create::ssr::CreateConsole;
+use app::model::create::CreatePage;
+
+use super::request::ConsoleRequest;
+use super::session::signed_in;
+use super::{Console, ConsoleCaller, ConsoleError, Done};
 use crate::domain::requests::{NewCluster, NewPool};
 use crate::domain::DomainError;
 use crate::state::AppState;
@@ -211,11 +213,12 @@ fn field_of_argument(argument: &str) -> String {
 }
 
 pub async fn create_cluster(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, ConsoleError> {
-    let (_, user) = signed_in(&state, &headers).await?;
+    state: &AppState,
+    headers: &ConsoleRequest,
+    fields: HashMap<String, String>,
+) -> Result<Done, ConsoleError> {
+    let (_, user) = signed_in(state, headers).await?;
+    let fields: Vec<(String, String)> = fields.into_iter().collect();
     let mut form = CreateForm::read(&fields);
     let intent = form.intent.clone();
     match intent.as_str() {
@@ -223,7 +226,7 @@ pub async fn create_cluster(
         "add-pool" => {
             return match form.add_pool() {
                 // Straight to the new pool's fieldset.
-                Ok(()) => Ok(see_other(&format!(
+                Ok(()) => Ok(Done::to(&format!(
                     "{}#pool-{}",
                     form.back(None),
                     form.pools.len()
@@ -234,11 +237,11 @@ pub async fn create_cluster(
         other => {
             return match other.strip_prefix("remove-pool-") {
                 Some(number) => match form.remove_pool(number) {
-                    Ok(()) => Ok(see_other(&form.back(None))),
+                    Ok(()) => Ok(Done::to(&form.back(None))),
                     Err(refusal) => Err(form.refused(refusal)),
                 },
                 // "Update the estimate" (and Enter in a field): the form again, with figures.
-                None => Ok(see_other(&form.back(None))),
+                None => Ok(Done::to(&form.back(None))),
             };
         }
     }
@@ -298,7 +301,7 @@ pub async fn create_cluster(
                     tracing::warn!(%error, "the new cluster's pools were not listed for their lifespans");
                 }
             }
-            Ok(see_other(&cluster_path(&form.region, &cluster.id)))
+            Ok(Done::to(&cluster_path(&form.region, &cluster.id)))
         }
         Err(DomainError::InvalidArguments(arguments)) => {
             let first = arguments.first();
@@ -387,5 +390,22 @@ mod tests {
             form.remove_pool("1").expect("removed");
         }
         assert_eq!(form.remove_pool("1").unwrap_err().0, "pools");
+    }
+}
+
+#[async_trait::async_trait]
+impl CreateConsole for Console {
+    async fn create_choices(&self, caller: &ConsoleCaller) -> Result<CreatePage, ConsoleError> {
+        self.load_create_choices(&ConsoleRequest::of(caller))
+            .await
+            .map_err(ConsoleError::Failed)
+    }
+
+    async fn create_cluster(
+        &self,
+        caller: &ConsoleCaller,
+        fields: HashMap<String, String>,
+    ) -> Result<Done, ConsoleError> {
+        create_cluster(&self.state, &ConsoleRequest::of(caller), fields).await
     }
 }

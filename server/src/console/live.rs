@@ -10,7 +10,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 
-use app::api::ssr::ConsoleServices;
 use app::model::cluster::ClusterPage;
 use app::model::identity::SESSION_COOKIE;
 use axum::extract::{Path, State};
@@ -18,6 +17,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 
+use super::request::ConsoleRequest;
 use super::session::cookie;
 use super::Console;
 use crate::domain::model::Caller;
@@ -83,11 +83,13 @@ async fn cluster_fingerprint(
     region: &str,
     id: &str,
 ) -> Option<String> {
-    let page = console.cluster_page(session, region, id).await.ok()?;
-    let upgrade = console
-        .upgrade_page(session, region, id, None, None, None)
-        .await
-        .ok()?;
+    // Each read looks the session up again: the stream ends when the session does.
+    let request = ConsoleRequest::of_session(session);
+    let page = console.load_cluster_page(&request, region, id).await.ok()?;
+    let upgrade =
+        super::upgrade::upgrade_page(&console.state, &request, region, id, None, None, None)
+            .await
+            .ok()?;
     let json = serde_json::to_string(&(page, upgrade)).ok()?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     json.hash(&mut hasher);
@@ -105,7 +107,10 @@ pub async fn cluster_changes(
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let console = std::sync::Arc::new(Console::new(state.clone()));
-    match console.cluster_page(&token, &region, &id).await {
+    match console
+        .load_cluster_page(&ConsoleRequest::of_session(&token), &region, &id)
+        .await
+    {
         Ok(ClusterPage::Found(_)) => {}
         Ok(ClusterPage::SignedOut) => return StatusCode::UNAUTHORIZED.into_response(),
         Ok(ClusterPage::NotFound) => return StatusCode::NOT_FOUND.into_response(),

@@ -2,16 +2,17 @@
 //! maintenance window and each pool's node lifespan. A refusal comes back to the maintenance
 //! tab with the field named and what was typed; nothing is saved.
 
-use std::collections::HashMap;
-
+use app::api::cluster::ClusterAt;
+use app::api::maintenance::ssr::MaintenanceConsole;
+use app::api::maintenance::Fields;
 use app::model::cluster::{cluster_path, WEEKDAYS};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 
-use super::cluster::{back_with, busy_or_refused, changer_of_cluster, invalid, see_other};
-use super::ConsoleError;
+use super::cluster::{back_with, busy_or_refused, changer_of_cluster, invalid};
+use super::request::ConsoleRequest;
+use super::{Console, ConsoleCaller, ConsoleError, Done};
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::DomainError;
 use crate::services::maintenance::MaintenanceWindow;
@@ -41,11 +42,14 @@ async fn pool_of_cluster(
 /// POST /clusters/{region}/{id}/maintenance-window: `day_monday=on` … , `start_hour`,
 /// `duration_hours`.
 pub async fn save_window(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: Fields,
+) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let days: Vec<String> = WEEKDAYS
@@ -73,7 +77,7 @@ pub async fn save_window(
         )
         .await
     {
-        Ok(_) => Ok(see_other(&back_with(&page, &[("notice", "window-saved")]))),
+        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", "window-saved")]))),
         Err(error) => {
             let typed_days = days.join(",");
             let typed = [
@@ -95,11 +99,15 @@ pub async fn save_window(
 
 /// POST /clusters/{region}/{id}/pools/{pool}/lifespan: `max_node_age_days` (empty: off).
 pub async fn save_lifespan(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    pool_id: String,
+    form: Fields,
+) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let typed = form
@@ -118,10 +126,7 @@ pub async fn save_lifespan(
         .set_lifespan(&caller, &region, &pool_id, days)
         .await
     {
-        Ok(_) => Ok(see_other(&back_with(
-            &page,
-            &[("notice", "lifespan-saved")],
-        ))),
+        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", "lifespan-saved")]))),
         Err(error) => Err(invalid(
             &page,
             &error,
@@ -137,11 +142,14 @@ pub async fn save_lifespan(
 /// POST /clusters/{region}/{id}/maintenance-exclusions: `from` and `until` (dates, UTC; the
 /// exclusion covers both days), `scope`, `reason`.
 pub async fn add_exclusion(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: Fields,
+) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let field = |key: &str| {
@@ -199,7 +207,7 @@ pub async fn add_exclusion(
         )
         .await
     {
-        Ok(_) => Ok(see_other(&back_with(
+        Ok(_) => Ok(Done::to(&back_with(
             &page,
             &[("notice", "exclusion-added")],
         ))),
@@ -223,10 +231,14 @@ pub async fn add_exclusion(
 
 /// POST /clusters/{region}/{id}/maintenance-exclusions/{exclusion}/delete
 pub async fn remove_exclusion(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id, exclusion_id)): Path<(String, String, String)>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    exclusion_id: String,
+) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     match state
@@ -239,7 +251,7 @@ pub async fn remove_exclusion(
         )
         .await
     {
-        Ok(()) => Ok(see_other(&back_with(
+        Ok(()) => Ok(Done::to(&back_with(
             &page,
             &[("notice", "exclusion-removed")],
         ))),
@@ -251,11 +263,14 @@ pub async fn remove_exclusion(
 /// POST /clusters/{region}/{id}/auto-upgrade: `enable` = `on` or `off` (Scaleway's
 /// `auto_upgrade.enable`, kept by the provider).
 pub async fn save_auto_upgrade(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: Fields,
+) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let enable = match form.get("enable").map(String::as_str) {
@@ -285,7 +300,7 @@ pub async fn save_auto_upgrade(
         )
         .await
     {
-        Ok(_) => Ok(see_other(&back_with(
+        Ok(_) => Ok(Done::to(&back_with(
             &page,
             &[(
                 "notice",
@@ -354,11 +369,15 @@ pub async fn ical(
 
 /// POST /clusters/{region}/{id}/pools/{pool}/autohealing: `enabled` (checkbox), `cap_percent`.
 pub async fn save_autohealing(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id, pool_id)): Path<(String, String, String)>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    pool_id: String,
+    form: Fields,
+) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
     let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
     let typed = form
@@ -373,7 +392,7 @@ pub async fn save_autohealing(
         .set_autohealing(&caller, &region, &pool_id, enabled, cap)
         .await
     {
-        Ok(()) => Ok(see_other(&back_with(
+        Ok(()) => Ok(Done::to(&back_with(
             &page,
             &[("notice", "autohealing-saved")],
         ))),
@@ -383,5 +402,64 @@ pub async fn save_autohealing(
             &[("pool", pool_id.as_str()), ("cap_percent", typed.as_str())],
         )
         .unwrap_or_else(|| busy_or_refused(&page, error, "autohealing refused"))),
+    }
+}
+
+#[async_trait::async_trait]
+impl MaintenanceConsole for Console {
+    async fn save_window(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        fields: Fields,
+    ) -> Result<Done, ConsoleError> {
+        save_window(&self.state, &ConsoleRequest::of(caller), at, fields).await
+    }
+
+    async fn add_exclusion(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        fields: Fields,
+    ) -> Result<Done, ConsoleError> {
+        add_exclusion(&self.state, &ConsoleRequest::of(caller), at, fields).await
+    }
+
+    async fn remove_exclusion(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        exclusion: String,
+    ) -> Result<Done, ConsoleError> {
+        remove_exclusion(&self.state, &ConsoleRequest::of(caller), at, exclusion).await
+    }
+
+    async fn save_auto_upgrade(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        fields: Fields,
+    ) -> Result<Done, ConsoleError> {
+        save_auto_upgrade(&self.state, &ConsoleRequest::of(caller), at, fields).await
+    }
+
+    async fn save_lifespan(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        pool: String,
+        fields: Fields,
+    ) -> Result<Done, ConsoleError> {
+        save_lifespan(&self.state, &ConsoleRequest::of(caller), at, pool, fields).await
+    }
+
+    async fn save_autohealing(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        pool: String,
+        fields: Fields,
+    ) -> Result<Done, ConsoleError> {
+        save_autohealing(&self.state, &ConsoleRequest::of(caller), at, pool, fields).await
     }
 }

@@ -1,7 +1,6 @@
 //! The server side of the console port (`app::api::ssr::ConsoleServices`): each method calls the
 //! domain and returns the console's model types.
 
-use app::api::ssr::ConsoleServices;
 use app::model::cluster::{
     AttachedRow, ClusterDetail, ClusterPage, ComponentRow, EventRow, NodeRow, PoolRow,
 };
@@ -22,10 +21,11 @@ use crate::domain::ids::ClusterId;
 use crate::domain::model::{Caller, KubeVersionEntry};
 use crate::services::identity;
 
+use super::request::ConsoleRequest;
 use crate::state::AppState;
 
 pub struct Console {
-    state: AppState,
+    pub(super) state: AppState,
 }
 
 impl Console {
@@ -88,11 +88,24 @@ fn attached(items: &[crate::domain::model::AttachedResourceState]) -> Vec<Attach
         .collect()
 }
 
-#[async_trait::async_trait]
-impl ConsoleServices for Console {
-    async fn settings_page(
+/// The request's person as the session middleware found them (once per request): `None` when
+/// signed out, `Err` when the lookup failed (logged where it did).
+async fn person(
+    state: &AppState,
+    request: &ConsoleRequest,
+) -> Result<Option<(String, identity::SessionUser)>, ()> {
+    match super::session::signed_in(state, request).await {
+        Ok(found) => Ok(Some(found)),
+        Err(super::ConsoleError::SignIn) => Ok(None),
+        Err(_) => Err(()),
+    }
+}
+
+/// The pages' reads, for the request's person (the feature files' ports call them).
+impl Console {
+    pub(super) async fn load_settings_page(
         &self,
-        session: &str,
+        request: &ConsoleRequest,
         shown: Option<&str>,
     ) -> Result<SettingsPage, String> {
         let state = &self.state;
@@ -100,9 +113,9 @@ impl ConsoleServices for Console {
             tracing::error!(%error, "the settings could not be loaded");
             "the settings could not be loaded; try again in a moment".to_string()
         };
-        let Some(user) = identity::session_user(&state.database, state.clock.as_ref(), session)
+        let Some((session, user)) = person(state, request)
             .await
-            .map_err(|error| failed(&error))?
+            .map_err(|()| failed(&"the session could not be looked up"))?
         else {
             return Ok(SettingsPage::SignedOut);
         };
@@ -110,7 +123,7 @@ impl ConsoleServices for Console {
         // password); taken, so a reload shows nothing.
         let shown = match shown {
             Some(id) => {
-                identity::take_shown_once(&state.database, state.clock.as_ref(), session, id)
+                identity::take_shown_once(&state.database, state.clock.as_ref(), &session, id)
                     .await
                     .map_err(|error| failed(&error))?
                     .and_then(|content| serde_json::from_str::<ShownOnce>(&content).ok())
@@ -182,15 +195,18 @@ impl ConsoleServices for Console {
         })))
     }
 
-    async fn create_choices(&self, session: &str) -> Result<CreatePage, String> {
+    pub(super) async fn load_create_choices(
+        &self,
+        request: &ConsoleRequest,
+    ) -> Result<CreatePage, String> {
         let state = &self.state;
         let failed = |error: &dyn std::fmt::Display| {
             tracing::error!(%error, "the create form could not be loaded");
             "the form could not be loaded; try again in a moment".to_string()
         };
-        let Some(user) = identity::session_user(&state.database, state.clock.as_ref(), session)
+        let Some((_, user)) = person(state, request)
             .await
-            .map_err(|error| failed(&error))?
+            .map_err(|()| failed(&"the session could not be looked up"))?
         else {
             return Ok(CreatePage::SignedOut);
         };
@@ -251,22 +267,9 @@ impl ConsoleServices for Console {
         })))
     }
 
-    async fn upgrade_page(
+    pub(super) async fn load_cluster_page(
         &self,
-        session: &str,
-        region: &str,
-        id: &str,
-        version: Option<&str>,
-        kept: Option<&str>,
-        rollback: Option<&str>,
-    ) -> Result<app::model::upgrade::UpgradePage, String> {
-        super::upgrade::upgrade_page(&self.state, session, region, id, version, kept, rollback)
-            .await
-    }
-
-    async fn cluster_page(
-        &self,
-        session: &str,
+        request: &ConsoleRequest,
         region: &str,
         id: &str,
     ) -> Result<ClusterPage, String> {
@@ -275,9 +278,8 @@ impl ConsoleServices for Console {
             tracing::error!(%error, "a cluster page could not be loaded");
             "the cluster could not be loaded; try again in a moment".to_string()
         };
-        let headers = super::request::ConsoleRequest::of_session(session);
         let (caller, access) =
-            match super::cluster::access_to_cluster(state, &headers, region, id).await {
+            match super::cluster::access_to_cluster(state, request, region, id).await {
                 Ok(Some(found)) => found,
                 Ok(None) => return Ok(ClusterPage::NotFound),
                 Err(_) => return Ok(ClusterPage::SignedOut),
@@ -505,9 +507,9 @@ impl ConsoleServices for Console {
         Ok(ClusterPage::Found(Box::new(detail)))
     }
 
-    async fn dashboard(
+    pub(super) async fn load_dashboard(
         &self,
-        session: &str,
+        request: &ConsoleRequest,
         filters: DashboardFilters,
     ) -> Result<Option<Dashboard>, String> {
         let state = &self.state;
@@ -515,9 +517,9 @@ impl ConsoleServices for Console {
             tracing::error!(%error, "the dashboard could not be loaded");
             "the clusters could not be loaded; try again in a moment".to_string()
         };
-        let Some(user) = identity::session_user(&state.database, state.clock.as_ref(), session)
+        let Some((_, user)) = person(state, request)
             .await
-            .map_err(|error| failed(&error))?
+            .map_err(|()| failed(&"the session could not be looked up"))?
         else {
             return Ok(None);
         };
@@ -663,21 +665,23 @@ impl ConsoleServices for Console {
         }))
     }
 
-    async fn service_health(&self) -> ServiceHealth {
+    pub(super) async fn load_service_health(&self) -> ServiceHealth {
         ServiceHealth {
             version: env!("CARGO_PKG_VERSION").to_string(),
             database_reachable: self.state.database.is_reachable().await,
         }
     }
 
-    async fn system_page(&self, session: &str) -> Result<SystemPage, String> {
-        let state = &self.state;
-        let user = identity::session_user(&state.database, state.clock.as_ref(), session)
+    pub(super) async fn load_system_page(
+        &self,
+        request: &ConsoleRequest,
+    ) -> Result<SystemPage, String> {
+        let user = person(&self.state, request)
             .await
-            .map_err(|error| {
-                tracing::error!(%error, "the system page could not be loaded");
+            .map_err(|()| {
                 "the system status could not be loaded; try again in a moment".to_string()
-            })?;
+            })?
+            .map(|(_, user)| user);
         Ok(match user {
             None => SystemPage::SignedOut,
             Some(user) if user.is_operator => {

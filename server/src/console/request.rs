@@ -2,6 +2,8 @@
 
 use axum::http::request::Parts;
 
+use super::session::SessionLookup;
+use super::ConsoleCaller;
 use crate::domain::change::{Interface, Source};
 use crate::http::source::request_source;
 
@@ -11,14 +13,30 @@ use crate::http::source::request_source;
 pub struct ConsoleRequest {
     pub headers: axum::http::HeaderMap,
     pub source: Source,
+    /// What the session middleware found of the session, when it ran.
+    pub session: Option<SessionLookup>,
 }
 
 impl ConsoleRequest {
+    /// The request of a console port's caller.
+    pub fn of(caller: &ConsoleCaller) -> ConsoleRequest {
+        ConsoleRequest::of_parts(&caller.parts)
+    }
+
+    fn of_parts(parts: &Parts) -> ConsoleRequest {
+        ConsoleRequest {
+            headers: parts.headers.clone(),
+            source: request_source(parts, Interface::Console),
+            session: parts.extensions.get::<SessionLookup>().cloned(),
+        }
+    }
+
     /// A console read made for a session (server functions know only its token).
     pub fn of_session(session: &str) -> ConsoleRequest {
         ConsoleRequest {
             headers: session_headers(session),
             source: Source::of(Interface::Console),
+            session: None,
         }
     }
 }
@@ -35,10 +53,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ConsoleRequest {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ConsoleRequest {
-            headers: parts.headers.clone(),
-            source: request_source(parts, Interface::Console),
-        })
+        Ok(ConsoleRequest::of_parts(parts))
     }
 }
 

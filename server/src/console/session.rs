@@ -1,25 +1,21 @@
-//! Signing in and out of the console with plain form posts (they work without JavaScript), and
-//! the cross-site request check every state-changing console request passes.
+//! Signing in and out of the console (plain form posts to server functions: they work without
+//! JavaScript), the one session lookup of each request, the sign-in rule, and the cross-site
+//! request check every state-changing console request passes.
 
 use std::net::SocketAddr;
 
+use app::api::session::ssr::SessionConsole;
+use app::api::session::SignInForm;
 use app::model::identity::{Viewer, SESSION_COOKIE, SIGN_IN_PATH};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
-use serde::Deserialize;
 
-use super::ConsoleError;
+use super::request::ConsoleRequest;
+use super::{Console, ConsoleCaller, ConsoleError, Done};
 use crate::services::identity::{self, IdentityError, SessionUser};
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize)]
-pub struct SignInForm {
-    email: String,
-    password: String,
-}
 
 /// The session cookie: HttpOnly always, Secure when the console is served over HTTPS.
 fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> String {
@@ -48,13 +44,32 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
+/// What the session middleware found of the request's session cookie (once per request).
+#[derive(Clone, Debug)]
+pub enum SessionLookup {
+    Found {
+        token: String,
+        user: SessionUser,
+    },
+    /// Unknown or expired.
+    Ended,
+    /// The lookup failed (logged where it happened).
+    Failed,
+}
+
 /// The session's token and person: sign in first when there is none, unavailable (logged) when
-/// it could not be looked up.
+/// it could not be looked up. The middleware's lookup is used when there is one.
 pub(super) async fn signed_in(
     state: &AppState,
-    headers: &HeaderMap,
+    request: &ConsoleRequest,
 ) -> Result<(String, SessionUser), ConsoleError> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+    match &request.session {
+        Some(SessionLookup::Found { token, user }) => return Ok((token.clone(), user.clone())),
+        Some(SessionLookup::Ended) => return Err(ConsoleError::SignIn),
+        Some(SessionLookup::Failed) => return Err(ConsoleError::Unavailable),
+        None => {}
+    }
+    let Some(token) = cookie(&request.headers, SESSION_COOKIE) else {
         return Err(ConsoleError::SignIn);
     };
     match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
@@ -67,72 +82,68 @@ pub(super) async fn signed_in(
     }
 }
 
-/// The address a request came from (the TCP peer; "unknown" in-process), for rate limits.
-pub struct PeerAddress(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(PeerAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(peer)| peer.ip().to_string())
-                .unwrap_or_else(|| "unknown".to_string()),
-        ))
-    }
-}
-
-pub async fn sign_in(
-    State(state): State<AppState>,
-    PeerAddress(peer): PeerAddress,
-    Form(form): Form<SignInForm>,
-) -> Response {
-    let outcome = identity::sign_in(
-        &state.database,
-        state.ids.as_ref(),
-        state.clock.as_ref(),
-        &form.email,
-        &form.password,
-        &peer,
-    )
-    .await;
-    match outcome {
-        Ok(token) => {
-            let mut response = see_other("/clusters");
-            let cookie = session_cookie(&state, &token, identity::SESSION_HOURS * 3600);
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
+/// Signing in and out: the forms' server functions (`app::api::session`) call these.
+#[async_trait::async_trait]
+impl SessionConsole for Console {
+    async fn sign_in(
+        &self,
+        caller: &ConsoleCaller,
+        form: SignInForm,
+    ) -> Result<Done, ConsoleError> {
+        let state = &self.state;
+        let peer = caller
+            .parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_string());
+        let outcome = identity::sign_in(
+            &state.database,
+            state.ids.as_ref(),
+            state.clock.as_ref(),
+            &form.email,
+            &form.password,
+            &peer,
+        )
+        .await;
+        match outcome {
+            Ok(token) => Ok(Done {
+                location: "/clusters".to_string(),
+                set_cookie: Some(session_cookie(
+                    state,
+                    &token,
+                    identity::SESSION_HOURS * 3600,
+                )),
+            }),
+            Err(IdentityError::BadCredentials) => Err(ConsoleError::Back(format!(
+                "{SIGN_IN_PATH}?error=credentials&email={}",
+                url::form_urlencoded::byte_serialize(form.email.trim().as_bytes())
+                    .collect::<String>()
+            ))),
+            Err(IdentityError::Throttled(_)) => Err(ConsoleError::Back(format!(
+                "{SIGN_IN_PATH}?error=throttled"
+            ))),
+            Err(error) => {
+                tracing::error!(%error, "sign-in failed");
+                Err(ConsoleError::Back(format!(
+                    "{SIGN_IN_PATH}?error=unavailable"
+                )))
             }
-            response
-        }
-        Err(IdentityError::BadCredentials) => see_other(&format!(
-            "{SIGN_IN_PATH}?error=credentials&email={}",
-            url::form_urlencoded::byte_serialize(form.email.trim().as_bytes()).collect::<String>()
-        )),
-        Err(IdentityError::Throttled(_)) => see_other(&format!("{SIGN_IN_PATH}?error=throttled")),
-        Err(error) => {
-            tracing::error!(%error, "sign-in failed");
-            see_other(&format!("{SIGN_IN_PATH}?error=unavailable"))
         }
     }
-}
 
-pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(error) = identity::sign_out(&state.database, &token).await {
-            tracing::error!(%error, "sign-out failed");
+    async fn sign_out(&self, caller: &ConsoleCaller) -> Result<Done, ConsoleError> {
+        let state = &self.state;
+        if let Some(token) = caller.session() {
+            if let Err(error) = identity::sign_out(&state.database, &token).await {
+                tracing::error!(%error, "sign-out failed");
+            }
         }
+        Ok(Done {
+            location: SIGN_IN_PATH.to_string(),
+            set_cookie: Some(session_cookie(state, "", 0)),
+        })
     }
-    let mut response = see_other(SIGN_IN_PATH);
-    if let Ok(value) = HeaderValue::from_str(&session_cookie(&state, "", 0)) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
 }
 
 pub async fn require_session(
@@ -141,18 +152,25 @@ pub async fn require_session(
     next: Next,
 ) -> Response {
     let mut request = request;
-    // Who asks, looked up once: the layout offers the provider's pages to operators by it.
-    if request.method() == Method::GET {
-        if let Some(token) = cookie(request.headers(), SESSION_COOKIE) {
-            if let Ok(Some(user)) =
-                identity::session_user(&state.database, state.clock.as_ref(), &token).await
-            {
-                request.extensions_mut().insert(Viewer {
-                    email: user.email,
-                    is_operator: user.is_operator,
-                });
-            }
-        }
+    // Who asks, looked up once per request: the layout offers the provider's pages to
+    // operators by it, and the console's reads and forms find the person in it.
+    if let Some(token) = cookie(request.headers(), SESSION_COOKIE) {
+        let lookup =
+            match identity::session_user(&state.database, state.clock.as_ref(), &token).await {
+                Ok(Some(user)) => {
+                    request.extensions_mut().insert(Viewer {
+                        email: user.email.clone(),
+                        is_operator: user.is_operator,
+                    });
+                    SessionLookup::Found { token, user }
+                }
+                Ok(None) => SessionLookup::Ended,
+                Err(error) => {
+                    tracing::error!(%error, "session lookup failed");
+                    SessionLookup::Failed
+                }
+            };
+        request.extensions_mut().insert(lookup);
     }
     // The site map's sign-in rule: the sections of the pages for signed-in people (and
     // operators) send others to the sign-in form first (before the page renders, so it works the

@@ -3,18 +3,17 @@
 //! kept to be shown once), change their roles, remove them, and create projects. Each answers
 //! 303 back to /settings with the outcome; a secret never travels in a URL.
 
+use app::api::settings::ssr::SettingsConsole;
+use app::api::settings::{
+    AddMemberForm, MemberForm, NewKeyForm, NewProjectForm, PasswordForm, RevokeForm,
+};
 use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
-use app::model::settings::{NewKey, NewMember, ShownOnce, SETTINGS_PATH};
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
-use axum::response::Response;
-use axum::Form;
-use serde::Deserialize;
+use app::model::settings::{NewKey, NewMember, SettingsPage, ShownOnce, SETTINGS_PATH};
 
 use super::cluster::back_with;
 use super::request::ConsoleRequest;
-use super::session::{see_other, signed_in};
-use super::ConsoleError;
+use super::session::signed_in;
+use super::{Console, ConsoleCaller, ConsoleError, Done};
 use crate::domain::change::{Actor, ChangeContext};
 use crate::services::identity::{
     self, AddedMember, ChangePath, IdentityError, ProjectAccess, SessionUser,
@@ -22,8 +21,8 @@ use crate::services::identity::{
 use crate::state::AppState;
 
 /// Back to the settings page with what was done.
-fn notice(code: &str) -> Result<Response, ConsoleError> {
-    Ok(see_other(&format!("{SETTINGS_PATH}?notice={code}")))
+fn notice(code: &str) -> Result<Done, ConsoleError> {
+    Ok(Done::to(format!("{SETTINGS_PATH}?notice={code}")))
 }
 
 /// Back to the settings page with why it was not done.
@@ -32,11 +31,7 @@ fn problem(code: &str) -> ConsoleError {
 }
 
 /// Keeps what the next page shows once to this session, and sends the browser there.
-async fn show_once(
-    state: &AppState,
-    token: &str,
-    shown: &ShownOnce,
-) -> Result<Response, ConsoleError> {
+async fn show_once(state: &AppState, token: &str, shown: &ShownOnce) -> Result<Done, ConsoleError> {
     let content = serde_json::to_string(shown).map_err(|error| {
         tracing::error!(%error, "could not keep what is shown once");
         ConsoleError::Unavailable
@@ -50,7 +45,7 @@ async fn show_once(
     )
     .await
     {
-        Ok(id) => Ok(see_other(&format!("{SETTINGS_PATH}?shown={id}"))),
+        Ok(id) => Ok(Done::to(format!("{SETTINGS_PATH}?shown={id}"))),
         Err(error) => {
             tracing::error!(%error, "could not keep what is shown once");
             Err(ConsoleError::Unavailable)
@@ -100,18 +95,11 @@ fn access<'a>(user: &'a SessionUser, project_id: &str) -> Option<&'a ProjectAcce
         .find(|access| access.project_id == project_id)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NewKeyForm {
-    project_id: String,
-    #[serde(default)]
-    description: String,
-}
-
 pub async fn create_api_key(
-    State(state): State<AppState>,
-    headers: ConsoleRequest,
-    Form(form): Form<NewKeyForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    form: NewKeyForm,
+) -> Result<Done, ConsoleError> {
     let (token, user) = signed_in(&state, &headers).await?;
     // The service judges who asks (not found, forbidden) and records its refusals.
     let context = context_of(&user, &headers);
@@ -139,21 +127,15 @@ pub async fn create_api_key(
         secret_key: key.secret_key,
         project_id: key.project_id,
     });
-    show_once(&state, &token, &shown).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct RevokeForm {
-    project_id: String,
-    confirm: Option<String>,
+    show_once(state, &token, &shown).await
 }
 
 pub async fn revoke_api_key(
-    State(state): State<AppState>,
-    headers: ConsoleRequest,
-    Path(access_key): Path<String>,
-    Form(form): Form<RevokeForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    form: RevokeForm,
+) -> Result<Done, ConsoleError> {
+    let access_key = form.access_key.clone();
     let (_, user) = signed_in(&state, &headers).await?;
     // Who asks is answered first: someone who may not revoke is refused by the service (which
     // records it) whatever the box; the box is asked only of those who may.
@@ -181,18 +163,11 @@ pub async fn revoke_api_key(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PasswordForm {
-    current: String,
-    new: String,
-    again: String,
-}
-
 pub async fn change_password(
-    State(state): State<AppState>,
-    headers: ConsoleRequest,
-    Form(form): Form<PasswordForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    form: PasswordForm,
+) -> Result<Done, ConsoleError> {
     let (_, user) = signed_in(&state, &headers).await?;
     if form.new != form.again {
         return Err(problem("password-mismatch"));
@@ -209,13 +184,12 @@ pub async fn change_password(
     {
         Ok(()) => {
             // Every session ended with the change; this browser's cookie goes too.
-            let mut response = see_other(&format!("{SIGN_IN_PATH}?error=changed"));
-            if let Ok(value) = HeaderValue::from_str(&format!(
-                "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
-            )) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
-            Ok(response)
+            Ok(Done {
+                location: format!("{SIGN_IN_PATH}?error=changed"),
+                set_cookie: Some(format!(
+                    "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
+                )),
+            })
         }
         Err(IdentityError::BadCredentials) => Err(problem("password-wrong")),
         Err(IdentityError::Invalid(_)) => Err(problem("password-short")),
@@ -226,22 +200,14 @@ pub async fn change_password(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct AddMemberForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    role: String,
-}
-
 /// POST /settings/projects/{project}/members: an owner adds someone by email. A new account's
 /// password is kept to be shown once to this owner.
 pub async fn add_member(
-    State(state): State<AppState>,
-    headers: ConsoleRequest,
-    Path(project_id): Path<String>,
-    Form(form): Form<AddMemberForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    form: AddMemberForm,
+) -> Result<Done, ConsoleError> {
+    let project_id = form.project_id.clone();
     let (token, user) = signed_in(&state, &headers).await?;
     let context = context_of(&user, &headers);
     match identity::add_member(
@@ -266,7 +232,7 @@ pub async fn add_member(
                 password,
                 project_name,
             });
-            show_once(&state, &token, &shown).await
+            show_once(state, &token, &shown).await
         }
         Err(error) => Err(refused(
             error,
@@ -276,19 +242,14 @@ pub async fn add_member(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RoleForm {
-    #[serde(default)]
-    role: String,
-}
-
 /// POST /settings/projects/{project}/members/{user}/role: an owner changes a member's role.
 pub async fn change_member_role(
-    State(state): State<AppState>,
-    headers: ConsoleRequest,
-    Path((project_id, member)): Path<(String, String)>,
-    Form(form): Form<RoleForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    form: MemberForm,
+) -> Result<Done, ConsoleError> {
+    let project_id = form.project_id.clone();
+    let member = form.member.clone();
     let (_, user) = signed_in(&state, &headers).await?;
     let context = context_of(&user, &headers);
     match identity::change_member_role(
@@ -305,19 +266,15 @@ pub async fn change_member_role(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RemoveMemberForm {
-    confirm: Option<String>,
-}
-
 /// POST /settings/projects/{project}/members/{user}/remove: an owner removes a member, once
 /// the confirmation box is ticked.
 pub async fn remove_member(
-    State(state): State<AppState>,
-    headers: ConsoleRequest,
-    Path((project_id, member)): Path<(String, String)>,
-    Form(form): Form<RemoveMemberForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    form: MemberForm,
+) -> Result<Done, ConsoleError> {
+    let project_id = form.project_id.clone();
+    let member = form.member.clone();
     let (_, user) = signed_in(&state, &headers).await?;
     // Who asks is answered first (not found, owners only: the service refuses and records
     // it whatever the box); the box is asked only of an owner.
@@ -340,20 +297,12 @@ pub async fn remove_member(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NewProjectForm {
-    #[serde(default)]
-    organization_id: String,
-    #[serde(default)]
-    name: String,
-}
-
 /// POST /settings/projects: an owner of a project of the organization creates another one there.
 pub async fn create_project(
-    State(state): State<AppState>,
-    headers: ConsoleRequest,
-    Form(form): Form<NewProjectForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    form: NewProjectForm,
+) -> Result<Done, ConsoleError> {
     let (_, user) = signed_in(&state, &headers).await?;
     let context = context_of(&user, &headers);
     match identity::create_project(
@@ -372,5 +321,74 @@ pub async fn create_project(
             ("organization", &form.organization_id),
             &[("name", &form.name)],
         )),
+    }
+}
+
+#[async_trait::async_trait]
+impl SettingsConsole for Console {
+    async fn settings_page(
+        &self,
+        caller: &ConsoleCaller,
+        shown: Option<&str>,
+    ) -> Result<SettingsPage, ConsoleError> {
+        self.load_settings_page(&ConsoleRequest::of(caller), shown)
+            .await
+            .map_err(ConsoleError::Failed)
+    }
+
+    async fn create_api_key(
+        &self,
+        caller: &ConsoleCaller,
+        form: NewKeyForm,
+    ) -> Result<Done, ConsoleError> {
+        create_api_key(&self.state, &ConsoleRequest::of(caller), form).await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        caller: &ConsoleCaller,
+        form: RevokeForm,
+    ) -> Result<Done, ConsoleError> {
+        revoke_api_key(&self.state, &ConsoleRequest::of(caller), form).await
+    }
+
+    async fn change_password(
+        &self,
+        caller: &ConsoleCaller,
+        form: PasswordForm,
+    ) -> Result<Done, ConsoleError> {
+        change_password(&self.state, &ConsoleRequest::of(caller), form).await
+    }
+
+    async fn create_project(
+        &self,
+        caller: &ConsoleCaller,
+        form: NewProjectForm,
+    ) -> Result<Done, ConsoleError> {
+        create_project(&self.state, &ConsoleRequest::of(caller), form).await
+    }
+
+    async fn add_member(
+        &self,
+        caller: &ConsoleCaller,
+        form: AddMemberForm,
+    ) -> Result<Done, ConsoleError> {
+        add_member(&self.state, &ConsoleRequest::of(caller), form).await
+    }
+
+    async fn change_member_role(
+        &self,
+        caller: &ConsoleCaller,
+        form: MemberForm,
+    ) -> Result<Done, ConsoleError> {
+        change_member_role(&self.state, &ConsoleRequest::of(caller), form).await
+    }
+
+    async fn remove_member(
+        &self,
+        caller: &ConsoleCaller,
+        form: MemberForm,
+    ) -> Result<Done, ConsoleError> {
+        remove_member(&self.state, &ConsoleRequest::of(caller), form).await
     }
 }

@@ -3,16 +3,16 @@
 //! reason), and pause, resume and abort. The progress follows live through the cluster's
 //! `live` stream (`console::live`).
 
+use app::api::cluster::ClusterAt;
+use app::api::upgrade::ssr::UpgradeConsole;
+use app::api::upgrade::{ControlForm, RollbackForm, StartForm, UpgradeAsked};
 use app::model::upgrade as view;
 use app::model::upgrade::upgrade_path;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use axum::Form;
-use serde::Deserialize;
+use axum::http::StatusCode;
 
-use super::cluster::{back_with, person_on_cluster, see_other};
-use super::ConsoleError;
+use super::cluster::{back_with, person_on_cluster};
+use super::request::ConsoleRequest;
+use super::{Console, ConsoleCaller, ConsoleError, Done};
 use crate::domain::ids::{ClusterId, PoolId};
 use crate::domain::model::RolloutControl;
 use crate::domain::version::KubeVersion;
@@ -146,7 +146,7 @@ fn assessment_view(assessment: Assessment) -> view::Assessment {
 /// The wizard's data for a signed-in person.
 pub async fn upgrade_page(
     state: &AppState,
-    session: &str,
+    request: &ConsoleRequest,
     region: &str,
     id: &str,
     version: Option<&str>,
@@ -157,12 +157,14 @@ pub async fn upgrade_page(
         tracing::error!(%error, "the upgrade wizard could not be loaded");
         "the upgrade wizard could not be loaded; try again in a moment".to_string()
     };
-    let headers = super::request::ConsoleRequest::of_session(session);
-    let (caller, access) = match person_on_cluster(state, &headers, region, id).await {
+    let (caller, access) = match person_on_cluster(state, request, region, id).await {
         Ok(Some((_, caller, access))) => (caller, access),
         Ok(None) => return Ok(view::UpgradePage::NotFound),
         Err(_) => return Ok(view::UpgradePage::SignedOut),
     };
+    // What a refused start kept is this session's.
+    let session = super::session::cookie(&request.headers, app::model::identity::SESSION_COOKIE)
+        .unwrap_or_default();
     let cluster_id = ClusterId::from(id);
     let cluster = match state
         .service
@@ -249,7 +251,7 @@ pub async fn upgrade_page(
             .map_err(|e| failed(&e))?,
     );
     let typed_reason = match kept {
-        Some(kept) => identity::read_kept(&state.database, state.clock.as_ref(), session, kept)
+        Some(kept) => identity::read_kept(&state.database, state.clock.as_ref(), &session, kept)
             .await
             .map_err(|e| failed(&e))?
             .unwrap_or_default(),
@@ -277,24 +279,16 @@ fn rollback_scope(scope: &str) -> RollbackScope {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct StartForm {
-    version: String,
-    confirm_name: String,
-    #[serde(default)]
-    override_reason: Option<String>,
-    /// Minor upgrades: days the previous minor's behaviour is kept (rollback possible).
-    #[serde(default)]
-    soak_days: Option<String>,
-}
-
 /// POST /clusters/{region}/{id}/upgrade: starts the upgrade the wizard showed.
 pub async fn start_upgrade(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<StartForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: StartForm,
+) -> Result<Done, ConsoleError> {
     let page = upgrade_path(&region, &cluster_id);
     let (user, caller, access) = person_on_cluster(&state, &headers, &region, &cluster_id)
         .await?
@@ -341,7 +335,7 @@ pub async fn start_upgrade(
         .await;
     let problem = match outcome {
         Ok(_) => {
-            return Ok(see_other(&back_with(
+            return Ok(Done::to(&back_with(
                 &page,
                 &[("notice", "upgrade-started")],
             )))
@@ -372,22 +366,16 @@ pub async fn start_upgrade(
     Err(back(problem).await)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RollbackForm {
-    /// "cluster" or a pool's id.
-    scope: String,
-    confirm_name: String,
-    #[serde(default)]
-    override_reason: Option<String>,
-}
-
 /// POST /clusters/{region}/{id}/rollback: starts the rollback the wizard showed.
 pub async fn start_rollback(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<RollbackForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: RollbackForm,
+) -> Result<Done, ConsoleError> {
     let page = upgrade_path(&region, &cluster_id);
     let (user, caller, access) = person_on_cluster(&state, &headers, &region, &cluster_id)
         .await?
@@ -427,7 +415,7 @@ pub async fn start_rollback(
         RollbackScope::Pool(_) => "pool-rollback-started",
     };
     let problem = match outcome {
-        Ok(_) => return Ok(see_other(&back_with(&page, &[("notice", started)]))),
+        Ok(_) => return Ok(Done::to(&back_with(&page, &[("notice", started)]))),
         Err(DomainError::PreconditionFailed { precondition, .. })
             if precondition == "upgrade_preflight" =>
         {
@@ -447,19 +435,16 @@ pub async fn start_rollback(
     Err(back(problem).await)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ControlForm {
-    action: String,
-    confirm: Option<String>,
-}
-
 /// POST /clusters/{region}/{id}/upgrade/control: pause, resume, or abort (after its box).
 pub async fn control_upgrade(
-    State(state): State<AppState>,
-    headers: super::request::ConsoleRequest,
-    Path((region, cluster_id)): Path<(String, String)>,
-    Form(form): Form<ControlForm>,
-) -> Result<Response, ConsoleError> {
+    state: &AppState,
+    headers: &ConsoleRequest,
+    ClusterAt {
+        region,
+        cluster: cluster_id,
+    }: ClusterAt,
+    form: ControlForm,
+) -> Result<Done, ConsoleError> {
     let page = upgrade_path(&region, &cluster_id);
     let (_, caller, access) = person_on_cluster(&state, &headers, &region, &cluster_id)
         .await?
@@ -487,7 +472,7 @@ pub async fn control_upgrade(
         RolloutControl::Abort => "aborting",
     };
     match outcome {
-        Ok(_) => Ok(see_other(&back_with(&page, &[("notice", notice)]))),
+        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", notice)]))),
         Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
         Err(DomainError::PreconditionFailed { .. }) => Err(problem("not-rolling")),
         Err(error) => {
@@ -502,7 +487,7 @@ pub async fn control_upgrade(
 /// history and logs).
 async fn back_keeping(
     state: &AppState,
-    headers: &HeaderMap,
+    headers: &axum::http::HeaderMap,
     page: &str,
     keep: &[(&str, &str)],
     reason: &str,
@@ -527,4 +512,54 @@ async fn back_keeping(
         pairs.push(("kept", kept.as_str()));
     }
     ConsoleError::Back(back_with(page, &pairs))
+}
+
+#[async_trait::async_trait]
+impl UpgradeConsole for Console {
+    async fn upgrade_page(
+        &self,
+        caller: &ConsoleCaller,
+        region: &str,
+        id: &str,
+        asked: UpgradeAsked,
+    ) -> Result<view::UpgradePage, ConsoleError> {
+        upgrade_page(
+            &self.state,
+            &ConsoleRequest::of(caller),
+            region,
+            id,
+            asked.version.as_deref(),
+            asked.kept.as_deref(),
+            asked.rollback.as_deref(),
+        )
+        .await
+        .map_err(ConsoleError::Failed)
+    }
+
+    async fn start_upgrade(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        form: StartForm,
+    ) -> Result<Done, ConsoleError> {
+        start_upgrade(&self.state, &ConsoleRequest::of(caller), at, form).await
+    }
+
+    async fn start_rollback(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        form: RollbackForm,
+    ) -> Result<Done, ConsoleError> {
+        start_rollback(&self.state, &ConsoleRequest::of(caller), at, form).await
+    }
+
+    async fn control_upgrade(
+        &self,
+        caller: &ConsoleCaller,
+        at: ClusterAt,
+        form: ControlForm,
+    ) -> Result<Done, ConsoleError> {
+        control_upgrade(&self.state, &ConsoleRequest::of(caller), at, form).await
+    }
 }

@@ -109,13 +109,18 @@ pub(crate) async fn console(
     cookie: &str,
     form: &str,
 ) -> (u16, String) {
+    let (path, form) = if method == "POST" {
+        crate::forms::as_page_posts(path, form)
+    } else {
+        (path.to_string(), form.to_string())
+    };
     let request = Request::builder()
         .method(method)
         .uri(path)
         .header("host", "127.0.0.1:3000")
         .header("cookie", cookie)
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(form.to_string()))
+        .body(Body::from(form))
         .expect("request");
     let (response, body) = read(app.send(request).await).await;
     (response.status().as_u16(), body)
@@ -484,9 +489,47 @@ on_both_databases!(
             };
             Some(form.to_string())
         };
+        // A form names its object in hidden fields, as its page renders them.
+        let hidden_for = |route: ServerRoute| -> Vec<(&str, String)> {
+            let cluster = vec![("region", victims("region")), ("cluster", victims("id"))];
+            let and = |name: &'static str, parameter: &str| {
+                let mut fields = cluster.clone();
+                fields.push((name, victims(parameter)));
+                fields
+            };
+            match route {
+                routes::NODE_ACTION => and("node", "node_id"),
+                routes::POOL_ACTION | routes::SAVE_LIFESPAN | routes::SAVE_AUTOHEALING => {
+                    and("pool", "pool")
+                }
+                routes::REMOVE_EXCLUSION => and("exclusion", "exclusion"),
+                routes::DELETE_ACL_RULE => and("rule", "rule"),
+                routes::REVOKE_API_KEY => vec![("access_key", victims("access_key"))],
+                routes::ADD_MEMBER => vec![("project_id", victims("project"))],
+                routes::CHANGE_MEMBER_ROLE | routes::REMOVE_MEMBER => vec![
+                    ("project_id", victims("project")),
+                    ("member", victims("member")),
+                ],
+                routes::CREATE_API_KEY | routes::CREATE_PROJECT | routes::CREATE_CLUSTER => {
+                    vec![]
+                }
+                route if route.kind == Kind::Form => cluster,
+                _ => vec![],
+            }
+        };
         let forms: Vec<(ServerRoute, String, String)> = routes::SERVER_ROUTES
             .iter()
-            .filter_map(|route| Some((*route, route.url_by_name(victims), form_for(*route)?)))
+            .filter_map(|route| {
+                let typed = form_for(*route)?;
+                let mut body: Vec<String> = hidden_for(*route)
+                    .into_iter()
+                    .map(|(name, value)| format!("{name}={value}"))
+                    .collect();
+                if !typed.is_empty() {
+                    body.push(typed);
+                }
+                Some((*route, route.url_by_name(victims), body.join("&")))
+            })
             .collect();
         for (route, path, form) in &forms {
             let method = route.method().as_str();

@@ -123,7 +123,7 @@ on_both_databases!(
     the_theme_form_sets_a_cookie_and_returns_to_the_page,
     |database: Database| async move {
         let app = TestApp::new(database);
-        let request = Request::post("/preferences/theme")
+        let request = Request::post(app::routes::SET_THEME.axum_path)
             .header(header::HOST, "127.0.0.1:3000")
             .header(header::REFERER, "http://127.0.0.1:3000/system")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -151,7 +151,7 @@ on_both_databases!(
     an_unknown_theme_is_refused_and_sets_nothing,
     |database: Database| async move {
         let app = TestApp::new(database);
-        let request = Request::post("/preferences/theme")
+        let request = Request::post(app::routes::SET_THEME.axum_path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from("theme=purple"))
             .expect("request");
@@ -221,6 +221,7 @@ on_both_databases!(
         let post = |path: String, form: &'static str| {
             let (app, cookie) = (&app, cookie.clone());
             async move {
+                let (path, form) = crate::forms::as_page_posts(&path, form);
                 let request = Request::post(path)
                     .header("host", "127.0.0.1:3000")
                     .header("cookie", cookie)
@@ -282,8 +283,9 @@ on_both_databases!(
         let (_, html) = crate::authorization::console(&app, "GET", &access, &cookie, "").await;
         assert!(html.contains("203.0.113.0/24"), "{html}");
         assert!(
-            html.contains(&format!("acl-rules/{rule_id}/delete")),
-            "{html}"
+            html.contains(app::routes::DELETE_ACL_RULE.axum_path)
+                && html.contains(&format!("name=\"rule\" value=\"{rule_id}\"")),
+            "its delete form names it: {html}"
         );
 
         // Another cluster's rule id, or none: 404, nothing deleted.
@@ -307,6 +309,7 @@ on_both_databases!(
 
 /// Posts a console form as the holder of `cookie`: the status and where it sends the browser.
 async fn post_form(app: &TestApp, path: &str, cookie: &str, form: &str) -> (StatusCode, String) {
+    let (path, form) = crate::forms::as_page_posts(path, form);
     let request = Request::post(path)
         .header(header::HOST, "127.0.0.1:3000")
         .header(header::COOKIE, cookie)

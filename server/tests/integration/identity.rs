@@ -39,7 +39,7 @@ async fn sign_in(
     password: &str,
     origin: Option<&str>,
 ) -> (u16, String, String) {
-    let mut request = Request::post("/login")
+    let mut request = Request::post(app::routes::SIGN_IN.axum_path)
         .header("host", "127.0.0.1:3000")
         .header("content-type", "application/x-www-form-urlencoded");
     if let Some(origin) = origin {
@@ -165,7 +165,7 @@ on_both_databases!(
         assert!(cookie.is_empty());
 
         // Signing out ends the session on the server, not only in the browser.
-        let request = Request::post("/logout")
+        let request = Request::post(app::routes::SIGN_OUT.axum_path)
             .header("host", "127.0.0.1:3000")
             .header("cookie", &ada)
             .body(Body::empty())
@@ -219,6 +219,7 @@ on_both_databases!(
 );
 
 async fn post_form(app: &TestApp, path: &str, cookie: &str, body: &str) -> (u16, String) {
+    let (path, body) = crate::forms::as_page_posts(path, body);
     let request = Request::post(path)
         .header("host", "127.0.0.1:3000")
         .header("cookie", cookie)
@@ -1354,12 +1355,14 @@ on_both_databases!(
         assert_eq!(status, 404);
         // Nor from another site, even with an owner's session.
         let owner = signed_in(&app, "olga@example.com").await;
-        let request = Request::post(&members)
+        let (members, form) =
+            crate::forms::as_page_posts(&members, "email=planted%40example.com&role=owner");
+        let request = Request::post(members)
             .header("host", "127.0.0.1:3000")
             .header("origin", "http://evil.example")
             .header("cookie", &owner)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(Body::from("email=planted%40example.com&role=owner"))
+            .body(Body::from(form))
             .expect("request");
         let (response, _) = read(app.send(request).await).await;
         assert_eq!(response.status(), 403);

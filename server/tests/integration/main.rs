@@ -1,6 +1,7 @@
 //! Integration tests of the `wheelhouse` server: one test binary (one link on 2 cores), one module
 //! per capability. Database tests run on SQLite and on PostgreSQL (see `support`).
 
+mod forms;
 mod support;
 
 mod authorization;

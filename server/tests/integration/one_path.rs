@@ -249,12 +249,13 @@ on_both_databases!(
 
 /// Posts a settings form as `cookie`; returns the status and where it sends the browser.
 async fn post_settings(app: &TestApp, path: &str, cookie: &str, form: &str) -> (u16, String) {
+    let (path, form) = crate::forms::as_page_posts(path, form);
     let request = axum::http::Request::post(path)
         .header("host", "127.0.0.1:3000")
         .header("cookie", cookie)
         .header("user-agent", "one-path-test")
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(axum::body::Body::from(form.to_string()))
+        .body(axum::body::Body::from(form))
         .expect("request");
     let (response, _) = crate::support::read(app.send(request).await).await;
     let location = response

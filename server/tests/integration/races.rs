@@ -558,6 +558,7 @@ on_both_databases!(
                     let form = format!(
                         "name={name}&description=&tags=&was_name={seen}&was_description=&was_tags="
                     );
+                    let (page, form) = crate::forms::as_page_posts(&page, &form);
                     let request = axum::http::Request::post(page)
                         .header("host", "127.0.0.1:3000")
                         .header("cookie", cookie)

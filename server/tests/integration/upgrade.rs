@@ -765,11 +765,12 @@ on_both_databases!(
 async fn app_location(app: &TestApp, path: &str, cookie: &str, form: &str) -> String {
     use axum::body::Body;
     use axum::http::Request;
+    let (path, form) = crate::forms::as_page_posts(path, form);
     let request = Request::post(path)
         .header("host", "127.0.0.1:3000")
         .header("cookie", cookie)
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(form.to_string()))
+        .body(Body::from(form))
         .expect("request");
     let response = app.send(request).await;
     response

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::use_cluster;
 use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
+use crate::components::hidden_fields::HiddenFields;
 use crate::model::cluster::AclRow;
 use crate::routes;
 
@@ -15,7 +16,7 @@ pub fn ClusterAccess() -> impl IntoView {
     };
     let (region, id) = (cluster.region.clone(), cluster.id.clone());
     let kubeconfig = routes::cluster_route(&region, &id, routes::KUBECONFIG);
-    let reset_admin_token = routes::cluster_route(&region, &id, routes::RESET_ADMIN_TOKEN);
+    let reset_admin_token = routes::cluster_form(&region, &id, routes::RESET_ADMIN_TOKEN);
     let (rules, can_change) = (cluster.acl_rules.clone(), cluster.can_change);
     view! {
         <div class="grid gap-4 lg:grid-cols-2">
@@ -50,7 +51,7 @@ pub fn ClusterAccess() -> impl IntoView {
                         "A new admin token: every kubeconfig downloaded before stops working at once. Use it when one may have leaked."
                     </p>
                     <TypedConfirmation
-                        action=reset_admin_token
+                        to=reset_admin_token
                         name=cluster.name.clone()
                         button="Reset the admin token"
                     />
@@ -92,14 +93,15 @@ fn AclRules(
                 {rules
                     .into_iter()
                     .map(|rule| {
-                        let action = routes::acl_rule_removal(&region, &cluster_id, &rule.id);
+                        let action = routes::cluster_form(&region, &cluster_id, routes::DELETE_ACL_RULE).with("rule", &rule.id);
                         let label = format!("Delete the rule {}", rule.range);
                         view! {
                             <li class="flex flex-wrap items-center justify-between gap-3 py-2">
                                 <span class="break-all font-mono text-xs">{rule.range}</span>
                                 <span class="min-w-0 flex-1 break-words text-muted">{rule.description}</span>
                                 {can_change.then(|| view! {
-                                    <form method="post" action=action>
+                                    <form method="post" action=action.action>
+                                        <HiddenFields to=action.clone() />
                                         <button
                                             type="submit"
                                             aria-label=label
@@ -120,7 +122,8 @@ fn AclRules(
     view! {
         {list}
         {can_change.then(|| view! {
-            <form method="post" action=routes::cluster_route(&region, &cluster_id, routes::ADD_ACL_RULE) class="mt-4 grid gap-3 sm:grid-cols-3 sm:items-end" data-testid="add-acl-rule">
+            <form method="post" action=routes::ADD_ACL_RULE.axum_path class="mt-4 grid gap-3 sm:grid-cols-3 sm:items-end" data-testid="add-acl-rule">
+                <HiddenFields to=routes::cluster_form(&region, &cluster_id, routes::ADD_ACL_RULE) />
                 <div>
                     <label for="acl-ip" class="mb-1 block text-sm font-medium">"IP range (CIDR)"</label>
                     <input id="acl-ip" name="ip" type="text" required placeholder="203.0.113.0/24" value=ip class=field />

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::use_cluster;
 use crate::components::card::Card;
+use crate::components::hidden_fields::HiddenFields;
 use crate::model::cluster::{Freshness, EXCLUSION_SCOPES, RECOMMENDED_LIFESPAN_DAYS, WEEKDAYS};
 use crate::routes;
 
@@ -20,19 +21,19 @@ pub fn ClusterMaintenance() -> impl IntoView {
         return ().into_any();
     };
     let (region, cluster_id) = (cluster.region.clone(), cluster.id.clone());
-    let at = |route| routes::cluster_route(&region, &cluster_id, route);
+    let form = |route| routes::cluster_form(&region, &cluster_id, route);
     let freshness = cluster.freshness.clone();
     let can_change = cluster.can_change;
     view! {
         <div class="grid gap-4 lg:grid-cols-2">
-            <WindowCard freshness=freshness.clone() action=at(routes::SAVE_WINDOW) can_change />
+            <WindowCard freshness=freshness.clone() to=form(routes::SAVE_WINDOW) can_change />
             <LifespanCard freshness=freshness.clone() region=region.clone() cluster_id=cluster_id.clone() can_change />
-            <AutoUpgradeCard freshness=freshness.clone() action=at(routes::SAVE_AUTO_UPGRADE) can_change />
+            <AutoUpgradeCard freshness=freshness.clone() to=form(routes::SAVE_AUTO_UPGRADE) can_change />
             <AutohealingCard freshness=freshness.clone() region=region.clone() cluster_id=cluster_id.clone() can_change />
         </div>
         <div class="mt-4 grid gap-4">
             <ExclusionsCard freshness=freshness.clone() region=region.clone() cluster_id=cluster_id.clone() can_change />
-            <TimelineCard freshness=freshness.clone() ics=at(routes::MAINTENANCE_ICS) />
+            <TimelineCard freshness=freshness.clone() ics=routes::cluster_route(&region, &cluster_id, routes::MAINTENANCE_ICS) />
             <PlannedCard freshness=freshness.clone() />
             <ReplacedCard freshness />
         </div>
@@ -50,7 +51,7 @@ fn problem_for(field: &str, pool: Option<&str>) -> Option<String> {
 }
 
 #[component]
-fn WindowCard(freshness: Freshness, action: String, can_change: bool) -> impl IntoView {
+fn WindowCard(freshness: Freshness, to: routes::FormTo, can_change: bool) -> impl IntoView {
     let query = use_query_map().read_untracked().clone();
     let typed_days: Vec<String> = query
         .get("days")
@@ -78,7 +79,8 @@ fn WindowCard(freshness: Freshness, action: String, can_change: bool) -> impl In
         problem_for(field, None).map(|text| view! { <p id=id class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })
     };
     let form = can_change.then(|| view! {
-        <form method="post" action=action class="mt-3 space-y-4" data-testid="window-form">
+        <form method="post" action=to.action class="mt-3 space-y-4" data-testid="window-form">
+            <HiddenFields to=to.clone() />
             <fieldset aria-describedby="days-problem">
                 <legend class="mb-2 text-sm font-medium">"Days"</legend>
                 <div class="grid grid-cols-2 gap-1 sm:grid-cols-4">
@@ -158,7 +160,8 @@ fn LifespanCard(
                         let id = format!("lifespan-{pool_id}");
                         let problem_id = format!("lifespan-problem-{pool_id}");
                         let form = can_change.then(|| view! {
-                            <form method="post" action=routes::pool_form(&region, &cluster_id, &pool_id, routes::SAVE_LIFESPAN) class="mt-2 flex flex-wrap items-end gap-2">
+                            <form method="post" action=routes::SAVE_LIFESPAN.axum_path class="mt-2 flex flex-wrap items-end gap-2">
+                                <HiddenFields to=routes::cluster_form(&region, &cluster_id, routes::SAVE_LIFESPAN).with("pool", &pool_id) />
                                 <div class="min-w-0 flex-1">
                                     <label for=id.clone() class="mb-1 block text-sm font-medium">{format!("Lifespan of {pool_name}'s nodes (days)")}</label>
                                     <input id=id type="number" min="1" max="365" name="max_node_age_days" value=typed placeholder="off" class=INPUT aria-describedby=problem_id.clone() />
@@ -212,7 +215,8 @@ fn AutohealingCard(
                         let (check_id, cap_id) = (format!("heal-{pool_id}"), format!("cap-{pool_id}"));
                         let (check_for, cap_for) = (check_id.clone(), cap_id.clone());
                         let form = can_change.then(|| view! {
-                            <form method="post" action=routes::pool_form(&region, &cluster_id, &pool_id, routes::SAVE_AUTOHEALING) class="mt-2 flex flex-wrap items-end gap-3">
+                            <form method="post" action=routes::SAVE_AUTOHEALING.axum_path class="mt-2 flex flex-wrap items-end gap-3">
+                                <HiddenFields to=routes::cluster_form(&region, &cluster_id, routes::SAVE_AUTOHEALING).with("pool", &pool_id) />
                                 <label for=check_for class="flex min-h-11 items-center gap-2 text-sm">
                                     <input id=check_id type="checkbox" name="enabled" checked=enabled class="size-5" />
                                     "On"
@@ -239,7 +243,7 @@ fn AutohealingCard(
 }
 
 #[component]
-fn AutoUpgradeCard(freshness: Freshness, action: String, can_change: bool) -> impl IntoView {
+fn AutoUpgradeCard(freshness: Freshness, to: routes::FormTo, can_change: bool) -> impl IntoView {
     let state = match (&freshness.next_patch, &freshness.auto_upgrade_waiting) {
         (None, _) => "The cluster runs the newest patch of its minor.".to_string(),
         (Some(next), _) if !freshness.auto_upgrade => {
@@ -260,7 +264,8 @@ fn AutoUpgradeCard(freshness: Freshness, action: String, can_change: bool) -> im
             </p>
             <p class="mt-1 text-sm text-muted">"Patch versions only, through the same pre-flight as a manual upgrade (a NO-GO is never overridden), inside the window, outside exclusions. Minor upgrades stay yours to start."</p>
             {can_change.then(|| view! {
-                <form method="post" action=action class="mt-3">
+                <form method="post" action=to.action class="mt-3">
+                    <HiddenFields to=to.clone() />
                     <input type="hidden" name="enable" value=value />
                     <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">{button}</button>
                 </form>
@@ -297,7 +302,8 @@ fn ExclusionsCard(
                     .into_iter()
                     .map(|(id, words, in_force)| {
                         let remove = can_change.then(|| view! {
-                            <form method="post" action=routes::exclusion_removal(&region, &cluster_id, &id)>
+                            <form method="post" action=routes::REMOVE_EXCLUSION.axum_path>
+                                <HiddenFields to=routes::cluster_form(&region, &cluster_id, routes::REMOVE_EXCLUSION).with("exclusion", &id) />
                                 <button type="submit" class="min-h-11 rounded-md border border-line px-3 text-sm hover:bg-subtle">"Remove"</button>
                             </form>
                         });
@@ -314,7 +320,8 @@ fn ExclusionsCard(
         .into_any()
     };
     let form = can_change.then(|| view! {
-        <form method="post" action=routes::cluster_route(&region, &cluster_id, routes::ADD_EXCLUSION) class="mt-4 grid gap-3 sm:grid-cols-2" data-testid="exclusion-form">
+        <form method="post" action=routes::ADD_EXCLUSION.axum_path class="mt-4 grid gap-3 sm:grid-cols-2" data-testid="exclusion-form">
+            <HiddenFields to=routes::cluster_form(&region, &cluster_id, routes::ADD_EXCLUSION) />
             <div>
                 <label for="exclusion-from" class="mb-1 block text-sm font-medium">"From (UTC)"</label>
                 <input id="exclusion-from" name="from" type="date" required value=from class=INPUT aria-describedby="from-problem" />

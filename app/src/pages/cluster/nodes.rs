@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::{status_tone, use_cluster};
+use crate::components::hidden_fields::HiddenFields;
 use crate::components::status::StatusBadge;
 use crate::model::cluster::NodeRow;
 use crate::routes;
@@ -29,7 +30,7 @@ pub fn ClusterNodes() -> impl IntoView {
                 .nodes
                 .into_iter()
                 .map(|node| {
-                    let action = routes::node_form(&region, &id, &node.id);
+                    let action = routes::cluster_form(&region, &id, routes::NODE_ACTION).with("node", &node.id);
                     view! { <NodeCard node action can_change /> }
                 })
                 .collect_view()}
@@ -39,7 +40,7 @@ pub fn ClusterNodes() -> impl IntoView {
 }
 
 #[component]
-fn NodeCard(node: NodeRow, action: String, can_change: bool) -> impl IntoView {
+fn NodeCard(node: NodeRow, action: routes::FormTo, can_change: bool) -> impl IntoView {
     let age = crate::pages::clusters::age(node.age_days);
     let facts = [
         ("Pool", node.pool.clone()),
@@ -84,7 +85,8 @@ fn NodeCard(node: NodeRow, action: String, can_change: bool) -> impl IntoView {
             {show_actions.then(|| view! {
                 <details class="mt-3">
                     <summary class="inline-flex min-h-11 cursor-pointer items-center text-sm text-accent">"Reboot or replace…"</summary>
-                    <form method="post" action=action.clone() class="mt-2 space-y-3">
+                    <form method="post" action=action.action class="mt-2 space-y-3">
+                        <HiddenFields to=action.clone() />
                         <label class="flex min-h-11 items-start gap-2 text-sm">
                             <input type="checkbox" name="confirm" value="yes" required class="mt-1 size-5" />
                             <span>"I understand: the node is drained first, so its pods move to other nodes."</span>

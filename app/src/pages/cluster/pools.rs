@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::{status_tone, use_cluster};
 use crate::components::confirm::TypedConfirmation;
+use crate::components::hidden_fields::HiddenFields;
 use crate::components::status::StatusBadge;
 use crate::routes;
 
@@ -14,7 +15,7 @@ pub fn ClusterPools() -> impl IntoView {
     };
     let add = cluster
         .can_change
-        .then(|| view! { <AddPool action=routes::cluster_route(&cluster.region, &cluster.id, routes::ADD_POOL) node_types=cluster.node_types.clone() /> });
+        .then(|| view! { <AddPool to=routes::cluster_form(&cluster.region, &cluster.id, routes::ADD_POOL) node_types=cluster.node_types.clone() /> });
     if cluster.pools.is_empty() {
         return view! {
             <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-pools">
@@ -62,7 +63,7 @@ pub fn ClusterPools() -> impl IntoView {
                             <td class=cell data-label="Autohealing">{if pool.autohealing { "on" } else { "off" }}</td>
                             {can_change.then(|| view! {
                                 <td class=cell>
-                                    <PoolActions action=routes::pool_form(&region, &id, &pool.id, routes::POOL_ACTION) pool=pool.clone() />
+                                    <PoolActions to=routes::cluster_form(&region, &id, routes::POOL_ACTION).with("pool", &pool.id) pool=pool.clone() />
                                 </td>
                             })}
                         </tr>
@@ -77,7 +78,7 @@ pub fn ClusterPools() -> impl IntoView {
 
 /// A new pool: name, node type, size, autohealing (the full pool settings come later).
 #[component]
-fn AddPool(action: String, node_types: Vec<String>) -> impl IntoView {
+fn AddPool(to: routes::FormTo, node_types: Vec<String>) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map().read_untracked();
     let typed = |key: &str, default: &str| query.get(key).unwrap_or_else(|| default.to_string());
     // A refusal about an existing pool (`pool=` set) is shown beside that pool instead.
@@ -98,7 +99,8 @@ fn AddPool(action: String, node_types: Vec<String>) -> impl IntoView {
     view! {
         <section class="mt-6 rounded-lg border border-line bg-surface p-4" aria-labelledby="add-pool-title">
             <h2 id="add-pool-title" class="mb-3 text-base font-semibold">"Add a pool"</h2>
-            <form method="post" action=action class="grid gap-3 sm:grid-cols-4 sm:items-end" data-testid="add-pool">
+            <form method="post" action=to.action class="grid gap-3 sm:grid-cols-4 sm:items-end" data-testid="add-pool">
+                <HiddenFields to=to.clone() />
                 <div>
                     <label for="pool-name" class="mb-1 block text-sm font-medium">"Pool name"</label>
                     <input id="pool-name" name="name" type="text" required value=name class=field />
@@ -139,7 +141,7 @@ fn AddPool(action: String, node_types: Vec<String>) -> impl IntoView {
 /// (This table's views are type-erased with `into_any`: the full nested type overflows the
 /// wasm build's type-layout depth limit.)
 #[component]
-fn PoolActions(action: String, pool: crate::model::cluster::PoolRow) -> impl IntoView {
+fn PoolActions(to: routes::FormTo, pool: crate::model::cluster::PoolRow) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map().read_untracked();
     let message = (query.get("problem").as_deref() == Some("invalid")
         && query.get("pool").as_deref() == Some(pool.id.as_str()))
@@ -153,15 +155,16 @@ fn PoolActions(action: String, pool: crate::model::cluster::PoolRow) -> impl Int
             <summary class="flex min-h-11 cursor-pointer items-center text-accent">"Resize, settings or delete…"</summary>
             <div class="mt-2 grid gap-4 rounded-md border border-line bg-surface p-3">
                 {message.map(|text| view! { <p role="alert" class="text-bad" data-testid="problem-pool-action">{text}</p> })}
-                <form method="post" action=action.clone() class="grid gap-2">
+                <form method="post" action=to.action class="grid gap-2">
+                    <HiddenFields to=to.clone() />
                     <input type="hidden" name="action" value="resize" />
                     <label for=size_id.clone() class="font-medium">"Nodes"</label>
                     <input id=size_id name="size" type="number" min="0" max="500" value=pool.size.to_string() class=field />
                     {autoscaled.then(|| view! { <p class="text-xs text-muted">"Autoscaling is on: the autoscaler moves the size within its bounds."</p> })}
                     <button type="submit" class="min-h-11 w-fit rounded-md border border-line px-4 font-medium hover:bg-canvas">"Resize"</button>
                 </form>
-                <PoolSettings action=action.clone() pool=pool.clone() />
-                <TypedConfirmation action=action name=pool.name.clone() button="Delete the pool">
+                <PoolSettings to=to.clone() pool=pool.clone() />
+                <TypedConfirmation to=to name=pool.name.clone() button="Delete the pool">
                     <input type="hidden" name="action" value="delete" />
                     <p class="text-muted">"Deleting the pool drains and removes its nodes."</p>
                 </TypedConfirmation>
@@ -175,7 +178,7 @@ fn PoolActions(action: String, pool: crate::model::cluster::PoolRow) -> impl Int
 /// the kubelet becomes the user's responsibility). Lifespan and autohealing live in the
 /// cluster's Maintenance tab, beside the window they depend on.
 #[component]
-fn PoolSettings(action: String, pool: crate::model::cluster::PoolRow) -> impl IntoView {
+fn PoolSettings(to: routes::FormTo, pool: crate::model::cluster::PoolRow) -> impl IntoView {
     let field = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
     let id = |what: &str| format!("{what}-{}", pool.id);
     let number = |what: &'static str, label: &'static str, value: i64, min: &'static str| {
@@ -193,7 +196,8 @@ fn PoolSettings(action: String, pool: crate::model::cluster::PoolRow) -> impl In
     let (autoscaling_for, args_for, ack_for) =
         (autoscaling_id.clone(), args_id.clone(), ack_id.clone());
     view! {
-        <form method="post" action=action class="grid gap-2 sm:grid-cols-2" data-testid="pool-settings">
+        <form method="post" action=to.action class="grid gap-2 sm:grid-cols-2" data-testid="pool-settings">
+            <HiddenFields to=to.clone() />
             <input type="hidden" name="action" value="settings" />
             <label for=autoscaling_for class="flex min-h-11 items-center gap-2 sm:col-span-2">
                 <input id=autoscaling_id type="checkbox" name="autoscaling" checked=pool.autoscaling.is_some() class="size-5" />

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use super::use_cluster;
 use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
+use crate::components::hidden_fields::HiddenFields;
 use crate::routes;
 
 #[component]
@@ -21,8 +22,8 @@ pub fn ClusterSettings() -> impl IntoView {
         .into_any();
     }
     let (settings_action, delete_action) = (
-        routes::cluster_route(&cluster.region, &cluster.id, routes::SAVE_SETTINGS),
-        routes::cluster_route(&cluster.region, &cluster.id, routes::DELETE_CLUSTER),
+        routes::cluster_form(&cluster.region, &cluster.id, routes::SAVE_SETTINGS),
+        routes::cluster_form(&cluster.region, &cluster.id, routes::DELETE_CLUSTER),
     );
     // After a refusal the page comes back with what was typed and the field at fault.
     let query = use_query_map();
@@ -49,7 +50,8 @@ pub fn ClusterSettings() -> impl IntoView {
     view! {
         <div class="grid gap-4 lg:grid-cols-2">
             <Card title="Name, description and tags">
-                <form method="post" action=settings_action class="space-y-4" data-testid="settings-form">
+                <form method="post" action=settings_action.action class="space-y-4" data-testid="settings-form">
+                    <HiddenFields to=settings_action.clone() />
                     <input type="hidden" name="was_name" value=was_name />
                     <input type="hidden" name="was_description" value=was_description />
                     <input type="hidden" name="was_tags" value=was_tags />
@@ -75,7 +77,7 @@ pub fn ClusterSettings() -> impl IntoView {
                 <p class="mb-3 text-sm text-muted">
                     "The control plane, the pools and every node are deleted. Volumes and load balancers made by your workloads are kept unless you tick the box (kept ones are still billed)."
                 </p>
-                <TypedConfirmation action=delete_action name=cluster.name.clone() button="Delete the cluster">
+                <TypedConfirmation to=delete_action name=cluster.name.clone() button="Delete the cluster">
                     <label class="flex min-h-11 items-start gap-2 text-sm">
                         <input type="checkbox" name="with_additional_resources" value="yes" class="mt-1 size-5" />
                         <span>"Also delete its volumes and load balancers"</span>

@@ -12,6 +12,7 @@ use super::use_cluster;
 use crate::api::upgrade::get_upgrade_page;
 use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
+use crate::components::hidden_fields::HiddenFields;
 use crate::components::status::{StatusBadge, Tone};
 use crate::components::upgrade_progress::UpgradeProgress;
 use crate::model::upgrade::{Assessment, Check, UpgradePage, UpgradeView, SOAK_DAYS_MAX};
@@ -58,7 +59,7 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
     };
     let (region, cluster_id) = (cluster.region.clone(), cluster.id.clone());
     let path = routes::cluster_tab(&region, &cluster_id, Tab::Upgrade);
-    let control_action = routes::cluster_route(&region, &cluster_id, routes::CONTROL_UPGRADE);
+    let control_action = routes::cluster_form(&region, &cluster_id, routes::CONTROL_UPGRADE);
     if let Some(progress) = view.progress.clone().filter(|p| p.active) {
         let control = view.can_change.then(|| control_action.clone());
         return view! {
@@ -90,7 +91,8 @@ fn Wizard(view: UpgradeView) -> impl IntoView {
             .map(|pool| format!("{} ({} of {} nodes on {})", pool.name, pool.nodes_on_target, pool.nodes_total, progress.to_version))
             .collect();
         let resume = (!progress.finished && !lagging.is_empty() && view.can_change).then(|| view! {
-            <form method="post" action=control_action.clone() class="mt-2">
+            <form method="post" action=control_action.action class="mt-2">
+                <HiddenFields to=control_action.clone() />
                 <input type="hidden" name="action" value="resume" />
                 <p class="mb-2 text-sm">{format!("Pools left on the previous version: {}.", lagging.join(", "))}</p>
                 <button type="submit" class="min-h-11 rounded-md border border-line px-4 text-sm font-medium hover:bg-subtle">"Resume: upgrade those pools"</button>
@@ -278,11 +280,11 @@ fn AssessmentView(
     // A rollback posts its scope to its own address; an upgrade its target (and soak period).
     let (action, button) = match &rollback {
         Some(_) => (
-            routes::cluster_route(&region, &cluster_id, routes::START_ROLLBACK),
+            routes::cluster_form(&region, &cluster_id, routes::START_ROLLBACK),
             "Start the rollback",
         ),
         None => (
-            routes::cluster_route(&region, &cluster_id, routes::START_UPGRADE),
+            routes::cluster_form(&region, &cluster_id, routes::START_UPGRADE),
             "Start the upgrade",
         ),
     };
@@ -314,7 +316,7 @@ fn AssessmentView(
         view! { <p class="text-sm" data-testid="owner-only">"NO-GO: fix what the pre-flight shows. Only an owner of the project may start it anyway, with a written reason."</p> }.into_any()
     } else {
         view! {
-            <TypedConfirmation action=action name=view.cluster_name.clone() button=button>
+            <TypedConfirmation to=action name=view.cluster_name.clone() button=button>
                 {hidden}
                 {soak}
                 {no_go.then(|| view! {
