@@ -421,6 +421,7 @@ pub fn cluster_form(region: &str, id: &str, route: ServerRoute) -> FormTo {
 
 /// A download or stream of one cluster (`KUBECONFIG`, `MAINTENANCE_ICS`, `CLUSTER_LIVE`).
 pub fn cluster_route(region: &str, id: &str, route: ServerRoute) -> String {
+    debug_assert_ne!(route.kind, Kind::Form, "a form's target is `cluster_form`");
     route.url(&[region, id])
 }
 

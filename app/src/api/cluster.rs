@@ -7,7 +7,7 @@ use crate::model::cluster::ClusterPage;
 
 #[server]
 pub async fn get_cluster_page(region: String, id: String) -> Result<ClusterPage, ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::ClusterConsole>()?;
     Ok(console.cluster_page(&caller, &region, &id).await?)
 }
 
@@ -34,7 +34,7 @@ pub async fn node_action(
     node: String,
     #[server(flatten)] form: NodeActionForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::ClusterConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.node_action(&caller, at, node, form).await)
 }
@@ -60,7 +60,7 @@ pub async fn save_settings(
     cluster: String,
     #[server(flatten)] form: SettingsForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::ClusterConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.save_settings(&caller, at, form).await)
 }
@@ -79,7 +79,7 @@ pub async fn delete_cluster(
     cluster: String,
     #[server(flatten)] form: ConfirmedForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::ClusterConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.delete_cluster(&caller, at, form).await)
 }
@@ -90,7 +90,7 @@ pub async fn reset_admin_token(
     cluster: String,
     #[server(flatten)] form: ConfirmedForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::ClusterConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.reset_admin_token(&caller, at, form).await)
 }
@@ -115,7 +115,7 @@ pub async fn add_pool(
     cluster: String,
     #[server(flatten)] form: NewPoolForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::ClusterConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.add_pool(&caller, at, form).await)
 }
@@ -143,7 +143,7 @@ pub async fn pool_action(
     pool: String,
     #[server(flatten)] form: PoolActionForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::ClusterConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.pool_action(&caller, at, pool, form).await)
 }
@@ -162,7 +162,7 @@ pub async fn add_acl_rule(
     cluster: String,
     #[server(flatten)] form: AclRuleForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::ClusterConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.add_acl_rule(&caller, at, form).await)
 }
@@ -173,7 +173,7 @@ pub async fn delete_acl_rule(
     cluster: String,
     rule: String,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::ClusterConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.delete_acl_rule(&caller, at, rule).await)
 }
@@ -184,7 +184,7 @@ pub mod ssr {
     use crate::api::ssr::{ConsoleCaller, ConsoleError, Done};
 
     #[async_trait::async_trait]
-    pub trait ClusterConsole {
+    pub trait ClusterConsole: Send + Sync {
         /// One cluster of the caller's projects, for its pages.
         async fn cluster_page(
             &self,

@@ -10,7 +10,7 @@ use crate::model::create::CreatePage;
 
 #[server]
 pub async fn get_create_choices() -> Result<CreatePage, ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::CreateConsole>()?;
     Ok(console.create_choices(&caller).await?)
 }
 
@@ -18,7 +18,7 @@ pub async fn get_create_choices() -> Result<CreatePage, ServerFnError> {
 pub async fn create_cluster(
     #[server(flatten)] fields: HashMap<String, String>,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::CreateConsole>()?;
     super::ssr::answer(console.create_cluster(&caller, fields).await)
 }
 
@@ -28,7 +28,7 @@ pub mod ssr {
     use crate::api::ssr::{ConsoleCaller, ConsoleError, Done};
 
     #[async_trait::async_trait]
-    pub trait CreateConsole {
+    pub trait CreateConsole: Send + Sync {
         /// What the create-cluster form offers the caller.
         async fn create_choices(&self, caller: &ConsoleCaller) -> Result<CreatePage, ConsoleError>;
         /// The form as posted, by field name.

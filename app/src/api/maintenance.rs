@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
 use super::cluster::ClusterAt;
 
 /// A maintenance form's fields, by name (checkboxes are present when ticked).
@@ -17,7 +18,7 @@ pub async fn save_window(
     cluster: String,
     #[server(flatten)] fields: Fields,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::MaintenanceConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.save_window(&caller, at, fields).await)
 }
@@ -28,7 +29,7 @@ pub async fn add_exclusion(
     cluster: String,
     #[server(flatten)] fields: Fields,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::MaintenanceConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.add_exclusion(&caller, at, fields).await)
 }
@@ -39,7 +40,7 @@ pub async fn remove_exclusion(
     cluster: String,
     exclusion: String,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::MaintenanceConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.remove_exclusion(&caller, at, exclusion).await)
 }
@@ -50,7 +51,7 @@ pub async fn save_auto_upgrade(
     cluster: String,
     #[server(flatten)] fields: Fields,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::MaintenanceConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.save_auto_upgrade(&caller, at, fields).await)
 }
@@ -62,7 +63,7 @@ pub async fn save_lifespan(
     pool: String,
     #[server(flatten)] fields: Fields,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::MaintenanceConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.save_lifespan(&caller, at, pool, fields).await)
 }
@@ -74,7 +75,7 @@ pub async fn save_autohealing(
     pool: String,
     #[server(flatten)] fields: Fields,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::MaintenanceConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.save_autohealing(&caller, at, pool, fields).await)
 }
@@ -85,7 +86,7 @@ pub mod ssr {
     use crate::api::ssr::{ConsoleCaller, ConsoleError, Done};
 
     #[async_trait::async_trait]
-    pub trait MaintenanceConsole {
+    pub trait MaintenanceConsole: Send + Sync {
         /// `day_monday=on` …, `start_hour`, `duration_hours`.
         async fn save_window(
             &self,

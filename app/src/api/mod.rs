@@ -17,10 +17,10 @@ pub mod upgrade;
 /// Where the console's forms post: every form's server function lives under this prefix.
 pub const FORMS_PREFIX: &str = "/console";
 
-/// The ports through which server functions reach the server's domain services, one per
-/// feature (`cluster::ssr::ClusterConsole`, `settings::ssr::SettingsConsole`, …). The
-/// `wheelhouse` server implements them all and provides them as one context for every console
-/// request; `app` never depends on the server crate.
+/// What every server function uses to reach its feature's port (`cluster::ssr::ClusterConsole`,
+/// `settings::ssr::SettingsConsole`, …, each a trait in its feature's file). The `wheelhouse`
+/// server implements them all and provides each as a context for every console request; `app`
+/// never depends on the server crate.
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use std::sync::Arc;
@@ -30,43 +30,18 @@ pub mod ssr {
 
     use crate::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
 
-    /// Every feature's port: what the server provides as the console.
-    pub trait ConsoleServices:
-        super::cluster::ssr::ClusterConsole
-        + super::clusters::ssr::ClustersConsole
-        + super::create::ssr::CreateConsole
-        + super::maintenance::ssr::MaintenanceConsole
-        + super::session::ssr::SessionConsole
-        + super::settings::ssr::SettingsConsole
-        + super::system::ssr::SystemConsole
-        + super::upgrade::ssr::UpgradeConsole
-        + Send
-        + Sync
-        + 'static
-    {
-    }
-
-    impl<T> ConsoleServices for T where
-        T: super::cluster::ssr::ClusterConsole
-            + super::clusters::ssr::ClustersConsole
-            + super::create::ssr::CreateConsole
-            + super::maintenance::ssr::MaintenanceConsole
-            + super::session::ssr::SessionConsole
-            + super::settings::ssr::SettingsConsole
-            + super::system::ssr::SystemConsole
-            + super::upgrade::ssr::UpgradeConsole
-            + Send
-            + Sync
-            + 'static
-    {
-    }
-
-    pub type SharedConsole = Arc<dyn ConsoleServices>;
-
-    /// The console services of the current request.
-    pub fn console() -> Result<SharedConsole, ServerFnError> {
-        use_context::<SharedConsole>()
+    /// A feature's port (`Arc<dyn ClusterConsole>`, …), as the server provides it for every
+    /// console request.
+    pub fn port<P: ?Sized + Send + Sync + 'static>() -> Result<Arc<P>, ServerFnError> {
+        use_context::<Arc<P>>()
             .ok_or_else(|| ServerFnError::new("console services are not configured"))
+    }
+
+    /// A feature's port and the caller of the request being served: what every server
+    /// function starts with.
+    pub fn port_and_caller<P: ?Sized + Send + Sync + 'static>(
+    ) -> Result<(Arc<P>, ConsoleCaller), ServerFnError> {
+        Ok((port::<P>()?, ConsoleCaller::of_request()?))
     }
 
     /// Who calls a console port: the request as the server received it (its session cookie,
@@ -239,11 +214,5 @@ pub mod ssr {
                 Err(ServerFnError::new(text))
             }
         }
-    }
-
-    /// The console and the caller of the request being served: what every server function
-    /// starts with.
-    pub fn console_and_caller() -> Result<(SharedConsole, ConsoleCaller), ServerFnError> {
-        Ok((console()?, ConsoleCaller::of_request()?))
     }
 }

@@ -15,13 +15,13 @@ pub struct SignInForm {
 
 #[server(prefix = "/console", endpoint = "sign-in")]
 pub async fn sign_in(#[server(flatten)] form: SignInForm) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SessionConsole>()?;
     super::ssr::answer(console.sign_in(&caller, form).await)
 }
 
 #[server(prefix = "/console", endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SessionConsole>()?;
     super::ssr::answer(console.sign_out(&caller).await)
 }
 
@@ -31,7 +31,7 @@ pub mod ssr {
     use crate::api::ssr::{ConsoleCaller, ConsoleError, Done};
 
     #[async_trait::async_trait]
-    pub trait SessionConsole {
+    pub trait SessionConsole: Send + Sync {
         /// Checks the credentials; on to the clusters with a new session's cookie, or back to
         /// the form with the reason.
         async fn sign_in(

@@ -10,7 +10,7 @@ use crate::model::settings::SettingsPage;
 /// password).
 #[server]
 pub async fn get_settings_page(shown: Option<String>) -> Result<SettingsPage, ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SettingsConsole>()?;
     Ok(console.settings_page(&caller, shown.as_deref()).await?)
 }
 
@@ -24,7 +24,7 @@ pub struct NewKeyForm {
 
 #[server(prefix = "/console", endpoint = "api-keys/create")]
 pub async fn create_api_key(#[server(flatten)] form: NewKeyForm) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SettingsConsole>()?;
     super::ssr::answer(console.create_api_key(&caller, form).await)
 }
 
@@ -39,7 +39,7 @@ pub struct RevokeForm {
 
 #[server(prefix = "/console", endpoint = "api-keys/revoke")]
 pub async fn revoke_api_key(#[server(flatten)] form: RevokeForm) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SettingsConsole>()?;
     super::ssr::answer(console.revoke_api_key(&caller, form).await)
 }
 
@@ -55,7 +55,7 @@ pub struct PasswordForm {
 
 #[server(prefix = "/console", endpoint = "password")]
 pub async fn change_password(#[server(flatten)] form: PasswordForm) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SettingsConsole>()?;
     super::ssr::answer(console.change_password(&caller, form).await)
 }
 
@@ -69,7 +69,7 @@ pub struct NewProjectForm {
 
 #[server(prefix = "/console", endpoint = "projects/create")]
 pub async fn create_project(#[server(flatten)] form: NewProjectForm) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SettingsConsole>()?;
     super::ssr::answer(console.create_project(&caller, form).await)
 }
 
@@ -85,7 +85,7 @@ pub struct AddMemberForm {
 
 #[server(prefix = "/console", endpoint = "members/add")]
 pub async fn add_member(#[server(flatten)] form: AddMemberForm) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SettingsConsole>()?;
     super::ssr::answer(console.add_member(&caller, form).await)
 }
 
@@ -103,13 +103,13 @@ pub struct MemberForm {
 
 #[server(prefix = "/console", endpoint = "members/role")]
 pub async fn change_member_role(#[server(flatten)] form: MemberForm) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SettingsConsole>()?;
     super::ssr::answer(console.change_member_role(&caller, form).await)
 }
 
 #[server(prefix = "/console", endpoint = "members/remove")]
 pub async fn remove_member(#[server(flatten)] form: MemberForm) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SettingsConsole>()?;
     super::ssr::answer(console.remove_member(&caller, form).await)
 }
 
@@ -119,7 +119,7 @@ pub mod ssr {
     use crate::api::ssr::{ConsoleCaller, ConsoleError, Done};
 
     #[async_trait::async_trait]
-    pub trait SettingsConsole {
+    pub trait SettingsConsole: Send + Sync {
         /// The person's settings; `shown` takes a secret kept to be shown once.
         async fn settings_page(
             &self,

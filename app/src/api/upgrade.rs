@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
 use super::cluster::ClusterAt;
 use crate::model::upgrade::UpgradePage;
 
@@ -19,7 +20,7 @@ pub async fn get_upgrade_page(
     kept: Option<String>,
     rollback: Option<String>,
 ) -> Result<UpgradePage, ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::UpgradeConsole>()?;
     let asked = UpgradeAsked {
         version,
         kept,
@@ -55,7 +56,7 @@ pub async fn start_upgrade(
     cluster: String,
     #[server(flatten)] form: StartForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::UpgradeConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.start_upgrade(&caller, at, form).await)
 }
@@ -77,7 +78,7 @@ pub async fn start_rollback(
     cluster: String,
     #[server(flatten)] form: RollbackForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::UpgradeConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.start_rollback(&caller, at, form).await)
 }
@@ -96,7 +97,7 @@ pub async fn control_upgrade(
     cluster: String,
     #[server(flatten)] form: ControlForm,
 ) -> Result<(), ServerFnError> {
-    let (console, caller) = super::ssr::console_and_caller()?;
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::UpgradeConsole>()?;
     let at = ClusterAt { region, cluster };
     super::ssr::answer(console.control_upgrade(&caller, at, form).await)
 }
@@ -107,7 +108,7 @@ pub mod ssr {
     use crate::api::ssr::{ConsoleCaller, ConsoleError, Done};
 
     #[async_trait::async_trait]
-    pub trait UpgradeConsole {
+    pub trait UpgradeConsole: Send + Sync {
         async fn upgrade_page(
             &self,
             caller: &ConsoleCaller,

@@ -5,9 +5,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{LoadError, PageHeader};
+use super::PageHeader;
 use crate::api::clusters::get_dashboard;
+use crate::components::banner::{outcome_in_query, NoticeBanner};
 use crate::components::live::{LiveUpdates, StaleNotice};
+use crate::components::loaded::{Empty, Loaded};
 use crate::components::status::{status_tone, StatusBadge, Tone};
 use crate::model::cluster::action_message;
 use crate::model::clusters::{
@@ -37,22 +39,19 @@ pub fn ClustersPage() -> impl IntoView {
 
     view! {
         <Title text=routes::CLUSTERS.title />
-        <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match dashboard.await {
-                    Ok(Some(dashboard)) => view! { <DashboardView dashboard /> }.into_any(),
-                    // The server sends signed-out browsers to the form before rendering; this is
-                    // for a session that ended in between.
-                    Ok(None) => {
-                        view! {
-                            <PageHeader title="Clusters" summary="Sign in to see your clusters." />
-                            <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a>
-                        }.into_any()
-                    }
-                    Err(error) => view! { <LoadError what="your clusters" error=error.to_string() /> }.into_any(),
+        <Loaded resource=dashboard what="your clusters" let:dashboard>
+            {match dashboard {
+                Some(dashboard) => view! { <DashboardView dashboard /> }.into_any(),
+                // The server sends signed-out browsers to the form before rendering; this is
+                // for a session that ended in between.
+                None => {
+                    view! {
+                        <PageHeader title="Clusters" summary="Sign in to see your clusters." />
+                        <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a>
+                    }.into_any()
                 }
-            })}
-        </Suspense>
+            }}
+        </Loaded>
     }
 }
 
@@ -70,13 +69,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
         versions_in_use,
         node_ages,
     } = dashboard;
-    let query = leptos_router::hooks::use_query_map();
-    let notice = move || {
-        query
-            .read()
-            .get("notice")
-            .and_then(|code| action_message(&code))
-    };
+    let notice = outcome_in_query("notice", action_message);
     let may_create = user
         .projects
         .iter()
@@ -100,9 +93,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                 <span class="text-muted" data-testid="signed-in-as">{user.email.clone()}</span>
             </div>
         </div>
-        {move || notice().map(|text| view! {
-            <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
-        })}
+        {notice.map(|text| view! { <NoticeBanner>{text}</NoticeBanner> })}
         <LiveUpdates url=routes::CLUSTERS_LIVE.axum_path.to_string() />
         <StaleNotice what="Your clusters changed" />
         // Live regions (see `components::live`): the charts, the list and its pages follow the
@@ -119,7 +110,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
                     <Filters filters=filters.clone() projects=project_choices statuses=status_choices versions=version_choices />
                     <div data-live-region="cluster-list">
                         {if clusters.is_empty() {
-                            view! { <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-match">"No cluster matches these filters."</p> }.into_any()
+                            view! { <Empty testid="no-match">"No cluster matches these filters."</Empty> }.into_any()
                         } else {
                             view! { <ClusterTable clusters /> }.into_any()
                         }}

@@ -9,9 +9,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{LoadError, PageHeader};
+use super::PageHeader;
 use crate::api::create::get_create_choices;
+use crate::components::banner::ProblemBanner;
 use crate::components::cost_estimate::CostEstimate;
+use crate::components::field::{Field, Refusal};
+use crate::components::loaded::Loaded;
 use crate::model::create::{
     pool_field, read_pools, CreateChoices, CreatePage, TypedPool, MAX_POOLS_AT_CREATION,
 };
@@ -23,15 +26,12 @@ pub fn CreateClusterPage() -> impl IntoView {
     view! {
         <Title text=routes::NEW_CLUSTER.title />
         <PageHeader title="Create a cluster" summary="A managed control plane and one or more pools of nodes." />
-        <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match choices.await {
-                    Ok(CreatePage::Ready(choices)) => view! { <CreateForm choices=*choices /> }.into_any(),
-                    Ok(CreatePage::SignedOut) => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
-                    Err(error) => view! { <LoadError what="the form" error=error.to_string() /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=choices what="the form" let:page>
+            {match page {
+                CreatePage::Ready(choices) => view! { <CreateForm choices=*choices /> }.into_any(),
+                CreatePage::SignedOut => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
+            }}
+        </Loaded>
     }
 }
 
@@ -67,12 +67,11 @@ impl Problem {
         self.for_field(field).map(|_| format!("{field}-problem"))
     }
 
+    /// The message beside a control that is not a field of its own (the "Add a pool" button).
     fn shown(&self, field: &str) -> impl IntoView {
-        let id = format!("{field}-problem");
-        let testid = format!("problem-{field}");
-        self.for_field(field).map(|message| {
-            view! { <p id=id class="mt-1 text-sm text-bad" data-testid=testid>{message}</p> }
-        })
+        let (id, testid) = (format!("{field}-problem"), format!("problem-{field}"));
+        self.for_field(field)
+            .map(|message| view! { <Refusal id testid>{message}</Refusal> })
     }
 }
 
@@ -91,17 +90,14 @@ fn number_field(
     problem: &Problem,
 ) -> impl IntoView {
     view! {
-        <div class=wide.then_some("sm:col-span-2")>
-            <label for=id.clone() class=LABEL>{label}</label>
-            <input id=id.clone() name=id.clone() type="number" min=min max=max value=value class=FIELD
-                aria-describedby=problem.described_by(&id) />
-            {problem.shown(&id)}
-        </div>
+        <Field id=id.clone() label class=if wide { "sm:col-span-2" } else { "" }
+            refusal=problem.for_field(&id) refusal_testid=format!("problem-{id}")>
+            <input id=id.clone() name=id type="number" min=min max=max value=value class=FIELD />
+        </Field>
     }
 }
 
 const FIELD: &str = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
-const LABEL: &str = "mb-1 block text-sm font-medium";
 
 /// Pool `number`'s fieldset; `removable` when it is not the only one.
 fn pool_fieldset(
@@ -112,6 +108,8 @@ fn pool_fieldset(
     problem: &Problem,
 ) -> impl IntoView {
     let id = |field: &str| pool_field(number, field);
+    let (name_id, node_type_id) = (id("name"), id("node_type"));
+    let node_type_options = options(node_types, &pool.node_type);
     let legend = format!("Pool {number}");
     let remove = removable.then(|| {
         view! {
@@ -126,20 +124,14 @@ fn pool_fieldset(
     view! {
         <fieldset id=format!("pool-{number}") class="grid gap-4 rounded-lg border border-line bg-surface p-4 sm:grid-cols-2" data-testid="pool-fieldset">
             <legend class="px-1 text-base font-semibold">{legend}</legend>
-            <div>
-                <label for=id("name") class=LABEL>"Pool name"</label>
-                <input id=id("name") name=id("name") type="text" required value=pool.name class=FIELD
-                    aria-describedby=problem.described_by(&id("name")) />
-                {problem.shown(&id("name"))}
-            </div>
-            <div>
-                <label for=id("node_type") class=LABEL>"Node type"</label>
-                <select id=id("node_type") name=id("node_type") class=FIELD
-                    aria-describedby=problem.described_by(&id("node_type"))>
-                    {options(node_types, &pool.node_type)}
-                </select>
-                {problem.shown(&id("node_type"))}
-            </div>
+            <Field id=name_id.clone() label="Pool name"
+                refusal=problem.for_field(&name_id) refusal_testid=format!("problem-{name_id}")>
+                <input id=name_id.clone() name=name_id type="text" required value=pool.name class=FIELD />
+            </Field>
+            <Field id=node_type_id.clone() label="Node type"
+                refusal=problem.for_field(&node_type_id) refusal_testid=format!("problem-{node_type_id}")>
+                <select id=node_type_id.clone() name=node_type_id class=FIELD>{node_type_options}</select>
+            </Field>
             {number_field(id("size"), "Nodes", NODES, pool.size, false, problem)}
             <label class="flex min-h-11 items-center gap-2 self-end text-sm">
                 <input type="checkbox" name=id("autohealing") value="yes" checked=pool.autohealing class="size-5" />
@@ -212,6 +204,13 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
         }
         .into_any(),
     };
+    let (region_options, version_options, cni_options, type_options) = (
+        options(&choices.regions, &region),
+        options(&choices.versions, &version),
+        options(&choices.cnis, &cni),
+        options(&choices.cluster_types, &cluster_type),
+    );
+    let message = problem.message.clone();
     let projects = choices
         .projects
         .iter()
@@ -231,43 +230,31 @@ fn CreateForm(choices: CreateChoices) -> impl IntoView {
             <input type="hidden" name="pools" value=pools.len().to_string() />
             // A refused field may sit far down the form: say so at the top, with a way there.
             {problem.field.clone().map(|field| view! {
-                <p role="alert" class="rounded-md border border-bad bg-bad-soft p-3 text-sm text-bad" data-testid="problem">
-                    "Nothing was created: "{problem.message.clone()}" "
+                <ProblemBanner spacing="">
+                    "Nothing was created: "{message}" "
                     <a href=format!("#{field}-problem") class="inline-flex min-h-11 items-center font-medium underline">"Go to the field"</a>
-                </p>
+                </ProblemBanner>
             })}
             <fieldset class="grid gap-4 rounded-lg border border-line bg-surface p-4 sm:grid-cols-2">
                 <legend class="px-1 text-base font-semibold">"Cluster"</legend>
-                <div>
-                    <label for="project" class=LABEL>"Project"</label>
-                    <select id="project" name="project" class=FIELD aria-describedby=problem.described_by("project")>{projects}</select>
-                    {problem.shown("project")}
-                </div>
-                <div>
-                    <label for="region" class=LABEL>"Region"</label>
-                    <select id="region" name="region" class=FIELD>{options(&choices.regions, &region)}</select>
-                </div>
-                <div class="sm:col-span-2">
-                    <label for="name" class=LABEL>"Name"</label>
-                    <input id="name" name="name" type="text" required value=name class=FIELD placeholder="e.g. shop-prod"
-                        aria-describedby=problem.described_by("name") />
-                    {problem.shown("name")}
-                </div>
-                <div>
-                    <label for="version" class=LABEL>"Kubernetes version"</label>
-                    <select id="version" name="version" class=FIELD aria-describedby=problem.described_by("version")>{options(&choices.versions, &version)}</select>
-                    {problem.shown("version")}
-                </div>
-                <div>
-                    <label for="cni" class=LABEL>"Network plugin (CNI)"</label>
-                    <select id="cni" name="cni" class=FIELD aria-describedby=problem.described_by("cni")>{options(&choices.cnis, &cni)}</select>
-                    {problem.shown("cni")}
-                </div>
-                <div class="sm:col-span-2">
-                    <label for="type" class=LABEL>"Control plane"</label>
-                    <select id="type" name="type" class=FIELD aria-describedby=problem.described_by("type")>{options(&choices.cluster_types, &cluster_type)}</select>
-                    {problem.shown("type")}
-                </div>
+                <Field id="project" label="Project" refusal=problem.for_field("project") refusal_testid="problem-project">
+                    <select id="project" name="project" class=FIELD>{projects}</select>
+                </Field>
+                <Field id="region" label="Region" refusal=problem.for_field("region") refusal_testid="problem-region">
+                    <select id="region" name="region" class=FIELD>{region_options}</select>
+                </Field>
+                <Field id="name" label="Name" class="sm:col-span-2" refusal=problem.for_field("name") refusal_testid="problem-name">
+                    <input id="name" name="name" type="text" required value=name class=FIELD placeholder="e.g. shop-prod" />
+                </Field>
+                <Field id="version" label="Kubernetes version" refusal=problem.for_field("version") refusal_testid="problem-version">
+                    <select id="version" name="version" class=FIELD>{version_options}</select>
+                </Field>
+                <Field id="cni" label="Network plugin (CNI)" refusal=problem.for_field("cni") refusal_testid="problem-cni">
+                    <select id="cni" name="cni" class=FIELD>{cni_options}</select>
+                </Field>
+                <Field id="type" label="Control plane" class="sm:col-span-2" refusal=problem.for_field("type") refusal_testid="problem-type">
+                    <select id="type" name="type" class=FIELD>{type_options}</select>
+                </Field>
             </fieldset>
             {fieldsets}
             <div class="grid gap-2">

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::banner::ProblemBanner;
 use crate::model::identity::sign_in_problem;
 use crate::routes;
 
@@ -26,9 +27,7 @@ pub fn LoginPage() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight">"Sign in"</h1>
             <p class="mt-1 text-sm text-muted">"to see and run your Kubernetes clusters."</p>
             {move || problem().map(|text| view! {
-                <p role="alert" class="mt-4 rounded-md border border-bad bg-bad-soft p-3 text-sm text-bad" data-testid="sign-in-problem">
-                    {text}
-                </p>
+                <ProblemBanner spacing="mt-4" testid="sign-in-problem">{text}</ProblemBanner>
             })}
             <form method="post" action=routes::SIGN_IN.axum_path class="mt-6 space-y-4">
                 <div>

@@ -21,14 +21,3 @@ pub fn PageHeader(#[prop(into)] title: String, #[prop(into)] summary: String) ->
         </div>
     }
 }
-
-/// A failed load, said plainly; the rest of the page stays usable.
-#[component]
-pub fn LoadError(#[prop(into)] what: String, #[prop(into)] error: String) -> impl IntoView {
-    view! {
-        <div role="alert" class="rounded-lg border border-bad bg-bad-soft p-4 text-sm text-bad">
-            <p class="font-medium">{format!("Could not load {what}.")}</p>
-            <p class="mt-1">{error}</p>
-        </div>
-    }
-}

@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{LoadError, PageHeader};
+use super::PageHeader;
 use crate::api::system::get_service_health;
 use crate::components::card::Card;
+use crate::components::loaded::Loaded;
 use crate::components::status::{StatusBadge, Tone};
 use crate::routes;
 
@@ -81,31 +82,23 @@ pub fn OverviewPage() -> impl IntoView {
                 </Card>
             </div>
             <Card title="Service">
-                <Suspense fallback=|| view! { <p class="text-sm text-muted">"Checking…"</p> }>
-                    {move || Suspend::new(async move {
-                        match status.await {
-                            Ok(status) => {
-                                let (tone, label) = if status.database_reachable {
-                                    (Tone::Good, "Operational")
-                                } else {
-                                    (Tone::Critical, "Database unreachable")
-                                };
-                                view! {
-                                    <div data-testid="service-status">
-                                        <StatusBadge tone label />
-                                        <p class="mt-3 text-sm text-muted">
-                                            {format!("Wheelhouse {}", status.version)}
-                                        </p>
-                                    </div>
-                                }
-                                    .into_any()
-                            }
-                            Err(error) => {
-                                view! { <LoadError what="the service status" error=error.to_string() /> }.into_any()
-                            }
+                <Loaded resource=status what="the service status" loading="Checking…" let:status>
+                    {
+                        let (tone, label) = if status.database_reachable {
+                            (Tone::Good, "Operational")
+                        } else {
+                            (Tone::Critical, "Database unreachable")
+                        };
+                        view! {
+                            <div data-testid="service-status">
+                                <StatusBadge tone label />
+                                <p class="mt-3 text-sm text-muted">
+                                    {format!("Wheelhouse {}", status.version)}
+                                </p>
+                            </div>
                         }
-                    })}
-                </Suspense>
+                    }
+                </Loaded>
             </Card>
         </div>
     }

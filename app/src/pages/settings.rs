@@ -7,10 +7,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{LoadError, PageHeader};
+use super::PageHeader;
 use crate::api::settings::get_settings_page;
+use crate::components::banner::{outcome_in_query, NoticeBanner, ProblemBanner};
 use crate::components::card::Card;
+use crate::components::field::Field;
 use crate::components::hidden_fields::HiddenFields;
+use crate::components::loaded::Loaded;
 use crate::model::settings::{
     settings_message, MemberRow, NewKey, NewMember, OrganizationChoice, ProjectSettings,
     SettingsData, SettingsPage, ROLES,
@@ -43,10 +46,6 @@ fn typed(key: &str, scope: (&str, &str), default: &str) -> String {
     }
 }
 
-fn field_problem(id: String, text: Option<String>) -> impl IntoView {
-    text.map(|text| view! { <p id=id class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })
-}
-
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
@@ -55,30 +54,24 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text=routes::SETTINGS.title />
         <PageHeader title="Settings" summary="API keys and members of your projects, new projects, and your password." />
-        <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(SettingsPage::Ready(data)) => view! { <Settings data=*data /> }.into_any(),
-                    Ok(SettingsPage::SignedOut) => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
-                    Err(error) => view! { <LoadError what="your settings" error=error.to_string() /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=page what="your settings" let:page>
+            {match page {
+                SettingsPage::Ready(data) => view! { <Settings data=*data /> }.into_any(),
+                SettingsPage::SignedOut => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
+            }}
+        </Loaded>
     }
 }
 
 #[component]
 fn Settings(data: SettingsData) -> impl IntoView {
-    let query = use_query_map().read_untracked();
-    let notice = query.get("notice").and_then(|code| settings_message(&code));
-    let problem = query
-        .get("problem")
-        .and_then(|code| settings_message(&code));
+    let notice = outcome_in_query("notice", settings_message);
+    let problem = outcome_in_query("problem", settings_message);
     let field = FIELD;
     let organizations = data.organizations;
     view! {
-        {notice.map(|text| view! { <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p> })}
-        {problem.map(|text| view! { <p role="alert" class="mb-4 rounded-md border border-bad bg-bad-soft p-3 text-sm text-bad" data-testid="problem">{text}</p> })}
+        {notice.map(|text| view! { <NoticeBanner>{text}</NoticeBanner> })}
+        {problem.map(|text| view! { <ProblemBanner>{text}</ProblemBanner> })}
         {data.new_key.map(|key| view! { <NewKeyShown key /> })}
         {data.new_member.map(|member| view! { <NewMemberShown member /> })}
         <div class="grid gap-4">
@@ -214,14 +207,14 @@ fn MemberRowView(
         view! {
             <form method="post" action=role_action.action class="flex flex-wrap items-center gap-2">
                 <HiddenFields to=role_action.clone() />
-                <label for=role_id.clone() class="sr-only">{format!("Role of {email}")}</label>
-                <select id=role_id name="role" class="min-h-11 rounded-md border border-line bg-canvas px-3 text-base" aria-describedby=problem_id.clone()>
-                    {ROLES.iter().map(|(value, _)| view! {
-                        <option value=*value selected=*value == current>{*value}</option>
-                    }).collect_view()}
-                </select>
+                <Field id=role_id.clone() label=format!("Role of {email}") label_class="sr-only" refusal=role_problem refusal_id=problem_id>
+                    <select id=role_id name="role" class="min-h-11 rounded-md border border-line bg-canvas px-3 text-base">
+                        {ROLES.iter().map(|(value, _)| view! {
+                            <option value=*value selected=*value == current>{*value}</option>
+                        }).collect_view()}
+                    </select>
+                </Field>
                 <button type="submit" class="min-h-11 rounded-md border border-line px-3 text-sm hover:bg-subtle">"Change role"</button>
-                {field_problem(problem_id, role_problem)}
             </form>
         }
         .into_any()
@@ -273,21 +266,17 @@ fn AddMemberForm(project_id: String, action: routes::FormTo) -> impl IntoView {
     view! {
         <form method="post" action=action.action class="mt-4 grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-start" data-testid="add-member">
             <HiddenFields to=action.clone() />
-            <div class="min-w-0">
-                <label for=email_id.clone() class="mb-1 block text-sm font-medium">"Email of the person to add"</label>
-                <input id=email_id name="email" type="email" required maxlength="254" autocomplete="off" value=email class=FIELD
-                    aria-describedby=format!("{email_problem_id} {help_id}") aria-invalid=email_problem.is_some().then_some("true") />
-                {field_problem(email_problem_id, email_problem)}
-            </div>
-            <div>
-                <label for=role_id.clone() class="mb-1 block text-sm font-medium">"Role"</label>
-                <select id=role_id name="role" class=FIELD aria-describedby=role_problem_id.clone()>
+            <Field id=email_id.clone() label="Email of the person to add" class="min-w-0" described_by=help_id.clone()
+                refusal=email_problem refusal_id=email_problem_id>
+                <input id=email_id name="email" type="email" required maxlength="254" autocomplete="off" value=email class=FIELD />
+            </Field>
+            <Field id=role_id.clone() label="Role" refusal=role_problem refusal_id=role_problem_id>
+                <select id=role_id name="role" class=FIELD>
                     {ROLES.iter().map(|(value, _)| view! {
                         <option value=*value selected=*value == role>{*value}</option>
                     }).collect_view()}
                 </select>
-                {field_problem(role_problem_id, role_problem)}
-            </div>
+            </Field>
             <div class="sm:pt-6">
                 <button type="submit" class=PRIMARY>"Add the member"</button>
             </div>
@@ -341,13 +330,10 @@ fn NewProjectCard(organizations: Vec<OrganizationChoice>) -> impl IntoView {
             </p>
             <form method="post" action=routes::CREATE_PROJECT.axum_path class="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-start" data-testid="new-project">
                 {organization_field}
-                <div class="min-w-0 sm:col-start-1">
-                    <label for="new-project-name" class="mb-1 block text-sm font-medium">"Project name"</label>
-                    <input id="new-project-name" name="name" type="text" required maxlength="64" value=name class=FIELD
-                        aria-describedby="new-project-name-problem new-project-name-help" aria-invalid=name_problem.is_some().then_some("true") />
-                    <p id="new-project-name-help" class="mt-1 text-xs text-muted">"1 to 64 letters, digits, spaces, - and _; unique."</p>
-                    {field_problem("new-project-name-problem".to_string(), name_problem)}
-                </div>
+                <Field id="new-project-name" label="Project name" class="min-w-0 sm:col-start-1"
+                    help="1 to 64 letters, digits, spaces, - and _; unique." refusal=name_problem>
+                    <input id="new-project-name" name="name" type="text" required maxlength="64" value=name class=FIELD />
+                </Field>
                 <div class="sm:pt-6">
                     <button type="submit" class=PRIMARY>"Create the project"</button>
                 </div>

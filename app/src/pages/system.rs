@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{LoadError, PageHeader};
+use super::PageHeader;
 use crate::api::system::get_system_page;
 use crate::components::card::Card;
+use crate::components::loaded::Loaded;
 use crate::components::status::{StatusBadge, Tone};
 use crate::model::system::{human_duration, ProviderSummary, SystemPage, SystemStatus};
 use crate::pages::not_found::NotFound;
@@ -16,21 +17,18 @@ pub fn SystemPage() -> impl IntoView {
     let status = Resource::new(|| (), |_| get_system_page());
 
     view! {
-        <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match status.await {
-                    Ok(SystemPage::Found(status)) => view! {
-                        <Title text=routes::SYSTEM.title />
-                        <PageHeader title="System" summary="The Wheelhouse service answering this console: for the provider's operators." />
-                        <SystemDetails status=*status />
-                    }
-                    .into_any(),
-                    Ok(SystemPage::NotFound) => view! { <NotFound /> }.into_any(),
-                    Ok(SystemPage::SignedOut) => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
-                    Err(error) => view! { <LoadError what="the system status" error=error.to_string() /> }.into_any(),
+        <Loaded resource=status what="the system status" let:page>
+            {match page {
+                SystemPage::Found(status) => view! {
+                    <Title text=routes::SYSTEM.title />
+                    <PageHeader title="System" summary="The Wheelhouse service answering this console: for the provider's operators." />
+                    <SystemDetails status=*status />
                 }
-            })}
-        </Suspense>
+                .into_any(),
+                SystemPage::NotFound => view! { <NotFound /> }.into_any(),
+                SystemPage::SignedOut => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
+            }}
+        </Loaded>
     }
 }
 

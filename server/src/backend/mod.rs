@@ -363,6 +363,23 @@ pub trait ProvisioningBackend: Send + Sync {
         skip_drain: bool,
         replace: bool,
     ) -> Result<Node>;
+    /// For the demo only: the nodes `pool_id` is about to make (a new pool's) are made as if
+    /// `ages` ago, one age per node, as nodes replaced at different times would be; otherwise a
+    /// new cluster's nodes all share one age. When a node was made is the provider's to record
+    /// (nothing above the port writes it), hence a port method; a real provider's nodes are as
+    /// old as they are (Scaleway's API has no such call), so by default it is refused.
+    async fn age_new_nodes(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        pool_id: &PoolId,
+        _ages: &[chrono::Duration],
+    ) -> Result<Pool> {
+        Err(DomainError::precondition(
+            "node_ages",
+            format!("this provider makes pool {pool_id}'s nodes now, not as if long ago"),
+        ))
+    }
 
     // ---- the provider as a whole
     /// Counts for the console's system page; `None` when the provider does not tell.

@@ -165,7 +165,7 @@ pub async fn node_action(
     form: NodeActionForm,
 ) -> Result<Done, ConsoleError> {
     let back = format!("{}/nodes", cluster_path(&region, &cluster_id));
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &back).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &back).await?;
     if form.confirm.as_deref() != Some("yes") {
         return Err(ConsoleError::Back(format!("{back}?problem=confirm")));
     }
@@ -194,7 +194,7 @@ pub async fn node_action(
         }
     };
     match outcome {
-        Ok(notice) => Ok(Done::to(&format!("{back}?notice={notice}"))),
+        Ok(notice) => Ok(Done::to(format!("{back}?notice={notice}"))),
         Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
         Err(error) => Err(busy_or_refused(&back, error, "a node action was refused")),
     }
@@ -283,7 +283,7 @@ pub async fn save_settings(
     form: SettingsForm,
 ) -> Result<Done, ConsoleError> {
     let page = format!("{}/settings", cluster_path(&region, &cluster_id));
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     // Only what the person changed is saved, compared under the cluster's lock with what
     // they saw: a field someone else changed meanwhile keeps their value, unless the person
     // changed it too (then they are asked to look again).
@@ -318,14 +318,14 @@ pub async fn save_settings(
     };
     // Nothing changed here: nothing to check or write.
     let Some(changes) = edit.changes() else {
-        return Ok(Done::to(&back_with(&page, &[("notice", "saved")])));
+        return Ok(Done::to(back_with(&page, &[("notice", "saved")])));
     };
     match state
         .service
         .update_cluster(&caller, &region, &id, changes)
         .await
     {
-        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", "saved")]))),
+        Ok(_) => Ok(Done::to(back_with(&page, &[("notice", "saved")]))),
         Err(DomainError::InvalidArguments(arguments)) => {
             let first = arguments.first();
             let field = first
@@ -381,14 +381,14 @@ pub async fn delete_cluster(
 ) -> Result<Done, ConsoleError> {
     let page = format!("{}/settings", cluster_path(&region, &cluster_id));
     let (caller, id) =
-        confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await?;
+        confirmed_by_name(state, headers, &region, &cluster_id, &form, &page).await?;
     let with_resources = form.with_additional_resources.as_deref() == Some("yes");
     match state
         .service
         .delete_cluster(&caller, &region, &id, with_resources)
         .await
     {
-        Ok(_) => Ok(Done::to(&back_with("/clusters", &[("notice", "deleting")]))),
+        Ok(_) => Ok(Done::to(back_with("/clusters", &[("notice", "deleting")]))),
         Err(error) => Err(busy_or_refused(&page, error, "cluster deletion refused")),
     }
 }
@@ -406,9 +406,9 @@ pub async fn reset_admin_token(
 ) -> Result<Done, ConsoleError> {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
     let (caller, id) =
-        confirmed_by_name(&state, &headers, &region, &cluster_id, &form, &page).await?;
+        confirmed_by_name(state, headers, &region, &cluster_id, &form, &page).await?;
     match state.service.reset_admin_token(&caller, &region, &id).await {
-        Ok(()) => Ok(Done::to(&back_with(&page, &[("notice", "token-reset")]))),
+        Ok(()) => Ok(Done::to(back_with(&page, &[("notice", "token-reset")]))),
         Err(error) => {
             tracing::warn!(%error, "admin token reset refused");
             Err(ConsoleError::Back(back_with(
@@ -431,7 +431,7 @@ pub async fn add_pool(
     form: NewPoolForm,
 ) -> Result<Done, ConsoleError> {
     let page = format!("{}/pools", cluster_path(&region, &cluster_id));
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     let refused = |message: &str| {
         ConsoleError::Back(back_with(
             &page,
@@ -473,7 +473,7 @@ pub async fn add_pool(
             {
                 tracing::warn!(%error, "a new pool's lifespan was not kept");
             }
-            Ok(Done::to(&back_with(&page, &[("notice", "pool-added")])))
+            Ok(Done::to(back_with(&page, &[("notice", "pool-added")])))
         }
         Err(DomainError::InvalidArguments(arguments)) => Err(refused(&first_help(&arguments))),
         Err(error) => Err(busy_or_refused(&page, error, "pool creation refused")),
@@ -493,7 +493,7 @@ pub async fn pool_action(
     form: PoolActionForm,
 ) -> Result<Done, ConsoleError> {
     let page = format!("{}/pools", cluster_path(&region, &cluster_id));
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     let pool_id = PoolId::from(pool_id);
     // The pool must be this cluster's: the service checks the project, this the cluster.
     let pool = match state.service.get_pool(&caller, &region, &pool_id).await {
@@ -617,7 +617,7 @@ pub async fn pool_action(
         }
     };
     match outcome {
-        Ok(notice) => Ok(Done::to(&back_with(&page, &[("notice", notice)]))),
+        Ok(notice) => Ok(Done::to(back_with(&page, &[("notice", notice)]))),
         Err(DomainError::InvalidArguments(arguments)) => Err(refused(&first_help(&arguments))),
         Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
         Err(error) => Err(busy_or_refused(&page, error, "a pool action was refused")),
@@ -636,7 +636,7 @@ pub async fn add_acl_rule(
     form: AclRuleForm,
 ) -> Result<Done, ConsoleError> {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     let rule = crate::domain::requests::AclRuleInput {
         ip: Some(form.ip.trim().to_string()),
         scaleway_ranges: None,
@@ -653,7 +653,7 @@ pub async fn add_acl_rule(
         )
         .await
     {
-        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", "acl-added")]))),
+        Ok(_) => Ok(Done::to(back_with(&page, &[("notice", "acl-added")]))),
         Err(error) => Err(invalid(
             &page,
             &error,
@@ -678,7 +678,7 @@ pub async fn delete_acl_rule(
     rule_id: String,
 ) -> Result<Done, ConsoleError> {
     let page = format!("{}/access", cluster_path(&region, &cluster_id));
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     let id = ClusterId::from(cluster_id.clone());
     match state.service.list_acl_rules(&caller, &region, &id).await {
         Ok(rules) if rules.iter().any(|rule| rule.id == rule_id) => {}
@@ -694,7 +694,7 @@ pub async fn delete_acl_rule(
         )
         .await
     {
-        Ok(()) => Ok(Done::to(&back_with(&page, &[("notice", "acl-deleted")]))),
+        Ok(()) => Ok(Done::to(back_with(&page, &[("notice", "acl-deleted")]))),
         Err(error) => Err(busy_or_refused(
             &page,
             error,

@@ -226,7 +226,7 @@ pub async fn create_cluster(
         "add-pool" => {
             return match form.add_pool() {
                 // Straight to the new pool's fieldset.
-                Ok(()) => Ok(Done::to(&format!(
+                Ok(()) => Ok(Done::to(format!(
                     "{}#pool-{}",
                     form.back(None),
                     form.pools.len()
@@ -237,11 +237,11 @@ pub async fn create_cluster(
         other => {
             return match other.strip_prefix("remove-pool-") {
                 Some(number) => match form.remove_pool(number) {
-                    Ok(()) => Ok(Done::to(&form.back(None))),
+                    Ok(()) => Ok(Done::to(form.back(None))),
                     Err(refusal) => Err(form.refused(refusal)),
                 },
                 // "Update the estimate" (and Enter in a field): the form again, with figures.
-                None => Ok(Done::to(&form.back(None))),
+                None => Ok(Done::to(form.back(None))),
             };
         }
     }
@@ -301,7 +301,7 @@ pub async fn create_cluster(
                     tracing::warn!(%error, "the new cluster's pools were not listed for their lifespans");
                 }
             }
-            Ok(Done::to(&cluster_path(&form.region, &cluster.id)))
+            Ok(Done::to(cluster_path(&form.region, &cluster.id)))
         }
         Err(DomainError::InvalidArguments(arguments)) => {
             let first = arguments.first();
@@ -323,6 +323,23 @@ pub async fn create_cluster(
                 "the provider refused to create the cluster; try again".into(),
             )))
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl CreateConsole for Console {
+    async fn create_choices(&self, caller: &ConsoleCaller) -> Result<CreatePage, ConsoleError> {
+        self.load_create_choices(&ConsoleRequest::of(caller))
+            .await
+            .map_err(ConsoleError::Failed)
+    }
+
+    async fn create_cluster(
+        &self,
+        caller: &ConsoleCaller,
+        fields: HashMap<String, String>,
+    ) -> Result<Done, ConsoleError> {
+        create_cluster(&self.state, &ConsoleRequest::of(caller), fields).await
     }
 }
 
@@ -390,22 +407,5 @@ mod tests {
             form.remove_pool("1").expect("removed");
         }
         assert_eq!(form.remove_pool("1").unwrap_err().0, "pools");
-    }
-}
-
-#[async_trait::async_trait]
-impl CreateConsole for Console {
-    async fn create_choices(&self, caller: &ConsoleCaller) -> Result<CreatePage, ConsoleError> {
-        self.load_create_choices(&ConsoleRequest::of(caller))
-            .await
-            .map_err(ConsoleError::Failed)
-    }
-
-    async fn create_cluster(
-        &self,
-        caller: &ConsoleCaller,
-        fields: HashMap<String, String>,
-    ) -> Result<Done, ConsoleError> {
-        create_cluster(&self.state, &ConsoleRequest::of(caller), fields).await
     }
 }

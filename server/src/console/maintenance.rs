@@ -51,7 +51,7 @@ pub async fn save_window(
     form: Fields,
 ) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     let days: Vec<String> = WEEKDAYS
         .iter()
         .filter(|day| form.contains_key(&format!("day_{day}")))
@@ -77,7 +77,7 @@ pub async fn save_window(
         )
         .await
     {
-        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", "window-saved")]))),
+        Ok(_) => Ok(Done::to(back_with(&page, &[("notice", "window-saved")]))),
         Err(error) => {
             let typed_days = days.join(",");
             let typed = [
@@ -109,7 +109,7 @@ pub async fn save_lifespan(
     form: Fields,
 ) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     let typed = form
         .get("max_node_age_days")
         .map(|v| v.trim().to_string())
@@ -120,13 +120,13 @@ pub async fn save_lifespan(
         // Not a number is out of range too: the service says what is allowed.
         Some(typed.parse::<u32>().unwrap_or(0))
     };
-    let pool_id = pool_of_cluster(&state, &caller, &region, &cluster_id, pool_id, &page).await?;
+    let pool_id = pool_of_cluster(state, &caller, &region, &cluster_id, pool_id, &page).await?;
     match state
         .freshness()
         .set_lifespan(&caller, &region, &pool_id, days)
         .await
     {
-        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", "lifespan-saved")]))),
+        Ok(_) => Ok(Done::to(back_with(&page, &[("notice", "lifespan-saved")]))),
         Err(error) => Err(invalid(
             &page,
             &error,
@@ -151,7 +151,7 @@ pub async fn add_exclusion(
     form: Fields,
 ) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     let field = |key: &str| {
         form.get(key)
             .map(|v| v.trim().to_string())
@@ -207,10 +207,7 @@ pub async fn add_exclusion(
         )
         .await
     {
-        Ok(_) => Ok(Done::to(&back_with(
-            &page,
-            &[("notice", "exclusion-added")],
-        ))),
+        Ok(_) => Ok(Done::to(back_with(&page, &[("notice", "exclusion-added")]))),
         Err(error) => {
             // The range's end is what the person typed as "until".
             let renamed = match &error {
@@ -240,7 +237,7 @@ pub async fn remove_exclusion(
     exclusion_id: String,
 ) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     match state
         .maintenance()
         .remove_exclusion(
@@ -251,7 +248,7 @@ pub async fn remove_exclusion(
         )
         .await
     {
-        Ok(()) => Ok(Done::to(&back_with(
+        Ok(()) => Ok(Done::to(back_with(
             &page,
             &[("notice", "exclusion-removed")],
         ))),
@@ -272,7 +269,7 @@ pub async fn save_auto_upgrade(
     form: Fields,
 ) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     let enable = match form.get("enable").map(String::as_str) {
         Some("on") => true,
         Some("off") => false,
@@ -300,7 +297,7 @@ pub async fn save_auto_upgrade(
         )
         .await
     {
-        Ok(_) => Ok(Done::to(&back_with(
+        Ok(_) => Ok(Done::to(back_with(
             &page,
             &[(
                 "notice",
@@ -379,20 +376,20 @@ pub async fn save_autohealing(
     form: Fields,
 ) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
-    let caller = changer_of_cluster(&state, &headers, &region, &cluster_id, &page).await?;
+    let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
     let typed = form
         .get("cap_percent")
         .map(|v| v.trim().to_string())
         .unwrap_or_default();
     let cap = typed.parse::<u32>().unwrap_or(0);
     let enabled = form.contains_key("enabled");
-    let pool_id = pool_of_cluster(&state, &caller, &region, &cluster_id, pool_id, &page).await?;
+    let pool_id = pool_of_cluster(state, &caller, &region, &cluster_id, pool_id, &page).await?;
     match state
         .freshness()
         .set_autohealing(&caller, &region, &pool_id, enabled, cap)
         .await
     {
-        Ok(()) => Ok(Done::to(&back_with(
+        Ok(()) => Ok(Done::to(back_with(
             &page,
             &[("notice", "autohealing-saved")],
         ))),

@@ -1,10 +1,12 @@
-//! The console's server half, one file per feature as `app/src/pages/` has them: its reads (the
-//! console port `app::api::ssr::ConsoleServices`, implemented in `port.rs` over the services),
-//! its form handlers (`cluster.rs` for a cluster's tabs, `create.rs`, `maintenance.rs`,
-//! `settings.rs`, `upgrade.rs`), its live streams (`live.rs`), and what every console request
-//! passes: sign-in and the same-site check (`session.rs`), sealed refusals (`refusals.rs`), the
-//! theme (`preferences.rs`) and the request's origin (`request.rs`). The router
-//! (`http::router`) mounts them at the site map's paths (`app::routes`).
+//! The console's server half, one file per feature as `app/src/pages/` has them (`clusters.rs`,
+//! `cluster.rs` for a cluster's tabs, `create.rs`, `maintenance.rs`, `settings.rs`,
+//! `upgrade.rs`, `system.rs`), each implementing its feature's console port
+//! (`app::api::<feature>::ssr::…Console`) over the services; the pages' shared reads
+//! (`port.rs`), the live streams (`live.rs`), and what every console request passes: the one
+//! session lookup, signing in and out and the same-site check (`session.rs`), sealed refusals
+//! (`refusals.rs`) and the request's origin (`request.rs`). The router (`http::router`) serves
+//! the downloads and streams at the site map's paths (`app::routes`); the forms' server
+//! functions register themselves.
 //!
 //! Each feature file implements its port (`app::api::<feature>::ssr::…Console`) for `Console`:
 //! the page's reads and its forms, which the forms' server functions call with the request's

@@ -1,4 +1,4 @@
-//! The server side of the console port (`app::api::ssr::ConsoleServices`): each method calls the
+//! The pages' reads behind the feature ports (`clusters.rs`, `cluster.rs`, …): each calls the
 //! domain and returns the console's model types.
 
 use app::model::cluster::{

@@ -100,9 +100,9 @@ pub async fn create_api_key(
     headers: &ConsoleRequest,
     form: NewKeyForm,
 ) -> Result<Done, ConsoleError> {
-    let (token, user) = signed_in(&state, &headers).await?;
+    let (token, user) = signed_in(state, headers).await?;
     // The service judges who asks (not found, forbidden) and records its refusals.
-    let context = context_of(&user, &headers);
+    let context = context_of(&user, headers);
     let key = match identity::create_api_key_in(
         &state.database,
         state.ids.as_ref(),
@@ -136,14 +136,14 @@ pub async fn revoke_api_key(
     form: RevokeForm,
 ) -> Result<Done, ConsoleError> {
     let access_key = form.access_key.clone();
-    let (_, user) = signed_in(&state, &headers).await?;
+    let (_, user) = signed_in(state, headers).await?;
     // Who asks is answered first: someone who may not revoke is refused by the service (which
     // records it) whatever the box; the box is asked only of those who may.
     let may_revoke = access(&user, &form.project_id).is_some_and(|access| access.role.can_change());
     if may_revoke && form.confirm.as_deref() != Some("yes") {
         return Err(problem("confirm"));
     }
-    let context = context_of(&user, &headers);
+    let context = context_of(&user, headers);
     match identity::revoke_api_key(
         &state.database,
         ChangePath::new(&state.recorded, &context),
@@ -168,11 +168,11 @@ pub async fn change_password(
     headers: &ConsoleRequest,
     form: PasswordForm,
 ) -> Result<Done, ConsoleError> {
-    let (_, user) = signed_in(&state, &headers).await?;
+    let (_, user) = signed_in(state, headers).await?;
     if form.new != form.again {
         return Err(problem("password-mismatch"));
     }
-    let context = context_of(&user, &headers);
+    let context = context_of(&user, headers);
     match identity::change_password(
         &state.database,
         state.clock.as_ref(),
@@ -208,8 +208,8 @@ pub async fn add_member(
     form: AddMemberForm,
 ) -> Result<Done, ConsoleError> {
     let project_id = form.project_id.clone();
-    let (token, user) = signed_in(&state, &headers).await?;
-    let context = context_of(&user, &headers);
+    let (token, user) = signed_in(state, headers).await?;
+    let context = context_of(&user, headers);
     match identity::add_member(
         &state.database,
         state.ids.as_ref(),
@@ -250,8 +250,8 @@ pub async fn change_member_role(
 ) -> Result<Done, ConsoleError> {
     let project_id = form.project_id.clone();
     let member = form.member.clone();
-    let (_, user) = signed_in(&state, &headers).await?;
-    let context = context_of(&user, &headers);
+    let (_, user) = signed_in(state, headers).await?;
+    let context = context_of(&user, headers);
     match identity::change_member_role(
         &state.database,
         ChangePath::new(&state.recorded, &context),
@@ -275,7 +275,7 @@ pub async fn remove_member(
 ) -> Result<Done, ConsoleError> {
     let project_id = form.project_id.clone();
     let member = form.member.clone();
-    let (_, user) = signed_in(&state, &headers).await?;
+    let (_, user) = signed_in(state, headers).await?;
     // Who asks is answered first (not found, owners only: the service refuses and records
     // it whatever the box); the box is asked only of an owner.
     let owner =
@@ -283,7 +283,7 @@ pub async fn remove_member(
     if owner && form.confirm.as_deref() != Some("yes") {
         return Err(problem("confirm"));
     }
-    let context = context_of(&user, &headers);
+    let context = context_of(&user, headers);
     match identity::remove_member(
         &state.database,
         ChangePath::new(&state.recorded, &context),
@@ -303,8 +303,8 @@ pub async fn create_project(
     headers: &ConsoleRequest,
     form: NewProjectForm,
 ) -> Result<Done, ConsoleError> {
-    let (_, user) = signed_in(&state, &headers).await?;
-    let context = context_of(&user, &headers);
+    let (_, user) = signed_in(state, headers).await?;
+    let context = context_of(&user, headers);
     match identity::create_project(
         &state.database,
         state.ids.as_ref(),

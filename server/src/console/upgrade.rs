@@ -290,14 +290,13 @@ pub async fn start_upgrade(
     form: StartForm,
 ) -> Result<Done, ConsoleError> {
     let page = upgrade_path(&region, &cluster_id);
-    let (user, caller, access) = person_on_cluster(&state, &headers, &region, &cluster_id)
+    let (user, caller, access) = person_on_cluster(state, headers, &region, &cluster_id)
         .await?
         .ok_or(ConsoleError::NotFound)?;
     let version = form.version.trim().to_string();
     let reason = form.override_reason.clone().unwrap_or_default();
     let keep = [("version", version.as_str())];
-    let back =
-        |problem: &'static str| back_keeping(&state, &headers, &page, &keep, &reason, problem);
+    let back = |problem: &'static str| back_keeping(state, headers, &page, &keep, &reason, problem);
     if !access.role.can_change() {
         return Err(back("forbidden").await);
     }
@@ -334,12 +333,7 @@ pub async fn start_upgrade(
         )
         .await;
     let problem = match outcome {
-        Ok(_) => {
-            return Ok(Done::to(&back_with(
-                &page,
-                &[("notice", "upgrade-started")],
-            )))
-        }
+        Ok(_) => return Ok(Done::to(back_with(&page, &[("notice", "upgrade-started")]))),
         Err(DomainError::PreconditionFailed { .. }) => "no-go",
         Err(DomainError::PermissionDenied(_)) => "override-owner",
         Err(DomainError::TransientState { .. }) => "busy",
@@ -377,14 +371,13 @@ pub async fn start_rollback(
     form: RollbackForm,
 ) -> Result<Done, ConsoleError> {
     let page = upgrade_path(&region, &cluster_id);
-    let (user, caller, access) = person_on_cluster(&state, &headers, &region, &cluster_id)
+    let (user, caller, access) = person_on_cluster(state, headers, &region, &cluster_id)
         .await?
         .ok_or(ConsoleError::NotFound)?;
     let scope = form.scope.trim().to_string();
     let reason = form.override_reason.clone().unwrap_or_default();
     let keep = [("rollback", scope.as_str())];
-    let back =
-        |problem: &'static str| back_keeping(&state, &headers, &page, &keep, &reason, problem);
+    let back = |problem: &'static str| back_keeping(state, headers, &page, &keep, &reason, problem);
     if !access.role.can_change() {
         return Err(back("forbidden").await);
     }
@@ -415,7 +408,7 @@ pub async fn start_rollback(
         RollbackScope::Pool(_) => "pool-rollback-started",
     };
     let problem = match outcome {
-        Ok(_) => return Ok(Done::to(&back_with(&page, &[("notice", started)]))),
+        Ok(_) => return Ok(Done::to(back_with(&page, &[("notice", started)]))),
         Err(DomainError::PreconditionFailed { precondition, .. })
             if precondition == "upgrade_preflight" =>
         {
@@ -446,7 +439,7 @@ pub async fn control_upgrade(
     form: ControlForm,
 ) -> Result<Done, ConsoleError> {
     let page = upgrade_path(&region, &cluster_id);
-    let (_, caller, access) = person_on_cluster(&state, &headers, &region, &cluster_id)
+    let (_, caller, access) = person_on_cluster(state, headers, &region, &cluster_id)
         .await?
         .ok_or(ConsoleError::NotFound)?;
     let problem = |code: &str| ConsoleError::Back(back_with(&page, &[("problem", code)]));
@@ -472,7 +465,7 @@ pub async fn control_upgrade(
         RolloutControl::Abort => "aborting",
     };
     match outcome {
-        Ok(_) => Ok(Done::to(&back_with(&page, &[("notice", notice)]))),
+        Ok(_) => Ok(Done::to(back_with(&page, &[("notice", notice)]))),
         Err(DomainError::NotFound { .. }) => Err(ConsoleError::NotFound),
         Err(DomainError::PreconditionFailed { .. }) => Err(problem("not-rolling")),
         Err(error) => {

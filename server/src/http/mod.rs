@@ -8,7 +8,14 @@ pub mod source;
 
 use std::sync::Arc;
 
-use app::api::ssr::SharedConsole;
+use app::api::cluster::ssr::ClusterConsole;
+use app::api::clusters::ssr::ClustersConsole;
+use app::api::create::ssr::CreateConsole;
+use app::api::maintenance::ssr::MaintenanceConsole;
+use app::api::session::ssr::SessionConsole;
+use app::api::settings::ssr::SettingsConsole;
+use app::api::system::ssr::SystemConsole;
+use app::api::upgrade::ssr::UpgradeConsole;
 use app::routes;
 use app::{shell, App};
 use axum::routing::get;
@@ -20,8 +27,18 @@ use crate::console::{cluster, live, maintenance, refusals, session, Console};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    let console: SharedConsole = Arc::new(Console::new(state.clone()));
-    let provide_console = move || provide_context(console.clone());
+    // Each feature's console port, for the server functions of every console request.
+    let console = Arc::new(Console::new(state.clone()));
+    let provide_console = move || {
+        provide_context(console.clone() as Arc<dyn ClusterConsole>);
+        provide_context(console.clone() as Arc<dyn ClustersConsole>);
+        provide_context(console.clone() as Arc<dyn CreateConsole>);
+        provide_context(console.clone() as Arc<dyn MaintenanceConsole>);
+        provide_context(console.clone() as Arc<dyn SessionConsole>);
+        provide_context(console.clone() as Arc<dyn SettingsConsole>);
+        provide_context(console.clone() as Arc<dyn SystemConsole>);
+        provide_context(console.clone() as Arc<dyn UpgradeConsole>);
+    };
     let options = state.leptos_options.clone();
 
     let console_routes = Router::new()

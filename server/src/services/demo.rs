@@ -10,7 +10,9 @@ use crate::domain::model::Caller;
 use crate::domain::requests::{ClusterQuery, NewCluster, NewPool, UpgradePolicyInput};
 use crate::domain::version::KubeVersion;
 use crate::domain::DomainError;
-use crate::services::freshness::lifespan::RECOMMENDED_MAX_NODE_AGE_DAYS;
+use chrono::Duration;
+
+use crate::services::freshness::lifespan::{earliest_expiry_age, RECOMMENDED_MAX_NODE_AGE_DAYS};
 use crate::services::identity::{ensure_project, new_api_key, ChangePath};
 use crate::state::AppState;
 use crate::store::setup;
@@ -97,15 +99,28 @@ pub async fn seed(state: &AppState) -> Result<Option<(String, String)>, DomainEr
             .list_pools(&caller, REGION, &ClusterId::from(cluster.id.clone()))
             .await?;
         for pool in pools {
+            let pool_id = PoolId::from(pool.id);
             state
                 .freshness()
                 .set_lifespan(
                     &caller,
                     REGION,
-                    &PoolId::from(pool.id),
+                    &pool_id,
                     Some(RECOMMENDED_MAX_NODE_AGE_DAYS),
                 )
                 .await?;
+            // A new cluster's nodes are all made at once; the demo's look like nodes replaced
+            // at different times, so their expiries spread over the lifespan. A provider that
+            // cannot make them older (a remote one) makes them as they are.
+            let lifespan = Duration::days(RECOMMENDED_MAX_NODE_AGE_DAYS.into());
+            let ages = staggered_ages(pool.size, lifespan);
+            if let Err(error) = state
+                .service
+                .age_new_nodes(&caller, REGION, &pool_id, &ages)
+                .await
+            {
+                tracing::warn!(%error, "the demo's nodes are all made now");
+            }
         }
     }
     // A key is printed once: made last, just before the seed is recorded as done (a crash in
@@ -122,6 +137,15 @@ pub async fn seed(state: &AppState) -> Result<Option<(String, String)>, DomainEr
     let mut conn = database.pool().acquire().await?;
     setup::complete_setup_step(&mut conn, SEED_STEP, state.clock.now().timestamp_millis()).await?;
     Ok(Some((key.access_key, key.secret_key)))
+}
+
+/// Ages for a pool's `count` new nodes, as if one had been replaced every so often: evenly
+/// spread below the age at which the lifespan may first replace a node, so the demo does not
+/// start by replacing nodes.
+fn staggered_ages(count: i64, max_age: Duration) -> Vec<Duration> {
+    let youngest_due = earliest_expiry_age(max_age);
+    let parts = i32::try_from(count).unwrap_or(0).max(0) + 1;
+    (1..parts).map(|part| youngest_due * part / parts).collect()
 }
 
 /// The newest supported patch of the minor before the newest supported one: the demo's cluster
@@ -144,7 +168,20 @@ fn a_minor_behind(supported: &[String]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::a_minor_behind;
+    use chrono::Duration;
+
+    use super::{a_minor_behind, staggered_ages};
+
+    #[test]
+    fn a_pools_demo_nodes_are_spread_below_the_lifespans_first_expiry() {
+        // A 30-day lifespan may replace a node from 24 days on (its stagger).
+        assert_eq!(
+            staggered_ages(3, Duration::days(30)),
+            [6, 12, 18].map(Duration::days)
+        );
+        assert_eq!(staggered_ages(1, Duration::days(30)), [Duration::days(12)]);
+        assert!(staggered_ages(0, Duration::days(30)).is_empty());
+    }
 
     #[test]
     fn the_demo_cluster_runs_the_newest_patch_a_minor_behind() {

@@ -835,6 +835,26 @@ impl ProvisioningService {
         .await
     }
 
+    /// The demo's: the nodes the new pool is about to make are made as if `ages` ago (see the
+    /// port); recorded as a change to the pool by its caller.
+    pub async fn age_new_nodes(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        ages: &[chrono::Duration],
+    ) -> Result<Pool> {
+        self.pool_change(
+            caller,
+            region,
+            pool_id,
+            "pool.age_new_nodes",
+            pool_fields,
+            |_| self.backend.age_new_nodes(caller, region, pool_id, ages),
+        )
+        .await
+    }
+
     pub async fn delete_pool(
         &self,
         caller: &Caller,

@@ -674,6 +674,121 @@ on_both_databases!(
     }
 );
 
+on_both_databases!(
+    a_refused_field_is_marked_invalid_and_described_by_its_message,
+    |database: Database| async move {
+        use app::routes;
+        let app = TestApp::new(database);
+        let key = app.api_key("shop").await;
+        let (cluster_id, _) =
+            crate::scaleway_api::ready_cluster(&app, &key, "shop-prod", "1.35.1", 1).await;
+        let cookie = crate::authorization::session(
+            &app,
+            "rita@example.com",
+            "shop",
+            wheelhouse::services::identity::Role::Owner,
+        )
+        .await;
+        let project_id: String = sqlx::query_scalar("SELECT id FROM projects WHERE name = 'shop'")
+            .fetch_one(app.provisioning.database.pool())
+            .await
+            .expect("project");
+        let refused = |path: String, form: String| {
+            let (app, cookie) = (&app, cookie.clone());
+            async move {
+                let (status, back) = post_form(app, &path, &cookie, &form).await;
+                assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+                assert!(back.contains("problem=invalid"), "{back}");
+                create_page(app, &back, &cookie).await
+            }
+        };
+
+        // The create form: pool 2's size, a select of pool 2 and a field of the cluster.
+        let html = refused(
+            routes::CREATE_CLUSTER.axum_path.to_string(),
+            two_pools(
+                &project_id,
+                "create",
+                "pool2_name=batch&pool2_node_type=pro2_xs&pool2_size=lots",
+            ),
+        )
+        .await;
+        assert_refused(
+            &html,
+            "pool2_size",
+            "pool2_size-problem",
+            "is not a whole number",
+        );
+        for fine in ["pool2_name", "pool2_node_type", "name", "version"] {
+            assert_not_refused(&html, fine);
+        }
+
+        // A cluster's settings: the name.
+        let html = refused(
+            format!("/clusters/fr-par/{cluster_id}/settings"),
+            "was_name=shop-prod&was_description=&was_tags=&name=no+spaces+allowed&description=&tags="
+                .to_string(),
+        )
+        .await;
+        assert_refused(&html, "name", "name-problem", "a cluster name is");
+        assert_not_refused(&html, "description");
+
+        // The maintenance window: its duration, not its start.
+        let html = refused(
+            format!("/clusters/fr-par/{cluster_id}/maintenance-window"),
+            "day_monday=on&start_hour=3&duration_hours=1".to_string(),
+        )
+        .await;
+        assert_refused(&html, "duration", "duration-problem", "2 to 24 hours");
+        assert_not_refused(&html, "start-hour");
+    }
+);
+
+/// The opening tag of the form control (input or select) whose id is `id`.
+fn control<'a>(html: &'a str, id: &str) -> &'a str {
+    let needle = format!(r#" id="{id}""#);
+    html.match_indices(&needle)
+        .find_map(|(at, _)| {
+            let start = html[..at].rfind('<')?;
+            let end = at + html[at..].find('>')?;
+            let tag = &html[start..=end];
+            (tag.starts_with("<input") || tag.starts_with("<select")).then_some(tag)
+        })
+        .unwrap_or_else(|| panic!("no control with the id {id}: {html}"))
+}
+
+/// The control `id` is marked invalid and described by the message `message_id`, which says
+/// `why`.
+fn assert_refused(html: &str, id: &str, message_id: &str, why: &str) {
+    let tag = control(html, id);
+    assert!(
+        tag.contains(r#"aria-invalid="true""#),
+        "{id} is marked invalid: {tag}"
+    );
+    assert!(
+        tag.contains(&format!(r#"aria-describedby="{message_id}""#)),
+        "{id} is described by its message: {tag}"
+    );
+    let message = html
+        .split(&format!(r#" id="{message_id}""#))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no message {message_id}: {html}"));
+    let message = &message[..message.find("</p>").unwrap_or(message.len())];
+    assert!(
+        message.contains(why),
+        "{message_id} says why ({why}): {message}"
+    );
+}
+
+/// The control `id` was not refused: neither marked invalid nor described by a message.
+fn assert_not_refused(html: &str, id: &str) {
+    let tag = control(html, id);
+    assert!(
+        !tag.contains("aria-invalid") && !tag.contains("-problem"),
+        "{id} was not refused: {tag}"
+    );
+}
+
 /// The site map and `App` agree: every page of `app::routes::PAGES` is a route of `App` (whose
 /// `path!`s must be literals), and `App` has no other.
 #[tokio::test]

@@ -1430,3 +1430,50 @@ on_both_databases!(
         }
     }
 );
+
+on_both_databases!(
+    the_demo_clusters_nodes_start_with_different_ages_none_due_for_replacement,
+    |database: Database| async move {
+        let app = TestApp::new(database);
+        let (_, secret) = wheelhouse::services::demo::seed(&app.state)
+            .await
+            .expect("seed")
+            .expect("a key printed");
+        app.run_until_idle().await;
+        let (_, clusters) = app
+            .api("GET", &format!("{R}/clusters"), &secret, None)
+            .await;
+        let id = clusters["clusters"][0]["id"]
+            .as_str()
+            .expect("the demo cluster")
+            .to_string();
+        let (status, nodes) = app
+            .api("GET", &format!("{R}/clusters/{id}/nodes"), &secret, None)
+            .await;
+        assert_eq!(status, 200, "{nodes}");
+        let now = app.clock.now();
+        let mut ages: Vec<Duration> = nodes["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|node| now - time(&node["created_at"]))
+            .collect();
+        ages.sort();
+        assert_eq!(ages.len(), 3, "{nodes}");
+        // As if replaced at different times: days apart, all within the 30-day lifespan.
+        for pair in ages.windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::days(1), "{ages:?}");
+        }
+        assert!(
+            ages.iter()
+                .all(|age| *age > Duration::zero() && *age < Duration::days(30)),
+            "{ages:?}"
+        );
+        // None is due (its stagger included), so the demo does not start by replacing nodes.
+        let report = freshness(&app, &secret, &id).await;
+        for node in report["nodes"].as_array().expect("nodes") {
+            assert!(time(&node["expires_at"]) > now, "{node}");
+        }
+        assert_eq!(app.state.freshness().pass().await.expect("pass"), 0);
+    }
+);

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::use_cluster;
 use crate::components::card::Card;
+use crate::components::field::{Field, Refusal};
 use crate::components::hidden_fields::HiddenFields;
 use crate::model::cluster::{Freshness, EXCLUSION_SCOPES, RECOMMENDED_LIFESPAN_DAYS, WEEKDAYS};
 use crate::routes;
@@ -75,13 +76,12 @@ fn WindowCard(freshness: Freshness, to: routes::FormTo, can_change: bool) -> imp
         " (the default)"
     };
     let summary = format!("{}{origin}: {state}.", freshness.window);
-    let problem = |field: &'static str, id: &'static str| {
-        problem_for(field, None).map(|text| view! { <p id=id class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })
-    };
+    let days_problem = problem_for("days", None);
+    let days_described_by = days_problem.is_some().then_some("days-problem");
     let form = can_change.then(|| view! {
         <form method="post" action=to.action class="mt-3 space-y-4" data-testid="window-form">
             <HiddenFields to=to.clone() />
-            <fieldset aria-describedby="days-problem">
+            <fieldset aria-describedby=days_described_by>
                 <legend class="mb-2 text-sm font-medium">"Days"</legend>
                 <div class="grid grid-cols-2 gap-1 sm:grid-cols-4">
                     {WEEKDAYS
@@ -99,23 +99,19 @@ fn WindowCard(freshness: Freshness, to: routes::FormTo, can_change: bool) -> imp
                         })
                         .collect_view()}
                 </div>
-                {problem("days", "days-problem")}
+                {days_problem.map(|text| view! { <Refusal id="days-problem" testid="problem-field">{text}</Refusal> })}
             </fieldset>
             <div class="grid gap-3 sm:grid-cols-2">
-                <div>
-                    <label for="start-hour" class="mb-1 block text-sm font-medium">"Opens at (UTC)"</label>
-                    <select id="start-hour" name="start_hour" class=INPUT aria-describedby="start-problem">
+                <Field id="start-hour" label="Opens at (UTC)" refusal=problem_for("start_hour", None) refusal_id="start-problem">
+                    <select id="start-hour" name="start_hour" class=INPUT>
                         {(0..24u32).map(|hour| view! {
                             <option value=hour.to_string() selected=hour == start_hour>{format!("{hour:02}:00")}</option>
                         }).collect_view()}
                     </select>
-                    {problem("start_hour", "start-problem")}
-                </div>
-                <div>
-                    <label for="duration" class="mb-1 block text-sm font-medium">"Open for (hours, 2 to 24)"</label>
-                    <input id="duration" name="duration_hours" type="number" min="2" max="24" value=duration required class=INPUT aria-describedby="duration-problem" />
-                    {problem("duration_hours", "duration-problem")}
-                </div>
+                </Field>
+                <Field id="duration" label="Open for (hours, 2 to 24)" refusal=problem_for("duration_hours", None) refusal_id="duration-problem">
+                    <input id="duration" name="duration_hours" type="number" min="2" max="24" value=duration required class=INPUT />
+                </Field>
             </div>
             <button type="submit" class=BUTTON>"Save the window"</button>
         </form>
@@ -162,10 +158,9 @@ fn LifespanCard(
                         let form = can_change.then(|| view! {
                             <form method="post" action=routes::SAVE_LIFESPAN.axum_path class="mt-2 flex flex-wrap items-end gap-2">
                                 <HiddenFields to=routes::cluster_form(&region, &cluster_id, routes::SAVE_LIFESPAN).with("pool", &pool_id) />
-                                <div class="min-w-0 flex-1">
-                                    <label for=id.clone() class="mb-1 block text-sm font-medium">{format!("Lifespan of {pool_name}'s nodes (days)")}</label>
-                                    <input id=id type="number" min="1" max="365" name="max_node_age_days" value=typed placeholder="off" class=INPUT aria-describedby=problem_id.clone() />
-                                </div>
+                                <Field id=id.clone() label=format!("Lifespan of {pool_name}'s nodes (days)") class="min-w-0 flex-1" refusal=problem refusal_id=problem_id>
+                                    <input id=id type="number" min="1" max="365" name="max_node_age_days" value=typed placeholder="off" class=INPUT />
+                                </Field>
                                 <button type="submit" class=BUTTON>"Save"</button>
                             </form>
                         });
@@ -173,7 +168,6 @@ fn LifespanCard(
                             <li class="rounded-md border border-line p-3" data-testid="pool-lifespan">
                                 <p class="text-sm"><span class="font-medium">{format!("Pool {pool_name}")}</span>{format!(": {current}")}</p>
                                 {form}
-                                {problem.map(|text| view! { <p id=problem_id class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })}
                             </li>
                         }
                     })
@@ -213,7 +207,7 @@ fn AutohealingCard(
                             .unwrap_or_else(|| cap.to_string());
                         let problem = problem_for("cap_percent", Some(&pool_id));
                         let (check_id, cap_id) = (format!("heal-{pool_id}"), format!("cap-{pool_id}"));
-                        let (check_for, cap_for) = (check_id.clone(), cap_id.clone());
+                        let check_for = check_id.clone();
                         let form = can_change.then(|| view! {
                             <form method="post" action=routes::SAVE_AUTOHEALING.axum_path class="mt-2 flex flex-wrap items-end gap-3">
                                 <HiddenFields to=routes::cluster_form(&region, &cluster_id, routes::SAVE_AUTOHEALING).with("pool", &pool_id) />
@@ -221,10 +215,9 @@ fn AutohealingCard(
                                     <input id=check_id type="checkbox" name="enabled" checked=enabled class="size-5" />
                                     "On"
                                 </label>
-                                <div class="min-w-0 flex-1">
-                                    <label for=cap_for class="mb-1 block text-sm font-medium">{format!("Cap for {pool_name} (%)")}</label>
+                                <Field id=cap_id.clone() label=format!("Cap for {pool_name} (%)") class="min-w-0 flex-1" refusal=problem>
                                     <input id=cap_id type="number" min="1" max="100" name="cap_percent" value=typed required class=INPUT />
-                                </div>
+                                </Field>
                                 <button type="submit" class=BUTTON>"Save"</button>
                             </form>
                         });
@@ -232,7 +225,6 @@ fn AutohealingCard(
                             <li class="rounded-md border border-line p-3" data-testid="pool-autohealing">
                                 <p class="text-sm"><span class="font-medium">{format!("Pool {pool_name}")}</span>{format!(": {}, cap {cap} %", if enabled { "on" } else { "off" })}</p>
                                 {form}
-                                {problem.map(|text| view! { <p class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })}
                             </li>
                         }
                     })
@@ -289,9 +281,6 @@ fn ExclusionsCard(
         typed("scope"),
         typed("reason"),
     );
-    let problem = |field: &'static str, id: &'static str| {
-        problem_for(field, None).map(|text| view! { <p id=id class="mt-1 text-sm text-bad" data-testid="problem-field">{text}</p> })
-    };
     let list = if freshness.exclusions.is_empty() {
         view! { <p class="text-sm text-muted" data-testid="no-exclusion">"None: the window alone says when Wheelhouse may act."</p> }.into_any()
     } else {
@@ -322,30 +311,22 @@ fn ExclusionsCard(
     let form = can_change.then(|| view! {
         <form method="post" action=routes::ADD_EXCLUSION.axum_path class="mt-4 grid gap-3 sm:grid-cols-2" data-testid="exclusion-form">
             <HiddenFields to=routes::cluster_form(&region, &cluster_id, routes::ADD_EXCLUSION) />
-            <div>
-                <label for="exclusion-from" class="mb-1 block text-sm font-medium">"From (UTC)"</label>
-                <input id="exclusion-from" name="from" type="date" required value=from class=INPUT aria-describedby="from-problem" />
-                {problem("from", "from-problem")}
-            </div>
-            <div>
-                <label for="exclusion-until" class="mb-1 block text-sm font-medium">"Until (UTC, that day included)"</label>
-                <input id="exclusion-until" name="until" type="date" required value=until class=INPUT aria-describedby="until-problem" />
-                {problem("until", "until-problem")}
-            </div>
-            <div>
-                <label for="exclusion-scope" class="mb-1 block text-sm font-medium">"What it holds"</label>
-                <select id="exclusion-scope" name="scope" class=INPUT aria-describedby="scope-problem">
+            <Field id="exclusion-from" label="From (UTC)" refusal=problem_for("from", None) refusal_id="from-problem">
+                <input id="exclusion-from" name="from" type="date" required value=from class=INPUT />
+            </Field>
+            <Field id="exclusion-until" label="Until (UTC, that day included)" refusal=problem_for("until", None) refusal_id="until-problem">
+                <input id="exclusion-until" name="until" type="date" required value=until class=INPUT />
+            </Field>
+            <Field id="exclusion-scope" label="What it holds" refusal=problem_for("scope", None) refusal_id="scope-problem">
+                <select id="exclusion-scope" name="scope" class=INPUT>
                     {EXCLUSION_SCOPES.iter().map(|(value, words)| view! {
                         <option value=*value selected=scope == *value>{*words}</option>
                     }).collect_view()}
                 </select>
-                {problem("scope", "scope-problem")}
-            </div>
-            <div>
-                <label for="exclusion-reason" class="mb-1 block text-sm font-medium">"Why (optional)"</label>
-                <input id="exclusion-reason" name="reason" type="text" maxlength="200" value=reason class=INPUT aria-describedby="reason-problem" />
-                {problem("reason", "reason-problem")}
-            </div>
+            </Field>
+            <Field id="exclusion-reason" label="Why (optional)" refusal=problem_for("reason", None) refusal_id="reason-problem">
+                <input id="exclusion-reason" name="reason" type="text" maxlength="200" value=reason class=INPUT />
+            </Field>
             <button type="submit" class=format!("{BUTTON} w-fit")>"Add the exclusion"</button>
         </form>
     });

@@ -15,11 +15,13 @@ pub mod upgrade;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
-use super::{LoadError, PageHeader};
+use super::PageHeader;
 use crate::api::cluster::get_cluster_page;
+use crate::components::banner::{outcome_in_query, NoticeBanner, ProblemBanner};
 use crate::components::live::{LiveUpdates, StaleNotice};
+use crate::components::loaded::Loaded;
 pub use crate::components::status::status_tone;
 use crate::components::status::StatusBadge;
 use crate::model::cluster::{
@@ -42,59 +44,48 @@ pub fn ClusterFrame() -> impl IntoView {
         |(region, id)| get_cluster_page(region, id),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(ClusterPage::Found(detail)) => {
-                        let detail = *detail;
-                        provide_context(detail.clone());
-                        view! { <Frame detail /> }.into_any()
-                    }
-                    Ok(ClusterPage::NotFound) => {
-                        // Not theirs, or gone: the same answer either way, with HTTP 404.
-                        #[cfg(feature = "ssr")]
-                        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                            response.set_status(http::StatusCode::NOT_FOUND);
-                        }
-                        view! {
-                        <Title text="Cluster not found" />
-                        <PageHeader title="Cluster not found" summary="No cluster of yours has this address." />
-                        <a href=routes::CLUSTERS.path class="text-accent underline">"Back to your clusters"</a>
-                        }.into_any()
-                    }
-                    Ok(ClusterPage::SignedOut) => view! {
-                        <PageHeader title="Signed out" summary="Sign in to see this cluster." />
-                        <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a>
-                    }.into_any(),
-                    Err(error) => view! { <LoadError what="this cluster" error=error.to_string() /> }.into_any(),
+        <Loaded resource=page what="this cluster" let:page>
+            {match page {
+                ClusterPage::Found(detail) => {
+                    let detail = *detail;
+                    provide_context(detail.clone());
+                    view! { <Frame detail /> }.into_any()
                 }
-            })}
-        </Suspense>
+                ClusterPage::NotFound => {
+                    // Not theirs, or gone: the same answer either way, with HTTP 404.
+                    #[cfg(feature = "ssr")]
+                    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                        response.set_status(http::StatusCode::NOT_FOUND);
+                    }
+                    view! {
+                    <Title text="Cluster not found" />
+                    <PageHeader title="Cluster not found" summary="No cluster of yours has this address." />
+                    <a href=routes::CLUSTERS.path class="text-accent underline">"Back to your clusters"</a>
+                    }.into_any()
+                }
+                ClusterPage::SignedOut => view! {
+                    <PageHeader title="Signed out" summary="Sign in to see this cluster." />
+                    <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a>
+                }.into_any(),
+            }}
+        </Loaded>
     }
 }
 
 #[component]
 fn Frame(detail: ClusterDetail) -> impl IntoView {
     let (region, id) = (detail.region.clone(), detail.id.clone());
-    let query = use_query_map();
     let busy = detail.status != "ready"
         || detail
             .pools
             .iter()
             .any(|pool| matches!(pool.status.as_str(), "upgrading" | "scaling"));
-    let notice = move || {
-        query
-            .read()
-            .get("notice")
-            .filter(|code| busy || !announces_work_in_progress(code))
-            .and_then(|code| action_message(&code))
-    };
-    let problem = move || {
-        query
-            .read()
-            .get("problem")
-            .and_then(|code| action_message(&code))
-    };
+    let notice = outcome_in_query("notice", |code| {
+        (busy || !announces_work_in_progress(code))
+            .then(|| action_message(code))
+            .flatten()
+    });
+    let problem = outcome_in_query("problem", action_message);
     view! {
         <Title text=detail.name.clone() />
         // The name and status follow the cluster, as does the tab below (live regions).
@@ -113,13 +104,9 @@ fn Frame(detail: ClusterDetail) -> impl IntoView {
         <StaleNotice what="This cluster changed" />
         // A live region: "the upgrade started" goes once the upgrade is over.
         <div data-live-region="notice">
-            {move || notice().map(|text| view! {
-                <p role="status" class="mb-4 rounded-md border border-line bg-good-soft p-3 text-sm text-good" data-testid="notice">{text}</p>
-            })}
+            {notice.map(|text| view! { <NoticeBanner>{text}</NoticeBanner> })}
         </div>
-        {move || problem().map(|text| view! {
-            <p role="alert" class="mb-4 rounded-md border border-bad bg-bad-soft p-3 text-sm text-bad" data-testid="problem">{text}</p>
-        })}
+        {problem.map(|text| view! { <ProblemBanner>{text}</ProblemBanner> })}
         <nav aria-label="Cluster" class="mb-5 border-b border-line">
             <ul class="flex flex-wrap gap-x-1">
                 {routes::cluster_tabs()

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::{status_tone, use_cluster};
 use crate::components::hidden_fields::HiddenFields;
+use crate::components::loaded::Empty;
 use crate::components::status::StatusBadge;
 use crate::model::cluster::NodeRow;
 use crate::routes;
@@ -15,12 +16,8 @@ pub fn ClusterNodes() -> impl IntoView {
         return ().into_any();
     };
     if cluster.nodes.is_empty() {
-        return view! {
-            <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-nodes">
-                "No nodes yet: they appear here as they boot."
-            </p>
-        }
-        .into_any();
+        return view! { <Empty testid="no-nodes">"No nodes yet: they appear here as they boot."</Empty> }
+            .into_any();
     }
     let (region, id) = (cluster.region.clone(), cluster.id.clone());
     let can_change = cluster.can_change;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::{status_tone, use_cluster};
 use crate::components::confirm::TypedConfirmation;
 use crate::components::hidden_fields::HiddenFields;
+use crate::components::loaded::Empty;
 use crate::components::status::StatusBadge;
 use crate::routes;
 
@@ -18,9 +19,7 @@ pub fn ClusterPools() -> impl IntoView {
         .then(|| view! { <AddPool to=routes::cluster_form(&cluster.region, &cluster.id, routes::ADD_POOL) node_types=cluster.node_types.clone() /> });
     if cluster.pools.is_empty() {
         return view! {
-            <p class="rounded-lg border border-dashed border-line p-6 text-sm text-muted" data-testid="no-pools">
-                "This cluster has no pool yet: its workloads have no node to run on."
-            </p>
+            <Empty testid="no-pools">"This cluster has no pool yet: its workloads have no node to run on."</Empty>
             {add}
         }
         .into_any();

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use super::use_cluster;
 use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
+use crate::components::field::Field;
 use crate::components::hidden_fields::HiddenFields;
 use crate::routes;
 
@@ -44,9 +45,6 @@ pub fn ClusterSettings() -> impl IntoView {
         (problem_field.as_deref() == Some(field)).then(|| problem_message.clone())
     };
     let input = "block w-full min-h-11 rounded-md border border-line bg-canvas px-3 text-base";
-    let problem_view = |problem: Option<String>, id: &'static str| {
-        problem.map(|text| view! { <p id=id class="mt-1 text-sm text-bad">{text}</p> })
-    };
     view! {
         <div class="grid gap-4 lg:grid-cols-2">
             <Card title="Name, description and tags">
@@ -55,21 +53,15 @@ pub fn ClusterSettings() -> impl IntoView {
                     <input type="hidden" name="was_name" value=was_name />
                     <input type="hidden" name="was_description" value=was_description />
                     <input type="hidden" name="was_tags" value=was_tags />
-                    <div>
-                        <label for="name" class="mb-1 block text-sm font-medium">"Name"</label>
-                        <input id="name" name="name" type="text" value=name required class=input aria-describedby="name-problem" />
-                        {problem_view(field_problem("name"), "name-problem")}
-                    </div>
-                    <div>
-                        <label for="description" class="mb-1 block text-sm font-medium">"Description"</label>
-                        <input id="description" name="description" type="text" value=description class=input aria-describedby="description-problem" />
-                        {problem_view(field_problem("description"), "description-problem")}
-                    </div>
-                    <div>
-                        <label for="tags" class="mb-1 block text-sm font-medium">"Tags (separated by commas)"</label>
-                        <input id="tags" name="tags" type="text" value=tags class=input aria-describedby="tags-problem" />
-                        {problem_view(field_problem("tags"), "tags-problem")}
-                    </div>
+                    <Field id="name" label="Name" refusal=field_problem("name")>
+                        <input id="name" name="name" type="text" value=name required class=input />
+                    </Field>
+                    <Field id="description" label="Description" refusal=field_problem("description")>
+                        <input id="description" name="description" type="text" value=description class=input />
+                    </Field>
+                    <Field id="tags" label="Tags (separated by commas)" refusal=field_problem("tags")>
+                        <input id="tags" name="tags" type="text" value=tags class=input />
+                    </Field>
                     <button type="submit" class="min-h-11 rounded-md bg-accent px-4 text-sm font-medium text-on-accent hover:opacity-90">"Save"</button>
                 </form>
             </Card>

@@ -13,10 +13,10 @@ use crate::api::upgrade::get_upgrade_page;
 use crate::components::card::Card;
 use crate::components::confirm::TypedConfirmation;
 use crate::components::hidden_fields::HiddenFields;
+use crate::components::loaded::Loaded;
 use crate::components::status::{StatusBadge, Tone};
 use crate::components::upgrade_progress::UpgradeProgress;
 use crate::model::upgrade::{Assessment, Check, UpgradePage, UpgradeView, SOAK_DAYS_MAX};
-use crate::pages::LoadError;
 use crate::routes::{self, Tab};
 
 #[component]
@@ -39,16 +39,13 @@ pub fn ClusterUpgrade() -> impl IntoView {
         },
     );
     view! {
-        <Suspense fallback=|| view! { <p class="text-sm text-muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(UpgradePage::Found(view)) => view! { <Wizard view=*view /> }.into_any(),
-                    Ok(UpgradePage::NotFound) => view! { <p class="text-sm text-muted">"No cluster of yours has this address."</p> }.into_any(),
-                    Ok(UpgradePage::SignedOut) => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
-                    Err(error) => view! { <LoadError what="the upgrade wizard" error=error.to_string() /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=page what="the upgrade wizard" let:page>
+            {match page {
+                UpgradePage::Found(view) => view! { <Wizard view=*view /> }.into_any(),
+                UpgradePage::NotFound => view! { <p class="text-sm text-muted">"No cluster of yours has this address."</p> }.into_any(),
+                UpgradePage::SignedOut => view! { <a href=routes::LOGIN.path class="text-accent underline">"Sign in"</a> }.into_any(),
+            }}
+        </Loaded>
     }
 }
 

@@ -572,6 +572,18 @@ impl ProvisioningBackend for SandboxBackend {
         self.provisioning.reboot_node(caller, region, node_id).await
     }
 
+    async fn age_new_nodes(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        ages: &[chrono::Duration],
+    ) -> Result<Pool> {
+        self.provisioning
+            .age_new_nodes(caller, region, pool_id, ages)
+            .await
+    }
+
     async fn delete_node(
         &self,
         caller: &Caller,

@@ -1,12 +1,15 @@
-//! Node actions a user can take: replace, reboot, delete.
+//! Node actions a user can take: replace, reboot, delete; and, for the demo, the ages of the
+//! nodes a new pool is about to make.
 
-use crate::backend::sandbox::reconciler::kinds::OperationKind;
-use serde_json::json;
+use crate::backend::sandbox::reconciler::kinds::{OperationKind, Step};
+use chrono::Duration;
+use serde_json::{json, Value};
 
 use super::pools::require_settled_pool;
+use super::reconciler::steps::MADE_AGO_SECONDS;
 use super::Provisioning;
-use crate::backend::sandbox::store::{nodes, pools};
-use crate::domain::model::{Caller, Node, NodeStatus};
+use crate::backend::sandbox::store::{nodes, operations, pools};
+use crate::domain::model::{Caller, Node, NodeStatus, Pool};
 use crate::domain::DomainError;
 
 impl Provisioning {
@@ -46,6 +49,62 @@ impl Provisioning {
         self.owned_cluster(&mut conn, caller, region, cluster_id)
             .await?;
         Ok(nodes::of_cluster(&mut conn, cluster_id).await?)
+    }
+
+    /// The demo's (the port's `age_new_nodes`): the ages go with the pool's pending scale-up,
+    /// which makes its next nodes that old. Only while no worker holds that operation: a worker
+    /// writes back the parameters it claimed it with.
+    pub async fn age_new_nodes(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &str,
+        ages: &[Duration],
+    ) -> Result<Pool, DomainError> {
+        if ages.iter().any(|age| *age < Duration::zero()) {
+            return Err(DomainError::invalid(
+                "ages",
+                "constraint",
+                "a node cannot be made in the future",
+            ));
+        }
+        let (mut transaction, _, pool) = self.begin_on_pool(caller, region, pool_id).await?;
+        let scale_up = operations::pending_for_target(&mut transaction, pool_id)
+            .await?
+            .into_iter()
+            .find(|op| {
+                op.kind == OperationKind::ScalePool.as_str() && op.step == Step::Start.as_str()
+            })
+            .ok_or_else(|| {
+                DomainError::precondition(
+                    "node_ages",
+                    format!("pool {} is not about to make nodes", pool.name),
+                )
+            })?;
+        let mut params = scale_up.params.clone();
+        let seconds = Value::from(ages.iter().map(Duration::num_seconds).collect::<Vec<_>>());
+        match &mut params {
+            Value::Object(map) => {
+                map.insert(MADE_AGO_SECONDS.to_string(), seconds);
+            }
+            _ => params = json!({ MADE_AGO_SECONDS: seconds }),
+        }
+        if !operations::set_params_while_unclaimed(
+            &mut transaction,
+            &scale_up.id,
+            &params,
+            self.now(),
+        )
+        .await?
+        {
+            return Err(DomainError::TransientState {
+                resource: "k8s_pool",
+                resource_id: pool.id.clone(),
+                current_state: pool.status.as_str().to_string(),
+            });
+        }
+        transaction.commit().await?;
+        Ok(pool)
     }
 
     /// Shared checks and bookkeeping of the three node actions.

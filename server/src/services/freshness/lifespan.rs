@@ -54,6 +54,12 @@ fn fingerprint(id: &str) -> u64 {
     })
 }
 
+/// The youngest a node of a pool with this lifespan can be when it expires (its stagger brings
+/// expiry forward by less than a fifth of the lifespan): no younger node is replaced for its age.
+pub fn earliest_expiry_age(max_age: Duration) -> Duration {
+    max_age - Duration::seconds(max_age.num_seconds() * STAGGER_PERCENT / 100)
+}
+
 /// When a node of a pool with this lifespan expires: its creation plus the lifespan, brought
 /// forward by up to a fifth of it (by its id).
 pub fn expires_at(node: &Node, max_age: Duration) -> DateTime<Utc> {

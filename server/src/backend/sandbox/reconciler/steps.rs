@@ -53,6 +53,25 @@ fn due_at(op: &Operation) -> Option<DateTime<Utc>> {
         .map(crate::store::rows::time)
 }
 
+/// The parameter of a pool's scale-up with the ages its new nodes are made with (seconds, one
+/// per node; the demo's, set by `Provisioning::age_new_nodes`).
+pub(crate) const MADE_AGO_SECONDS: &str = "made_ago_seconds";
+
+/// The ages asked for the nodes `op` makes, taken from it: they are used once.
+fn take_made_ago(op: &mut Operation) -> Vec<Duration> {
+    let Value::Object(params) = &mut op.params else {
+        return Vec::new();
+    };
+    params
+        .remove(MADE_AGO_SECONDS)
+        .and_then(|ages| ages.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_i64)
+        .map(Duration::seconds)
+        .collect()
+}
+
 fn set_param(op: &mut Operation, key: &str, value: Value) {
     if let Value::Object(map) = &mut op.params {
         map.insert(key.to_string(), value);
@@ -496,7 +515,10 @@ async fn scale_pool(
         let live: Vec<&Node> = pool_nodes.iter().filter(|n| is_live(n)).collect();
         let missing = pool.size - live.len() as i64;
         if missing > 0 {
-            create_nodes(p, conn, &pool, &pool.version, missing, op).await?;
+            let made = create_nodes(p, conn, &pool, &pool.version, missing, op).await?;
+            for (node_id, age) in made.iter().zip(take_made_ago(op)) {
+                nodes::set_created_at(conn, node_id, p.now() - age).await?;
+            }
         } else if missing < 0 {
             // Remove broken nodes first, then the newest.
             let mut candidates: Vec<&Node> = live

@@ -114,6 +114,20 @@ pub async fn insert(conn: &mut AnyConnection, node: &Node) -> Result<(), sqlx::E
     Ok(())
 }
 
+/// When a node was made, set as it is made (the demo's older nodes).
+pub async fn set_created_at(
+    conn: &mut AnyConnection,
+    id: &str,
+    created_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE nodes SET created_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(millis(created_at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Starts a transition: the node shows `status` until `due` (the sandbox then settles it).
 pub async fn begin_transition(
     conn: &mut AnyConnection,

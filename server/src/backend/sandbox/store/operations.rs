@@ -155,6 +155,26 @@ pub async fn record_step(
     Ok(result.rows_affected() == 1)
 }
 
+/// A pending operation's parameters, changed only while no worker holds it (a worker writes
+/// back the parameters it claimed the operation with); whether they were.
+pub async fn set_params_while_unclaimed(
+    conn: &mut AnyConnection,
+    id: &str,
+    params: &Value,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE operations SET params = $2, updated_at = $3 \
+         WHERE id = $1 AND state = 'pending' AND lease_owner IS NULL",
+    )
+    .bind(id)
+    .bind(json(params))
+    .bind(millis(now))
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 /// Pending operations acting on this target (cluster, pool or node).
 pub async fn pending_for_target(
     conn: &mut AnyConnection,
