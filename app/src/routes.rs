@@ -210,7 +210,12 @@ pub const CLUSTER_SETTINGS: Page = tab(
     "Settings",
     Tab::Settings,
 );
-pub const LOGIN: Page = page("/login", "Sign in", Audience::Public, Placement::Linked);
+pub const LOGIN: Page = page(
+    crate::model::identity::SIGN_IN_PATH,
+    "Sign in",
+    Audience::Public,
+    Placement::Linked,
+);
 pub const SETTINGS: Page = page(
     "/settings",
     "Settings",
@@ -378,6 +383,23 @@ pub fn needs_sign_in(path: &str) -> bool {
 }
 
 // Builders of concrete addresses.
+
+/// The sign-in form's page (where a signed-out browser is sent).
+pub use crate::model::identity::SIGN_IN_PATH;
+/// The create-cluster form's page.
+pub const CREATE_PATH: &str = NEW_CLUSTER.path;
+/// The settings page, where its forms send the browser back.
+pub const SETTINGS_PATH: &str = SETTINGS.path;
+
+/// A cluster's page (its overview tab).
+pub fn cluster_path(region: &str, id: &str) -> String {
+    cluster(region, id)
+}
+
+/// A cluster's upgrade wizard (its tab).
+pub fn upgrade_path(region: &str, id: &str) -> String {
+    cluster_tab(region, id, Tab::Upgrade)
+}
 
 /// A cluster's own page (its overview tab).
 pub fn cluster(region: &str, id: &str) -> String {

@@ -198,12 +198,6 @@ pub enum ClusterPage {
     SignedOut,
 }
 
-/// A cluster's page (its overview tab), for the server's handlers; the site map's
-/// `routes::cluster`.
-pub fn cluster_path(region: &str, id: &str) -> String {
-    crate::routes::cluster(region, id)
-}
-
 /// Whether a notice speaks of work under way ("the upgrade started"): it is shown only while the
 /// cluster or one of its pools is still busy, so it does not outlive the work it announces.
 pub fn announces_work_in_progress(code: &str) -> bool {

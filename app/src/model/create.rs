@@ -142,9 +142,6 @@ pub enum CreatePage {
     SignedOut,
 }
 
-/// Where the form is and posts (the site map's `NEW_CLUSTER` page and `CREATE_CLUSTER` form).
-pub const CREATE_PATH: &str = crate::routes::NEW_CLUSTER.path;
-
 /// The most pools the form takes at creation (the provider may take more; more can be added later).
 pub const MAX_POOLS_AT_CREATION: usize = 10;
 

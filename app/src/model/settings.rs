@@ -85,8 +85,6 @@ pub enum SettingsPage {
     SignedOut,
 }
 
-/// The settings page, where its forms send the browser back (the site map's `SETTINGS`).
-pub const SETTINGS_PATH: &str = crate::routes::SETTINGS.path;
 /// The roles a member may have, most powerful first, with what each may do.
 pub const ROLES: &[(&str, &str)] = &[
     ("owner", "Owner: everything, and manages members"),

@@ -164,8 +164,3 @@ impl Progress {
         }
     }
 }
-
-/// The address of a cluster's upgrade wizard (its tab in the site map).
-pub fn upgrade_path(region: &str, id: &str) -> String {
-    crate::routes::cluster_tab(region, id, crate::routes::Tab::Upgrade)
-}

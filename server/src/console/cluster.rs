@@ -8,7 +8,8 @@ use app::api::cluster::{
     AclRuleForm, ClusterAt, ConfirmedForm, NewPoolForm, NodeActionForm, PoolActionForm,
     SettingsForm,
 };
-use app::model::cluster::{cluster_path, ClusterPage};
+use app::model::cluster::ClusterPage;
+use app::routes::cluster_path;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -153,7 +154,7 @@ fn first_help(arguments: &[crate::domain::error::InvalidArgument]) -> String {
         .unwrap_or_default()
 }
 
-/// POST /clusters/{region}/{id}/nodes/{node_id}: reboot or replace, after the confirmation box.
+/// The `NODE_ACTION` form: reboot or replace, after the confirmation box.
 pub async fn node_action(
     state: &AppState,
     headers: &ConsoleRequest,
@@ -271,7 +272,7 @@ fn tags_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// POST /clusters/{region}/{id}/settings: name, description and tags. A refusal comes back with
+/// The `SAVE_SETTINGS` form: name, description and tags. A refusal comes back with
 /// the field at fault, its reason and what was typed, so nothing is lost.
 pub async fn save_settings(
     state: &AppState,
@@ -369,7 +370,7 @@ async fn confirmed_by_name(
     Ok((caller, id))
 }
 
-/// POST /clusters/{region}/{id}/delete: after typing the cluster's name.
+/// The `DELETE_CLUSTER` form: after typing the cluster's name.
 pub async fn delete_cluster(
     state: &AppState,
     headers: &ConsoleRequest,
@@ -393,7 +394,7 @@ pub async fn delete_cluster(
     }
 }
 
-/// POST /clusters/{region}/{id}/reset-admin-token: after typing the cluster's name; every
+/// The `RESET_ADMIN_TOKEN` form: after typing the cluster's name; every
 /// kubeconfig downloaded before stops working.
 pub async fn reset_admin_token(
     state: &AppState,
@@ -419,7 +420,7 @@ pub async fn reset_admin_token(
     }
 }
 
-/// POST /clusters/{region}/{id}/pools: a new pool; a refusal comes back with its reason and
+/// The `ADD_POOL` form: a new pool; a refusal comes back with its reason and
 /// what was typed.
 pub async fn add_pool(
     state: &AppState,
@@ -480,7 +481,7 @@ pub async fn add_pool(
     }
 }
 
-/// POST /clusters/{region}/{id}/pools/{pool_id}: resize a pool, or delete it after its name
+/// The `POOL_ACTION` form: resize a pool, or delete it after its name
 /// was typed.
 pub async fn pool_action(
     state: &AppState,
@@ -624,7 +625,7 @@ pub async fn pool_action(
     }
 }
 
-/// POST /clusters/{region}/{id}/acl-rules: one more rule (an IP range, a description); a
+/// The `ADD_ACL_RULE` form: one more rule (an IP range, a description); a
 /// refusal comes back beside the form with what was typed, and nothing changes.
 pub async fn add_acl_rule(
     state: &AppState,
@@ -666,7 +667,7 @@ pub async fn add_acl_rule(
     }
 }
 
-/// POST /clusters/{region}/{id}/acl-rules/{rule}/delete: removes one of this cluster's rules
+/// The `DELETE_ACL_RULE` form: removes one of this cluster's rules
 /// (404 when the rule is not this cluster's).
 pub async fn delete_acl_rule(
     state: &AppState,

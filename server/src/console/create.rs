@@ -2,8 +2,8 @@
 //! "Add a pool", "Remove pool N" and refusals come back to the form with everything typed (and
 //! the field at fault, e.g. `pool2_size`); "Create" goes to the new cluster's page.
 
-use app::model::cluster::cluster_path;
-use app::model::create::{pool_field, read_pools, TypedPool, CREATE_PATH, MAX_POOLS_AT_CREATION};
+use app::model::create::{pool_field, read_pools, TypedPool, MAX_POOLS_AT_CREATION};
+use app::routes::{cluster_path, CREATE_PATH};
 use std::collections::HashMap;
 
 use app::api::create::ssr::CreateConsole;

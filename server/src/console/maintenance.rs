@@ -5,7 +5,8 @@
 use app::api::cluster::ClusterAt;
 use app::api::maintenance::ssr::MaintenanceConsole;
 use app::api::maintenance::Fields;
-use app::model::cluster::{cluster_path, WEEKDAYS};
+use app::model::cluster::WEEKDAYS;
+use app::routes::cluster_path;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -39,7 +40,7 @@ async fn pool_of_cluster(
     }
 }
 
-/// POST /clusters/{region}/{id}/maintenance-window: `day_monday=on` … , `start_hour`,
+/// The `SAVE_WINDOW` form: `day_monday=on` … , `start_hour`,
 /// `duration_hours`.
 pub async fn save_window(
     state: &AppState,
@@ -97,7 +98,7 @@ pub async fn save_window(
     }
 }
 
-/// POST /clusters/{region}/{id}/pools/{pool}/lifespan: `max_node_age_days` (empty: off).
+/// The `SAVE_LIFESPAN` form: `max_node_age_days` (empty: off).
 pub async fn save_lifespan(
     state: &AppState,
     headers: &ConsoleRequest,
@@ -139,7 +140,7 @@ pub async fn save_lifespan(
     }
 }
 
-/// POST /clusters/{region}/{id}/maintenance-exclusions: `from` and `until` (dates, UTC; the
+/// The `ADD_EXCLUSION` form: `from` and `until` (dates, UTC; the
 /// exclusion covers both days), `scope`, `reason`.
 pub async fn add_exclusion(
     state: &AppState,
@@ -226,7 +227,7 @@ pub async fn add_exclusion(
     }
 }
 
-/// POST /clusters/{region}/{id}/maintenance-exclusions/{exclusion}/delete
+/// The `REMOVE_EXCLUSION` form
 pub async fn remove_exclusion(
     state: &AppState,
     headers: &ConsoleRequest,
@@ -257,7 +258,7 @@ pub async fn remove_exclusion(
     }
 }
 
-/// POST /clusters/{region}/{id}/auto-upgrade: `enable` = `on` or `off` (Scaleway's
+/// The `SAVE_AUTO_UPGRADE` form: `enable` = `on` or `off` (Scaleway's
 /// `auto_upgrade.enable`, kept by the provider).
 pub async fn save_auto_upgrade(
     state: &AppState,
@@ -364,7 +365,7 @@ pub async fn ical(
     ))
 }
 
-/// POST /clusters/{region}/{id}/pools/{pool}/autohealing: `enabled` (checkbox), `cap_percent`.
+/// The `SAVE_AUTOHEALING` form: `enabled` (checkbox), `cap_percent`.
 pub async fn save_autohealing(
     state: &AppState,
     headers: &ConsoleRequest,

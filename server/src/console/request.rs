@@ -2,10 +2,10 @@
 
 use axum::http::request::Parts;
 
-use super::session::SessionLookup;
 use super::ConsoleCaller;
 use crate::domain::change::{Interface, Source};
 use crate::http::source::request_source;
+use crate::services::identity::SessionUser;
 
 /// What a console handler knows of its request: its headers (the session cookie, the Origin)
 /// and where it came from. It reads as the headers, so helpers that look at a cookie take it
@@ -67,4 +67,17 @@ fn session_headers(session: &str) -> axum::http::HeaderMap {
         headers.insert(axum::http::header::COOKIE, value);
     }
     headers
+}
+
+/// What the session middleware found of the request's session cookie (once per request).
+#[derive(Clone, Debug)]
+pub enum SessionLookup {
+    Found {
+        token: String,
+        user: SessionUser,
+    },
+    /// Unknown or expired.
+    Ended,
+    /// The lookup failed (logged where it happened).
+    Failed,
 }

@@ -6,13 +6,14 @@ use std::net::SocketAddr;
 
 use app::api::session::ssr::SessionConsole;
 use app::api::session::SignInForm;
-use app::model::identity::{Viewer, SESSION_COOKIE, SIGN_IN_PATH};
+use app::model::identity::{Viewer, SESSION_COOKIE};
+use app::routes::SIGN_IN_PATH;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::request::ConsoleRequest;
+use super::request::{ConsoleRequest, SessionLookup};
 use super::{Console, ConsoleCaller, ConsoleError, Done};
 use crate::services::identity::{self, IdentityError, SessionUser};
 use crate::state::AppState;
@@ -42,19 +43,6 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_string())
-}
-
-/// What the session middleware found of the request's session cookie (once per request).
-#[derive(Clone, Debug)]
-pub enum SessionLookup {
-    Found {
-        token: String,
-        user: SessionUser,
-    },
-    /// Unknown or expired.
-    Ended,
-    /// The lookup failed (logged where it happened).
-    Failed,
 }
 
 /// The session's token and person: sign in first when there is none, unavailable (logged) when

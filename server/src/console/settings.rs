@@ -7,8 +7,9 @@ use app::api::settings::ssr::SettingsConsole;
 use app::api::settings::{
     AddMemberForm, MemberForm, NewKeyForm, NewProjectForm, PasswordForm, RevokeForm,
 };
-use app::model::identity::{SESSION_COOKIE, SIGN_IN_PATH};
-use app::model::settings::{NewKey, NewMember, SettingsPage, ShownOnce, SETTINGS_PATH};
+use app::model::identity::SESSION_COOKIE;
+use app::model::settings::{NewKey, NewMember, SettingsPage, ShownOnce};
+use app::routes::{SETTINGS_PATH, SIGN_IN_PATH};
 
 use super::cluster::back_with;
 use super::request::ConsoleRequest;
@@ -200,7 +201,7 @@ pub async fn change_password(
     }
 }
 
-/// POST /settings/projects/{project}/members: an owner adds someone by email. A new account's
+/// The `ADD_MEMBER` form: an owner adds someone by email. A new account's
 /// password is kept to be shown once to this owner.
 pub async fn add_member(
     state: &AppState,
@@ -242,7 +243,7 @@ pub async fn add_member(
     }
 }
 
-/// POST /settings/projects/{project}/members/{user}/role: an owner changes a member's role.
+/// The `CHANGE_MEMBER_ROLE` form: an owner changes a member's role.
 pub async fn change_member_role(
     state: &AppState,
     headers: &ConsoleRequest,
@@ -266,7 +267,7 @@ pub async fn change_member_role(
     }
 }
 
-/// POST /settings/projects/{project}/members/{user}/remove: an owner removes a member, once
+/// The `REMOVE_MEMBER` form: an owner removes a member, once
 /// the confirmation box is ticked.
 pub async fn remove_member(
     state: &AppState,
@@ -297,7 +298,7 @@ pub async fn remove_member(
     }
 }
 
-/// POST /settings/projects: an owner of a project of the organization creates another one there.
+/// The `CREATE_PROJECT` form: an owner of a project of the organization creates another one there.
 pub async fn create_project(
     state: &AppState,
     headers: &ConsoleRequest,

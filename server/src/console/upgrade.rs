@@ -7,7 +7,7 @@ use app::api::cluster::ClusterAt;
 use app::api::upgrade::ssr::UpgradeConsole;
 use app::api::upgrade::{ControlForm, RollbackForm, StartForm, UpgradeAsked};
 use app::model::upgrade as view;
-use app::model::upgrade::upgrade_path;
+use app::routes::upgrade_path;
 use axum::http::StatusCode;
 
 use super::cluster::{back_with, person_on_cluster};
@@ -279,7 +279,7 @@ fn rollback_scope(scope: &str) -> RollbackScope {
     }
 }
 
-/// POST /clusters/{region}/{id}/upgrade: starts the upgrade the wizard showed.
+/// The `START_UPGRADE` form: starts the upgrade the wizard showed.
 pub async fn start_upgrade(
     state: &AppState,
     headers: &ConsoleRequest,
@@ -360,7 +360,7 @@ pub async fn start_upgrade(
     Err(back(problem).await)
 }
 
-/// POST /clusters/{region}/{id}/rollback: starts the rollback the wizard showed.
+/// The `START_ROLLBACK` form: starts the rollback the wizard showed.
 pub async fn start_rollback(
     state: &AppState,
     headers: &ConsoleRequest,
@@ -428,7 +428,7 @@ pub async fn start_rollback(
     Err(back(problem).await)
 }
 
-/// POST /clusters/{region}/{id}/upgrade/control: pause, resume, or abort (after its box).
+/// The `CONTROL_UPGRADE` form: pause, resume, or abort (after its box).
 pub async fn control_upgrade(
     state: &AppState,
     headers: &ConsoleRequest,

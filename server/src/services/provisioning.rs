@@ -677,19 +677,19 @@ impl ProvisioningService {
         rules: Vec<AclRuleInput>,
         replace: bool,
     ) -> Result<Vec<AclRule>> {
-        let before = async {
-            self.owned(caller, region, id).await.ok()?;
-            let rules = self.backend.list_acl_rules(caller, region, id).await.ok()?;
-            Some(acl_fields(&rules))
-        }
-        .await;
-        let result = async {
-            self.owned(caller, region, id).await?;
-            self.backend
-                .write_acl_rules(caller, region, id, rules, replace)
-                .await
-        }
-        .await;
+        // Ownership is checked once; a "before" that cannot be read leaves the record without
+        // it, not the change.
+        let (before, result) = match self.owned(caller, region, id).await {
+            Ok(()) => {
+                let before = self.backend.list_acl_rules(caller, region, id).await.ok();
+                let result = self
+                    .backend
+                    .write_acl_rules(caller, region, id, rules, replace)
+                    .await;
+                (before.as_deref().map(acl_fields), result)
+            }
+            Err(error) => (None, Err(error)),
+        };
         let action = if replace { "acl.replace" } else { "acl.add" };
         let target = target_of(caller, "cluster", id, Some(id));
         self.changes
