@@ -8,12 +8,15 @@ use app::api::cluster::{
     AclRuleForm, ClusterAt, ConfirmedForm, NewPoolForm, NodeActionForm, PoolActionForm,
     SettingsForm,
 };
-use app::model::cluster::ClusterPage;
+use app::model::cluster::{
+    AttachedRow, ClusterDetail, ClusterPage, ComponentRow, EventRow, NodeRow, PoolRow,
+};
 use app::routes::cluster_path;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::port::lifecycle;
 use super::request::ConsoleRequest;
 use super::session::signed_in;
 use super::{Console, ConsoleCaller, ConsoleError, Done};
@@ -789,5 +792,365 @@ impl ClusterConsole for Console {
         rule: String,
     ) -> Result<Done, ConsoleError> {
         delete_acl_rule(&self.state, &ConsoleRequest::of(caller), at, rule).await
+    }
+}
+
+/// The page's read, for the request's person.
+impl Console {
+    pub(super) async fn load_cluster_page(
+        &self,
+        request: &ConsoleRequest,
+        region: &str,
+        id: &str,
+    ) -> Result<ClusterPage, String> {
+        let state = &self.state;
+        let failed = |error: &dyn std::fmt::Display| {
+            tracing::error!(%error, "a cluster page could not be loaded");
+            "the cluster could not be loaded; try again in a moment".to_string()
+        };
+        let (caller, access) =
+            match super::cluster::access_to_cluster(state, request, region, id).await {
+                Ok(Some(found)) => found,
+                Ok(None) => return Ok(ClusterPage::NotFound),
+                Err(_) => return Ok(ClusterPage::SignedOut),
+            };
+        let cluster_id = ClusterId::from(id);
+        let cluster = match state
+            .service
+            .get_cluster(&caller, region, &cluster_id)
+            .await
+        {
+            Ok(cluster) => cluster,
+            Err(crate::domain::DomainError::NotFound { .. }) => return Ok(ClusterPage::NotFound),
+            Err(error) => return Err(failed(&error)),
+        };
+        let now = state.clock.now();
+        let catalog = state
+            .service
+            .list_versions(region)
+            .await
+            .map_err(|e| failed(&e))?;
+        let pools = state
+            .service
+            .list_pools(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        let nodes = state
+            .service
+            .list_nodes(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        let inventory = state
+            .service
+            .cluster_inventory(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        let acl_rules = state
+            .service
+            .list_acl_rules(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        let events = state
+            .service
+            .cluster_events(&caller, region, &cluster_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        let pool_name = |pool_id: &str| {
+            pools
+                .iter()
+                .find(|pool| pool.id == pool_id)
+                .map(|pool| pool.name.clone())
+                .unwrap_or_default()
+        };
+        let pdbs = inventory
+            .as_ref()
+            .map(|inventory| inventory.pod_disruption_budgets.clone())
+            .unwrap_or_default();
+        let freshness = state
+            .freshness()
+            .report_of(&cluster, &pools, &nodes, &pdbs)
+            .await
+            .map_err(|e| failed(&e))?;
+        let detail =
+            ClusterDetail {
+                node_types: state
+                    .service
+                    .node_types()
+                    .iter()
+                    .map(|name| name.to_string())
+                    .collect(),
+                id: cluster.id.clone(),
+                name: cluster.name.clone(),
+                description: cluster.description.clone(),
+                project: access.project_name.clone(),
+                region: region.to_string(),
+                status: cluster.status.as_str().to_string(),
+                version: cluster.version.clone(),
+                lifecycle: lifecycle(&cluster.version, &catalog, now),
+                cni: cluster.cni.clone(),
+                cluster_type: cluster.cluster_type.clone(),
+                cluster_url: cluster.cluster_url.clone(),
+                created_at: cluster.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                tags: cluster.tags.clone(),
+                can_change: access.role.can_change(),
+                components: inventory.as_ref().map(|inventory| {
+                    inventory
+                        .components
+                        .iter()
+                        .map(|component| ComponentRow {
+                            name: component.name.clone(),
+                            kind: if component.kind == "control_plane" {
+                                "Control plane"
+                            } else {
+                                "System app"
+                            }
+                            .to_string(),
+                            version: component.version.clone(),
+                            health: component.health.clone(),
+                            managed_by: if component.managed_by == "provider" {
+                                "Provider"
+                            } else {
+                                "You"
+                            }
+                            .to_string(),
+                        })
+                        // A pool's kubelet with arguments of the user's is the user's to look after.
+                        .chain(
+                            pools
+                                .iter()
+                                .filter(|pool| !pool.kubelet_args.is_empty())
+                                .map(|pool| ComponentRow {
+                                    name: format!("kubelet (pool {}, custom arguments)", pool.name),
+                                    kind: "Node".to_string(),
+                                    version: format!("v{}", pool.version),
+                                    // As its nodes report it.
+                                    health: if nodes.iter().filter(|n| n.pool_id == pool.id).all(
+                                        |n| n.status == crate::domain::model::NodeStatus::Ready,
+                                    ) {
+                                        "healthy"
+                                    } else {
+                                        "degraded"
+                                    }
+                                    .to_string(),
+                                    managed_by: "You".to_string(),
+                                }),
+                        )
+                        .collect()
+                }),
+                pools: pools
+                    .iter()
+                    .map(|pool| PoolRow {
+                        id: pool.id.clone(),
+                        name: pool.name.clone(),
+                        status: pool.status.as_str().to_string(),
+                        version: pool.version.clone(),
+                        node_type: pool.node_type.clone(),
+                        size: pool.size,
+                        autoscaling: pool.autoscaling.then_some((pool.min_size, pool.max_size)),
+                        autohealing: pool.autohealing,
+                        min_size: pool.min_size,
+                        max_size: pool.max_size,
+                        max_surge: pool.max_surge,
+                        max_unavailable: pool.max_unavailable,
+                        kubelet_args: pool
+                            .kubelet_args
+                            .iter()
+                            .map(|(name, value)| {
+                                format!(
+                                    "{name}={}",
+                                    value
+                                        .as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| value.to_string())
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    })
+                    .collect(),
+                nodes: nodes
+                    .iter()
+                    .map(|node| NodeRow {
+                        id: node.id.clone(),
+                        name: node.name.clone(),
+                        pool: pool_name(&node.pool_id),
+                        status: node.status.as_str().to_string(),
+                        version: node.version.clone(),
+                        os_image: node.os_image.clone(),
+                        age_days: (now - node.created_at).num_seconds().max(0) as f64 / 86_400.0,
+                        ready: node
+                            .conditions
+                            .get("Ready")
+                            .and_then(|value| value.as_str())
+                            .unwrap_or("Unknown")
+                            .to_string(),
+                        public_ip: node.public_ip_v4.clone(),
+                        actionable: !node.status.is_transient() && node.operation_id.is_none(),
+                        expires: freshness
+                            .nodes
+                            .iter()
+                            .find(|expiry| expiry.node_id == node.id)
+                            .and_then(|expiry| expiry.expires_at)
+                            .map(|at| app::model::cluster::expires_in((at - now).num_seconds())),
+                        waiting: freshness
+                            .nodes
+                            .iter()
+                            .find(|expiry| expiry.node_id == node.id)
+                            .and_then(|expiry| expiry.waiting.clone()),
+                        newer_image: freshness
+                            .nodes
+                            .iter()
+                            .find(|expiry| expiry.node_id == node.id && expiry.outdated_image)
+                            .and_then(|_| freshness.current_os_image.clone()),
+                    })
+                    .collect(),
+                volumes: inventory
+                    .as_ref()
+                    .map(|inventory| attached(&inventory.volumes)),
+                load_balancers: inventory
+                    .as_ref()
+                    .map(|inventory| attached(&inventory.load_balancers)),
+                acl_rules: acl_rules
+                    .iter()
+                    .map(|rule| app::model::cluster::AclRow {
+                        id: rule.id.clone(),
+                        range: rule
+                            .ip
+                            .clone()
+                            .unwrap_or_else(|| "Scaleway ranges".to_string()),
+                        description: rule.description.clone(),
+                    })
+                    .collect(),
+                events: events.map(|events| {
+                    events
+                        .into_iter()
+                        .map(|event| EventRow {
+                            at: event.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                            object_kind: event.object_kind,
+                            reason: event.reason,
+                            message: event.message,
+                        })
+                        .collect()
+                }),
+                freshness: freshness_view(freshness, now),
+            };
+        Ok(ClusterPage::Found(Box::new(detail)))
+    }
+}
+
+fn attached(items: &[crate::domain::model::AttachedResourceState]) -> Vec<AttachedRow> {
+    items
+        .iter()
+        .map(|item| AttachedRow {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            status: item.status.clone(),
+        })
+        .collect()
+}
+
+fn freshness_view(
+    report: crate::services::freshness::FreshnessReport,
+    now: chrono::DateTime<chrono::Utc>,
+) -> app::model::cluster::Freshness {
+    let minute = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let pool_name = |id: &str| {
+        report
+            .pools
+            .iter()
+            .find(|p| p.pool_id == id)
+            .map(|p| p.pool_name.clone())
+            .unwrap_or_default()
+    };
+    app::model::cluster::Freshness {
+        window: report.window.describe(),
+        window_days: report.window.days.clone(),
+        window_start_hour: report.window.start_hour,
+        window_duration_hours: report.window.duration_hours,
+        window_set: report.window_set,
+        window_open_now: report.window_open_now,
+        window_next_open: minute(report.window_next_open),
+        lifespans: report
+            .pools
+            .iter()
+            .map(|p| (p.pool_id.clone(), p.pool_name.clone(), p.max_node_age_days))
+            .collect(),
+        planned: report
+            .planned
+            .iter()
+            .map(|r| {
+                (
+                    r.node_name.clone(),
+                    pool_name(&r.pool_id),
+                    minute(r.replaced_from),
+                    r.reason.clone(),
+                )
+            })
+            .collect(),
+        replaced: report
+            .replaced
+            .iter()
+            .map(|r| {
+                (
+                    r.node_name.clone(),
+                    minute(r.expired_at),
+                    minute(r.replaced_at),
+                )
+            })
+            .collect(),
+        exclusions: report
+            .exclusions
+            .iter()
+            .map(|e| {
+                let described = e.describe();
+                let words = described
+                    .strip_prefix("maintenance exclusion: ")
+                    .unwrap_or(&described);
+                (e.id.clone(), words.to_string(), e.in_force(now))
+            })
+            .collect(),
+        timeline: crate::services::freshness::timeline::timeline(&report, now)
+            .into_iter()
+            .take(12)
+            .map(|entry| (minute(entry.starts_at), entry.summary))
+            .collect(),
+        autohealing: report
+            .pools
+            .iter()
+            .map(|p| {
+                (
+                    p.pool_id.clone(),
+                    p.pool_name.clone(),
+                    p.autohealing,
+                    p.autohealing_cap_percent,
+                )
+            })
+            .collect(),
+        autohealing_stopped: report
+            .autohealing_stopped
+            .iter()
+            .map(|stop| stop.message.clone())
+            .collect(),
+        unhealthy: report
+            .unhealthy
+            .iter()
+            .map(|n| {
+                let mut line = format!(
+                    "{} NotReady since {}",
+                    n.node_name,
+                    minute(n.not_ready_since)
+                );
+                if let Some(at) = n.rebooted_at {
+                    line.push_str(&format!(", rebooted at {}", minute(at)));
+                }
+                if let Some(at) = n.replaced_at {
+                    line.push_str(&format!(", replacement started at {}", minute(at)));
+                }
+                line
+            })
+            .collect(),
+        auto_upgrade: report.auto_upgrade.enabled,
+        next_patch: report.auto_upgrade.next_patch.clone(),
+        auto_upgrade_waiting: report.auto_upgrade.waiting.clone(),
     }
 }

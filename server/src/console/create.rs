@@ -7,11 +7,13 @@ use app::routes::{cluster_path, CREATE_PATH};
 use std::collections::HashMap;
 
 use app::api::create::ssr::CreateConsole;
-use app::model::create::CreatePage;
+use app::model::create::{CreateChoices, CreatePage, PriceList};
 
+use super::port::person;
 use super::request::ConsoleRequest;
 use super::session::signed_in;
 use super::{Console, ConsoleCaller, ConsoleError, Done};
+use crate::domain::model::KubeVersionEntry;
 use crate::domain::requests::{NewCluster, NewPool};
 use crate::domain::DomainError;
 use crate::state::AppState;
@@ -341,6 +343,89 @@ impl CreateConsole for Console {
     ) -> Result<Done, ConsoleError> {
         create_cluster(&self.state, &ConsoleRequest::of(caller), fields).await
     }
+}
+
+/// The page's read, for the request's person.
+impl Console {
+    pub(super) async fn load_create_choices(
+        &self,
+        request: &ConsoleRequest,
+    ) -> Result<CreatePage, String> {
+        let state = &self.state;
+        let failed = |error: &dyn std::fmt::Display| {
+            tracing::error!(%error, "the create form could not be loaded");
+            "the form could not be loaded; try again in a moment".to_string()
+        };
+        let Some((_, user)) = person(state, request)
+            .await
+            .map_err(|()| failed(&"the session could not be looked up"))?
+        else {
+            return Ok(CreatePage::SignedOut);
+        };
+        let now = state.clock.now();
+        let versions = state
+            .service
+            .list_versions(self.state.service.regions()[0])
+            .await
+            .map_err(|e| failed(&e))?;
+        let offered: Vec<&KubeVersionEntry> = versions
+            .iter()
+            .filter(|v| !v.is_deprecated_at(now) && !v.is_end_of_life_at(now))
+            .collect();
+        let mut cnis: Vec<String> = Vec::new();
+        for version in &offered {
+            for cni in &version.available_cnis {
+                if !cnis.contains(cni) {
+                    cnis.push(cni.clone());
+                }
+            }
+        }
+        let types = state
+            .service
+            .list_cluster_types(self.state.service.regions()[0])
+            .await
+            .map_err(|e| failed(&e))?;
+        let prices = state.service.price_list();
+        Ok(CreatePage::Ready(Box::new(CreateChoices {
+            projects: user
+                .projects
+                .iter()
+                .filter(|access| access.role.can_change())
+                .map(|access| (access.project_id.clone(), access.project_name.clone()))
+                .collect(),
+            regions: self
+                .state
+                .service
+                .regions()
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
+            versions: offered.iter().map(|v| v.name.clone()).collect(),
+            cnis,
+            cluster_types: types.iter().map(|t| t.name.clone()).collect(),
+            node_types: self
+                .state
+                .service
+                .node_types()
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
+            prices: prices.map(|p| PriceList {
+                currency: p.currency,
+                about: p.about,
+                control_plane_per_hour: per_hour_in_micros(p.control_plane_per_hour),
+                node_per_hour: per_hour_in_micros(p.node_per_hour),
+            }),
+        })))
+    }
+}
+
+/// A price list's figures in millionths (the console's estimate counts in whole numbers).
+fn per_hour_in_micros(prices: Vec<(String, f64)>) -> Vec<(String, u64)> {
+    prices
+        .into_iter()
+        .map(|(name, price)| (name, app::model::create::micros(price)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,10 +8,14 @@ use app::api::settings::{
     AddMemberForm, MemberForm, NewKeyForm, NewProjectForm, PasswordForm, RevokeForm,
 };
 use app::model::identity::SESSION_COOKIE;
-use app::model::settings::{NewKey, NewMember, SettingsPage, ShownOnce};
+use app::model::settings::{
+    KeyRow, MemberRow, NewKey, NewMember, OrganizationChoice, ProjectSettings, SettingsData,
+    SettingsPage, ShownOnce,
+};
 use app::routes::{SETTINGS_PATH, SIGN_IN_PATH};
 
 use super::cluster::back_with;
+use super::port::person;
 use super::request::ConsoleRequest;
 use super::session::signed_in;
 use super::{Console, ConsoleCaller, ConsoleError, Done};
@@ -391,5 +395,100 @@ impl SettingsConsole for Console {
         form: MemberForm,
     ) -> Result<Done, ConsoleError> {
         remove_member(&self.state, &ConsoleRequest::of(caller), form).await
+    }
+}
+
+/// The page's read, for the request's person.
+impl Console {
+    pub(super) async fn load_settings_page(
+        &self,
+        request: &ConsoleRequest,
+        shown: Option<&str>,
+    ) -> Result<SettingsPage, String> {
+        let state = &self.state;
+        let failed = |error: &dyn std::fmt::Display| {
+            tracing::error!(%error, "the settings could not be loaded");
+            "the settings could not be loaded; try again in a moment".to_string()
+        };
+        let Some((session, user)) = person(state, request)
+            .await
+            .map_err(|()| failed(&"the session could not be looked up"))?
+        else {
+            return Ok(SettingsPage::SignedOut);
+        };
+        // What a form kept for this page to show once (a new key's secret, a new account's
+        // password); taken, so a reload shows nothing.
+        let shown = match shown {
+            Some(id) => {
+                identity::take_shown_once(&state.database, state.clock.as_ref(), &session, id)
+                    .await
+                    .map_err(|error| failed(&error))?
+                    .and_then(|content| serde_json::from_str::<ShownOnce>(&content).ok())
+            }
+            None => None,
+        };
+        let (new_key, new_member) = match shown {
+            Some(ShownOnce::ApiKey(key)) => (Some(key), None),
+            Some(ShownOnce::Member(member)) => (None, Some(member)),
+            None => (None, None),
+        };
+        let mut projects = Vec::new();
+        for access in &user.projects {
+            let keys = identity::api_keys(&state.database, &access.project_id)
+                .await
+                .map_err(|error| failed(&error))?;
+            let members = identity::members(&state.database, &access.project_id)
+                .await
+                .map_err(|error| failed(&error))?;
+            projects.push(ProjectSettings {
+                project_id: access.project_id.clone(),
+                project_name: access.project_name.clone(),
+                role: access.role.as_str().to_string(),
+                can_change: access.role.can_change(),
+                can_manage_members: access.role == identity::Role::Owner,
+                keys: keys
+                    .into_iter()
+                    .map(|key| KeyRow {
+                        access_key: key.access_key,
+                        description: key.description,
+                        created_at: key.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    })
+                    .collect(),
+                members: members
+                    .into_iter()
+                    .map(|member| MemberRow {
+                        is_you: member.user_id == user.user_id,
+                        user_id: member.user_id,
+                        email: member.email,
+                        role: member.role.as_str().to_string(),
+                    })
+                    .collect(),
+            });
+        }
+        // Where they may create projects: the organizations of the projects they own.
+        let mut organizations: Vec<OrganizationChoice> = Vec::new();
+        for access in user
+            .projects
+            .iter()
+            .filter(|access| access.role == identity::Role::Owner)
+        {
+            match organizations
+                .iter_mut()
+                .find(|choice| choice.organization_id == access.organization_id)
+            {
+                Some(choice) => choice.label.push_str(&format!(", {}", access.project_name)),
+                None => organizations.push(OrganizationChoice {
+                    organization_id: access.organization_id.clone(),
+                    label: format!("The organization of {}", access.project_name),
+                }),
+            }
+        }
+        Ok(SettingsPage::Ready(Box::new(SettingsData {
+            email: user.email,
+            projects,
+            organizations,
+            new_key,
+            new_member,
+        })))
     }
 }
