@@ -2,9 +2,10 @@
 //! `cluster.rs` for a cluster's tabs, `create.rs`, `maintenance.rs`, `settings.rs`,
 //! `upgrade.rs`, `system.rs`), each implementing its feature's console port
 //! (`app::api::<feature>::ssr::…Console`) over the services: its page's reads and its forms;
-//! `Console` and what several reads share (`port.rs`), the live streams (`live.rs`), and what every console request passes: the one
-//! session lookup, signing in and out and the same-site check (`session.rs`), sealed refusals
-//! (`refusals.rs`) and the request's origin (`request.rs`). The router (`http::router`) serves
+//! `Console` and what several reads share (`port.rs`), the live streams (`live.rs`), and what
+//! every console request passes: the one session lookup, signing in and out and the same-site
+//! check (`session.rs`), sealed refusals (`refusals.rs`) and the request's origin
+//! (`request.rs`). The router (`http::router`) serves
 //! the downloads and streams at the site map's paths (`app::routes`); the forms' server
 //! functions register themselves.
 //!
