@@ -19,6 +19,13 @@ use crate::domain::DomainError;
 use crate::services::maintenance::MaintenanceWindow;
 use crate::state::AppState;
 
+/// What was typed in a field, trimmed (empty when absent).
+fn typed(form: &Fields, key: &str) -> String {
+    form.get(key)
+        .map(|value| value.trim().to_string())
+        .unwrap_or_default()
+}
+
 fn maintenance_page(region: &str, cluster_id: &str) -> String {
     format!("{}/maintenance", cluster_path(region, cluster_id))
 }
@@ -111,10 +118,7 @@ pub async fn save_lifespan(
 ) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
     let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
-    let typed = form
-        .get("max_node_age_days")
-        .map(|v| v.trim().to_string())
-        .unwrap_or_default();
+    let typed = typed(&form, "max_node_age_days");
     let days = if typed.is_empty() {
         None
     } else {
@@ -153,11 +157,7 @@ pub async fn add_exclusion(
 ) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
     let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
-    let field = |key: &str| {
-        form.get(key)
-            .map(|v| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let field = |key: &str| typed(&form, key);
     let (from, until, scope, reason) = (
         field("from"),
         field("until"),
@@ -378,10 +378,7 @@ pub async fn save_autohealing(
 ) -> Result<Done, ConsoleError> {
     let page = maintenance_page(&region, &cluster_id);
     let caller = changer_of_cluster(state, headers, &region, &cluster_id, &page).await?;
-    let typed = form
-        .get("cap_percent")
-        .map(|v| v.trim().to_string())
-        .unwrap_or_default();
+    let typed = typed(&form, "cap_percent");
     let cap = typed.parse::<u32>().unwrap_or(0);
     let enabled = form.contains_key("enabled");
     let pool_id = pool_of_cluster(state, &caller, &region, &cluster_id, pool_id, &page).await?;
