@@ -39,6 +39,10 @@ pub enum Command {
     /// Operator tools.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The tamper-evident audit log: verify an export offline (or the live log), export an
+    /// organization's log, sign a checkpoint now, print the public key.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// For cluster owners: Kubernetes clusters through a Wheelhouse server's API
     /// (`WHEELHOUSE_URL`, `WHEELHOUSE_SECRET_KEY`).
     #[command(subcommand)]
@@ -114,6 +118,95 @@ pub enum ClusterCommand {
         #[command(flatten)]
         server: ServerOptions,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Checks an export with no server and no database (every checkpoint's signature, that
+    /// the entries rebuild each root, consistency between checkpoints) and names the first
+    /// entry edited, removed, inserted or reordered, or a cut tail. With --database-url, checks
+    /// the live log the same way. Exits with an error when anything fails.
+    Verify(AuditVerifyOptions),
+    /// Writes an organization's log as JSON Lines with its checkpoints (and, filtered, each
+    /// entry's inclusion proof), or as CSV. The export is itself recorded in the log.
+    Export(AuditExportOptions),
+    /// Signs a checkpoint of every log that grew (or of one organization's) now, and prints
+    /// each.
+    Checkpoint {
+        /// Only this organization's log.
+        #[arg(long)]
+        organization: Option<String>,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
+    /// Prints the installation's public key (PEM), which checks every checkpoint.
+    PublicKey {
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditVerifyOptions {
+    /// The export (JSON Lines); `-` reads standard input.
+    pub export: Option<PathBuf>,
+    /// The key to check signatures with: a file (PEM, or base64 of its 32 bytes) or the key
+    /// itself in base64. Without it the export's own key is used, which proves the export is
+    /// intact but not who signed it.
+    #[arg(long)]
+    pub public_key: Option<String>,
+    /// Verify the live log in this database instead of an export.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// With --database-url: the installation's signing key file (see `serve`).
+    #[arg(long, env = "WHEELHOUSE_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
+    /// With --database-url: only this organization's log (else every log).
+    #[arg(long)]
+    pub organization: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditExportOptions {
+    /// The organization whose log is exported.
+    #[arg(long)]
+    pub organization: String,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+    /// Where to write (default: standard output).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Only entries whose actor's name contains this (an email, `api-key SCW…`, …).
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only this action (`cluster.update`) or its object's actions (`cluster`).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only entries about this object (a cluster, pool, node, key or person's id).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Only entries about this cluster or anything in it.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Only `done` or `refused` changes.
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Only entries at or after this time (RFC 3339, or a date YYYY-MM-DD).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only entries before this time (RFC 3339, or a date YYYY-MM-DD).
+    #[arg(long)]
+    pub until: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// JSON Lines with checkpoints and proofs: verifiable offline.
+    Jsonl,
+    /// One row per entry, for spreadsheets.
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -258,6 +351,29 @@ pub struct DatabaseOptions {
     /// sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DATABASE.
     #[arg(long, env = "WHEELHOUSE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// The installation's Ed25519 key that signs audit checkpoints (PKCS#8 PEM, made on first
+    /// use, readable by its owner only). Every replica and command on one database must use
+    /// the same file. Default: audit-signing-key.pem beside a SQLite database, else in ./data.
+    #[arg(long, env = "WHEELHOUSE_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
+}
+
+impl DatabaseOptions {
+    /// Where the audit signing key is.
+    pub fn audit_key_path(&self) -> PathBuf {
+        if let Some(path) = &self.audit_key_file {
+            return path.clone();
+        }
+        let sqlite_folder = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .map(|rest| rest.split('?').next().unwrap_or(rest))
+            .filter(|path| !path.is_empty() && *path != ":memory:")
+            .and_then(|path| std::path::Path::new(path).parent().map(PathBuf::from));
+        sqlite_folder
+            .unwrap_or_else(|| PathBuf::from("data"))
+            .join("audit-signing-key.pem")
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -327,6 +443,15 @@ pub struct ServeOptions {
         default_value_t = 10_000
     )]
     pub maintenance_interval_ms: u64,
+
+    /// Pause between two audit checkpoint passes (each signs every log that grew), in
+    /// seconds; at most 3600, so every change is under a signed checkpoint within the hour.
+    #[arg(
+        long,
+        env = "WHEELHOUSE_AUDIT_CHECKPOINT_INTERVAL_S",
+        default_value_t = 3600
+    )]
+    pub audit_checkpoint_interval_s: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,6 +1,7 @@
 //! The Wheelhouse server: configuration, the HTTP surface (console SSR, server functions, APIs)
 //! and, behind it, the domain and its stores.
 
+pub mod audit;
 pub mod backend;
 pub mod cli;
 pub mod client;

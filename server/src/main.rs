@@ -31,6 +31,7 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::OsImage(command)) => {
             wheelhouse::serve::publish_os_image(command).await
         }
+        Command::Audit(command) => wheelhouse::audit::command_line::run(command).await,
         Command::K8s(K8sCommand::Cluster(command)) => wheelhouse::client::run(command).await,
     };
     match outcome {

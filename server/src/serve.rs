@@ -56,6 +56,14 @@ pub async fn prepare_database(url: &str) -> Result<Database, StoreError> {
     Ok(database)
 }
 
+/// The installation's audit signing key, from its file (made there on first use).
+pub fn load_audit_key(
+    options: &DatabaseOptions,
+) -> Result<crate::audit::checkpoint::AuditKey, StartError> {
+    crate::audit::checkpoint::AuditKey::load_or_create(&options.audit_key_path())
+        .map_err(|error| StartError::Invalid(error.to_string()))
+}
+
 pub async fn migrate(options: DatabaseOptions) -> Result<(), StartError> {
     let database = prepare_database(&options.database_url).await?;
     let applied = database.applied_migrations().await?;
@@ -119,6 +127,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
                 .listen_postgres(options.database.database_url.clone()),
         );
     }
+    state.use_audit_key(load_audit_key(&options.database)?);
     if let Some(public_url) = &options.public_url {
         state.public_url = public_url.trim_end_matches('/').to_string();
     }
@@ -182,6 +191,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
         crate::jobs::Intervals {
             reconcile: Duration::from_millis(options.reconcile_interval_ms.max(10)),
             maintenance: Duration::from_millis(options.maintenance_interval_ms.max(50)),
+            checkpoint: Duration::from_secs(options.audit_checkpoint_interval_s.clamp(1, 3600)),
         },
         with_sandbox,
     );
@@ -354,11 +364,18 @@ struct CommandLineChanges {
 }
 
 impl CommandLineChanges {
-    fn new() -> CommandLineChanges {
-        CommandLineChanges {
-            changes: Changes::logged(),
+    /// Opens the command's database; its changes go to the audit log, signed by the
+    /// installation's key (an operator's action is checkpointed at once).
+    async fn open(options: &DatabaseOptions) -> Result<(CommandLineChanges, Database), StartError> {
+        let database = prepare_database(&options.database_url).await?;
+        let key = load_audit_key(options)?;
+        let audit =
+            crate::services::audit::AuditLog::new(database.clone(), Arc::new(SystemClock), key);
+        let changes = CommandLineChanges {
+            changes: Changes::logged().audited(audit),
             context: crate::cli::operator_context(),
-        }
+        };
+        Ok((changes, database))
     }
 
     /// For the identity service's changes.
@@ -367,7 +384,7 @@ impl CommandLineChanges {
     }
 
     /// An admin command's change (or its refusal), for changes no service makes.
-    fn record(
+    async fn record(
         &self,
         action: &'static str,
         target: Target,
@@ -375,19 +392,21 @@ impl CommandLineChanges {
         after: Option<serde_json::Value>,
         outcome: Outcome,
     ) {
-        self.changes.record(Change {
-            actor: self.context.actor.clone(),
-            source: self.context.source.clone(),
-            action,
-            target,
-            before,
-            after,
-            outcome,
-        });
+        self.changes
+            .record(Change {
+                actor: self.context.actor.clone(),
+                source: self.context.source.clone(),
+                action,
+                target,
+                before,
+                after,
+                outcome,
+            })
+            .await;
     }
 
     /// A refusal before anything was asked: the command's arguments.
-    fn refuse(&self, action: &'static str, target: Target, error: StartError) -> StartError {
+    async fn refuse(&self, action: &'static str, target: Target, error: StartError) -> StartError {
         self.record(
             action,
             target,
@@ -396,12 +415,13 @@ impl CommandLineChanges {
             Outcome::Refused {
                 reason: error.to_string(),
             },
-        );
+        )
+        .await;
         error
     }
 
     /// Reports what an admin command did, or why it was refused, and hands the outcome back.
-    fn report<T>(
+    async fn report<T>(
         &self,
         action: &'static str,
         target: Target,
@@ -410,10 +430,11 @@ impl CommandLineChanges {
     ) -> Result<T, StartError> {
         match outcome {
             Ok(value) => {
-                self.record(action, target, None, after, Outcome::Done);
+                self.record(action, target, None, after, Outcome::Done)
+                    .await;
                 Ok(value)
             }
-            Err(error) => Err(self.refuse(action, target, error)),
+            Err(error) => Err(self.refuse(action, target, error).await),
         }
     }
 }
@@ -433,16 +454,17 @@ fn provider_target(kind: &'static str, id: &str, cluster_id: Option<&str>) -> Ta
 
 /// `wheelhouse api-key create --project NAME`: prints access_key, secret_key and project_id.
 pub async fn create_api_key(options: crate::cli::ApiKeyCreateOptions) -> Result<(), StartError> {
-    let changes = CommandLineChanges::new();
+    let (changes, database) = CommandLineChanges::open(&options.database).await?;
     let name = options.project.trim();
     if name.is_empty() || name.len() > 100 {
-        return Err(changes.refuse(
-            "api_key.create",
-            provider_target("api_key", "", None),
-            StartError::Invalid("--project must be a name of 1 to 100 characters".into()),
-        ));
+        return Err(changes
+            .refuse(
+                "api_key.create",
+                provider_target("api_key", "", None),
+                StartError::Invalid("--project must be a name of 1 to 100 characters".into()),
+            )
+            .await);
     }
-    let database = prepare_database(&options.database.database_url).await?;
     let ids = RandomIds;
     let key = crate::services::identity::new_api_key(
         &database,
@@ -470,16 +492,17 @@ pub async fn create_api_key(options: crate::cli::ApiKeyCreateOptions) -> Result<
 pub async fn create_user(options: crate::cli::UserCreateOptions) -> Result<(), StartError> {
     use crate::cli::RoleArg;
     use crate::services::identity::{self, NewUser, Role};
-    let changes = CommandLineChanges::new();
+    let (changes, database) = CommandLineChanges::open(&options.database).await?;
     let project = options.project.trim();
     if project.is_empty() || project.len() > 100 {
-        return Err(changes.refuse(
-            "user.create",
-            provider_target("user", &options.email.trim().to_lowercase(), None),
-            StartError::Invalid("--project must be a name of 1 to 100 characters".into()),
-        ));
+        return Err(changes
+            .refuse(
+                "user.create",
+                provider_target("user", &options.email.trim().to_lowercase(), None),
+                StartError::Invalid("--project must be a name of 1 to 100 characters".into()),
+            )
+            .await);
     }
-    let database = prepare_database(&options.database.database_url).await?;
     let role = match options.role {
         RoleArg::Owner => Role::Owner,
         RoleArg::Editor => Role::Editor,
@@ -512,8 +535,7 @@ pub async fn create_user(options: crate::cli::UserCreateOptions) -> Result<(), S
 
 /// `wheelhouse user reset-password`: prints the new password once.
 pub async fn reset_password(options: crate::cli::UserResetOptions) -> Result<(), StartError> {
-    let database = prepare_database(&options.database.database_url).await?;
-    let changes = CommandLineChanges::new();
+    let (changes, database) = CommandLineChanges::open(&options.database).await?;
     let password = crate::services::identity::reset_password(
         &database,
         &RandomIds,
@@ -545,20 +567,21 @@ async fn clock_offset(database: &Database) -> Result<chrono::Duration, sqlx::Err
 /// sandbox servers on this database follow within a second.
 pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), StartError> {
     let crate::cli::ClockCommand::Advance { duration, database } = command;
-    let changes = CommandLineChanges::new();
+    let (changes, database) = CommandLineChanges::open(&database).await?;
     let target = provider_target("sandbox_clock", "sandbox", None);
     let Some(by) =
         crate::clock::parse_duration(&duration).filter(|by| *by > chrono::Duration::zero())
     else {
-        return Err(changes.refuse(
-            "clock.advance",
-            target,
-            StartError::Invalid(format!(
+        return Err(changes
+            .refuse(
+                "clock.advance",
+                target,
+                StartError::Invalid(format!(
                 "`{duration}` is not a duration to move forward by: use e.g. 2d, 36h, 1d12h, 90m"
             )),
-        ));
+            )
+            .await);
     };
-    let database = prepare_database(&database.database_url).await?;
     let moved: Result<(chrono::Duration, chrono::Duration), sqlx::Error> = async {
         let before = clock_offset(&database).await?;
         let offset = before + by;
@@ -576,20 +599,24 @@ pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), Star
     let (before, offset) = match moved {
         Ok(moved) => moved,
         Err(error) => {
-            return Err(changes.refuse(
-                "clock.advance",
-                target,
-                StartError::Invalid(error.to_string()),
-            ))
+            return Err(changes
+                .refuse(
+                    "clock.advance",
+                    target,
+                    StartError::Invalid(error.to_string()),
+                )
+                .await)
         }
     };
-    changes.record(
-        "clock.advance",
-        target,
-        Some(serde_json::json!({ "offset_seconds": before.num_seconds() })),
-        Some(serde_json::json!({ "offset_seconds": offset.num_seconds() })),
-        Outcome::Done,
-    );
+    changes
+        .record(
+            "clock.advance",
+            target,
+            Some(serde_json::json!({ "offset_seconds": before.num_seconds() })),
+            Some(serde_json::json!({ "offset_seconds": offset.num_seconds() })),
+            Outcome::Done,
+        )
+        .await;
     println!(
         "The sandbox clock now reads {} ({} ahead of the wall clock).",
         (chrono::Utc::now() + offset).format("%Y-%m-%d %H:%M:%S UTC"),
@@ -605,7 +632,7 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
         description,
         database,
     } = command;
-    let changes = CommandLineChanges::new();
+    let (changes, database) = CommandLineChanges::open(&database).await?;
     let name = name.trim().to_string();
     let target = provider_target("os_image", &name, None);
     if name.is_empty()
@@ -620,9 +647,8 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
                 "an image name is letters, digits, '-', '.' and '_', e.g. ubuntu-noble-k8s-2026-12-07"
                     .to_string(),
             ),
-        ));
+        ).await);
     }
-    let database = prepare_database(&database.database_url).await?;
     let published: Result<bool, sqlx::Error> = async {
         let now = chrono::Utc::now() + clock_offset(&database).await.unwrap_or_default();
         let mut conn = database.pool().acquire().await?;
@@ -643,12 +669,14 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
         ))),
         Err(error) => Err(StartError::Invalid(error.to_string())),
     };
-    changes.report(
-        "os_image.publish",
-        target,
-        Some(serde_json::json!({ "description": description })),
-        outcome,
-    )?;
+    changes
+        .report(
+            "os_image.publish",
+            target,
+            Some(serde_json::json!({ "description": description })),
+            outcome,
+        )
+        .await?;
     println!("Published {name}: new nodes boot it; nodes on older images are outdated.");
     Ok(())
 }
@@ -656,13 +684,12 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
 /// `wheelhouse admin fault …`: changes the sandbox's state; a running server plays it out.
 pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), StartError> {
     use crate::cli::FaultCommand;
-    let changes = CommandLineChanges::new();
-    let database_url = match &command {
+    let options = match &command {
         FaultCommand::Node { database, .. } | FaultCommand::Component { database, .. } => {
-            database.database_url.clone()
+            database.clone()
         }
     };
-    let database = prepare_database(&database_url).await?;
+    let (changes, database) = CommandLineChanges::open(&options).await?;
     let provisioning = crate::backend::sandbox::Provisioning {
         database: database.clone(),
         clock: Arc::new(SystemClock),
@@ -693,12 +720,14 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
         ),
     };
     database.close().await;
-    changes.report(
-        action,
-        target,
-        Some(after),
-        outcome.map_err(|error| StartError::Invalid(error.to_string())),
-    )?;
+    changes
+        .report(
+            action,
+            target,
+            Some(after),
+            outcome.map_err(|error| StartError::Invalid(error.to_string())),
+        )
+        .await?;
     println!("fault injected");
     Ok(())
 }
@@ -706,8 +735,7 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
 /// `wheelhouse admin inventory …`: records what a sandbox cluster's workloads use.
 pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(), StartError> {
     use crate::cli::InventoryCommand;
-    let changes = CommandLineChanges::new();
-    let (database_url, cluster_id, object) = match &command {
+    let (options, cluster_id, object) = match &command {
         InventoryCommand::Workload {
             database,
             cluster_id,
@@ -719,12 +747,9 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
             cluster_id,
             object,
             ..
-        } => (
-            database.database_url.clone(),
-            cluster_id.clone(),
-            object.clone(),
-        ),
+        } => (database.clone(), cluster_id.clone(), object.clone()),
     };
+    let (changes, database) = CommandLineChanges::open(&options).await?;
     let (action, kind, after) = match &command {
         InventoryCommand::Workload {
             action,
@@ -757,13 +782,14 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
     };
     let target = provider_target(kind, &object, Some(&cluster_id));
     let Some((namespace, name)) = object.split_once('/') else {
-        return Err(changes.refuse(
-            action,
-            target,
-            StartError::Invalid(format!("`{object}` is not NAMESPACE/NAME")),
-        ));
+        return Err(changes
+            .refuse(
+                action,
+                target,
+                StartError::Invalid(format!("`{object}` is not NAMESPACE/NAME")),
+            )
+            .await);
     };
-    let database = prepare_database(&database_url).await?;
     let provisioning = crate::backend::sandbox::Provisioning {
         database: database.clone(),
         clock: Arc::new(SystemClock),
@@ -813,12 +839,14 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
     }
     .await;
     database.close().await;
-    changes.report(
-        action,
-        target,
-        Some(after),
-        outcome.map_err(|error: DomainError| StartError::Invalid(error.to_string())),
-    )?;
+    changes
+        .report(
+            action,
+            target,
+            Some(after),
+            outcome.map_err(|error: DomainError| StartError::Invalid(error.to_string())),
+        )
+        .await?;
     println!("inventory updated");
     Ok(())
 }

@@ -39,6 +39,8 @@ pub struct AppState {
     pub changes: crate::store::changes::ChangeFeed,
     /// The one path: where every service reports each change it makes (and each refusal).
     pub recorded: crate::services::changes::Changes,
+    /// Every organization's tamper-evident log of those changes.
+    pub audit: crate::services::audit::AuditLog,
 }
 
 impl AppState {
@@ -70,7 +72,13 @@ impl AppState {
             ),
             api_server_ca_pem: String::new(),
         };
-        let recorded = crate::services::changes::Changes::default();
+        // A key for this process only until `serve` loads the installation's (tests keep it).
+        let audit = crate::services::audit::AuditLog::new(
+            database.clone(),
+            clock.clone(),
+            crate::audit::checkpoint::AuditKey::ephemeral(),
+        );
+        let recorded = crate::services::changes::Changes::default().audited(audit.clone());
         let service = ProvisioningService::new(
             Arc::new(SandboxBackend::new(provisioning.clone())),
             database.clone(),
@@ -89,6 +97,7 @@ impl AppState {
             replica: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()),
             changes: Default::default(),
             recorded,
+            audit,
         }
     }
 
@@ -139,10 +148,19 @@ impl AppState {
             .with_changes(self.recorded.clone());
     }
 
-    /// Sends every change to `recorded` (tests remember them).
+    /// Shows every change to `recorded`'s observers (tests remember them), still appending
+    /// each to the audit log.
     pub fn record_changes_in(&mut self, recorded: crate::services::changes::Changes) {
+        let recorded = recorded.audited(self.audit.clone());
         self.recorded = recorded.clone();
         self.service = self.service.clone().with_changes(recorded);
+    }
+
+    /// Signs checkpoints with the installation's key (`serve` loads it from its file).
+    pub fn use_audit_key(&mut self, key: crate::audit::checkpoint::AuditKey) {
+        self.audit =
+            crate::services::audit::AuditLog::new(self.database.clone(), self.clock.clone(), key);
+        self.record_changes_in(self.recorded.clone());
     }
 
     /// Serves over the sandbox as configured now (after its API servers' address and CA are

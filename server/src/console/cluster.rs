@@ -87,17 +87,20 @@ pub(super) async fn changer_of_cluster(
                 "a {} of the project may look, not change",
                 access.role.as_str()
             ));
-            state.recorded.refusal(
-                &caller,
-                "cluster.change",
-                crate::services::changes::target_of(
+            state
+                .recorded
+                .refusal(
                     &caller,
-                    "cluster",
-                    cluster_id,
-                    Some(cluster_id),
-                ),
-                &error,
-            );
+                    "cluster.change",
+                    crate::services::changes::target_of(
+                        &caller,
+                        "cluster",
+                        cluster_id,
+                        Some(cluster_id),
+                    ),
+                    &error,
+                )
+                .await;
             Err(ConsoleError::Back(back_with(
                 page,
                 &[("problem", "forbidden")],

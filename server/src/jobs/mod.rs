@@ -19,6 +19,8 @@ use crate::state::AppState;
 pub struct Intervals {
     pub reconcile: Duration,
     pub maintenance: Duration,
+    /// How often every audit log that grew gets a signed checkpoint (at most an hour).
+    pub checkpoint: Duration,
 }
 
 /// The loops started, and how to stop them.
@@ -59,6 +61,18 @@ pub fn start(state: &AppState, intervals: Intervals, sandbox: bool) -> Running {
                 let _ = stopped.await;
             }),
     ));
+    // Checkpoints need no lease: each takes its log's lock, and a second replica finding the
+    // log unchanged since the last checkpoint signs nothing new.
+    let (stop, stopped) = oneshot::channel::<()>();
+    running.stop.push(stop);
+    running
+        .tasks
+        .push(tokio::spawn(state.audit.clone().run_until(
+            intervals.checkpoint,
+            async {
+                let _ = stopped.await;
+            },
+        )));
     running
 }
 

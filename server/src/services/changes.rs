@@ -1,8 +1,8 @@
 //! Where every change arrives: services report each mutation (and each refusal) as a
-//! [`Change`] here, with who acted and from where. Today the sink writes one structured log line
-//! per change (target `wheelhouse::changes`); the audit log takes its place, writing each change
-//! in the transaction that makes it. Tests remember the changes to prove each interface reaches
-//! this path.
+//! [`Change`] here, with who acted and from where. Each change is appended to its
+//! organization's audit log ([`AuditLog`]) and shown to the observers (one structured log line
+//! per change, target `wheelhouse::changes`; tests remember them to prove each interface
+//! reaches this path).
 
 use std::sync::{Arc, Mutex};
 
@@ -11,15 +11,19 @@ use serde_json::{json, Value};
 use crate::domain::change::{Change, Outcome, Target};
 use crate::domain::model::{Caller, Cluster, Node, Pool};
 use crate::domain::DomainError;
+use crate::services::audit::{AuditError, AuditLog};
 
-/// Receives every change.
+/// Sees every change (after the audit log has it).
 pub trait ChangeSink: Send + Sync + 'static {
     fn record(&self, change: &Change);
 }
 
-/// The sink changes go to; cheap to clone.
+/// The path changes take; cheap to clone.
 #[derive(Clone)]
-pub struct Changes(Arc<dyn ChangeSink>);
+pub struct Changes {
+    observers: Arc<dyn ChangeSink>,
+    audit: Option<AuditLog>,
+}
 
 impl Default for Changes {
     fn default() -> Self {
@@ -29,22 +33,57 @@ impl Default for Changes {
 
 impl Changes {
     pub fn new(sink: Arc<dyn ChangeSink>) -> Changes {
-        Changes(sink)
+        Changes {
+            observers: sink,
+            audit: None,
+        }
     }
 
     /// One structured log line per change.
     pub fn logged() -> Changes {
-        Changes(Arc::new(LoggedChanges))
+        Changes::new(Arc::new(LoggedChanges))
     }
 
-    pub fn record(&self, change: Change) {
-        self.0.record(&change);
+    /// The same path, appending every change to `audit`.
+    pub fn audited(mut self, audit: AuditLog) -> Changes {
+        self.audit = Some(audit);
+        self
+    }
+
+    pub fn audit(&self) -> Option<&AuditLog> {
+        self.audit.as_ref()
+    }
+
+    /// Records a change made elsewhere (or a refusal) in a transaction of the log's own. An
+    /// entry that cannot be written is logged as an error with the whole change, so it is
+    /// never silently lost.
+    pub async fn record(&self, change: Change) {
+        if let Some(audit) = &self.audit {
+            if let Err(error) = audit.record(&change).await {
+                lost(&change, &error);
+            }
+        }
+        self.observers.record(&change);
+    }
+
+    /// Records a change inside the transaction that makes it: if the entry cannot be written
+    /// the error comes back and the caller's transaction must not commit.
+    pub async fn record_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        change: Change,
+    ) -> Result<(), AuditError> {
+        if let Some(audit) = &self.audit {
+            audit.append(conn, &change).await?;
+        }
+        self.observers.record(&change);
+        Ok(())
     }
 
     /// Reports a caller's change to a provider object (or its refusal) and hands the result
     /// back: the one path of [`ProvisioningService`](super::provisioning::ProvisioningService),
     /// and of the services built on it.
-    pub fn report<T>(
+    pub async fn report<T>(
         &self,
         caller: &Caller,
         action: &'static str,
@@ -70,14 +109,13 @@ impl Changes {
             before,
             after,
             outcome,
-        });
+        })
+        .await;
         result
     }
-}
 
-impl Changes {
     /// Records a refusal that happened before anything was asked of anyone.
-    pub fn refusal(
+    pub async fn refusal(
         &self,
         caller: &Caller,
         action: &'static str,
@@ -94,8 +132,14 @@ impl Changes {
             outcome: Outcome::Refused {
                 reason: error.to_string(),
             },
-        });
+        })
+        .await;
     }
+}
+
+fn lost(change: &Change, error: &AuditError) {
+    let line = serde_json::to_string(change).unwrap_or_default();
+    tracing::error!(target: "wheelhouse::changes", %error, change = %line, "a change could not be audited");
 }
 
 /// What a change to a provider object acts on, in the caller's organization and project.

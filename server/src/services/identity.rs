@@ -34,7 +34,7 @@ impl<'a> ChangePath<'a> {
         ChangePath { changes, context }
     }
 
-    fn record(
+    async fn record(
         self,
         action: &'static str,
         target: Target,
@@ -42,19 +42,21 @@ impl<'a> ChangePath<'a> {
         after: Option<Value>,
         outcome: Outcome,
     ) {
-        self.changes.record(Change {
-            actor: self.context.actor.clone(),
-            source: self.context.source.clone(),
-            action,
-            target,
-            before,
-            after,
-            outcome,
-        });
+        self.changes
+            .record(Change {
+                actor: self.context.actor.clone(),
+                source: self.context.source.clone(),
+                action,
+                target,
+                before,
+                after,
+                outcome,
+            })
+            .await;
     }
 
     /// Reports a change (or its refusal) and hands the result back.
-    fn report<T, E: std::fmt::Display>(
+    async fn report<T, E: std::fmt::Display>(
         self,
         action: &'static str,
         target: Target,
@@ -63,34 +65,35 @@ impl<'a> ChangePath<'a> {
         after: impl FnOnce(&T) -> Option<Value>,
     ) -> Result<T, E> {
         match &result {
-            Ok(value) => self.record(action, target, before, after(value), Outcome::Done),
-            Err(error) => self.refused(action, target, before, error),
+            Ok(value) => {
+                self.record(action, target, before, after(value), Outcome::Done)
+                    .await
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                self.record(action, target, before, None, Outcome::Refused { reason })
+                    .await
+            }
         }
         result
     }
 
     /// Reports a refusal: nothing changed.
-    fn refused(
+    async fn refused(
         self,
         action: &'static str,
         target: Target,
         before: Option<Value>,
-        error: &dyn std::fmt::Display,
+        error: &(dyn std::fmt::Display + Sync),
     ) {
-        self.record(
-            action,
-            target,
-            before,
-            None,
-            Outcome::Refused {
-                reason: error.to_string(),
-            },
-        );
+        let reason = error.to_string();
+        self.record(action, target, before, None, Outcome::Refused { reason })
+            .await;
     }
 
     /// Reports the project a call made on the way (a key or a person for a project named
     /// before it existed).
-    fn project_made(self, project: &EnsuredProject, name: &str) {
+    async fn project_made(self, project: &EnsuredProject, name: &str) {
         if project.made {
             self.record(
                 "project.create",
@@ -104,7 +107,8 @@ impl<'a> ChangePath<'a> {
                 None,
                 Some(json!({ "name": name })),
                 Outcome::Done,
-            );
+            )
+            .await;
         }
     }
 }
@@ -169,11 +173,12 @@ pub async fn ensure_project(
     .await;
     match result {
         Ok(project) => {
-            path.project_made(&project, project_name);
+            path.project_made(&project, project_name).await;
             Ok((project.project_id, project.organization_id))
         }
         Err(error) => {
-            path.refused("project.create", target("project", None, ""), None, &error);
+            path.refused("project.create", target("project", None, ""), None, &error)
+                .await;
             Err(error)
         }
     }
@@ -240,18 +245,20 @@ pub async fn new_api_key(
     .await;
     match result {
         Ok((project, key)) => {
-            path.project_made(&project, project_name);
+            path.project_made(&project, project_name).await;
             path.record(
                 "api_key.create",
                 key_target(&key),
                 None,
                 Some(json!({ "description": description, "project": project_name })),
                 Outcome::Done,
-            );
+            )
+            .await;
             Ok(key)
         }
         Err(error) => {
-            path.refused("api_key.create", target("api_key", None, ""), None, &error);
+            path.refused("api_key.create", target("api_key", None, ""), None, &error)
+                .await;
             Err(error)
         }
     }
@@ -498,7 +505,7 @@ pub async fn create_user(
     .await;
     match result {
         Ok((user_id, project, role_before, made_account)) => {
-            path.project_made(&project, project_name);
+            path.project_made(&project, project_name).await;
             if made_account {
                 path.record(
                     "user.create",
@@ -506,7 +513,8 @@ pub async fn create_user(
                     None,
                     Some(json!({ "role": role.as_str(), "operator": is_operator })),
                     Outcome::Done,
-                );
+                )
+                .await;
             } else {
                 path.record(
                     "member.add",
@@ -517,12 +525,13 @@ pub async fn create_user(
                     role_before.map(|before| json!({ "role": before.as_str() })),
                     Some(json!({ "role": role.as_str() })),
                     Outcome::Done,
-                );
+                )
+                .await;
             }
             Ok((user_id, project.project_id))
         }
         Err(error) => {
-            path.refused("user.create", target, None, &error);
+            path.refused("user.create", target, None, &error).await;
             Err(error)
         }
     }
@@ -590,6 +599,7 @@ pub async fn reset_password(
         result,
         |_| Some(json!({ "password": "reset" })),
     )
+    .await
 }
 
 /// Checks the password (refusing after too many failures for the account or the address) and
@@ -716,6 +726,7 @@ pub async fn change_password(
         result,
         |_| Some(json!({ "password": "changed" })),
     )
+    .await
 }
 
 // ---- API keys managed from the console -------------------------------------------------------
@@ -831,11 +842,12 @@ pub async fn create_api_key_in(
                 None,
                 Some(json!({ "description": description })),
                 Outcome::Done,
-            );
+            )
+            .await;
             Ok(key)
         }
         Err(error) => {
-            path.refused("api_key.create", target, None, &error);
+            path.refused("api_key.create", target, None, &error).await;
             Err(error)
         }
     }
@@ -864,14 +876,20 @@ pub async fn revoke_api_key(
     }
     .await;
     match &result {
-        Ok(true) => path.record("api_key.revoke", target, before, None, Outcome::Done),
-        Ok(false) => path.refused(
-            "api_key.revoke",
-            target,
-            None,
-            &"the project has no such API key",
-        ),
-        Err(error) => path.refused("api_key.revoke", target, before, error),
+        Ok(true) => {
+            path.record("api_key.revoke", target, before, None, Outcome::Done)
+                .await
+        }
+        Ok(false) => {
+            path.refused(
+                "api_key.revoke",
+                target,
+                None,
+                &"the project has no such API key",
+            )
+            .await
+        }
+        Err(error) => path.refused("api_key.revoke", target, before, error).await,
     }
     result
 }
@@ -1031,6 +1049,7 @@ pub async fn add_member(
         };
         Some(json!({ "role": role.trim(), "account": account }))
     })
+    .await
 }
 
 /// [`add_member`] once who asks and what they typed are checked.
@@ -1167,6 +1186,7 @@ pub async fn change_member_role(
     path.report("member.change_role", target, before, result, |role| {
         Some(json!({ "role": role.as_str() }))
     })
+    .await
     .map(|_| ())
 }
 
@@ -1198,6 +1218,7 @@ pub async fn remove_member(
     }
     .await;
     path.report("member.remove", target, before, result, |_| None)
+        .await
 }
 
 /// Why a conditional change to a membership changed nothing (read under the project's lock, so
@@ -1307,6 +1328,7 @@ pub async fn create_project(
     path.report("project.create", target, None, result, |(_, name)| {
         Some(json!({ "name": name }))
     })
+    .await
     .map(|(project_id, _)| project_id)
 }
 

@@ -93,6 +93,7 @@ impl ProvisioningService {
             .report(caller, action, target, before, result, |pool| {
                 Some(fields(pool))
             })
+            .await
     }
 
     /// The one path for a change to a cluster: owned by the caller (else refused, and recorded
@@ -122,6 +123,7 @@ impl ProvisioningService {
         let target = target_of(caller, "cluster", id, Some(id));
         self.changes
             .report(caller, action, target, before, result, after)
+            .await
     }
 
     pub fn backend_kind(&self) -> &'static str {
@@ -402,6 +404,7 @@ impl ProvisioningService {
                 after["requested"] = requested.unwrap_or_default();
                 Some(after)
             })
+            .await
     }
 
     async fn create_cluster_unrecorded(
@@ -519,6 +522,7 @@ impl ProvisioningService {
             .report(caller, action, target, None, result, |c| {
                 Some(cluster_fields(c))
             })
+            .await
     }
 
     /// The OS image new nodes boot now, when the provider says.
@@ -627,14 +631,16 @@ impl ProvisioningService {
         .await;
         // The token itself is a secret: the record says it was reset, nothing more.
         let target = target_of(caller, "cluster", id, Some(id));
-        self.changes.report(
-            caller,
-            "cluster.reset_admin_token",
-            target,
-            None,
-            result,
-            |_| Some(json!({ "admin_token": "reset" })),
-        )
+        self.changes
+            .report(
+                caller,
+                "cluster.reset_admin_token",
+                target,
+                None,
+                result,
+                |_| Some(json!({ "admin_token": "reset" })),
+            )
+            .await
     }
 
     pub async fn cluster_inventory(
@@ -696,6 +702,7 @@ impl ProvisioningService {
             .report(caller, action, target, before, result, |rules| {
                 Some(acl_fields(rules))
             })
+            .await
     }
 
     /// A rule is found among the caller's clusters (Scaleway addresses rules by id alone).
@@ -711,6 +718,7 @@ impl ProvisioningService {
         let target = target_of(caller, "acl_rule", acl_id, None);
         self.changes
             .report(caller, "acl.delete", target, None, result, |_| None)
+            .await
     }
 
     async fn delete_acl_rule_unrecorded(
@@ -777,6 +785,7 @@ impl ProvisioningService {
             .report(caller, "pool.create", target, None, result, |p| {
                 Some(pool_fields(p))
             })
+            .await
     }
 
     pub async fn update_pool(
@@ -935,14 +944,16 @@ impl ProvisioningService {
         };
         // The node secret is shown once to the caller and never recorded.
         let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
-        self.changes.report(
-            caller,
-            "pool.authorize_external_node",
-            target,
-            None,
-            result,
-            |_| Some(json!({ "node_secret": "issued" })),
-        )
+        self.changes
+            .report(
+                caller,
+                "pool.authorize_external_node",
+                target,
+                None,
+                result,
+                |_| Some(json!({ "node_secret": "issued" })),
+            )
+            .await
     }
 
     /// The node secret is the credential: no project is involved.
@@ -987,6 +998,7 @@ impl ProvisioningService {
             Err(error) => (None, Err(error)),
         };
         self.report_node(caller, "node.replace", node_id, before, result)
+            .await
     }
 
     pub async fn reboot_node(
@@ -1004,6 +1016,7 @@ impl ProvisioningService {
             Err(error) => (None, Err(error)),
         };
         self.report_node(caller, "node.reboot", node_id, before, result)
+            .await
     }
 
     pub async fn delete_node(
@@ -1026,10 +1039,11 @@ impl ProvisioningService {
             Err(error) => (None, Err(error)),
         };
         self.report_node(caller, "node.delete", node_id, before, result)
+            .await
     }
 
     /// The one path for a change to a node.
-    fn report_node(
+    async fn report_node(
         &self,
         caller: &Caller,
         action: &'static str,
@@ -1044,6 +1058,7 @@ impl ProvisioningService {
             .report(caller, action, target, before, result, |n| {
                 Some(node_fields(n))
             })
+            .await
     }
 
     pub async fn provider_stats(&self) -> Result<Option<ProviderStats>> {

@@ -6,10 +6,8 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_wheelhouse");
-
 fn run(args: &[&str]) -> Output {
-    Command::new(BINARY)
+    crate::support::wheelhouse_command()
         .args(args)
         .env_remove("WHEELHOUSE_DATABASE_URL")
         .env_remove("WHEELHOUSE_ADDR")
@@ -118,7 +116,7 @@ fn migrate_reports_the_schema_is_up_to_date() {
 fn serve_answers_probes_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let port = free_port();
-    let mut child = Command::new(BINARY)
+    let mut child = crate::support::wheelhouse_command()
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .args(["--kube-api-addr", "127.0.0.1:0"])
         .env(
@@ -179,7 +177,7 @@ async fn the_owner_cli_runs_the_preflight_and_follows_an_upgrade() {
     assert!(key.status.success(), "{}", stderr_of(&key));
     let key: serde_json::Value = serde_json::from_slice(&key.stdout).expect("key json");
     let secret = key["secret_key"].as_str().expect("secret").to_string();
-    let mut child = Command::new(BINARY)
+    let mut child = crate::support::wheelhouse_command()
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .args(["--kube-api-addr", "127.0.0.1:0", "--time-scale", "3000"])
         .args([
@@ -232,7 +230,7 @@ async fn the_owner_cli_runs_the_preflight_and_follows_an_upgrade() {
     }
 
     let owner = |args: &[&str]| {
-        Command::new(BINARY)
+        crate::support::wheelhouse_command()
             .args(args)
             .env("WHEELHOUSE_URL", &url)
             .env("WHEELHOUSE_SECRET_KEY", &secret)

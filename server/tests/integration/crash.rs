@@ -12,8 +12,6 @@ use sqlx::Row;
 
 use crate::support::TestDatabase;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_wheelhouse");
-
 pub struct Server {
     child: Child,
     pub port: u16,
@@ -36,7 +34,7 @@ impl Server {
     /// A server with more `serve` flags (another provider behind the port, say).
     pub fn start_with(url: &str, time_scale: &str, extra: &[&str]) -> Server {
         let (port, kube_port) = (free_port(), free_port());
-        let child = Command::new(BINARY)
+        let child = crate::support::wheelhouse_command()
             .args([
                 "serve",
                 "--addr",
@@ -135,7 +133,7 @@ pub fn api_key(url: &str) -> String {
 
 /// A new API key of `project` (made with the CLI): access_key, secret_key, project_id.
 pub fn api_key_for(url: &str, project: &str) -> Value {
-    let output = Command::new(BINARY)
+    let output = crate::support::wheelhouse_command()
         .args([
             "api-key",
             "create",
@@ -798,7 +796,7 @@ async fn crash_during_lifespan_replacement(test_db: TestDatabase) {
         )
         .expect("lifespan");
     assert_eq!(status, 200);
-    let advanced = Command::new(BINARY)
+    let advanced = crate::support::wheelhouse_command()
         .args(["admin", "clock", "advance", "2d", "--database-url", &url])
         .output()
         .expect("clock advance");

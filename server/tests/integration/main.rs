@@ -4,6 +4,7 @@
 mod forms;
 mod support;
 
+mod audit;
 mod authorization;
 mod backend;
 mod cli;

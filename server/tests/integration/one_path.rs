@@ -520,7 +520,7 @@ on_both_databases!(
 /// Runs the real `wheelhouse` with JSON logs, as the operating-system account `user` (none
 /// when `None`); returns its output and the changes it logged (target `wheelhouse::changes`).
 fn run_cli(args: &[&str], user: Option<&str>) -> (std::process::Output, Vec<serde_json::Value>) {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wheelhouse"));
+    let mut command = crate::support::wheelhouse_command();
     command
         .args(args)
         .args(["--log-format", "json"])

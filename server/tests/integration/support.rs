@@ -20,6 +20,20 @@ use wheelhouse::store::Database;
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
+/// The `wheelhouse` binary, signing audit checkpoints with one key for the whole test run
+/// (kept in the temporary folder, never where a default would put it: in the repository).
+pub fn wheelhouse_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wheelhouse"));
+    command.env(
+        "WHEELHOUSE_AUDIT_KEY_FILE",
+        std::env::temp_dir().join(format!(
+            "wheelhouse-tests-{}-audit-key.pem",
+            std::process::id()
+        )),
+    );
+    command
+}
+
 /// The PostgreSQL server the tests use.
 pub fn postgres_url() -> String {
     std::env::var("WHEELHOUSE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into())
@@ -29,6 +43,20 @@ pub fn test_start_time() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339("2026-11-01T08:00:00Z")
         .expect("valid timestamp")
         .with_timezone(&chrono::Utc)
+}
+
+/// How long a test body may run before it is reported as hung (instead of holding CI until its
+/// own timeout, with no word of which test or why).
+pub const TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// How long cleanup waits for the application's pooled connections to come back.
+const CLEANUP_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Runs a test body, failing it if it runs past [`TEST_LIMIT`].
+pub async fn within_limit(body: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(TEST_LIMIT, body).await.is_err() {
+        panic!("the test did not finish within {TEST_LIMIT:?}: it hangs");
+    }
 }
 
 /// A migrated database that exists only for one test.
@@ -84,7 +112,10 @@ impl TestDatabase {
             .expect("create test schema");
         admin.close().await;
         let separator = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+        // The application name lets cleanup end this test's connections, if any were leaked.
+        let url = format!(
+            "{base}{separator}options=-c%20search_path%3D{schema}&application_name={schema}"
+        );
         let database = wheelhouse::serve::prepare_database(&url)
             .await
             .expect("migrated PostgreSQL test schema");
@@ -96,9 +127,23 @@ impl TestDatabase {
     }
 
     pub async fn cleanup(self) {
-        self.database.close().await;
+        // Closing waits for every pooled connection to come back; one held by a task that never
+        // ends must not hang the whole run, so it is waited for a while, then ended below.
+        if tokio::time::timeout(CLEANUP_WAIT, self.database.close())
+            .await
+            .is_err()
+        {
+            eprintln!("cleanup: a pooled connection was not returned within {CLEANUP_WAIT:?}");
+        }
         if let Cleanup::PostgresSchema(schema) = self.cleanup {
             if let Ok(admin) = Database::connect(&postgres_url()).await {
+                let _ = sqlx::query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE application_name = $1",
+                )
+                .bind(&schema)
+                .execute(admin.pool())
+                .await;
                 let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
                     .execute(admin.pool())
                     .await;
@@ -129,6 +174,13 @@ async fn sweep_stale_schemas(admin: &Database) {
             .nth(2)
             .and_then(|seconds| seconds.parse::<i64>().ok());
         if created.is_some_and(|created| created < cutoff) {
+            // A leftover connection still in the schema would make the drop wait for ever.
+            let _ = sqlx::query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            )
+            .bind(&name)
+            .execute(admin.pool())
+            .await;
             let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
                 .execute(admin.pool())
                 .await;
@@ -147,7 +199,7 @@ macro_rules! on_both_databases {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 let test_database = $crate::support::TestDatabase::sqlite().await;
-                ($body)(test_database.database.clone()).await;
+                $crate::support::within_limit(($body)(test_database.database.clone())).await;
                 test_database.cleanup().await;
             }
 
@@ -156,7 +208,7 @@ macro_rules! on_both_databases {
                 let Some(test_database) = $crate::support::TestDatabase::postgres().await else {
                     return;
                 };
-                ($body)(test_database.database.clone()).await;
+                $crate::support::within_limit(($body)(test_database.database.clone())).await;
                 test_database.cleanup().await;
             }
         }

@@ -744,7 +744,7 @@ struct Started {
 /// more to say.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-struct ErrorBody {
+pub(super) struct ErrorBody {
     #[schema(rename = "type")]
     kind: String,
     message: String,
@@ -791,7 +791,13 @@ impl Modify for AuthToken {
         add_exclusion,
         remove_exclusion,
         maintenance_timeline,
-        set_autohealing
+        set_autohealing,
+        super::audit::public_key,
+        super::audit::list_entries,
+        super::audit::get_entry,
+        super::audit::export,
+        super::audit::latest_checkpoint,
+        super::audit::checkpoint_now
     ),
     components(schemas(
         preflight::PreflightReport,
@@ -827,6 +833,11 @@ impl Modify for AuthToken {
         crate::services::freshness::NodeExpiry,
         crate::services::freshness::PlannedReplacement,
         crate::services::freshness::LifespanReplacement,
+        super::audit::AuditEntryView,
+        super::audit::AuditEntries,
+        super::audit::SignedCheckpointView,
+        super::audit::ProvenEntryView,
+        super::audit::PublicKeyView,
         ErrorBody
     )),
     modifiers(&AuthToken)

@@ -323,6 +323,7 @@ impl FreshnessService {
             .report(caller, "pool.set_lifespan", target, None, result, |days| {
                 Some(serde_json::json!({ "max_node_age_days": days }))
             })
+            .await
     }
 
     async fn set_lifespan_unrecorded(
@@ -693,6 +694,7 @@ impl FreshnessService {
             .report(caller, "pool.set_autohealing", target, None, result, |_| {
                 Some(serde_json::json!({ "autohealing": enabled, "cap_percent": cap_percent }))
             })
+            .await
     }
 
     async fn set_autohealing_unrecorded(

@@ -68,14 +68,17 @@ impl MaintenanceService {
             .add_exclusion_unrecorded(caller, region, id, exclusion)
             .await;
         let target = target_of(caller, "cluster", id, Some(id));
-        self.service.changes().report(
-            caller,
-            "maintenance.add_exclusion",
-            target,
-            None,
-            result,
-            |e| serde_json::to_value(e).ok(),
-        )
+        self.service
+            .changes()
+            .report(
+                caller,
+                "maintenance.add_exclusion",
+                target,
+                None,
+                result,
+                |e| serde_json::to_value(e).ok(),
+            )
+            .await
     }
 
     async fn add_exclusion_unrecorded(
@@ -118,14 +121,17 @@ impl MaintenanceService {
             .remove_exclusion_unrecorded(caller, region, id, exclusion_id)
             .await;
         let target = target_of(caller, "maintenance_exclusion", exclusion_id, Some(id));
-        self.service.changes().report(
-            caller,
-            "maintenance.remove_exclusion",
-            target,
-            None,
-            result,
-            |_| None,
-        )
+        self.service
+            .changes()
+            .report(
+                caller,
+                "maintenance.remove_exclusion",
+                target,
+                None,
+                result,
+                |_| None,
+            )
+            .await
     }
 
     async fn remove_exclusion_unrecorded(
@@ -157,14 +163,17 @@ impl MaintenanceService {
     ) -> Result<MaintenanceWindow> {
         let result = self.set_window_unrecorded(caller, region, id, window).await;
         let target = target_of(caller, "cluster", id, Some(id));
-        self.service.changes().report(
-            caller,
-            "maintenance.set_window",
-            target,
-            None,
-            result,
-            |w| serde_json::to_value(w).ok(),
-        )
+        self.service
+            .changes()
+            .report(
+                caller,
+                "maintenance.set_window",
+                target,
+                None,
+                result,
+                |w| serde_json::to_value(w).ok(),
+            )
+            .await
     }
 
     async fn set_window_unrecorded(

@@ -377,18 +377,28 @@ impl UpgradeService {
     ) -> Result<Pool> {
         // The provider's upgrade is recorded by the provisioning service; a refusal before it
         // (not found, the pool's pre-flight) is recorded here.
-        let refused = |error: DomainError| {
+        if let Err(error) = self.pool_preflight(caller, region, pool_id, &version).await {
             let target = target_of(caller, "pool", pool_id, None);
             self.service
                 .changes()
-                .refusal(caller, "pool.upgrade", target, &error);
-            error
-        };
-        let pool = self
-            .service
-            .get_pool(caller, region, pool_id)
+                .refusal(caller, "pool.upgrade", target, &error)
+                .await;
+            return Err(error);
+        }
+        self.service
+            .upgrade_pool(caller, region, pool_id, version)
             .await
-            .map_err(refused)?;
+    }
+
+    /// The pool's part of the pre-flight, when its upgrade follows the control plane's.
+    async fn pool_preflight(
+        &self,
+        caller: &Caller,
+        region: &str,
+        pool_id: &PoolId,
+        version: &Option<String>,
+    ) -> Result<()> {
+        let pool = self.service.get_pool(caller, region, pool_id).await?;
         let id = ClusterId::from(pool.cluster_id.clone());
         let facts = self.facts(caller, region, &id).await?;
         let target = version.clone().unwrap_or_default();
@@ -401,18 +411,16 @@ impl UpgradeService {
             let report = preflight::pool_preflight(&subject, &plan);
             let blocking = report.blocking_reasons();
             if !blocking.is_empty() {
-                return Err(refused(DomainError::precondition(
+                return Err(DomainError::precondition(
                     "upgrade_preflight",
                     format!(
                         "the pool upgrade pre-flight says NO-GO: {}",
                         blocking.join("; ")
                     ),
-                )));
+                ));
             }
         }
-        self.service
-            .upgrade_pool(caller, region, pool_id, version)
-            .await
+        Ok(())
     }
 
     /// The project's node quota and the nodes its pools hold now (every region).
@@ -442,6 +450,7 @@ impl UpgradeService {
             .report(caller, "upgrade.start", target, None, result, |(run, _)| {
                 Some(run_fields(run))
             })
+            .await
     }
 
     async fn start_unrecorded(
@@ -607,45 +616,21 @@ impl UpgradeService {
     ) -> Result<UpgradeRun> {
         // What the provider is asked is recorded by the provisioning service; a refusal here,
         // before it is asked, is recorded as this control's.
-        let action = match control {
-            RolloutControl::Pause => "upgrade.pause",
-            RolloutControl::Resume => "upgrade.resume",
-            RolloutControl::Abort => "upgrade.abort",
-        };
-        let refused_by = |error: DomainError| {
-            let target = target_of(caller, "cluster", id, Some(id));
-            self.service
-                .changes()
-                .refusal(caller, action, target, &error);
-            error
-        };
-        let refused = |why: &str| {
-            refused_by(DomainError::precondition(
-                "rollout_control",
-                why.to_string(),
-            ))
-        };
-        let mut run = None;
-        // Another writer may move the run between the read and the update: read again, a few
-        // times, then give up rather than spin.
-        for _ in 0..5 {
-            let Some(latest) = self
-                .latest_run(caller, region, id)
-                .await
-                .map_err(refused_by)?
-            else {
-                return Err(refused("no upgrade was started on this cluster"));
-            };
-            let next = latest.state.after(control).map_err(refused)?;
-            if self.move_run(&latest.id, latest.state, next).await? {
-                run = Some((latest, next));
-                break;
+        let (mut run, next) = match self.steer_run(caller, region, id, control).await {
+            Ok(steered) => steered,
+            Err(error) => {
+                let action = match control {
+                    RolloutControl::Pause => "upgrade.pause",
+                    RolloutControl::Resume => "upgrade.resume",
+                    RolloutControl::Abort => "upgrade.abort",
+                };
+                let target = target_of(caller, "cluster", id, Some(id));
+                self.service
+                    .changes()
+                    .refusal(caller, action, target, &error)
+                    .await;
+                return Err(error);
             }
-        }
-        let Some((mut run, next)) = run else {
-            return Err(refused(
-                "the upgrade is being steered by someone else right now: look again",
-            ));
         };
         if let Err(error) = self
             .service
@@ -657,6 +642,32 @@ impl UpgradeService {
         }
         run.state = next;
         Ok(run)
+    }
+
+    /// Moves the latest run to the state `control` leads to, by a conditional update; the run
+    /// as it was and its new state.
+    async fn steer_run(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        control: RolloutControl,
+    ) -> Result<(UpgradeRun, RunState)> {
+        let refused = |why: &str| DomainError::precondition("rollout_control", why.to_string());
+        // Another writer may move the run between the read and the update: read again, a few
+        // times, then give up rather than spin.
+        for _ in 0..5 {
+            let Some(latest) = self.latest_run(caller, region, id).await? else {
+                return Err(refused("no upgrade was started on this cluster"));
+            };
+            let next = latest.state.after(control).map_err(refused)?;
+            if self.move_run(&latest.id, latest.state, next).await? {
+                return Ok((latest, next));
+            }
+        }
+        Err(refused(
+            "the upgrade is being steered by someone else right now: look again",
+        ))
     }
 
     /// Moves a run from one state to another; false when it was no longer in `from`.

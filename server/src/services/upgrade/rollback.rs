@@ -201,6 +201,7 @@ impl UpgradeService {
             .report(caller, "rollback.start", target, None, result, |run| {
                 Some(run_fields(run))
             })
+            .await
     }
 
     async fn rollback_unrecorded(
