@@ -68,9 +68,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("maintenance") view=pages::cluster::maintenance::ClusterMaintenance />
                         <Route path=path!("events") view=pages::cluster::events::ClusterEvents />
                         <Route path=path!("access") view=pages::cluster::access::ClusterAccess />
+                        <Route path=path!("audit") view=pages::audit::ClusterAudit />
                         <Route path=path!("settings") view=pages::cluster::settings::ClusterSettings />
                     </ParentRoute>
                     <Route path=path!("login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("audit") view=pages::audit::AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("audit/:organization/:seq") view=pages::audit::AuditEntryPageView ssr=SsrMode::Async />
                     <Route path=path!("settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("provider/system") view=pages::system::SystemPage ssr=SsrMode::Async />
                 </Routes>

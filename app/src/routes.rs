@@ -47,6 +47,7 @@ pub enum Tab {
     Maintenance,
     Events,
     Access,
+    Audit,
     Settings,
 }
 
@@ -62,6 +63,7 @@ impl Tab {
             Tab::Maintenance => CLUSTER_MAINTENANCE,
             Tab::Events => CLUSTER_EVENTS,
             Tab::Access => CLUSTER_ACCESS,
+            Tab::Audit => CLUSTER_AUDIT,
             Tab::Settings => CLUSTER_SETTINGS,
         }
     }
@@ -205,6 +207,7 @@ pub const CLUSTER_MAINTENANCE: Page = tab(
 );
 pub const CLUSTER_EVENTS: Page = tab("/clusters/{region}/{id}/events", "Events", Tab::Events);
 pub const CLUSTER_ACCESS: Page = tab("/clusters/{region}/{id}/access", "Access", Tab::Access);
+pub const CLUSTER_AUDIT: Page = tab("/clusters/{region}/{id}/audit", "Audit", Tab::Audit);
 pub const CLUSTER_SETTINGS: Page = tab(
     "/clusters/{region}/{id}/settings",
     "Settings",
@@ -214,6 +217,18 @@ pub const LOGIN: Page = page(
     crate::model::identity::SIGN_IN_PATH,
     "Sign in",
     Audience::Public,
+    Placement::Linked,
+);
+pub const AUDIT: Page = page(
+    "/audit",
+    "Audit log",
+    Audience::SignedIn,
+    Placement::Navigation(IconName::Audit),
+);
+pub const AUDIT_ENTRY: Page = page(
+    "/audit/{organization}/{seq}",
+    "Audit entry",
+    Audience::SignedIn,
     Placement::Linked,
 );
 pub const SETTINGS: Page = page(
@@ -242,8 +257,11 @@ pub const PAGES: &[Page] = &[
     CLUSTER_MAINTENANCE,
     CLUSTER_EVENTS,
     CLUSTER_ACCESS,
+    CLUSTER_AUDIT,
     CLUSTER_SETTINGS,
     LOGIN,
+    AUDIT,
+    AUDIT_ENTRY,
     SETTINGS,
     SYSTEM,
 ];
@@ -307,6 +325,8 @@ pub const SAVE_AUTO_UPGRADE: ServerRoute =
     form_of::<api::maintenance::SaveAutoUpgrade>(Audience::SignedIn);
 pub const SAVE_AUTOHEALING: ServerRoute =
     form_of::<api::maintenance::SaveAutohealing>(Audience::SignedIn);
+// The audit log's.
+pub const SIGN_CHECKPOINT: ServerRoute = form_of::<api::audit::SignCheckpoint>(Audience::SignedIn);
 
 // The console's downloads and live streams, served by the server's own handlers.
 pub const CLUSTERS_LIVE: ServerRoute = signed_in("/clusters/events", Kind::Stream);
@@ -314,6 +334,10 @@ pub const KUBECONFIG: ServerRoute = signed_in("/clusters/{region}/{id}/kubeconfi
 pub const MAINTENANCE_ICS: ServerRoute =
     signed_in("/clusters/{region}/{id}/maintenance.ics", Kind::Download);
 pub const CLUSTER_LIVE: ServerRoute = signed_in("/clusters/{region}/{id}/live", Kind::Stream);
+/// An organization's log as the person may read it (`?format=jsonl|csv` and the filters).
+pub const AUDIT_EXPORT: ServerRoute = signed_in("/audit/{organization}/export", Kind::Download);
+/// The installation's key that signs every checkpoint (PEM).
+pub const AUDIT_PUBLIC_KEY: ServerRoute = signed_in("/audit/public-key.pem", Kind::Download);
 
 /// Every server route of the console.
 pub const SERVER_ROUTES: &[ServerRoute] = &[
@@ -349,6 +373,9 @@ pub const SERVER_ROUTES: &[ServerRoute] = &[
     ADD_ACL_RULE,
     DELETE_ACL_RULE,
     RESET_ADMIN_TOKEN,
+    SIGN_CHECKPOINT,
+    AUDIT_EXPORT,
+    AUDIT_PUBLIC_KEY,
 ];
 
 /// The main navigation's entries, in order, with their icons.

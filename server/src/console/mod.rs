@@ -1,4 +1,4 @@
-//! The console's server half, one file per feature as `app/src/pages/` has them (`clusters.rs`,
+//! The console's server half, one file per feature as `app/src/pages/` has them (`audit.rs`, `clusters.rs`,
 //! `cluster.rs` for a cluster's tabs, `create.rs`, `maintenance.rs`, `settings.rs`,
 //! `upgrade.rs`, `system.rs`), each implementing its feature's console port
 //! (`app::api::<feature>::ssr::…Console`) over the services: its page's reads and its forms;
@@ -20,6 +20,7 @@
 //! not found, unavailable, back to the page with its `problem` and what was typed, a request no
 //! page sends).
 
+pub mod audit;
 pub mod cluster;
 pub mod clusters;
 pub mod create;

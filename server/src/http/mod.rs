@@ -8,6 +8,7 @@ pub mod source;
 
 use std::sync::Arc;
 
+use app::api::audit::ssr::AuditConsole;
 use app::api::cluster::ssr::ClusterConsole;
 use app::api::clusters::ssr::ClustersConsole;
 use app::api::create::ssr::CreateConsole;
@@ -23,13 +24,14 @@ use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
-use crate::console::{cluster, live, maintenance, refusals, session, Console};
+use crate::console::{audit, cluster, live, maintenance, refusals, session, Console};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     // Each feature's console port, for the server functions of every console request.
     let console = Arc::new(Console::new(state.clone()));
     let provide_console = move || {
+        provide_context(console.clone() as Arc<dyn AuditConsole>);
         provide_context(console.clone() as Arc<dyn ClusterConsole>);
         provide_context(console.clone() as Arc<dyn ClustersConsole>);
         provide_context(console.clone() as Arc<dyn CreateConsole>);
@@ -57,6 +59,8 @@ pub fn router(state: AppState) -> Router {
             get(maintenance::timeline_ics),
         )
         .route(routes::CLUSTER_LIVE.axum_path, get(live::cluster_changes))
+        .route(routes::AUDIT_EXPORT.axum_path, get(audit::export))
+        .route(routes::AUDIT_PUBLIC_KEY.axum_path, get(audit::public_key))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

@@ -575,6 +575,26 @@ impl AuditLog {
         }
     }
 
+    /// Which of a person's projects they may read the entries of: those where they change
+    /// things (owners, editors), and those they view while the project lets viewers read it.
+    pub async fn readable_projects(
+        &self,
+        projects: &[crate::services::identity::ProjectAccess],
+    ) -> Result<Vec<crate::services::identity::ProjectAccess>, AuditError> {
+        let viewed: Vec<String> = projects
+            .iter()
+            .filter(|access| !access.role.can_change())
+            .map(|access| access.project_id.clone())
+            .collect();
+        let mut conn = self.database.pool().acquire().await?;
+        let open = store::open_to_viewers(&mut conn, &viewed).await?;
+        Ok(projects
+            .iter()
+            .filter(|access| access.role.can_change() || open.contains(&access.project_id))
+            .cloned()
+            .collect())
+    }
+
     /// Every organization that has a log.
     pub async fn organizations(&self) -> Result<Vec<String>, AuditError> {
         let mut conn = self.database.pool().acquire().await?;

@@ -450,3 +450,24 @@ pub async fn entry(
         .await?;
     row.as_ref().map(entry_row).transpose()
 }
+
+/// Of these projects, those whose viewers may read their audit entries (an owner may turn it
+/// off).
+pub async fn open_to_viewers(
+    conn: &mut AnyConnection,
+    project_ids: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut open = Vec::new();
+    for project_id in project_ids {
+        let row = sqlx::query("SELECT audit_for_viewers FROM projects WHERE id = $1")
+            .bind(project_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = row {
+            if super::rows::get_bool(&row, "audit_for_viewers")? {
+                open.push(project_id.clone());
+            }
+        }
+    }
+    Ok(open)
+}

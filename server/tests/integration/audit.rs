@@ -688,3 +688,117 @@ on_both_databases!(
         assert_eq!(body["public_key"], key.base64());
     }
 );
+
+on_both_databases!(
+    a_person_filters_the_log_opens_an_entry_with_its_proof_and_exports_it_from_the_console,
+    |database: Database| async move {
+        use crate::identity::{page, person, session_of, sign_in, PASSWORD};
+        let app = TestApp::new(database);
+        person(&app, "kim@example.com", "team-k").await;
+        person(&app, "lou@example.com", "team-l").await;
+        let token = app.api_key("team-k").await;
+        let (status, body) = app
+            .api(
+                "POST",
+                &format!("{R}/clusters"),
+                &token,
+                Some(
+                    json!({ "name": "audited", "version": "1.35.1", "cni": "cilium", "pools": [] }),
+                ),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let cluster_id = body["id"].as_str().expect("id").to_string();
+        let (_, _, cookie) = sign_in(&app, "kim@example.com", PASSWORD, None).await;
+        let kim = session_of(&cookie);
+        let organization: String =
+            sqlx::query_scalar("SELECT organization_id FROM projects WHERE name = 'team-k'")
+                .fetch_one(app.state.database.pool())
+                .await
+                .expect("organization");
+
+        // The log, filtered by action.
+        let (status, _, html) = page(&app, "/audit?action=cluster", Some(&kim)).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            html.matches(r#"data-testid="audit-row""#).count(),
+            1,
+            "{html}"
+        );
+        assert!(
+            html.contains("cluster.create") && html.contains("audited")
+                || html.contains(&cluster_id),
+            "{html}"
+        );
+        assert!(html.contains("1 matching entry"), "{html}");
+        // A bad filter says which and why, and changes nothing.
+        let (status, _, html) = page(&app, "/audit?since=yesterday", Some(&kim)).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("is not a time"), "{html}");
+        assert!(
+            html.contains(r#"id="audit-since""#) && html.contains(r#"aria-invalid="true""#),
+            "{html}"
+        );
+
+        // The entry, before and after a checkpoint covers it.
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT seq FROM audit_entries WHERE organization_id = $1 AND action = 'cluster.create'",
+        )
+        .bind(&organization)
+        .fetch_one(app.state.database.pool())
+        .await
+        .expect("entry");
+        let entry = app::routes::AUDIT_ENTRY.url(&[organization.as_str(), &seq.to_string()]);
+        let (status, _, html) = page(&app, &entry, Some(&kim)).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("Not yet under a signed checkpoint"), "{html}");
+        let (status, location) = crate::forms::post(
+            &app,
+            app::routes::SIGN_CHECKPOINT.axum_path,
+            &kim,
+            &format!("organization={organization}&back=%2Faudit"),
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert_eq!(location, "/audit?notice=checkpoint-signed");
+        let (_, _, html) = page(&app, &entry, Some(&kim)).await;
+        assert!(html.contains("Verified against checkpoint"), "{html}");
+        assert!(
+            html.contains("api-key SCW") || html.contains("api_key"),
+            "{html}"
+        );
+
+        // The cluster's Audit tab.
+        let tab = app::routes::cluster_tab("fr-par", &cluster_id, app::routes::Tab::Audit);
+        let (status, _, html) = page(&app, &tab, Some(&kim)).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("cluster.create"), "{html}");
+
+        // The export verifies offline; the public key downloads.
+        let export = format!(
+            "{}?format=jsonl&action=cluster",
+            app::routes::AUDIT_EXPORT.url(&[organization.as_str()])
+        );
+        let (status, _, text) = page(&app, &export, Some(&kim)).await;
+        assert_eq!(status, 200);
+        let (_, _, pem) = page(&app, app::routes::AUDIT_PUBLIC_KEY.axum_path, Some(&kim)).await;
+        let key = wheelhouse::audit::checkpoint::PublicKey::parse(&pem).expect("a PEM key");
+        let verified = verify_export(text.as_bytes(), Some(key)).expect("the export verifies");
+        assert_eq!(verified.entries, 1);
+        let (_, _, csv) = page(&app, &export.replace("jsonl", "csv"), Some(&kim)).await;
+        assert!(csv.starts_with("seq,time,actor"), "{csv}");
+
+        // Another organization's person finds nothing.
+        let (_, _, cookie) = sign_in(&app, "lou@example.com", PASSWORD, None).await;
+        let lou = session_of(&cookie);
+        let (status, _, _) = page(&app, &entry, Some(&lou)).await;
+        assert_eq!(status, 404);
+        let (status, _, _) = page(&app, &export, Some(&lou)).await;
+        assert_eq!(status, 404);
+        let (_, _, html) = page(&app, "/audit", Some(&lou)).await;
+        assert!(
+            !html.contains("audited") && !html.contains(&cluster_id),
+            "{html}"
+        );
+    }
+);

@@ -409,6 +409,8 @@ on_both_databases!(
                 "access_key" => victim_key.as_str(),
                 "project" => project_id.as_str(),
                 "member" => "anyone",
+                "organization" => organization_id.as_str(),
+                "seq" => "0",
                 other => panic!("{{{other}}} is a new path parameter: name the victim's object"),
             }
             .to_string()
@@ -444,7 +446,11 @@ on_both_databases!(
         // not know fails the test until it says what another organisation would send it.
         let form_for = |route: ServerRoute| -> Option<String> {
             let form = match route {
-                routes::KUBECONFIG | routes::MAINTENANCE_ICS | routes::CLUSTER_LIVE => "",
+                routes::KUBECONFIG
+                | routes::MAINTENANCE_ICS
+                | routes::CLUSTER_LIVE
+                | routes::AUDIT_EXPORT => "",
+                routes::SIGN_CHECKPOINT => "back=%2Faudit",
                 routes::NODE_ACTION => "action=replace&confirm=yes",
                 routes::SAVE_SETTINGS => "name=owned&description=&tags=",
                 routes::ADD_POOL => "name=planted&node_type=pro2_xs&size=1",
@@ -480,7 +486,9 @@ on_both_databases!(
                 | routes::SIGN_IN
                 | routes::SIGN_OUT
                 | routes::CHANGE_PASSWORD
-                | routes::CLUSTERS_LIVE => return None,
+                | routes::CLUSTERS_LIVE
+                // The installation's public key is everyone's to check checkpoints with.
+                | routes::AUDIT_PUBLIC_KEY => return None,
                 other => panic!(
                     "{} {} is not in this test: say what another organisation sends it",
                     other.method().as_str(),
@@ -505,6 +513,7 @@ on_both_databases!(
                 routes::REMOVE_EXCLUSION => and("exclusion", "exclusion"),
                 routes::DELETE_ACL_RULE => and("rule", "rule"),
                 routes::REVOKE_API_KEY => vec![("access_key", victims("access_key"))],
+                routes::SIGN_CHECKPOINT => vec![("organization", victims("organization"))],
                 routes::ADD_MEMBER => vec![("project_id", victims("project"))],
                 routes::CHANGE_MEMBER_ROLE | routes::REMOVE_MEMBER => vec![
                     ("project_id", victims("project")),

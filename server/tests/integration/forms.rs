@@ -77,3 +77,26 @@ pub fn as_page_posts(address: &str, fields: &str) -> (String, String) {
 fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
+
+/// Posts a form's fields to its server function as a signed-in browser; (status, Location).
+pub async fn post(
+    app: &crate::support::TestApp,
+    path: &str,
+    cookie: &str,
+    body: &str,
+) -> (u16, String) {
+    let request = axum::http::Request::post(path)
+        .header("host", "127.0.0.1:3000")
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    let response = app.send(request).await;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (response.status().as_u16(), location)
+}

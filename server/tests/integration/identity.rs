@@ -12,9 +12,9 @@ use crate::on_both_databases;
 use crate::support::{fixtures, read, TestApp};
 
 const R: &str = "/k8s/v1/regions/fr-par";
-const PASSWORD: &str = "a long enough password";
+pub(crate) const PASSWORD: &str = "a long enough password";
 
-async fn person(app: &TestApp, email: &str, project: &str) {
+pub(crate) async fn person(app: &TestApp, email: &str, project: &str) {
     identity::create_user(
         &app.provisioning.database,
         app.state.ids.as_ref(),
@@ -33,7 +33,7 @@ async fn person(app: &TestApp, email: &str, project: &str) {
 }
 
 /// Posts the sign-in form; returns (status, Location, Set-Cookie).
-async fn sign_in(
+pub(crate) async fn sign_in(
     app: &TestApp,
     email: &str,
     password: &str,
@@ -70,7 +70,7 @@ async fn sign_in(
     )
 }
 
-async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String, String) {
+pub(crate) async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String, String) {
     let mut request = Request::get(path).header("host", "127.0.0.1:3000");
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
@@ -89,7 +89,7 @@ async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String, 
     (response.status().as_u16(), location, body)
 }
 
-fn session_of(set_cookie: &str) -> String {
+pub(crate) fn session_of(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap_or_default().to_string()
 }
 
