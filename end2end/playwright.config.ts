@@ -24,6 +24,9 @@ if (!process.env.WHEELHOUSE_E2E_SQLITE_URL) {
   process.env.WHEELHOUSE_E2E_POSTGRES_URL = `${postgresUrl}${separator}options=-c%20search_path%3D${schema}`;
 }
 process.env.WHEELHOUSE_BIN = binary;
+// One audit signing key for the servers and the commands the journeys run, outside the
+// repository (the default would be beside a SQLite file, or in ./data for PostgreSQL).
+process.env.WHEELHOUSE_AUDIT_KEY_FILE ??= path.join(os.tmpdir(), `wheelhouse-e2e-${process.pid}-audit-key.pem`);
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

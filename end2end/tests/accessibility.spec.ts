@@ -66,10 +66,18 @@ for (const theme of ["light", "dark"]) {
       "/clusters", "/clusters/new", "/settings", "/provider/system",
       base, `${base}/pools`, `${base}/nodes`, `${base}/storage`, `${base}/upgrade`,
       `${base}/upgrade?version=1.35.1`, `${base}/upgrade?rollback=cluster`, `${base}/maintenance`,
-      `${base}/events`, `${base}/access`, `${base}/settings`,
+      `${base}/events`, `${base}/access`, `${base}/audit`, `${base}/settings`,
+      "/audit", "/audit?since=yesterday",
     ]) {
       found.push(...(await violations(page, path)));
     }
+
+    // An audit entry with its proof.
+    await page.goto("/audit?action=cluster.create");
+    await page.getByTestId("sign-checkpoint").click();
+    await page.getByTestId("audit-row").first().getByRole("link").click();
+    await expect(page.getByTestId("proof")).toContainText("Verified against checkpoint");
+    found.push(...(await violationsHere(page, "an audit entry")));
 
     // Two pools, the second refused beside its name (a refusal is sealed for the session that
     // made it, so it is made here rather than typed into the address).

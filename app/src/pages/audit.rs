@@ -124,9 +124,19 @@ fn AuditLog(view: AuditLogView, base: String) -> impl IntoView {
         Some(size) => format!("The latest signed checkpoint covers the first {size} entries."),
         None => "No checkpoint is signed yet: one is signed within the hour.".to_string(),
     };
+    // Back to this very view (its organization and filters) once the checkpoint is signed.
+    let here = {
+        let query = format!("{organization_query}{filter_query}");
+        let query = query.trim_end_matches('&');
+        if query.is_empty() {
+            base.clone()
+        } else {
+            format!("{base}?{query}")
+        }
+    };
     let to = routes::form_to(routes::SIGN_CHECKPOINT)
         .with("organization", &view.organization_id)
-        .with("back", &base);
+        .with("back", &here);
     let scope = if view.projects.is_empty() {
         String::new()
     } else {
@@ -146,7 +156,7 @@ fn AuditLog(view: AuditLogView, base: String) -> impl IntoView {
             view! { <AuditTable view=view.clone() /> }.into_any()
         }}
         <AuditPages view=view.clone() base=base.clone() prefix=organization_query.clone() />
-        <div class="mt-6 grid gap-4 lg:grid-cols-2">
+        <div class="mt-6 grid grid-cols-1 gap-4 lg:grid-cols-2">
             <Card title="Export">
                 <p class="mb-3 text-sm text-muted">"The entries these filters select. JSON Lines carries a checkpoint signed now and each entry's proof: anyone can verify it offline with the public key (" <code>"wheelhouse audit verify"</code> ")."</p>
                 <div class="flex flex-wrap gap-3">
@@ -195,6 +205,17 @@ fn OrganizationSwitch(view: AuditLogView) -> impl IntoView {
     .into_any()
 }
 
+/// How an interface is named to people.
+fn interface_name(interface: &str) -> &'static str {
+    match interface {
+        "console" => "console",
+        "scaleway_api" => "Scaleway API",
+        "extension_api" => "extension API",
+        "cli" => "command line",
+        _ => "background job",
+    }
+}
+
 fn short(id: &str) -> String {
     id.chars().take(8).collect()
 }
@@ -216,7 +237,7 @@ fn AuditFilterForm(
     let outcome = filters.outcome.clone();
     let clear = base.clone();
     view! {
-        <form method="get" action=base class="mb-4 grid gap-3 sm:grid-cols-3 lg:grid-cols-7 lg:items-end" data-testid="audit-filters">
+        <form method="get" action=base class="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-7 lg:items-end" data-testid="audit-filters">
             {organization.map(|organization| view! { <input type="hidden" name="organization" value=organization /> })}
             <div>
                 <label for="audit-actor" class="mb-1 block text-xs text-muted">"Actor"</label>
@@ -288,9 +309,9 @@ fn AuditTable(view: AuditLogView) -> impl IntoView {
                                         <a href=href class="text-accent underline" aria-label=format!("Entry {}", row.seq)>{row.seq}</a>
                                     </td>
                                     <td class=format!("{cell} font-mono text-xs") data-label="Time">{row.time.replace('T', " ")}</td>
-                                    <td class=format!("{cell} break-all") data-label="Actor">
+                                    <td class=format!("{cell} [overflow-wrap:anywhere]") data-label="Actor">
                                         {row.actor}
-                                        <span class="ml-1 text-xs text-muted">{format!("({})", row.interface.replace('_', " "))}</span>
+                                        <span class="ml-1 whitespace-nowrap text-xs text-muted">{format!("({})", interface_name(&row.interface))}</span>
                                     </td>
                                     <td class=format!("{cell} font-mono text-xs") data-label="Action">{row.action}</td>
                                     <td class=format!("{cell} break-all text-xs") data-label="Target">{row.target}</td>
@@ -371,7 +392,7 @@ fn EntryDetail(detail: AuditEntryDetail) -> impl IntoView {
     };
     let facts = |pairs: Vec<(String, String)>| {
         view! {
-            <dl class="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+            <dl class="grid grid-cols-[max-content_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
                 {pairs
                     .into_iter()
                     .map(|(name, value)| view! {
@@ -386,7 +407,7 @@ fn EntryDetail(detail: AuditEntryDetail) -> impl IntoView {
         json.map(|json| view! {
             <div>
                 <h3 class="mb-1 text-sm font-medium">{label}</h3>
-                <pre class="max-h-80 overflow-auto rounded-md border border-line bg-canvas p-3 text-xs">{json}</pre>
+                <pre tabindex="0" aria-label=label class="max-h-80 overflow-auto rounded-md border border-line bg-canvas p-3 text-xs">{json}</pre>
             </div>
         })
     };
@@ -394,9 +415,9 @@ fn EntryDetail(detail: AuditEntryDetail) -> impl IntoView {
         <Title text=title.clone() />
         <PageHeader title=title summary=format!("{} by {} at {} (UTC).", detail.action, detail.actor, detail.time.replace('T', " ")) />
         <p class="mb-4 text-sm"><a href=back class="inline-flex min-h-11 items-center text-accent underline">"Back to the audit log"</a></p>
-        <div class="grid gap-4 lg:grid-cols-2">
+        <div class="grid grid-cols-1 gap-4 lg:grid-cols-2">
             <Card title="What happened">
-                <div class="grid gap-3" data-testid="entry-facts">
+                <div class="grid grid-cols-1 gap-3" data-testid="entry-facts">
                     <p class="flex flex-wrap items-center gap-2 text-sm">
                         <StatusBadge tone label=outcome />
                         {detail.reason.clone().map(|reason| view! { <span>{reason}</span> })}
@@ -414,7 +435,7 @@ fn EntryDetail(detail: AuditEntryDetail) -> impl IntoView {
                     <ProofView proof=detail.proof.clone() leaf_hash=detail.leaf_hash.clone() />
                     <details class="mt-3 text-sm">
                         <summary class="min-h-11 cursor-pointer py-2 text-accent">"The entry as hashed (RFC 8785)"</summary>
-                        <pre class="overflow-auto rounded-md border border-line bg-canvas p-3 text-xs" data-testid="canonical">{detail.canonical.clone()}</pre>
+                        <pre tabindex="0" aria-label="The entry as hashed" class="overflow-auto whitespace-pre-wrap break-all rounded-md border border-line bg-canvas p-3 text-xs" data-testid="canonical">{detail.canonical.clone()}</pre>
                     </details>
                 </Card>
             </div>
@@ -438,9 +459,9 @@ fn ProofView(proof: Option<AuditProof>, leaf_hash: String) -> impl IntoView {
                 (Tone::Critical, format!("Does not verify against checkpoint {}", proof.tree_size))
             };
             view! {
-                <div class="grid gap-2 text-sm" data-testid="proof">
+                <div class="grid grid-cols-1 gap-2 text-sm" data-testid="proof">
                     <p><StatusBadge tone label /></p>
-                    <p class="text-muted">{format!(
+                    <p class="break-all text-muted">{format!(
                         "Checkpoint {} (the first {} entries, signed {} UTC with key {}) has root {}. This entry's leaf hash is {}; its audit path has {} hashes.",
                         proof.tree_size, proof.tree_size, proof.time.replace('T', " "), proof.key_id, proof.root_hash, leaf_hash, proof.path.len()
                     )}</p>

@@ -158,8 +158,9 @@ impl AuditConsole for Console {
             .await
             .map_err(unavailable)?;
         // Back to the page the form was on, if it is one of the log's pages.
-        let back = if form.back.starts_with(app::routes::AUDIT.path)
-            || (form.back.starts_with("/clusters/") && form.back.ends_with("/audit"))
+        let path = form.back.split('?').next().unwrap_or_default();
+        let back = if path == app::routes::AUDIT.path
+            || (path.starts_with("/clusters/") && path.ends_with("/audit"))
         {
             form.back
         } else {

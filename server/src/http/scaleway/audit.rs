@@ -311,9 +311,11 @@ pub async fn stream_export(
                 .await;
         }
     });
-    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
-    });
+    // Fused: a body may be polled once more after its end (the compression layer does).
+    let body = futures_util::StreamExt::fuse(futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) },
+    ));
     let (content_type, name) = if csv {
         ("text/csv; charset=utf-8", "audit.csv")
     } else {
