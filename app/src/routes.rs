@@ -556,6 +556,7 @@ mod tests {
                 Tab::Maintenance,
                 Tab::Events,
                 Tab::Access,
+                Tab::Audit,
                 Tab::Settings
             ]
         );
@@ -575,6 +576,7 @@ mod tests {
             [
                 ("/", "Overview"),
                 ("/clusters", "Clusters"),
+                ("/audit", "Audit log"),
                 ("/settings", "Settings"),
                 ("/provider/system", "System")
             ]

@@ -116,18 +116,29 @@ pub fn decode_hash(text: &str) -> Option<Hash> {
 
 /// The audit path of leaf `index` in the tree over `leaves` (RFC 6962 2.1.1).
 pub fn inclusion_proof(leaves: &[Hash], index: usize) -> Vec<Hash> {
-    let n = leaves.len();
+    inclusion_in(&|a, b| root(&leaves[a..b]), 0, leaves.len(), index)
+}
+
+/// The audit path of leaf `index` in the subtree `[start, end)`, with `root_of` giving the
+/// hash of any subtree the recursion meets.
+fn inclusion_in(
+    root_of: &dyn Fn(usize, usize) -> Hash,
+    start: usize,
+    end: usize,
+    index: usize,
+) -> Vec<Hash> {
+    let n = end - start;
     if n <= 1 || index >= n {
         return Vec::new();
     }
     let k = split(n as u64) as usize;
     if index < k {
-        let mut path = inclusion_proof(&leaves[..k], index);
-        path.push(root(&leaves[k..]));
+        let mut path = inclusion_in(root_of, start, start + k, index);
+        path.push(root_of(start + k, end));
         path
     } else {
-        let mut path = inclusion_proof(&leaves[k..], index - k);
-        path.push(root(&leaves[..k]));
+        let mut path = inclusion_in(root_of, start + k, end, index - k);
+        path.push(root_of(start, start + k));
         path
     }
 }
@@ -164,30 +175,95 @@ pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, path: &[Hash], root:
 /// The proof that the tree over `leaves[..m]` is a prefix of the tree over `leaves`
 /// (RFC 6962 2.1.2).
 pub fn consistency_proof(leaves: &[Hash], m: usize) -> Vec<Hash> {
-    if m == 0 || m >= leaves.len() {
-        return Vec::new();
-    }
-    subproof(leaves, m, true)
+    consistency_in(&|a, b| root(&leaves[a..b]), leaves.len(), m)
 }
 
-fn subproof(leaves: &[Hash], m: usize, complete: bool) -> Vec<Hash> {
-    let n = leaves.len();
+fn consistency_in(root_of: &dyn Fn(usize, usize) -> Hash, n: usize, m: usize) -> Vec<Hash> {
+    if m == 0 || m >= n {
+        return Vec::new();
+    }
+    subproof(root_of, 0, n, m, true)
+}
+
+fn subproof(
+    root_of: &dyn Fn(usize, usize) -> Hash,
+    start: usize,
+    end: usize,
+    m: usize,
+    complete: bool,
+) -> Vec<Hash> {
+    let n = end - start;
     if m == n {
         return if complete {
             Vec::new()
         } else {
-            vec![root(leaves)]
+            vec![root_of(start, end)]
         };
     }
     let k = split(n as u64) as usize;
     if m <= k {
-        let mut proof = subproof(&leaves[..k], m, complete);
-        proof.push(root(&leaves[k..]));
+        let mut proof = subproof(root_of, start, start + k, m, complete);
+        proof.push(root_of(start + k, end));
         proof
     } else {
-        let mut proof = subproof(&leaves[k..], m - k, false);
-        proof.push(root(&leaves[..k]));
+        let mut proof = subproof(root_of, start + k, end, m - k, false);
+        proof.push(root_of(start, start + k));
         proof
+    }
+}
+
+/// Every level of a tree's perfect subtrees (leaves, their pairs, …): about twice the leaves'
+/// memory, and then any subtree the proofs need in O(log n), so an export proves each entry
+/// and each checkpoint without rehashing the log for every proof.
+pub struct Levels(Vec<Vec<Hash>>);
+
+impl Levels {
+    pub fn build(leaves: Vec<Hash>) -> Levels {
+        let mut levels = vec![leaves];
+        while let Some(below) = levels.last().filter(|level| level.len() > 1) {
+            let above: Vec<Hash> = below
+                .chunks_exact(2)
+                .map(|pair| node_hash(&pair[0], &pair[1]))
+                .collect();
+            levels.push(above);
+        }
+        Levels(levels)
+    }
+
+    pub fn size(&self) -> usize {
+        self.0.first().map_or(0, Vec::len)
+    }
+
+    /// The hash of the subtree over leaves `[start, end)`, as RFC 6962's recursion meets it
+    /// (`start` a multiple of the largest power of two not above `end - start`).
+    pub fn root_of(&self, start: usize, end: usize) -> Hash {
+        let mut chunks = Vec::new();
+        let mut at = start;
+        for height in (0..usize::BITS).rev() {
+            let size = 1usize << height;
+            if (end - at) >= size && (end - start) & size != 0 {
+                chunks.push(self.0[height as usize][at >> height]);
+                at += size;
+            }
+        }
+        let mut chunks = chunks.into_iter().rev();
+        let Some(mut acc) = chunks.next() else {
+            return empty_root();
+        };
+        for left in chunks {
+            acc = node_hash(&left, &acc);
+        }
+        acc
+    }
+
+    /// The audit path of leaf `index` in the tree of the first `size` leaves.
+    pub fn inclusion_proof(&self, index: usize, size: usize) -> Vec<Hash> {
+        inclusion_in(&|a, b| self.root_of(a, b), 0, size, index)
+    }
+
+    /// The proof that the tree of the first `m` leaves is a prefix of that of the first `n`.
+    pub fn consistency_proof(&self, m: usize, n: usize) -> Vec<Hash> {
+        consistency_in(&|a, b| self.root_of(a, b), n, m)
     }
 }
 
@@ -252,6 +328,24 @@ mod tests {
         (0..n)
             .map(|i| leaf_hash(format!("entry {i}").as_bytes()))
             .collect()
+    }
+
+    #[test]
+    fn levels_give_the_same_roots_and_proofs_as_the_leaves() {
+        let all = leaves(37);
+        let levels = Levels::build(all.clone());
+        for n in 1..=all.len() {
+            assert_eq!(levels.root_of(0, n), root(&all[..n]), "size {n}");
+            for i in 0..n {
+                assert_eq!(levels.inclusion_proof(i, n), inclusion_proof(&all[..n], i));
+            }
+            for m in 1..=n {
+                assert_eq!(
+                    levels.consistency_proof(m, n),
+                    consistency_proof(&all[..n], m)
+                );
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use sqlx::AnyConnection;
 use crate::audit::checkpoint::{AuditKey, Checkpoint, PublicKey, SignedCheckpoint};
 use crate::audit::entry::{canonical_text, entry_leaf, entry_value, format_time};
 use crate::audit::export::{checkpoint_line, end_line, entry_line, header_line, Line, Scope};
-use crate::audit::merkle::{consistency_proof, decode_hash, inclusion_proof, Frontier, Hash};
+use crate::audit::merkle::{decode_hash, Frontier, Hash, Levels};
 use crate::audit::verify::{Failure, Problem, Reading, Verified, Verifier};
 use crate::clock::SharedClock;
 use crate::domain::change::{Actor, Change, Outcome};
@@ -643,8 +643,8 @@ impl AuditLog {
             });
         };
         let checkpoint = stored_checkpoint(&row)?;
-        let leaves = leaves(&mut conn, organization_id, row.tree_size).await?;
-        let proof = inclusion_proof(&leaves, seq as usize);
+        let levels = levels(&mut conn, organization_id, row.tree_size).await?;
+        let proof = levels.inclusion_proof(seq as usize, row.tree_size as usize);
         let leaf = crate::audit::merkle::leaf_hash(entry.entry.as_bytes());
         let verified = self.key.public().verifies(&checkpoint)
             && crate::audit::merkle::verify_inclusion(
@@ -698,7 +698,7 @@ impl AuditLog {
             self.write_complete(&mut conn, organization_id, size, out)
                 .await?
         } else {
-            let leaves = leaves(&mut conn, organization_id, size).await?;
+            let levels = levels(&mut conn, organization_id, size).await?;
             let mut written = 0;
             let mut after = -1;
             loop {
@@ -715,7 +715,7 @@ impl AuditLog {
                 after = last_row.seq;
                 for row in &rows {
                     let leaf = stored_leaf(row)?;
-                    let path = inclusion_proof(&leaves, row.seq as usize);
+                    let path = levels.inclusion_proof(row.seq as usize, size as usize);
                     writeln!(
                         out.buffer(),
                         "{}",
@@ -745,18 +745,17 @@ impl AuditLog {
             .into_iter()
             .filter(|row| row.tree_size <= size)
             .collect();
-        // Consistency proofs need the leaves of each later tree; the recorded leaf hashes are
-        // read once (32 bytes an entry) rather than kept with every checkpoint.
-        let leaves = leaves(conn, organization_id, size).await?;
+        // Consistency proofs need the subtrees of each later tree: the recorded leaf hashes are
+        // read once into the tree's levels (about 64 bytes an entry).
+        let levels = levels(conn, organization_id, size).await?;
         let mut pending = checkpoints.iter().peekable();
         let mut previous: Option<i64> = None;
         let mut written_checkpoints = 0;
         let mut write_due = |upto: i64, out: &mut dyn ExportOut| -> Result<(), AuditError> {
             while let Some(row) = pending.next_if(|row| row.tree_size == upto) {
                 let signed = stored_checkpoint(row)?;
-                let proof = previous.map(|from| {
-                    consistency_proof(&leaves[..row.tree_size as usize], from as usize)
-                });
+                let proof = previous
+                    .map(|from| levels.consistency_proof(from as usize, row.tree_size as usize));
                 writeln!(
                     out.buffer(),
                     "{}",
@@ -1048,16 +1047,30 @@ fn stored_checkpoint(row: &CheckpointRow) -> Result<SignedCheckpoint, AuditError
     })
 }
 
-async fn leaves(
+/// The recorded leaf hashes of entries `0..size` as the levels of their tree, read in
+/// batches (32 bytes an entry, never the whole log's text at once).
+async fn levels(
     conn: &mut AnyConnection,
     organization_id: &str,
     size: i64,
-) -> Result<Vec<Hash>, AuditError> {
-    store::leaf_hashes(conn, organization_id, size)
-        .await?
-        .iter()
-        .map(|text| {
-            decode_hash(text).ok_or_else(|| AuditError::Corrupt("a stored leaf hash".into()))
-        })
-        .collect()
+) -> Result<Levels, AuditError> {
+    let mut leaves = Vec::with_capacity(size.max(0) as usize);
+    let mut from = 0;
+    while from < size {
+        let to = (from + 10 * EXPORT_BATCH).min(size);
+        for text in store::leaf_hashes(conn, organization_id, from, to).await? {
+            leaves.push(
+                decode_hash(&text)
+                    .ok_or_else(|| AuditError::Corrupt("a stored leaf hash".into()))?,
+            );
+        }
+        from = to;
+    }
+    if leaves.len() as i64 != size {
+        return Err(AuditError::Corrupt(format!(
+            "the log of {organization_id} has {} of its {size} entries",
+            leaves.len()
+        )));
+    }
+    Ok(Levels::build(leaves))
 }

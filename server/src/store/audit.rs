@@ -420,17 +420,20 @@ pub async fn batch(
     rows.iter().map(entry_row).collect()
 }
 
-/// The leaf hashes of entries `0..size`, in order (for proofs).
+/// The leaf hashes of entries `from..to`, in order (for proofs; read in batches).
 pub async fn leaf_hashes(
     conn: &mut AnyConnection,
     organization_id: &str,
-    size: i64,
+    from: i64,
+    to: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT leaf_hash FROM audit_entries WHERE organization_id = $1 AND seq < $2 ORDER BY seq",
+        "SELECT leaf_hash FROM audit_entries WHERE organization_id = $1 AND seq >= $2 \
+         AND seq < $3 ORDER BY seq",
     )
     .bind(organization_id)
-    .bind(size)
+    .bind(from)
+    .bind(to)
     .fetch_all(conn)
     .await
 }
