@@ -802,3 +802,47 @@ on_both_databases!(
         );
     }
 );
+
+/// Every change the app reported so far is exactly one entry of its organization's log, in
+/// order, with the same actor, source, action, target, fields and outcome (the log's own reads
+/// and exports, recorded by the log, aside); and each log verifies.
+pub(crate) async fn every_change_is_one_entry(app: &TestApp) {
+    let reported = app.recorded.all();
+    let mut organizations: Vec<String> = reported
+        .iter()
+        .map(|change| change.target.organization_id.clone())
+        .collect();
+    organizations.sort();
+    organizations.dedup();
+    for organization in organizations {
+        let expected: Vec<Value> = reported
+            .iter()
+            .filter(|change| change.target.organization_id == organization)
+            .map(|change| serde_json::to_value(change).expect("change"))
+            .collect();
+        let texts: Vec<String> = sqlx::query_scalar(
+            "SELECT entry FROM audit_entries WHERE organization_id = $1 \
+             AND action NOT LIKE 'audit.%' ORDER BY seq",
+        )
+        .bind(&organization)
+        .fetch_all(app.state.database.pool())
+        .await
+        .expect("entries");
+        let found: Vec<Value> = texts
+            .iter()
+            .map(|text| {
+                let mut entry: Value = serde_json::from_str(text).expect("JSON");
+                for field in ["seq", "time", "organization_id"] {
+                    entry.as_object_mut().expect("object").remove(field);
+                }
+                entry
+            })
+            .collect();
+        assert_eq!(found, expected, "the log of {organization}");
+        app.state
+            .audit
+            .verify(&organization)
+            .await
+            .unwrap_or_else(|failure| panic!("the log of {organization}: {failure}"));
+    }
+}

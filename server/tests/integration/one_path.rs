@@ -202,6 +202,7 @@ on_both_databases!(
             .await
             .expect("token");
         assert!(!text.contains(&token), "no secret in the records");
+        crate::audit::every_change_is_one_entry(&app).await;
     }
 );
 
@@ -242,6 +243,7 @@ on_both_databases!(
             Some(cluster_id.as_str())
         );
         assert_eq!(replaced.outcome, Outcome::Done);
+        crate::audit::every_change_is_one_entry(&app).await;
     }
 );
 
@@ -514,6 +516,7 @@ on_both_databases!(
         ] {
             assert!(!text.contains(secret), "{secret} was recorded: {text}");
         }
+        crate::audit::every_change_is_one_entry(&app).await;
     }
 );
 
@@ -700,6 +703,7 @@ on_both_databases!(
             !text.contains(&printed.1),
             "the key's secret is not recorded"
         );
+        crate::audit::every_change_is_one_entry(&app).await;
     }
 );
 
@@ -729,5 +733,6 @@ on_both_databases!(
             "{refusal:?}"
         );
         assert_eq!(refusal.target.id, cluster_id);
+        crate::audit::every_change_is_one_entry(&app).await;
     }
 );
