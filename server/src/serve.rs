@@ -405,6 +405,32 @@ impl CommandLineChanges {
             .await;
     }
 
+    /// Commits an admin command's change with its entry appended in the same transaction (an
+    /// entry that cannot be written fails the command, with nothing changed); shows it to the
+    /// observers once committed.
+    async fn commit(
+        &self,
+        mut transaction: sqlx::Transaction<'static, sqlx::Any>,
+        action: &'static str,
+        target: Target,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<(), crate::store::StoreError> {
+        let change = Change {
+            actor: self.context.actor.clone(),
+            source: self.context.source.clone(),
+            action,
+            target,
+            before,
+            after,
+            outcome: Outcome::Done,
+        };
+        self.changes.append_in(&mut transaction, &change).await?;
+        transaction.commit().await?;
+        self.changes.show(&change);
+        Ok(())
+    }
+
     /// A refusal before anything was asked: the command's arguments.
     async fn refuse(&self, action: &'static str, target: Target, error: StartError) -> StartError {
         self.record(
@@ -556,6 +582,10 @@ pub async fn reset_password(options: crate::cli::UserResetOptions) -> Result<(),
 /// The sandbox clock's offset stored in the database.
 async fn clock_offset(database: &Database) -> Result<chrono::Duration, sqlx::Error> {
     let mut conn = database.pool().acquire().await?;
+    clock_offset_in(&mut conn).await
+}
+
+async fn clock_offset_in(conn: &mut sqlx::AnyConnection) -> Result<chrono::Duration, sqlx::Error> {
     let offset: Option<i64> =
         sqlx::query_scalar("SELECT offset_ms FROM sandbox_clock WHERE id = 1")
             .fetch_optional(&mut *conn)
@@ -582,21 +612,30 @@ pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), Star
             )
             .await);
     };
-    let moved: Result<(chrono::Duration, chrono::Duration), sqlx::Error> = async {
-        let before = clock_offset(&database).await?;
+    let moved: Result<(chrono::Duration, chrono::Duration), crate::store::StoreError> = async {
+        let mut transaction = database.begin().await?;
+        let before = clock_offset_in(&mut transaction).await?;
         let offset = before + by;
-        let mut conn = database.pool().acquire().await?;
         sqlx::query(
             "INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET offset_ms = excluded.offset_ms",
         )
         .bind(offset.num_milliseconds())
-        .execute(&mut *conn)
+        .execute(&mut *transaction)
         .await?;
+        changes
+            .commit(
+                transaction,
+                "clock.advance",
+                target.clone(),
+                Some(serde_json::json!({ "offset_seconds": before.num_seconds() })),
+                Some(serde_json::json!({ "offset_seconds": offset.num_seconds() })),
+            )
+            .await?;
         Ok((before, offset))
     }
     .await;
     database.close().await;
-    let (before, offset) = match moved {
+    let (_, offset) = match moved {
         Ok(moved) => moved,
         Err(error) => {
             return Err(changes
@@ -608,15 +647,6 @@ pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), Star
                 .await)
         }
     };
-    changes
-        .record(
-            "clock.advance",
-            target,
-            Some(serde_json::json!({ "offset_seconds": before.num_seconds() })),
-            Some(serde_json::json!({ "offset_seconds": offset.num_seconds() })),
-            Outcome::Done,
-        )
-        .await;
     println!(
         "The sandbox clock now reads {} ({} ahead of the wall clock).",
         (chrono::Utc::now() + offset).format("%Y-%m-%d %H:%M:%S UTC"),
@@ -649,34 +679,42 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
             ),
         ).await);
     }
-    let published: Result<bool, sqlx::Error> = async {
-        let now = chrono::Utc::now() + clock_offset(&database).await.unwrap_or_default();
-        let mut conn = database.pool().acquire().await?;
-        crate::backend::sandbox::store::inventory::publish_os_image(
-            &mut conn,
+    let published: Result<bool, crate::store::StoreError> = async {
+        let mut transaction = database.begin().await?;
+        let now = chrono::Utc::now() + clock_offset_in(&mut transaction).await.unwrap_or_default();
+        if !crate::backend::sandbox::store::inventory::publish_os_image(
+            &mut transaction,
             &name,
             &description,
             now,
         )
-        .await
+        .await?
+        {
+            return Ok(false);
+        }
+        changes
+            .commit(
+                transaction,
+                "os_image.publish",
+                target.clone(),
+                None,
+                Some(serde_json::json!({ "description": description })),
+            )
+            .await?;
+        Ok(true)
     }
     .await;
     database.close().await;
-    let outcome = match published {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(StartError::Invalid(format!(
+    let refused = match published {
+        Ok(true) => None,
+        Ok(false) => Some(StartError::Invalid(format!(
             "the OS image {name} was already published"
         ))),
-        Err(error) => Err(StartError::Invalid(error.to_string())),
+        Err(error) => Some(StartError::Invalid(error.to_string())),
     };
-    changes
-        .report(
-            "os_image.publish",
-            target,
-            Some(serde_json::json!({ "description": description })),
-            outcome,
-        )
-        .await?;
+    if let Some(error) = refused {
+        return Err(changes.refuse("os_image.publish", target, error).await);
+    }
     println!("Published {name}: new nodes boot it; nodes on older images are outdated.");
     Ok(())
 }
