@@ -10,6 +10,8 @@
 //! `wheelhouse::changes`; tests remember them to prove each interface reaches this path).
 
 use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
@@ -150,6 +152,20 @@ impl Changes {
         before: Option<Value>,
         describe: impl Fn(&T, &mut Change) + Send + Sync + 'static,
     ) -> Arc<PendingChange> {
+        self.pending_writing(caller, action, target, before, describe, None)
+    }
+
+    /// [`Changes::pending`], with what the service itself writes about the object in the same
+    /// transaction when the provider seals (which project owns a new cluster).
+    pub fn pending_writing<T: Any>(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        target: Target,
+        before: Option<Value>,
+        describe: impl Fn(&T, &mut Change) + Send + Sync + 'static,
+        write_with: Option<WriteWith>,
+    ) -> Arc<PendingChange> {
         Arc::new(PendingChange {
             audit: self.audit.clone(),
             asked: Change {
@@ -168,6 +184,33 @@ impl Changes {
                 }
                 None => false,
             }),
+            write_with,
+            sealed: Mutex::new(None),
+        })
+    }
+
+    /// A [`PendingChange`] whose record does not depend on what the provider answers (an
+    /// answer holding a secret, say): sealed with whatever the provider writes.
+    pub fn pending_as_asked(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        target: Target,
+        after: Option<Value>,
+    ) -> Arc<PendingChange> {
+        Arc::new(PendingChange {
+            audit: self.audit.clone(),
+            asked: Change {
+                actor: caller.actor.clone(),
+                source: caller.source.clone(),
+                action,
+                target,
+                before: None,
+                after,
+                outcome: Outcome::Done,
+            },
+            describe: Box::new(|_, _| true),
+            write_with: None,
             sealed: Mutex::new(None),
         })
     }
@@ -232,11 +275,23 @@ pub struct PendingChange {
     /// kind of object this change writes (then the record is not sealed, and the service
     /// records it after).
     describe: DescribeWritten,
+    write_with: Option<WriteWith>,
     /// The change as sealed, until the service settles it.
     sealed: Mutex<Option<Change>>,
 }
 
 type DescribeWritten = Box<dyn Fn(&(dyn Any + Send + Sync), &mut Change) -> bool + Send + Sync>;
+
+/// What a service writes about the object a change ends with, in the transaction the
+/// provider seals the change in.
+pub type WriteWith = Box<
+    dyn for<'c> Fn(
+            &'c mut sqlx::AnyConnection,
+            &'c (dyn Any + Send + Sync),
+        ) -> Pin<Box<dyn Future<Output = Result<(), DomainError>> + Send + 'c>>
+        + Send
+        + Sync,
+>;
 
 impl PendingChange {
     fn change_for(&self, written: &(dyn Any + Send + Sync)) -> Change {
@@ -249,7 +304,8 @@ impl PendingChange {
         self.sealed.lock().ok().and_then(|mut sealed| sealed.take())
     }
 
-    fn is_sealed(&self) -> bool {
+    /// Whether a provider sealed the change (and what goes with it) in its transaction.
+    pub fn is_sealed(&self) -> bool {
         self.sealed.lock().is_ok_and(|sealed| sealed.is_some())
     }
 }
@@ -272,6 +328,9 @@ impl PendingRecord for PendingChange {
                 "a provider sealed a change with an object it does not write; it is recorded after"
             );
             return Ok(());
+        }
+        if let Some(write_with) = &self.write_with {
+            write_with(&mut *conn, written).await?;
         }
         if let Some(audit) = &self.audit {
             audit.append(conn, &change).await?;

@@ -20,7 +20,9 @@ use crate::domain::requests::{
     PoolChanges,
 };
 use crate::domain::DomainError;
-use crate::services::changes::{cluster_fields, node_fields, pool_fields, target_of, Changes};
+use crate::services::changes::{
+    cluster_fields, node_fields, pool_fields, target_of, Changes, WriteWith,
+};
 use crate::store::rows::millis;
 use crate::store::{cluster_owners, Database};
 use serde_json::{json, Value};
@@ -409,7 +411,21 @@ impl ProvisioningService {
         spec: NewCluster,
     ) -> Result<Cluster> {
         let requested = serde_json::to_value(&spec).ok().unwrap_or_default();
-        let pending = self.changes.pending(
+        let owner = (caller.project_id.clone(), region.to_string());
+        let clock = self.clock.clone();
+        // Which project owns the cluster is written with it, or (a remote provider) after.
+        let record_owner: WriteWith = Box::new(move |conn, written| {
+            let (project_id, region) = owner.clone();
+            let created_at = millis(clock.now());
+            Box::pin(async move {
+                if let Some(cluster) = written.downcast_ref::<Cluster>() {
+                    cluster_owners::record(conn, &cluster.id, &project_id, &region, created_at)
+                        .await?;
+                }
+                Ok(())
+            })
+        });
+        let pending = self.changes.pending_writing(
             caller,
             "cluster.create",
             target_of(caller, "cluster", "", None),
@@ -421,35 +437,33 @@ impl ProvisioningService {
                 after["requested"] = requested.clone();
                 change.after = Some(after);
             },
+            Some(record_owner),
         );
-        let created = self
-            .create_cluster_unrecorded(&caller.recording(pending.clone()), region, spec)
-            .await;
+        let recording = caller.recording(pending.clone());
+        let created = async {
+            let adding = spec.pools.iter().flatten().map(requested_nodes).sum();
+            self.within_quota(caller, adding).await?;
+            let cluster = Self::localized(
+                self.backend
+                    .create_cluster(&recording, region, spec)
+                    .await?,
+                caller,
+            );
+            if !pending.is_sealed() {
+                let mut conn = self.database.pool().acquire().await?;
+                cluster_owners::record(
+                    &mut conn,
+                    &cluster.id,
+                    &caller.project_id,
+                    region,
+                    millis(self.clock.now()),
+                )
+                .await?;
+            }
+            Ok(cluster)
+        }
+        .await;
         self.changes.settle(&pending, created).await
-    }
-
-    async fn create_cluster_unrecorded(
-        &self,
-        caller: &Caller,
-        region: &str,
-        spec: NewCluster,
-    ) -> Result<Cluster> {
-        let adding = spec.pools.iter().flatten().map(requested_nodes).sum();
-        self.within_quota(caller, adding).await?;
-        let cluster = Self::localized(
-            self.backend.create_cluster(caller, region, spec).await?,
-            caller,
-        );
-        let mut conn = self.database.pool().acquire().await?;
-        cluster_owners::record(
-            &mut conn,
-            &cluster.id,
-            &caller.project_id,
-            region,
-            millis(self.clock.now()),
-        )
-        .await?;
-        Ok(cluster)
     }
 
     pub async fn update_cluster(
@@ -1011,28 +1025,30 @@ impl ProvisioningService {
         region: &str,
         pool_id: &PoolId,
     ) -> Result<ExternalNodeAuth> {
-        let pool = self.owned_pool(caller, region, pool_id).await;
-        let cluster_id = pool.as_ref().ok().map(|pool| pool.cluster_id.clone());
-        let result = match pool {
-            Ok(_) => {
-                self.backend
-                    .authorize_external_node(caller, region, pool_id)
-                    .await
+        let action = "pool.authorize_external_node";
+        let pool = match self.owned_pool(caller, region, pool_id).await {
+            Ok(pool) => pool,
+            Err(error) => {
+                let target = target_of(caller, "pool", pool_id, None);
+                return self
+                    .changes
+                    .report(caller, action, target, None, Err(error), |_| None)
+                    .await;
             }
-            Err(error) => Err(error),
         };
         // The node secret is shown once to the caller and never recorded.
-        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
-        self.changes
-            .report(
-                caller,
-                "pool.authorize_external_node",
-                target,
-                None,
-                result,
-                |_| Some(json!({ "node_secret": "issued" })),
-            )
-            .await
+        let target = target_of(caller, "pool", pool_id, Some(&pool.cluster_id));
+        let pending = self.changes.pending_as_asked(
+            caller,
+            action,
+            target,
+            Some(json!({ "node_secret": "issued" })),
+        );
+        let result = self
+            .backend
+            .authorize_external_node(&caller.recording(pending.clone()), region, pool_id)
+            .await;
+        self.changes.settle(&pending, result).await
     }
 
     /// The node secret is the credential: no project is involved.

@@ -93,6 +93,12 @@ async fn every_change_has_its_entry_and_no_more(test_db: &TestDatabase) {
         clusters, created,
         "each cluster has exactly one cluster.create entry, and each entry its cluster"
     );
+    let owned = strings(
+        test_db,
+        "SELECT cluster_id FROM cluster_owners ORDER BY cluster_id",
+    )
+    .await;
+    assert_eq!(clusters, owned, "each cluster is owned by its project");
 
     let logs = sqlx::query(
         "SELECT l.organization_id, l.size, \
