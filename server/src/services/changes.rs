@@ -216,21 +216,24 @@ impl Changes {
     }
 
     /// Reports the provider's answer to a [`PendingChange`]: a change the provider sealed in
-    /// its transaction is only shown to the observers (its entry committed with it); one it
-    /// did not seal (a remote provider) is recorded now, as a refusal is.
+    /// its transaction (and committed) is only shown to the observers, its entry committed
+    /// with it; one it did not seal (a remote provider) is recorded now, as a refusal is.
     pub async fn settle<T: Any + Send + Sync>(
         &self,
         pending: &PendingChange,
         result: Result<T, DomainError>,
     ) -> Result<T, DomainError> {
+        // Sealed and committed, whatever failed after (reading the answer back): the change
+        // happened and its entry says so; a refusal would contradict it.
+        if let Some(sealed) = pending.take_sealed() {
+            if let Err(error) = &result {
+                tracing::warn!(%error, action = sealed.action, "a change committed with its entry, then its answer failed");
+            }
+            self.show(&sealed);
+            return result;
+        }
         let change = match &result {
-            Ok(value) => match pending.take_sealed() {
-                Some(sealed) => {
-                    self.show(&sealed);
-                    return result;
-                }
-                None => pending.change_for(value),
-            },
+            Ok(value) => pending.change_for(value),
             Err(error) => Change {
                 after: None,
                 outcome: Outcome::Refused {
