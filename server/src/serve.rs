@@ -431,6 +431,29 @@ impl CommandLineChanges {
         Ok(())
     }
 
+    /// The operator as the sandbox sees them, carrying the record of `action` for the sandbox
+    /// to seal in the transaction that makes the change (see [`Changes::pending`]).
+    fn operator_recording(
+        &self,
+        action: &'static str,
+        target: Target,
+        after: serde_json::Value,
+    ) -> (
+        crate::domain::model::Caller,
+        Arc<crate::services::changes::PendingChange>,
+    ) {
+        let operator = crate::domain::model::Caller::new(
+            "",
+            PROVIDER_ORGANIZATION,
+            self.context.actor.clone(),
+            self.context.source.clone(),
+        );
+        let pending = self
+            .changes
+            .pending_as_asked(&operator, action, target, Some(after));
+        (operator.recording(pending.clone()), pending)
+    }
+
     /// A refusal before anything was asked: the command's arguments.
     async fn refuse(&self, action: &'static str, target: Target, error: StartError) -> StartError {
         self.record(
@@ -444,24 +467,6 @@ impl CommandLineChanges {
         )
         .await;
         error
-    }
-
-    /// Reports what an admin command did, or why it was refused, and hands the outcome back.
-    async fn report<T>(
-        &self,
-        action: &'static str,
-        target: Target,
-        after: Option<serde_json::Value>,
-        outcome: Result<T, StartError>,
-    ) -> Result<T, StartError> {
-        match outcome {
-            Ok(value) => {
-                self.record(action, target, None, after, Outcome::Done)
-                    .await;
-                Ok(value)
-            }
-            Err(error) => Err(self.refuse(action, target, error).await),
-        }
     }
 }
 
@@ -736,36 +741,41 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
         api_server_base: String::new(),
         api_server_ca_pem: String::new(),
     };
-    let (action, target, after, outcome) = match &command {
-        FaultCommand::Node { node_id, fault, .. } => (
-            "node.inject_fault",
-            provider_target("node", node_id, None),
-            serde_json::json!({ "fault": fault }),
-            crate::backend::sandbox::reconciler::inject_fault(&provisioning, node_id, fault).await,
-        ),
+    let outcome = match &command {
+        FaultCommand::Node { node_id, fault, .. } => {
+            let (operator, pending) = changes.operator_recording(
+                "node.inject_fault",
+                provider_target("node", node_id, None),
+                serde_json::json!({ "fault": fault }),
+            );
+            let injected = crate::backend::sandbox::reconciler::inject_fault(
+                &provisioning,
+                &operator,
+                node_id,
+                fault,
+            )
+            .await;
+            changes.changes.settle(&pending, injected).await
+        }
         FaultCommand::Component {
             cluster_id,
             component,
             health,
             ..
-        } => (
-            "component.set_health",
-            provider_target("component", component, Some(cluster_id)),
-            serde_json::json!({ "health": health }),
-            provisioning
-                .set_component_health(cluster_id, component, health)
-                .await,
-        ),
+        } => {
+            let (operator, pending) = changes.operator_recording(
+                "component.set_health",
+                provider_target("component", component, Some(cluster_id)),
+                serde_json::json!({ "health": health }),
+            );
+            let set = provisioning
+                .set_component_health(&operator, cluster_id, component, health)
+                .await;
+            changes.changes.settle(&pending, set).await
+        }
     };
     database.close().await;
-    changes
-        .report(
-            action,
-            target,
-            Some(after),
-            outcome.map_err(|error| StartError::Invalid(error.to_string())),
-        )
-        .await?;
+    outcome.map_err(|error| StartError::Invalid(error.to_string()))?;
     println!("fault injected");
     Ok(())
 }
@@ -836,6 +846,8 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
         api_server_base: String::new(),
         api_server_ca_pem: String::new(),
     };
+    let (operator, pending) = changes.operator_recording(action, target, after);
+    let operator = &operator;
     let outcome = async {
         let mut conn = database.pool().acquire().await?;
         let cluster = crate::backend::sandbox::store::clusters::get(&mut conn, &cluster_id)
@@ -850,14 +862,14 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
                 ..
             } if action == "add" => {
                 provisioning
-                    .record_workload(&cluster, api_version, kind, namespace, name)
+                    .record_workload(operator, &cluster, api_version, kind, namespace, name)
                     .await
             }
             InventoryCommand::Workload {
                 api_version, kind, ..
             } => {
                 provisioning
-                    .forget_workload(&cluster, api_version, kind, namespace, name)
+                    .forget_workload(operator, &cluster, api_version, kind, namespace, name)
                     .await
             }
             InventoryCommand::Pdb {
@@ -867,24 +879,27 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
                 ..
             } if action == "set" => {
                 provisioning
-                    .record_pdb(&cluster, namespace, name, *allowed, pool.as_deref())
+                    .record_pdb(
+                        operator,
+                        &cluster,
+                        namespace,
+                        name,
+                        *allowed,
+                        pool.as_deref(),
+                    )
                     .await
             }
             InventoryCommand::Pdb { .. } => {
-                provisioning.delete_pdb(&cluster, namespace, name).await
+                provisioning
+                    .delete_pdb(operator, &cluster, namespace, name)
+                    .await
             }
         }
     }
     .await;
+    let outcome = changes.changes.settle(&pending, outcome).await;
     database.close().await;
-    changes
-        .report(
-            action,
-            target,
-            Some(after),
-            outcome.map_err(|error: DomainError| StartError::Invalid(error.to_string())),
-        )
-        .await?;
+    outcome.map_err(|error| StartError::Invalid(error.to_string()))?;
     println!("inventory updated");
     Ok(())
 }
