@@ -405,6 +405,55 @@ impl CommandLineChanges {
             .await;
     }
 
+    /// Commits an admin command's change with its entry appended in the same transaction (an
+    /// entry that cannot be written fails the command, with nothing changed); shows it to the
+    /// observers once committed.
+    async fn commit(
+        &self,
+        mut transaction: sqlx::Transaction<'static, sqlx::Any>,
+        action: &'static str,
+        target: Target,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<(), crate::store::StoreError> {
+        let change = Change {
+            actor: self.context.actor.clone(),
+            source: self.context.source.clone(),
+            action,
+            target,
+            before,
+            after,
+            outcome: Outcome::Done,
+        };
+        self.changes.append_in(&mut transaction, &change).await?;
+        transaction.commit().await?;
+        self.changes.show(&change);
+        Ok(())
+    }
+
+    /// The operator as the sandbox sees them, carrying the record of `action` for the sandbox
+    /// to seal in the transaction that makes the change (see [`Changes::pending`]).
+    fn operator_recording(
+        &self,
+        action: &'static str,
+        target: Target,
+        after: serde_json::Value,
+    ) -> (
+        crate::domain::model::Caller,
+        Arc<crate::services::changes::PendingChange>,
+    ) {
+        let operator = crate::domain::model::Caller::new(
+            "",
+            PROVIDER_ORGANIZATION,
+            self.context.actor.clone(),
+            self.context.source.clone(),
+        );
+        let pending = self
+            .changes
+            .pending_as_asked(&operator, action, target, Some(after));
+        (operator.recording(pending.clone()), pending)
+    }
+
     /// A refusal before anything was asked: the command's arguments.
     async fn refuse(&self, action: &'static str, target: Target, error: StartError) -> StartError {
         self.record(
@@ -418,24 +467,6 @@ impl CommandLineChanges {
         )
         .await;
         error
-    }
-
-    /// Reports what an admin command did, or why it was refused, and hands the outcome back.
-    async fn report<T>(
-        &self,
-        action: &'static str,
-        target: Target,
-        after: Option<serde_json::Value>,
-        outcome: Result<T, StartError>,
-    ) -> Result<T, StartError> {
-        match outcome {
-            Ok(value) => {
-                self.record(action, target, None, after, Outcome::Done)
-                    .await;
-                Ok(value)
-            }
-            Err(error) => Err(self.refuse(action, target, error).await),
-        }
     }
 }
 
@@ -556,6 +587,10 @@ pub async fn reset_password(options: crate::cli::UserResetOptions) -> Result<(),
 /// The sandbox clock's offset stored in the database.
 async fn clock_offset(database: &Database) -> Result<chrono::Duration, sqlx::Error> {
     let mut conn = database.pool().acquire().await?;
+    clock_offset_in(&mut conn).await
+}
+
+async fn clock_offset_in(conn: &mut sqlx::AnyConnection) -> Result<chrono::Duration, sqlx::Error> {
     let offset: Option<i64> =
         sqlx::query_scalar("SELECT offset_ms FROM sandbox_clock WHERE id = 1")
             .fetch_optional(&mut *conn)
@@ -582,21 +617,30 @@ pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), Star
             )
             .await);
     };
-    let moved: Result<(chrono::Duration, chrono::Duration), sqlx::Error> = async {
-        let before = clock_offset(&database).await?;
+    let moved: Result<(chrono::Duration, chrono::Duration), crate::store::StoreError> = async {
+        let mut transaction = database.begin().await?;
+        let before = clock_offset_in(&mut transaction).await?;
         let offset = before + by;
-        let mut conn = database.pool().acquire().await?;
         sqlx::query(
             "INSERT INTO sandbox_clock (id, offset_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET offset_ms = excluded.offset_ms",
         )
         .bind(offset.num_milliseconds())
-        .execute(&mut *conn)
+        .execute(&mut *transaction)
         .await?;
+        changes
+            .commit(
+                transaction,
+                "clock.advance",
+                target.clone(),
+                Some(serde_json::json!({ "offset_seconds": before.num_seconds() })),
+                Some(serde_json::json!({ "offset_seconds": offset.num_seconds() })),
+            )
+            .await?;
         Ok((before, offset))
     }
     .await;
     database.close().await;
-    let (before, offset) = match moved {
+    let (_, offset) = match moved {
         Ok(moved) => moved,
         Err(error) => {
             return Err(changes
@@ -608,15 +652,6 @@ pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), Star
                 .await)
         }
     };
-    changes
-        .record(
-            "clock.advance",
-            target,
-            Some(serde_json::json!({ "offset_seconds": before.num_seconds() })),
-            Some(serde_json::json!({ "offset_seconds": offset.num_seconds() })),
-            Outcome::Done,
-        )
-        .await;
     println!(
         "The sandbox clock now reads {} ({} ahead of the wall clock).",
         (chrono::Utc::now() + offset).format("%Y-%m-%d %H:%M:%S UTC"),
@@ -649,34 +684,42 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
             ),
         ).await);
     }
-    let published: Result<bool, sqlx::Error> = async {
-        let now = chrono::Utc::now() + clock_offset(&database).await.unwrap_or_default();
-        let mut conn = database.pool().acquire().await?;
-        crate::backend::sandbox::store::inventory::publish_os_image(
-            &mut conn,
+    let published: Result<bool, crate::store::StoreError> = async {
+        let mut transaction = database.begin().await?;
+        let now = chrono::Utc::now() + clock_offset_in(&mut transaction).await.unwrap_or_default();
+        if !crate::backend::sandbox::store::inventory::publish_os_image(
+            &mut transaction,
             &name,
             &description,
             now,
         )
-        .await
+        .await?
+        {
+            return Ok(false);
+        }
+        changes
+            .commit(
+                transaction,
+                "os_image.publish",
+                target.clone(),
+                None,
+                Some(serde_json::json!({ "description": description })),
+            )
+            .await?;
+        Ok(true)
     }
     .await;
     database.close().await;
-    let outcome = match published {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(StartError::Invalid(format!(
+    let refused = match published {
+        Ok(true) => None,
+        Ok(false) => Some(StartError::Invalid(format!(
             "the OS image {name} was already published"
         ))),
-        Err(error) => Err(StartError::Invalid(error.to_string())),
+        Err(error) => Some(StartError::Invalid(error.to_string())),
     };
-    changes
-        .report(
-            "os_image.publish",
-            target,
-            Some(serde_json::json!({ "description": description })),
-            outcome,
-        )
-        .await?;
+    if let Some(error) = refused {
+        return Err(changes.refuse("os_image.publish", target, error).await);
+    }
     println!("Published {name}: new nodes boot it; nodes on older images are outdated.");
     Ok(())
 }
@@ -698,36 +741,41 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
         api_server_base: String::new(),
         api_server_ca_pem: String::new(),
     };
-    let (action, target, after, outcome) = match &command {
-        FaultCommand::Node { node_id, fault, .. } => (
-            "node.inject_fault",
-            provider_target("node", node_id, None),
-            serde_json::json!({ "fault": fault }),
-            crate::backend::sandbox::reconciler::inject_fault(&provisioning, node_id, fault).await,
-        ),
+    let outcome = match &command {
+        FaultCommand::Node { node_id, fault, .. } => {
+            let (operator, pending) = changes.operator_recording(
+                "node.inject_fault",
+                provider_target("node", node_id, None),
+                serde_json::json!({ "fault": fault }),
+            );
+            let injected = crate::backend::sandbox::reconciler::inject_fault(
+                &provisioning,
+                &operator,
+                node_id,
+                fault,
+            )
+            .await;
+            changes.changes.settle(&pending, injected).await
+        }
         FaultCommand::Component {
             cluster_id,
             component,
             health,
             ..
-        } => (
-            "component.set_health",
-            provider_target("component", component, Some(cluster_id)),
-            serde_json::json!({ "health": health }),
-            provisioning
-                .set_component_health(cluster_id, component, health)
-                .await,
-        ),
+        } => {
+            let (operator, pending) = changes.operator_recording(
+                "component.set_health",
+                provider_target("component", component, Some(cluster_id)),
+                serde_json::json!({ "health": health }),
+            );
+            let set = provisioning
+                .set_component_health(&operator, cluster_id, component, health)
+                .await;
+            changes.changes.settle(&pending, set).await
+        }
     };
     database.close().await;
-    changes
-        .report(
-            action,
-            target,
-            Some(after),
-            outcome.map_err(|error| StartError::Invalid(error.to_string())),
-        )
-        .await?;
+    outcome.map_err(|error| StartError::Invalid(error.to_string()))?;
     println!("fault injected");
     Ok(())
 }
@@ -798,6 +846,8 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
         api_server_base: String::new(),
         api_server_ca_pem: String::new(),
     };
+    let (operator, pending) = changes.operator_recording(action, target, after);
+    let operator = &operator;
     let outcome = async {
         let mut conn = database.pool().acquire().await?;
         let cluster = crate::backend::sandbox::store::clusters::get(&mut conn, &cluster_id)
@@ -812,14 +862,14 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
                 ..
             } if action == "add" => {
                 provisioning
-                    .record_workload(&cluster, api_version, kind, namespace, name)
+                    .record_workload(operator, &cluster, api_version, kind, namespace, name)
                     .await
             }
             InventoryCommand::Workload {
                 api_version, kind, ..
             } => {
                 provisioning
-                    .forget_workload(&cluster, api_version, kind, namespace, name)
+                    .forget_workload(operator, &cluster, api_version, kind, namespace, name)
                     .await
             }
             InventoryCommand::Pdb {
@@ -829,24 +879,27 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
                 ..
             } if action == "set" => {
                 provisioning
-                    .record_pdb(&cluster, namespace, name, *allowed, pool.as_deref())
+                    .record_pdb(
+                        operator,
+                        &cluster,
+                        namespace,
+                        name,
+                        *allowed,
+                        pool.as_deref(),
+                    )
                     .await
             }
             InventoryCommand::Pdb { .. } => {
-                provisioning.delete_pdb(&cluster, namespace, name).await
+                provisioning
+                    .delete_pdb(operator, &cluster, namespace, name)
+                    .await
             }
         }
     }
     .await;
+    let outcome = changes.changes.settle(&pending, outcome).await;
     database.close().await;
-    changes
-        .report(
-            action,
-            target,
-            Some(after),
-            outcome.map_err(|error: DomainError| StartError::Invalid(error.to_string())),
-        )
-        .await?;
+    outcome.map_err(|error| StartError::Invalid(error.to_string()))?;
     println!("inventory updated");
     Ok(())
 }

@@ -332,7 +332,48 @@ pub struct Caller {
     pub access_key: String,
     pub actor: Actor,
     pub source: Source,
+    /// The record of the change this call is making, for a provider that writes in
+    /// Wheelhouse's database to seal in its own transaction (see [`PendingRecord`]).
+    pub record: RecordSlot,
 }
+
+/// The record of a change a service is asking a provider to make. A provider whose writes
+/// share Wheelhouse's database (the sandbox) seals it in the transaction that makes the change,
+/// just before commit, with the object it ends with: the change and its record then commit
+/// together or not at all. A provider that cannot (a remote one) never calls it, and the
+/// service records the change after, as it does a refusal.
+#[async_trait::async_trait]
+pub trait PendingRecord: Send + Sync {
+    /// Writes the record in `conn`'s transaction; an error means the transaction must not
+    /// commit. `written` is the object the change ends with (what the provider answers).
+    async fn seal(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        written: &(dyn std::any::Any + Send + Sync),
+    ) -> Result<(), crate::domain::DomainError>;
+
+    /// The transaction it was sealed in did not commit: the record is not written after all.
+    fn unseal(&self);
+}
+
+/// Where a caller carries its [`PendingRecord`]; not part of who the caller is (two callers
+/// compare equal whatever they are recording).
+#[derive(Clone, Default)]
+pub struct RecordSlot(Option<std::sync::Arc<dyn PendingRecord>>);
+
+impl std::fmt::Debug for RecordSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "pending" } else { "none" })
+    }
+}
+
+impl PartialEq for RecordSlot {
+    fn eq(&self, _: &RecordSlot) -> bool {
+        true
+    }
+}
+
+impl Eq for RecordSlot {}
 
 impl Caller {
     /// `actor` acting in a project, from `source`.
@@ -352,6 +393,7 @@ impl Caller {
             access_key,
             actor,
             source,
+            record: RecordSlot::default(),
         }
     }
 
@@ -378,6 +420,45 @@ impl Caller {
     pub fn from_source(mut self, source: Source) -> Caller {
         self.source = source;
         self
+    }
+
+    /// The same caller, making the change `record` describes.
+    pub fn recording(&self, record: std::sync::Arc<dyn PendingRecord>) -> Caller {
+        Caller {
+            record: RecordSlot(Some(record)),
+            ..self.clone()
+        }
+    }
+
+    /// Seals the record of the change this call makes (if it carries one) in `conn`'s
+    /// transaction; see [`PendingRecord::seal`].
+    pub async fn seal(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        written: &(dyn std::any::Any + Send + Sync),
+    ) -> Result<(), crate::domain::DomainError> {
+        match &self.record.0 {
+            Some(record) => record.seal(conn, written).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Commits the transaction that makes the change this call asked for, with the call's
+    /// record of it sealed in it: the change and its audit entry commit together, or neither
+    /// does. `written` is what the call answers.
+    pub async fn commit_change<T: std::any::Any + Send + Sync>(
+        &self,
+        mut transaction: sqlx::Transaction<'static, sqlx::Any>,
+        written: &T,
+    ) -> Result<(), crate::domain::DomainError> {
+        self.seal(&mut transaction, written).await?;
+        if let Err(error) = transaction.commit().await {
+            if let Some(record) = &self.record.0 {
+                record.unseal();
+            }
+            return Err(error.into());
+        }
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
-//! The audit log service: appends each change to its organization's log (inside the transaction
-//! it is given), signs checkpoints with the installation's key (on demand, after every provider
+//! The audit log service: appends each change to its organization's log inside the
+//! transaction that makes the change (see [`crate::services::changes`]; refusals in one of
+//! their own), signs checkpoints with the installation's key (on demand, after every provider
 //! operator's action, and hourly for every log that grew), and reads the log back: pages of
 //! entries for people allowed to see them, an entry with its inclusion proof, exports (JSON
 //! Lines with checkpoints and proofs, or CSV) and the live log's verification.
@@ -35,6 +36,22 @@ pub enum AuditError {
     NotFound,
     #[error("the export could not be written: {0}")]
     Write(#[from] std::io::Error),
+}
+
+/// An entry that cannot be written refuses the change it records, as the store failing.
+impl From<AuditError> for crate::store::StoreError {
+    fn from(error: AuditError) -> Self {
+        match error {
+            AuditError::Store(error) => error.into(),
+            other => sqlx::Error::Protocol(other.to_string()).into(),
+        }
+    }
+}
+
+impl From<AuditError> for crate::domain::DomainError {
+    fn from(error: AuditError) -> Self {
+        crate::domain::DomainError::Store(error.into())
+    }
 }
 
 /// Who reads a log, and which of its entries they may see: a project's API key its project's;

@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::domain::change::{Actor, Change, ChangeContext, Outcome, Target};
 pub use crate::domain::ids::secret_hash;
 use crate::domain::ids::IdGenerator;
+use crate::services::audit::AuditError;
 use crate::services::changes::Changes;
 
 use crate::store::{projects, users, Database, StoreError};
@@ -55,27 +56,69 @@ impl<'a> ChangePath<'a> {
             .await;
     }
 
-    /// Reports a change (or its refusal) and hands the result back.
-    async fn report<T, E: std::fmt::Display>(
+    /// A change done by who acts.
+    fn done(
         self,
         action: &'static str,
         target: Target,
         before: Option<Value>,
-        result: Result<T, E>,
-        after: impl FnOnce(&T) -> Option<Value>,
+        after: Option<Value>,
+    ) -> Change {
+        Change {
+            actor: self.context.actor.clone(),
+            source: self.context.source.clone(),
+            action,
+            target,
+            before,
+            after,
+            outcome: Outcome::Done,
+        }
+    }
+
+    /// Commits `transaction` with `made` appended to the audit log inside it: the changes and
+    /// their entries commit together, and an entry that cannot be written fails the call
+    /// with nothing changed. Observers see the changes once committed ([`ChangePath::show`]).
+    async fn commit<E>(
+        self,
+        mut transaction: sqlx::Transaction<'static, sqlx::Any>,
+        made: &[Change],
+    ) -> Result<(), E>
+    where
+        E: From<sqlx::Error> + From<AuditError>,
+    {
+        for change in made {
+            self.changes.append_in(&mut transaction, change).await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Shows committed changes to the observers.
+    fn show(self, made: &[Change]) {
+        for change in made {
+            self.changes.show(change);
+        }
+    }
+
+    /// Hands back the result of a change whose entry committed with it (shown to the observers
+    /// now), or reports its refusal.
+    async fn settled<T, E: std::fmt::Display + Sync>(
+        self,
+        action: &'static str,
+        target: Target,
+        before: Option<Value>,
+        result: Result<(T, Change), E>,
     ) -> Result<T, E> {
-        match &result {
-            Ok(value) => {
-                self.record(action, target, before, after(value), Outcome::Done)
-                    .await
+        match result {
+            Ok((value, change)) => {
+                self.show(std::slice::from_ref(&change));
+                Ok(value)
             }
             Err(error) => {
-                let reason = error.to_string();
-                self.record(action, target, before, None, Outcome::Refused { reason })
-                    .await
+                self.refused(action, target, before, &error).await;
+                Err(error)
             }
         }
-        result
     }
 
     /// Reports a refusal: nothing changed.
@@ -91,11 +134,11 @@ impl<'a> ChangePath<'a> {
             .await;
     }
 
-    /// Reports the project a call made on the way (a key or a person for a project named
-    /// before it existed).
-    async fn project_made(self, project: &EnsuredProject, name: &str) {
-        if project.made {
-            self.record(
+    /// The project a call made on the way (a key or a person for a project named before it
+    /// existed), if it made one.
+    fn project_made(self, project: &EnsuredProject, name: &str) -> Option<Change> {
+        project.made.then(|| {
+            self.done(
                 "project.create",
                 Target {
                     organization_id: project.organization_id.clone(),
@@ -106,10 +149,8 @@ impl<'a> ChangePath<'a> {
                 },
                 None,
                 Some(json!({ "name": name })),
-                Outcome::Done,
             )
-            .await;
-        }
+        })
     }
 }
 
@@ -164,16 +205,20 @@ pub async fn ensure_project(
     path: ChangePath<'_>,
     project_name: &str,
 ) -> Result<(String, String), StoreError> {
-    let result: Result<EnsuredProject, StoreError> = async {
+    let result: Result<(EnsuredProject, Vec<Change>), StoreError> = async {
         let mut transaction = database.begin().await?;
         let project = ensure_project_in(&mut transaction, ids, clock.now(), project_name).await?;
-        transaction.commit().await?;
-        Ok(project)
+        let made: Vec<Change> = path
+            .project_made(&project, project_name)
+            .into_iter()
+            .collect();
+        path.commit::<StoreError>(transaction, &made).await?;
+        Ok((project, made))
     }
     .await;
     match result {
-        Ok(project) => {
-            path.project_made(&project, project_name).await;
+        Ok((project, made)) => {
+            path.show(&made);
             Ok((project.project_id, project.organization_id))
         }
         Err(error) => {
@@ -228,32 +273,34 @@ pub async fn new_api_key(
     description: &str,
 ) -> Result<CreatedApiKey, StoreError> {
     let now = clock.now();
-    let result: Result<(EnsuredProject, CreatedApiKey), StoreError> = async {
+    let result: Result<(CreatedApiKey, Vec<Change>), StoreError> = async {
         let mut transaction = database.begin().await?;
         let project = ensure_project_in(&mut transaction, ids, now, project_name).await?;
         let (access_key, secret_key) =
             insert_api_key(&mut transaction, ids, now, &project.project_id, description).await?;
-        transaction.commit().await?;
         let key = CreatedApiKey {
             access_key,
             secret_key,
             project_id: project.project_id.clone(),
             organization_id: project.organization_id.clone(),
         };
-        Ok((project, key))
+        let mut made: Vec<Change> = path
+            .project_made(&project, project_name)
+            .into_iter()
+            .collect();
+        made.push(path.done(
+            "api_key.create",
+            key_target(&key),
+            None,
+            Some(json!({ "description": description, "project": project_name })),
+        ));
+        path.commit::<StoreError>(transaction, &made).await?;
+        Ok((key, made))
     }
     .await;
     match result {
-        Ok((project, key)) => {
-            path.project_made(&project, project_name).await;
-            path.record(
-                "api_key.create",
-                key_target(&key),
-                None,
-                Some(json!({ "description": description, "project": project_name })),
-                Outcome::Done,
-            )
-            .await;
+        Ok((key, made)) => {
+            path.show(&made);
             Ok(key)
         }
         Err(error) => {
@@ -336,6 +383,12 @@ pub enum IdentityError {
     NotAMember,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<AuditError> for IdentityError {
+    fn from(error: AuditError) -> Self {
+        IdentityError::Store(error.into())
+    }
 }
 
 impl From<sqlx::Error> for IdentityError {
@@ -465,7 +518,7 @@ pub async fn create_user(
         is_operator,
     } = new_user;
     let mut target = target("user", None, &email.trim().to_lowercase());
-    let result: Result<(String, EnsuredProject, Option<Role>, bool), IdentityError> = async {
+    let result: Result<(String, String, Vec<Change>), IdentityError> = async {
         let email = normal_email(email)?;
         check_password(password)?;
         let password_hash = hash_password(password)?;
@@ -499,36 +552,36 @@ pub async fn create_user(
             now,
         )
         .await?;
-        transaction.commit().await?;
-        Ok((user_id, project, role_before, made_account))
+        let mut made: Vec<Change> = path
+            .project_made(&project, project_name)
+            .into_iter()
+            .collect();
+        made.push(if made_account {
+            path.done(
+                "user.create",
+                target.clone(),
+                None,
+                Some(json!({ "role": role.as_str(), "operator": is_operator })),
+            )
+        } else {
+            path.done(
+                "member.add",
+                Target {
+                    kind: "member",
+                    ..target.clone()
+                },
+                role_before.map(|before| json!({ "role": before.as_str() })),
+                Some(json!({ "role": role.as_str() })),
+            )
+        });
+        path.commit::<IdentityError>(transaction, &made).await?;
+        Ok((user_id, project.project_id, made))
     }
     .await;
     match result {
-        Ok((user_id, project, role_before, made_account)) => {
-            path.project_made(&project, project_name).await;
-            if made_account {
-                path.record(
-                    "user.create",
-                    target,
-                    None,
-                    Some(json!({ "role": role.as_str(), "operator": is_operator })),
-                    Outcome::Done,
-                )
-                .await;
-            } else {
-                path.record(
-                    "member.add",
-                    Target {
-                        kind: "member",
-                        ..target
-                    },
-                    role_before.map(|before| json!({ "role": before.as_str() })),
-                    Some(json!({ "role": role.as_str() })),
-                    Outcome::Done,
-                )
-                .await;
-            }
-            Ok((user_id, project.project_id))
+        Ok((user_id, project_id, made)) => {
+            path.show(&made);
+            Ok((user_id, project_id))
         }
         Err(error) => {
             path.refused("user.create", target, None, &error).await;
@@ -579,7 +632,8 @@ pub async fn reset_password(
     path: ChangePath<'_>,
     email: &str,
 ) -> Result<String, IdentityError> {
-    let result: Result<String, IdentityError> = async {
+    let target = target("user", None, &email.trim().to_lowercase());
+    let result: Result<(String, Change), IdentityError> = async {
         let email = normal_email(email)?;
         let password = generate_password(ids);
         let hash = hash_password(&password)?;
@@ -588,18 +642,19 @@ pub async fn reset_password(
             .await?
             .ok_or_else(|| IdentityError::Invalid(format!("nobody signs in as {email}")))?;
         users::set_password(&mut transaction, &user.id, &hash, clock.now()).await?;
-        transaction.commit().await?;
-        Ok(password)
+        let change = path.done(
+            "user.reset_password",
+            target.clone(),
+            None,
+            Some(json!({ "password": "reset" })),
+        );
+        path.commit::<IdentityError>(transaction, std::slice::from_ref(&change))
+            .await?;
+        Ok((password, change))
     }
     .await;
-    path.report(
-        "user.reset_password",
-        target("user", None, &email.trim().to_lowercase()),
-        None,
-        result,
-        |_| Some(json!({ "password": "reset" })),
-    )
-    .await
+    path.settled("user.reset_password", target, None, result)
+        .await
 }
 
 /// Checks the password (refusing after too many failures for the account or the address) and
@@ -698,7 +753,8 @@ pub async fn change_password(
         Actor::Person { email, .. } => email.as_str(),
         _ => "",
     };
-    let result: Result<(), IdentityError> = async {
+    let target = target("user", None, email);
+    let result: Result<((), Change), IdentityError> = async {
         let user_id = acting_person(path.context).map_err(|_| IdentityError::BadCredentials)?;
         check_password(new_password)?;
         let mut transaction = database.begin().await?;
@@ -715,18 +771,19 @@ pub async fn change_password(
             clock.now(),
         )
         .await?;
-        transaction.commit().await?;
-        Ok(())
+        let change = path.done(
+            "user.change_password",
+            target.clone(),
+            None,
+            Some(json!({ "password": "changed" })),
+        );
+        path.commit::<IdentityError>(transaction, std::slice::from_ref(&change))
+            .await?;
+        Ok(((), change))
     }
     .await;
-    path.report(
-        "user.change_password",
-        target("user", None, email),
-        None,
-        result,
-        |_| Some(json!({ "password": "changed" })),
-    )
-    .await
+    path.settled("user.change_password", target, None, result)
+        .await
 }
 
 // ---- API keys managed from the console -------------------------------------------------------
@@ -811,7 +868,7 @@ pub async fn create_api_key_in(
 ) -> Result<CreatedApiKey, IdentityError> {
     let description = description.trim();
     let mut target = target("api_key", Some(project_id), "");
-    let result: Result<CreatedApiKey, IdentityError> = async {
+    let result: Result<(CreatedApiKey, Change), IdentityError> = async {
         let mut conn = database.pool().acquire().await?;
         target.organization_id = organization_of(&mut conn, project_id).await?;
         // Who asks comes before what they typed.
@@ -825,32 +882,24 @@ pub async fn create_api_key_in(
         let mut transaction = database.begin().await?;
         let (access_key, secret_key) =
             insert_api_key(&mut transaction, ids, clock.now(), project_id, description).await?;
-        transaction.commit().await?;
-        Ok(CreatedApiKey {
+        let key = CreatedApiKey {
             access_key,
             secret_key,
             project_id: project_id.to_string(),
             organization_id: target.organization_id.clone(),
-        })
+        };
+        let change = path.done(
+            "api_key.create",
+            key_target(&key),
+            None,
+            Some(json!({ "description": description })),
+        );
+        path.commit::<IdentityError>(transaction, std::slice::from_ref(&change))
+            .await?;
+        Ok((key, change))
     }
     .await;
-    match result {
-        Ok(key) => {
-            path.record(
-                "api_key.create",
-                key_target(&key),
-                None,
-                Some(json!({ "description": description })),
-                Outcome::Done,
-            )
-            .await;
-            Ok(key)
-        }
-        Err(error) => {
-            path.refused("api_key.create", target, None, &error).await;
-            Err(error)
-        }
-    }
+    path.settled("api_key.create", target, None, result).await
 }
 
 /// Revokes a key of the project, for someone who may change it; false when the project has no
@@ -863,24 +912,27 @@ pub async fn revoke_api_key(
 ) -> Result<bool, IdentityError> {
     let mut target = target("api_key", Some(project_id), access_key);
     let mut before = None;
-    let result: Result<bool, IdentityError> = async {
-        let mut conn = database.pool().acquire().await?;
-        target.organization_id = organization_of(&mut conn, project_id).await?;
-        require_changer(&mut conn, path.context, project_id).await?;
-        before = projects::api_keys_of(&mut conn, project_id)
+    let result: Result<Option<Change>, IdentityError> = async {
+        let mut transaction = database.begin().await?;
+        target.organization_id = organization_of(&mut transaction, project_id).await?;
+        require_changer(&mut transaction, path.context, project_id).await?;
+        before = projects::api_keys_of(&mut transaction, project_id)
             .await?
             .into_iter()
             .find(|(key, _, _)| key == access_key)
             .map(|(_, description, _)| json!({ "description": description }));
-        Ok(projects::delete_api_key(&mut conn, project_id, access_key).await?)
+        if !projects::delete_api_key(&mut transaction, project_id, access_key).await? {
+            return Ok(None);
+        }
+        let change = path.done("api_key.revoke", target.clone(), before.clone(), None);
+        path.commit::<IdentityError>(transaction, std::slice::from_ref(&change))
+            .await?;
+        Ok(Some(change))
     }
     .await;
     match &result {
-        Ok(true) => {
-            path.record("api_key.revoke", target, before, None, Outcome::Done)
-                .await
-        }
-        Ok(false) => {
+        Ok(Some(change)) => path.show(std::slice::from_ref(change)),
+        Ok(None) => {
             path.refused(
                 "api_key.revoke",
                 target,
@@ -891,7 +943,7 @@ pub async fn revoke_api_key(
         }
         Err(error) => path.refused("api_key.revoke", target, before, error).await,
     }
-    result
+    result.map(|revoked| revoked.is_some())
 }
 
 /// Keeps a secret for the session that made it, to show once; returns the id to show it by.
@@ -1039,17 +1091,24 @@ pub async fn add_member(
             message: format!("`{}` is not an email address", email.trim()),
         })?;
         let role = role_field(role)?;
-        add_member_as_owner(database, ids, clock, actor, project_id, &email, role).await
+        let asked = NewMember {
+            project_id,
+            email: &email,
+            role,
+            target: &target,
+        };
+        add_member_as_owner(database, ids, clock, path, actor, asked).await
     }
     .await;
-    path.report("member.add", target, None, result, |added| {
-        let account = match added {
-            AddedMember::Existing { .. } => "existing",
-            AddedMember::Created { .. } => "created",
-        };
-        Some(json!({ "role": role.trim(), "account": account }))
-    })
-    .await
+    path.settled("member.add", target, None, result).await
+}
+
+/// A member to add, as asked and checked, and what the change acts on.
+struct NewMember<'a> {
+    project_id: &'a str,
+    email: &'a str,
+    role: Role,
+    target: &'a Target,
 }
 
 /// [`add_member`] once who asks and what they typed are checked.
@@ -1057,11 +1116,16 @@ async fn add_member_as_owner(
     database: &Database,
     ids: &dyn IdGenerator,
     clock: &dyn Clock,
+    path: ChangePath<'_>,
     actor: &str,
-    project_id: &str,
-    email: &str,
-    role: Role,
-) -> Result<AddedMember, IdentityError> {
+    asked: NewMember<'_>,
+) -> Result<(AddedMember, Change), IdentityError> {
+    let NewMember {
+        project_id,
+        email,
+        role,
+        target,
+    } = asked;
     // Hashing is slow: done before the write transaction, and only when no account exists yet.
     let exists = {
         let mut conn = database.pool().acquire().await?;
@@ -1122,16 +1186,29 @@ async fn add_member_as_owner(
             ),
         });
     }
-    transaction.commit().await?;
+    let account = if made_password.is_some() {
+        "created"
+    } else {
+        "existing"
+    };
+    let change = path.done(
+        "member.add",
+        target.clone(),
+        None,
+        Some(json!({ "role": role.as_str(), "account": account })),
+    );
+    path.commit::<IdentityError>(transaction, std::slice::from_ref(&change))
+        .await?;
     let email = email.to_string();
-    Ok(match made_password {
+    let added = match made_password {
         Some(password) => AddedMember::Created {
             email,
             password,
             project_name,
         },
         None => AddedMember::Existing { email },
-    })
+    };
+    Ok((added, change))
 }
 
 /// What a change to a member acts on: the project's organization and the member's email (their
@@ -1161,7 +1238,7 @@ pub async fn change_member_role(
 ) -> Result<(), IdentityError> {
     let target = member_target(database, project_id, member).await;
     let mut before = None;
-    let result: Result<Role, IdentityError> = async {
+    let result: Result<((), Change), IdentityError> = async {
         let actor = acting_person(path.context)?;
         {
             let mut conn = database.pool().acquire().await?;
@@ -1179,15 +1256,19 @@ pub async fn change_member_role(
         if !users::change_role(&mut transaction, member, project_id, role.as_str()).await? {
             return Err(why_unchanged(&mut transaction, member, project_id).await?);
         }
-        transaction.commit().await?;
-        Ok(role)
+        let change = path.done(
+            "member.change_role",
+            target.clone(),
+            before.clone(),
+            Some(json!({ "role": role.as_str() })),
+        );
+        path.commit::<IdentityError>(transaction, std::slice::from_ref(&change))
+            .await?;
+        Ok(((), change))
     }
     .await;
-    path.report("member.change_role", target, before, result, |role| {
-        Some(json!({ "role": role.as_str() }))
-    })
-    .await
-    .map(|_| ())
+    path.settled("member.change_role", target, before, result)
+        .await
 }
 
 /// An owner (the person who acts) removes a member (themselves too, when another owner
@@ -1200,7 +1281,7 @@ pub async fn remove_member(
 ) -> Result<(), IdentityError> {
     let target = member_target(database, project_id, member).await;
     let mut before = None;
-    let result: Result<(), IdentityError> = async {
+    let result: Result<((), Change), IdentityError> = async {
         let actor = acting_person(path.context)?;
         let mut transaction = database.begin().await?;
         if !projects::lock(&mut transaction, project_id).await? {
@@ -1213,12 +1294,13 @@ pub async fn remove_member(
         if !users::remove_membership(&mut transaction, member, project_id).await? {
             return Err(why_unchanged(&mut transaction, member, project_id).await?);
         }
-        transaction.commit().await?;
-        Ok(())
+        let change = path.done("member.remove", target.clone(), before.clone(), None);
+        path.commit::<IdentityError>(transaction, std::slice::from_ref(&change))
+            .await?;
+        Ok(((), change))
     }
     .await;
-    path.report("member.remove", target, before, result, |_| None)
-        .await
+    path.settled("member.remove", target, before, result).await
 }
 
 /// Why a conditional change to a membership changed nothing (read under the project's lock, so
@@ -1273,7 +1355,7 @@ pub async fn create_project(
     if !organization_id.is_empty() {
         target.organization_id = organization_id.to_string();
     }
-    let result: Result<(String, String), IdentityError> = async {
+    let result: Result<(String, Change), IdentityError> = async {
         let actor = acting_person(path.context)?;
         let roles = {
             let mut conn = database.pool().acquire().await?;
@@ -1317,19 +1399,22 @@ pub async fn create_project(
             now,
         )
         .await?;
-        transaction.commit().await?;
-        Ok((project_id, name))
+        let change = path.done(
+            "project.create",
+            Target {
+                project_id: Some(project_id.clone()),
+                id: project_id.clone(),
+                ..target.clone()
+            },
+            None,
+            Some(json!({ "name": name })),
+        );
+        path.commit::<IdentityError>(transaction, std::slice::from_ref(&change))
+            .await?;
+        Ok((project_id, change))
     }
     .await;
-    if let Ok((project_id, _)) = &result {
-        target.project_id = Some(project_id.clone());
-        target.id = project_id.clone();
-    }
-    path.report("project.create", target, None, result, |(_, name)| {
-        Some(json!({ "name": name }))
-    })
-    .await
-    .map(|(project_id, _)| project_id)
+    path.settled("project.create", target, None, result).await
 }
 
 #[cfg(test)]

@@ -20,7 +20,9 @@ use crate::domain::requests::{
     PoolChanges,
 };
 use crate::domain::DomainError;
-use crate::services::changes::{cluster_fields, node_fields, pool_fields, target_of, Changes};
+use crate::services::changes::{
+    cluster_fields, node_fields, pool_fields, target_of, Changes, WriteWith,
+};
 use crate::store::rows::millis;
 use crate::store::{cluster_owners, Database};
 use serde_json::{json, Value};
@@ -66,7 +68,8 @@ impl ProvisioningService {
     }
 
     /// The one path for a change to a pool: found among the caller's (else refused, and
-    /// recorded so), acted on by `act`, and recorded with `fields` of the pool before and after.
+    /// recorded so), acted on by `act` (with the caller carrying the change's record, for the
+    /// provider to seal), and recorded with `fields` of the pool before and after.
     async fn pool_change<'a, Fut>(
         &'a self,
         caller: &'a Caller,
@@ -74,56 +77,69 @@ impl ProvisioningService {
         pool_id: &'a PoolId,
         action: &'static str,
         fields: fn(&Pool) -> Value,
-        act: impl FnOnce(Pool) -> Fut,
+        act: impl FnOnce(Pool, Caller) -> Fut,
     ) -> Result<Pool>
     where
         Fut: std::future::Future<Output = Result<Pool>>,
     {
-        let (before, result) = match self.owned_pool(caller, region, pool_id).await {
-            Ok(pool) => {
-                let result = act(pool.clone()).await;
-                (Some(pool), result)
+        let pool = match self.owned_pool(caller, region, pool_id).await {
+            Ok(pool) => pool,
+            Err(error) => {
+                let target = target_of(caller, "pool", pool_id, None);
+                return self
+                    .changes
+                    .report(caller, action, target, None, Err(error), |_: &Pool| None)
+                    .await;
             }
-            Err(error) => (None, Err(error)),
         };
-        let cluster_id = before.as_ref().map(|pool| pool.cluster_id.clone());
-        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
-        let before = before.as_ref().map(fields);
-        self.changes
-            .report(caller, action, target, before, result, |pool| {
-                Some(fields(pool))
-            })
-            .await
+        let target = target_of(caller, "pool", pool_id, Some(&pool.cluster_id));
+        let pending = self.changes.pending(
+            caller,
+            action,
+            target,
+            Some(fields(&pool)),
+            move |pool: &Pool, change| change.after = Some(fields(pool)),
+        );
+        let result = act(pool, caller.recording(pending.clone())).await;
+        self.changes.settle(&pending, result).await
     }
 
     /// The one path for a change to a cluster: owned by the caller (else refused, and recorded
-    /// so), read as it is for the record's "before", acted on by `act`, and recorded with
-    /// `after` of the cluster the provider answers.
+    /// so), read as it is for the record's "before", acted on by `act` (with the caller
+    /// carrying the change's record, for the provider to seal), and recorded with `after` of
+    /// the cluster the provider answers.
     async fn cluster_change<Fut>(
         &self,
         caller: &Caller,
         region: &str,
         id: &ClusterId,
         action: &'static str,
-        act: impl FnOnce() -> Fut,
-        after: impl FnOnce(&Cluster) -> Option<Value>,
+        act: impl FnOnce(Caller) -> Fut,
+        after: impl Fn(&Cluster) -> Option<Value> + Send + Sync + 'static,
     ) -> Result<Cluster>
     where
         Fut: std::future::Future<Output = Result<Cluster>>,
     {
-        let (before, result) = match self.owned(caller, region, id).await {
-            Ok(()) => {
-                // A "before" that cannot be read leaves the record without it, not the change.
-                let before = self.backend.get_cluster(caller, region, id).await.ok();
-                let result = act().await.map(|cluster| Self::localized(cluster, caller));
-                (before.as_ref().map(cluster_fields), result)
-            }
-            Err(error) => (None, Err(error)),
-        };
         let target = target_of(caller, "cluster", id, Some(id));
-        self.changes
-            .report(caller, action, target, before, result, after)
+        if let Err(error) = self.owned(caller, region, id).await {
+            return self
+                .changes
+                .report(caller, action, target, None, Err(error), |_: &Cluster| None)
+                .await;
+        }
+        // A "before" that cannot be read leaves the record without it, not the change.
+        let before = self.backend.get_cluster(caller, region, id).await.ok();
+        let pending = self.changes.pending(
+            caller,
+            action,
+            target,
+            before.as_ref().map(cluster_fields),
+            move |cluster: &Cluster, change| change.after = after(cluster),
+        );
+        let result = act(caller.recording(pending.clone()))
             .await
+            .map(|cluster| Self::localized(cluster, caller));
+        self.changes.settle(&pending, result).await
     }
 
     pub fn backend_kind(&self) -> &'static str {
@@ -394,41 +410,60 @@ impl ProvisioningService {
         region: &str,
         spec: NewCluster,
     ) -> Result<Cluster> {
-        let requested = serde_json::to_value(&spec).ok();
-        let created = self.create_cluster_unrecorded(caller, region, spec).await;
-        let id = created.as_ref().map(|c| c.id.clone()).unwrap_or_default();
-        let target = target_of(caller, "cluster", &id, Some(&id));
-        self.changes
-            .report(caller, "cluster.create", target, None, created, |cluster| {
-                let mut after = cluster_fields(cluster);
-                after["requested"] = requested.unwrap_or_default();
-                Some(after)
+        let requested = serde_json::to_value(&spec).ok().unwrap_or_default();
+        let owner = (caller.project_id.clone(), region.to_string());
+        let clock = self.clock.clone();
+        // Which project owns the cluster is written with it, or (a remote provider) after.
+        let record_owner: WriteWith = Box::new(move |conn, written| {
+            let (project_id, region) = owner.clone();
+            let created_at = millis(clock.now());
+            Box::pin(async move {
+                if let Some(cluster) = written.downcast_ref::<Cluster>() {
+                    cluster_owners::record(conn, &cluster.id, &project_id, &region, created_at)
+                        .await?;
+                }
+                Ok(())
             })
-            .await
-    }
-
-    async fn create_cluster_unrecorded(
-        &self,
-        caller: &Caller,
-        region: &str,
-        spec: NewCluster,
-    ) -> Result<Cluster> {
-        let adding = spec.pools.iter().flatten().map(requested_nodes).sum();
-        self.within_quota(caller, adding).await?;
-        let cluster = Self::localized(
-            self.backend.create_cluster(caller, region, spec).await?,
+        });
+        let pending = self.changes.pending_writing(
             caller,
+            "cluster.create",
+            target_of(caller, "cluster", "", None),
+            None,
+            move |cluster: &Cluster, change| {
+                change.target.id.clone_from(&cluster.id);
+                change.target.cluster_id = Some(cluster.id.clone());
+                let mut after = cluster_fields(cluster);
+                after["requested"] = requested.clone();
+                change.after = Some(after);
+            },
+            Some(record_owner),
         );
-        let mut conn = self.database.pool().acquire().await?;
-        cluster_owners::record(
-            &mut conn,
-            &cluster.id,
-            &caller.project_id,
-            region,
-            millis(self.clock.now()),
-        )
-        .await?;
-        Ok(cluster)
+        let recording = caller.recording(pending.clone());
+        let created = async {
+            let adding = spec.pools.iter().flatten().map(requested_nodes).sum();
+            self.within_quota(caller, adding).await?;
+            let cluster = Self::localized(
+                self.backend
+                    .create_cluster(&recording, region, spec)
+                    .await?,
+                caller,
+            );
+            if !pending.is_sealed() {
+                let mut conn = self.database.pool().acquire().await?;
+                cluster_owners::record(
+                    &mut conn,
+                    &cluster.id,
+                    &caller.project_id,
+                    region,
+                    millis(self.clock.now()),
+                )
+                .await?;
+            }
+            Ok(cluster)
+        }
+        .await;
+        self.changes.settle(&pending, created).await
     }
 
     pub async fn update_cluster(
@@ -443,7 +478,11 @@ impl ProvisioningService {
             region,
             id,
             "cluster.update",
-            || self.backend.update_cluster(caller, region, id, changes),
+            |caller| async move {
+                self.backend
+                    .update_cluster(&caller, region, id, changes)
+                    .await
+            },
             |c| Some(cluster_fields(c)),
         )
         .await
@@ -461,11 +500,12 @@ impl ProvisioningService {
             region,
             id,
             "cluster.delete",
-            || {
+            |caller| async move {
                 self.backend
-                    .delete_cluster(caller, region, id, with_additional_resources)
+                    .delete_cluster(&caller, region, id, with_additional_resources)
+                    .await
             },
-            |_| Some(json!({ "with_additional_resources": with_additional_resources })),
+            move |_| Some(json!({ "with_additional_resources": with_additional_resources })),
         )
         .await
     }
@@ -484,13 +524,14 @@ impl ProvisioningService {
             region,
             id,
             "cluster.upgrade",
-            || {
+            |caller| async move {
                 self.backend
-                    .upgrade_cluster(caller, region, id, version, upgrade_pools)
+                    .upgrade_cluster(&caller, region, id, version, upgrade_pools)
+                    .await
             },
-            |c| {
+            move |c| {
                 let mut after = cluster_fields(c);
-                after["requested"] = asked;
+                after["requested"] = asked.clone();
                 Some(after)
             },
         )
@@ -504,25 +545,27 @@ impl ProvisioningService {
         id: &ClusterId,
         control: RolloutControl,
     ) -> Result<Cluster> {
-        let result = async {
-            self.owned(caller, region, id).await?;
-            self.backend
-                .control_rollout(caller, region, id, control)
-                .await
-                .map(|cluster| Self::localized(cluster, caller))
-        }
-        .await;
         let action = match control {
             RolloutControl::Pause => "upgrade.pause",
             RolloutControl::Resume => "upgrade.resume",
             RolloutControl::Abort => "upgrade.abort",
         };
         let target = target_of(caller, "cluster", id, Some(id));
-        self.changes
-            .report(caller, action, target, None, result, |c| {
-                Some(cluster_fields(c))
-            })
-            .await
+        let pending = self
+            .changes
+            .pending(caller, action, target, None, |c: &Cluster, change| {
+                change.after = Some(cluster_fields(c))
+            });
+        let recording = caller.recording(pending.clone());
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend
+                .control_rollout(&recording, region, id, control)
+                .await
+                .map(|cluster| Self::localized(cluster, caller))
+        }
+        .await;
+        self.changes.settle(&pending, result).await
     }
 
     /// The OS image new nodes boot now, when the provider says.
@@ -542,7 +585,11 @@ impl ProvisioningService {
             region,
             id,
             "cluster.rollback",
-            || self.backend.rollback_cluster(caller, region, id, version),
+            |caller| async move {
+                self.backend
+                    .rollback_cluster(&caller, region, id, version)
+                    .await
+            },
             |c| Some(cluster_fields(c)),
         )
         .await
@@ -561,7 +608,11 @@ impl ProvisioningService {
             pool_id,
             "pool.rollback",
             pool_fields,
-            |_| self.backend.rollback_pool(caller, region, pool_id, version),
+            |_, caller| async move {
+                self.backend
+                    .rollback_pool(&caller, region, pool_id, version)
+                    .await
+            },
         )
         .await
     }
@@ -578,9 +629,10 @@ impl ProvisioningService {
             region,
             id,
             "cluster.set_type",
-            || {
+            |caller| async move {
                 self.backend
-                    .set_cluster_type(caller, region, id, cluster_type)
+                    .set_cluster_type(&caller, region, id, cluster_type)
+                    .await
             },
             |c| Some(cluster_fields(c)),
         )
@@ -624,23 +676,22 @@ impl ProvisioningService {
         region: &str,
         id: &ClusterId,
     ) -> Result<()> {
-        let result = async {
-            self.owned(caller, region, id).await?;
-            self.backend.reset_admin_token(caller, region, id).await
-        }
-        .await;
         // The token itself is a secret: the record says it was reset, nothing more.
         let target = target_of(caller, "cluster", id, Some(id));
-        self.changes
-            .report(
-                caller,
-                "cluster.reset_admin_token",
-                target,
-                None,
-                result,
-                |_| Some(json!({ "admin_token": "reset" })),
-            )
-            .await
+        let pending = self.changes.pending(
+            caller,
+            "cluster.reset_admin_token",
+            target,
+            None,
+            |_: &(), change| change.after = Some(json!({ "admin_token": "reset" })),
+        );
+        let recording = caller.recording(pending.clone());
+        let result = async {
+            self.owned(caller, region, id).await?;
+            self.backend.reset_admin_token(&recording, region, id).await
+        }
+        .await;
+        self.changes.settle(&pending, result).await
     }
 
     pub async fn cluster_inventory(
@@ -685,24 +736,40 @@ impl ProvisioningService {
     ) -> Result<Vec<AclRule>> {
         // Ownership is checked once; a "before" that cannot be read leaves the record without
         // it, not the change.
-        let (before, result) = match self.owned(caller, region, id).await {
-            Ok(()) => {
-                let before = self.backend.list_acl_rules(caller, region, id).await.ok();
-                let result = self
-                    .backend
-                    .write_acl_rules(caller, region, id, rules, replace)
-                    .await;
-                (before.as_deref().map(acl_fields), result)
-            }
-            Err(error) => (None, Err(error)),
-        };
         let action = if replace { "acl.replace" } else { "acl.add" };
         let target = target_of(caller, "cluster", id, Some(id));
-        self.changes
-            .report(caller, action, target, before, result, |rules| {
-                Some(acl_fields(rules))
-            })
-            .await
+        if let Err(error) = self.owned(caller, region, id).await {
+            return self
+                .changes
+                .report(
+                    caller,
+                    action,
+                    target,
+                    None,
+                    Err(error),
+                    |_: &Vec<AclRule>| None,
+                )
+                .await;
+        }
+        let before = self.backend.list_acl_rules(caller, region, id).await.ok();
+        let pending = self.changes.pending(
+            caller,
+            action,
+            target,
+            before.as_deref().map(acl_fields),
+            |rules: &Vec<AclRule>, change| change.after = Some(acl_fields(rules)),
+        );
+        let result = self
+            .backend
+            .write_acl_rules(
+                &caller.recording(pending.clone()),
+                region,
+                id,
+                rules,
+                replace,
+            )
+            .await;
+        self.changes.settle(&pending, result).await
     }
 
     /// A rule is found among the caller's clusters (Scaleway addresses rules by id alone).
@@ -712,13 +779,14 @@ impl ProvisioningService {
         region: &str,
         acl_id: &AclRuleId,
     ) -> Result<()> {
-        let result = self
-            .delete_acl_rule_unrecorded(caller, region, acl_id)
-            .await;
         let target = target_of(caller, "acl_rule", acl_id, None);
-        self.changes
-            .report(caller, "acl.delete", target, None, result, |_| None)
-            .await
+        let pending = self
+            .changes
+            .pending(caller, "acl.delete", target, None, |_: &(), _| {});
+        let result = self
+            .delete_acl_rule_unrecorded(&caller.recording(pending.clone()), region, acl_id)
+            .await;
+        self.changes.settle(&pending, result).await
     }
 
     async fn delete_acl_rule_unrecorded(
@@ -771,21 +839,27 @@ impl ProvisioningService {
         cluster_id: &ClusterId,
         spec: NewPool,
     ) -> Result<Pool> {
+        let target = target_of(caller, "pool", "", Some(cluster_id));
+        let pending = self.changes.pending(
+            caller,
+            "pool.create",
+            target,
+            None,
+            |pool: &Pool, change| {
+                change.target.id.clone_from(&pool.id);
+                change.after = Some(pool_fields(pool));
+            },
+        );
+        let recording = caller.recording(pending.clone());
         let result = async {
             self.owned(caller, region, cluster_id).await?;
             self.within_quota(caller, requested_nodes(&spec)).await?;
             self.backend
-                .create_pool(caller, region, cluster_id, spec)
+                .create_pool(&recording, region, cluster_id, spec)
                 .await
         }
         .await;
-        let id = result.as_ref().map(|p| p.id.clone()).unwrap_or_default();
-        let target = target_of(caller, "pool", &id, Some(cluster_id));
-        self.changes
-            .report(caller, "pool.create", target, None, result, |p| {
-                Some(pool_fields(p))
-            })
-            .await
+        self.changes.settle(&pending, result).await
     }
 
     pub async fn update_pool(
@@ -801,8 +875,8 @@ impl ProvisioningService {
             pool_id,
             "pool.update",
             pool_fields,
-            |pool| async move {
-                self.update_pool_unrecorded(caller, region, &pool, changes)
+            |pool, caller| async move {
+                self.update_pool_unrecorded(&caller, region, &pool, changes)
                     .await
             },
         )
@@ -838,9 +912,18 @@ impl ProvisioningService {
         pool_id: &PoolId,
         version: Option<String>,
     ) -> Result<Pool> {
-        self.pool_change(caller, region, pool_id, "pool.upgrade", pool_fields, |_| {
-            self.backend.upgrade_pool(caller, region, pool_id, version)
-        })
+        self.pool_change(
+            caller,
+            region,
+            pool_id,
+            "pool.upgrade",
+            pool_fields,
+            |_, caller| async move {
+                self.backend
+                    .upgrade_pool(&caller, region, pool_id, version)
+                    .await
+            },
+        )
         .await
     }
 
@@ -859,7 +942,11 @@ impl ProvisioningService {
             pool_id,
             "pool.age_new_nodes",
             pool_fields,
-            |_| self.backend.age_new_nodes(caller, region, pool_id, ages),
+            |_, caller| async move {
+                self.backend
+                    .age_new_nodes(&caller, region, pool_id, ages)
+                    .await
+            },
         )
         .await
     }
@@ -871,9 +958,14 @@ impl ProvisioningService {
         pool_id: &PoolId,
     ) -> Result<Pool> {
         // "After" is the pool as the provider answers the deletion (deleting).
-        self.pool_change(caller, region, pool_id, "pool.delete", pool_fields, |_| {
-            self.backend.delete_pool(caller, region, pool_id)
-        })
+        self.pool_change(
+            caller,
+            region,
+            pool_id,
+            "pool.delete",
+            pool_fields,
+            |_, caller| async move { self.backend.delete_pool(&caller, region, pool_id).await },
+        )
         .await
     }
 
@@ -895,9 +987,10 @@ impl ProvisioningService {
             pool_id,
             action,
             node_metadata_fields,
-            |_| {
+            |_, caller| async move {
                 self.backend
-                    .set_pool_node_metadata(caller, region, pool_id, change)
+                    .set_pool_node_metadata(&caller, region, pool_id, change)
+                    .await
             },
         )
         .await
@@ -932,28 +1025,30 @@ impl ProvisioningService {
         region: &str,
         pool_id: &PoolId,
     ) -> Result<ExternalNodeAuth> {
-        let pool = self.owned_pool(caller, region, pool_id).await;
-        let cluster_id = pool.as_ref().ok().map(|pool| pool.cluster_id.clone());
-        let result = match pool {
-            Ok(_) => {
-                self.backend
-                    .authorize_external_node(caller, region, pool_id)
-                    .await
+        let action = "pool.authorize_external_node";
+        let pool = match self.owned_pool(caller, region, pool_id).await {
+            Ok(pool) => pool,
+            Err(error) => {
+                let target = target_of(caller, "pool", pool_id, None);
+                return self
+                    .changes
+                    .report(caller, action, target, None, Err(error), |_| None)
+                    .await;
             }
-            Err(error) => Err(error),
         };
         // The node secret is shown once to the caller and never recorded.
-        let target = target_of(caller, "pool", pool_id, cluster_id.as_deref());
-        self.changes
-            .report(
-                caller,
-                "pool.authorize_external_node",
-                target,
-                None,
-                result,
-                |_| Some(json!({ "node_secret": "issued" })),
-            )
-            .await
+        let target = target_of(caller, "pool", pool_id, Some(&pool.cluster_id));
+        let pending = self.changes.pending_as_asked(
+            caller,
+            action,
+            target,
+            Some(json!({ "node_secret": "issued" })),
+        );
+        let result = self
+            .backend
+            .authorize_external_node(&caller.recording(pending.clone()), region, pool_id)
+            .await;
+        self.changes.settle(&pending, result).await
     }
 
     /// The node secret is the credential: no project is involved.
@@ -989,16 +1084,14 @@ impl ProvisioningService {
         region: &str,
         node_id: &NodeId,
     ) -> Result<Node> {
-        let before = self.owned_node(caller, region, node_id).await;
-        let (before, result) = match before {
-            Ok(found) => (
-                Some(found),
-                self.backend.replace_node(caller, region, node_id).await,
-            ),
-            Err(error) => (None, Err(error)),
-        };
-        self.report_node(caller, "node.replace", node_id, before, result)
-            .await
+        self.node_change(
+            caller,
+            region,
+            node_id,
+            "node.replace",
+            |caller| async move { self.backend.replace_node(&caller, region, node_id).await },
+        )
+        .await
     }
 
     pub async fn reboot_node(
@@ -1007,16 +1100,14 @@ impl ProvisioningService {
         region: &str,
         node_id: &NodeId,
     ) -> Result<Node> {
-        let before = self.owned_node(caller, region, node_id).await;
-        let (before, result) = match before {
-            Ok(found) => (
-                Some(found),
-                self.backend.reboot_node(caller, region, node_id).await,
-            ),
-            Err(error) => (None, Err(error)),
-        };
-        self.report_node(caller, "node.reboot", node_id, before, result)
-            .await
+        self.node_change(
+            caller,
+            region,
+            node_id,
+            "node.reboot",
+            |caller| async move { self.backend.reboot_node(&caller, region, node_id).await },
+        )
+        .await
     }
 
     pub async fn delete_node(
@@ -1027,38 +1118,54 @@ impl ProvisioningService {
         skip_drain: bool,
         replace: bool,
     ) -> Result<Node> {
-        let before = self.owned_node(caller, region, node_id).await;
-        let (before, result) = match before {
-            Ok(found) => {
-                let result = self
-                    .backend
-                    .delete_node(caller, region, node_id, skip_drain, replace)
-                    .await;
-                (Some(found), result)
-            }
-            Err(error) => (None, Err(error)),
-        };
-        self.report_node(caller, "node.delete", node_id, before, result)
-            .await
+        self.node_change(
+            caller,
+            region,
+            node_id,
+            "node.delete",
+            |caller| async move {
+                self.backend
+                    .delete_node(&caller, region, node_id, skip_drain, replace)
+                    .await
+            },
+        )
+        .await
     }
 
-    /// The one path for a change to a node.
-    async fn report_node(
+    /// The one path for a change to a node: found among the caller's (else refused, and
+    /// recorded so), acted on by `act` (with the caller carrying the change's record, for the
+    /// provider to seal), and recorded with the node before and after.
+    async fn node_change<Fut>(
         &self,
         caller: &Caller,
-        action: &'static str,
+        region: &str,
         node_id: &NodeId,
-        before: Option<Node>,
-        result: Result<Node>,
-    ) -> Result<Node> {
-        let cluster_id = before.as_ref().map(|node| node.cluster_id.clone());
-        let target = target_of(caller, "node", node_id, cluster_id.as_deref());
-        let before = before.map(|node| node_fields(&node));
-        self.changes
-            .report(caller, action, target, before, result, |n| {
-                Some(node_fields(n))
-            })
-            .await
+        action: &'static str,
+        act: impl FnOnce(Caller) -> Fut,
+    ) -> Result<Node>
+    where
+        Fut: std::future::Future<Output = Result<Node>>,
+    {
+        let node = match self.owned_node(caller, region, node_id).await {
+            Ok(node) => node,
+            Err(error) => {
+                let target = target_of(caller, "node", node_id, None);
+                return self
+                    .changes
+                    .report(caller, action, target, None, Err(error), |_: &Node| None)
+                    .await;
+            }
+        };
+        let target = target_of(caller, "node", node_id, Some(&node.cluster_id));
+        let pending = self.changes.pending(
+            caller,
+            action,
+            target,
+            Some(node_fields(&node)),
+            |node: &Node, change| change.after = Some(node_fields(node)),
+        );
+        let result = act(caller.recording(pending.clone())).await;
+        self.changes.settle(&pending, result).await
     }
 
     pub async fn provider_stats(&self) -> Result<Option<ProviderStats>> {

@@ -109,6 +109,11 @@ impl Server {
         }
     }
 
+    /// The server's process id (to kill it while other threads still talk to it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn kill_9(mut self) {
         let _ = Command::new("kill")
             .args(["-KILL", &self.child.id().to_string()])
@@ -177,7 +182,7 @@ async fn count(test_db: &TestDatabase, sql: &str, bind: &str) -> i64 {
         .expect("count")
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
 }
 

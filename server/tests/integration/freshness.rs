@@ -286,7 +286,14 @@ on_both_databases!(
             .await
             .expect("cluster");
         app.provisioning
-            .record_pdb(&cluster, "shop", "cart", 0, Some(&first))
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "shop",
+                "cart",
+                0,
+                Some(&first),
+            )
             .await
             .expect("pdb");
         assert_eq!(app.state.freshness().pass().await.expect("pass"), 0);
@@ -305,7 +312,7 @@ on_both_databases!(
             "{held}"
         );
         app.provisioning
-            .delete_pdb(&cluster, "shop", "cart")
+            .delete_pdb(&crate::support::operator(), &cluster, "shop", "cart")
             .await
             .expect("pdb");
 
@@ -563,14 +570,21 @@ on_both_databases!(
             .await
             .expect("cluster");
         app.provisioning
-            .record_pdb(&cluster, "shop", "cart", 0, Some(&first))
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "shop",
+                "cart",
+                0,
+                Some(&first),
+            )
             .await
             .expect("pdb");
         assert_eq!(app.state.freshness().pass().await.expect("pass"), 0);
         let waiting = freshness(&app, &token, &id).await["auto_upgrade"]["waiting"].clone();
         assert!(waiting.as_str().unwrap().contains("NO-GO"), "{waiting}");
         app.provisioning
-            .delete_pdb(&cluster, "shop", "cart")
+            .delete_pdb(&crate::support::operator(), &cluster, "shop", "cart")
             .await
             .expect("pdb");
 
@@ -668,6 +682,7 @@ on_both_databases!(
             .to_string();
         wheelhouse::backend::sandbox::reconciler::inject_fault(
             &app.provisioning,
+            &crate::support::operator(),
             &sick,
             "not_ready",
         )
@@ -714,6 +729,7 @@ on_both_databases!(
         for node in &second_nodes {
             wheelhouse::backend::sandbox::reconciler::inject_fault(
                 &app.provisioning,
+                &crate::support::operator(),
                 node,
                 "not_ready",
             )
@@ -1126,6 +1142,7 @@ on_both_databases!(
         let sick = nodes["nodes"][0]["id"].as_str().expect("node").to_string();
         wheelhouse::backend::sandbox::reconciler::inject_fault(
             &app.provisioning,
+            &crate::support::operator(),
             &sick,
             "not_ready",
         )

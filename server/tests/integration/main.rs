@@ -5,6 +5,7 @@ mod forms;
 mod support;
 
 mod audit;
+mod audit_crash;
 mod authorization;
 mod backend;
 mod cli;

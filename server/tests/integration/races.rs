@@ -238,6 +238,7 @@ on_both_databases!(
                 {
                     wheelhouse::backend::sandbox::reconciler::inject_fault(
                         &app.provisioning,
+                        &crate::support::operator(),
                         surge_id,
                         "provisioning_failure",
                     )

@@ -108,7 +108,7 @@ on_both_databases!(
         );
 
         app.provisioning
-            .set_component_health(&id, "coredns", "crash_loop")
+            .set_component_health(&crate::support::operator(), &id, "coredns", "crash_loop")
             .await
             .expect("fault");
         let components = app
@@ -126,12 +126,12 @@ on_both_databases!(
         );
         let refused = app
             .provisioning
-            .set_component_health(&id, "coredns", "on_fire")
+            .set_component_health(&crate::support::operator(), &id, "coredns", "on_fire")
             .await;
         assert!(refused.is_err());
         assert!(app
             .provisioning
-            .set_component_health(&id, "no-such-thing", "healthy")
+            .set_component_health(&crate::support::operator(), &id, "no-such-thing", "healthy")
             .await
             .is_err());
 
@@ -205,9 +205,14 @@ on_both_databases!(injected_faults_play_out, |database: Database| async move {
         .await;
     let node_id = nodes["nodes"][0]["id"].as_str().expect("node").to_string();
 
-    inject_fault(&app.provisioning, &node_id, "not_ready")
-        .await
-        .expect("fault");
+    inject_fault(
+        &app.provisioning,
+        &crate::support::operator(),
+        &node_id,
+        "not_ready",
+    )
+    .await
+    .expect("fault");
     app.reconciler().run_pass().await.expect("pass");
     let (_, node) = app
         .api("GET", &format!("{R}/nodes/{node_id}"), &token, None)
@@ -225,7 +230,13 @@ on_both_databases!(injected_faults_play_out, |database: Database| async move {
                 .contains("kubelet")
     );
 
-    let bad = inject_fault(&app.provisioning, &node_id, "meteor").await;
+    let bad = inject_fault(
+        &app.provisioning,
+        &crate::support::operator(),
+        &node_id,
+        "meteor",
+    )
+    .await;
     assert!(bad.is_err(), "unknown faults are refused");
 
     // New nodes of a pool with a provisioning failure end in creation_error; the pool warns.
@@ -243,9 +254,14 @@ on_both_databases!(injected_faults_play_out, |database: Database| async move {
             .fetch_one(app.provisioning.database.pool())
             .await
             .expect("booting node");
-    inject_fault(&app.provisioning, &creating, "provisioning_failure")
-        .await
-        .expect("fault");
+    inject_fault(
+        &app.provisioning,
+        &crate::support::operator(),
+        &creating,
+        "provisioning_failure",
+    )
+    .await
+    .expect("fault");
     app.run_until_idle().await;
     let (_, failed) = app
         .api("GET", &format!("{R}/nodes/{creating}"), &token, None)
@@ -387,36 +403,78 @@ on_both_databases!(
             ("policy/v1beta1", "PodSecurityPolicy", "legacy"),
         ] {
             app.provisioning
-                .record_workload(&cluster, api, kind, "default", name)
+                .record_workload(
+                    &crate::support::operator(),
+                    &cluster,
+                    api,
+                    kind,
+                    "default",
+                    name,
+                )
                 .await
                 .expect("record");
         }
         app.provisioning
-            .record_workload(&cluster, "apps/v1", "Deployment", "default", "web")
+            .record_workload(
+                &crate::support::operator(),
+                &cluster,
+                "apps/v1",
+                "Deployment",
+                "default",
+                "web",
+            )
             .await
             .expect("idempotent");
         assert!(app
             .provisioning
-            .record_workload(&cluster, "apps/v1", "", "default", "x")
+            .record_workload(
+                &crate::support::operator(),
+                &cluster,
+                "apps/v1",
+                "",
+                "default",
+                "x"
+            )
             .await
             .is_err());
         app.provisioning
-            .record_pdb(&cluster, "default", "web", 1, None)
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "default",
+                "web",
+                1,
+                None,
+            )
             .await
             .expect("pdb");
         app.provisioning
-            .record_pdb(&cluster, "db", "postgres", 0, None)
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "db",
+                "postgres",
+                0,
+                None,
+            )
             .await
             .expect("pdb");
         assert!(app
             .provisioning
-            .record_pdb(&cluster, "db", "bad", -1, None)
+            .record_pdb(&crate::support::operator(), &cluster, "db", "bad", -1, None)
             .await
             .is_err());
 
         assert!(app
             .provisioning
-            .record_pdb(&cluster, "db", "elsewhere", 1, Some("no-such-pool"))
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "db",
+                "elsewhere",
+                1,
+                Some("no-such-pool")
+            )
             .await
             .is_err());
 
@@ -463,6 +521,7 @@ on_both_databases!(
 
         app.provisioning
             .forget_workload(
+                &crate::support::operator(),
                 &cluster,
                 "policy/v1beta1",
                 "PodSecurityPolicy",
@@ -474,6 +533,7 @@ on_both_databases!(
         assert!(app
             .provisioning
             .forget_workload(
+                &crate::support::operator(),
                 &cluster,
                 "policy/v1beta1",
                 "PodSecurityPolicy",
@@ -483,7 +543,7 @@ on_both_databases!(
             .await
             .is_err());
         app.provisioning
-            .delete_pdb(&cluster, "db", "postgres")
+            .delete_pdb(&crate::support::operator(), &cluster, "db", "postgres")
             .await
             .expect("delete pdb");
         let inventory = app

@@ -409,3 +409,15 @@ impl TestApp {
             .expect("count operations")
     }
 }
+
+/// The provider's operator, as tests act on the sandbox's simulated world (faults, workloads).
+pub fn operator() -> wheelhouse::domain::model::Caller {
+    wheelhouse::domain::model::Caller::new(
+        "",
+        "provider",
+        wheelhouse::domain::change::Actor::Operator {
+            name: "tests".into(),
+        },
+        wheelhouse::domain::change::Source::of(wheelhouse::domain::change::Interface::Cli),
+    )
+}

@@ -261,6 +261,7 @@ on_both_databases!(
             .expect("cluster");
         app.provisioning
             .record_workload(
+                &crate::support::operator(),
                 &cluster,
                 "resource.k8s.io/v1beta1",
                 "DeviceClass",
@@ -271,7 +272,14 @@ on_both_databases!(
             .expect("record");
         // An API the target still serves is no concern.
         app.provisioning
-            .record_workload(&cluster, "apps/v1", "Deployment", "ml", "trainer")
+            .record_workload(
+                &crate::support::operator(),
+                &cluster,
+                "apps/v1",
+                "Deployment",
+                "ml",
+                "trainer",
+            )
             .await
             .expect("record");
 
@@ -317,6 +325,7 @@ on_both_databases!(
         // The user moves the workload: GO, and the upgrade goes through.
         app.provisioning
             .forget_workload(
+                &crate::support::operator(),
                 &cluster,
                 "resource.k8s.io/v1beta1",
                 "DeviceClass",
@@ -349,7 +358,14 @@ on_both_databases!(
             .expect("cluster");
         // Allows one disruption: one node at a time is fine...
         app.provisioning
-            .record_pdb(&cluster, "shop", "web", 1, Some(&first))
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "shop",
+                "web",
+                1,
+                Some(&first),
+            )
             .await
             .expect("pdb");
         let (_, report) = preflight(&app, &token, &id, "1.35.1").await;
@@ -366,7 +382,14 @@ on_both_databases!(
         assert_eq!(status, 200);
         app.run_until_idle().await;
         app.provisioning
-            .record_pdb(&cluster, "db", "postgres", 0, None)
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "db",
+                "postgres",
+                0,
+                None,
+            )
             .await
             .expect("pdb");
         let (_, report) = preflight(&app, &token, &id, "1.35.1").await;
@@ -668,6 +691,7 @@ on_both_databases!(
             .expect("cluster");
         app.provisioning
             .record_workload(
+                &crate::support::operator(),
                 &cluster,
                 "resource.k8s.io/v1beta1",
                 "ResourceClaim",
@@ -1011,7 +1035,14 @@ on_both_databases!(
             .await
             .expect("cluster");
         app.provisioning
-            .record_pdb(&cluster, "shop", "cart", 0, Some(&first))
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "shop",
+                "cart",
+                0,
+                Some(&first),
+            )
             .await
             .expect("pdb");
         let (status, refused) = app
@@ -1090,7 +1121,14 @@ on_both_databases!(
             .await
             .expect("cluster");
         app.provisioning
-            .record_pdb(&cluster, "shop", "web", 1, None)
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "shop",
+                "web",
+                1,
+                None,
+            )
             .await
             .expect("pdb");
         // The plan drains three at once: NO-GO; the owner goes anyway, and the rollout still
@@ -1120,7 +1158,14 @@ on_both_databases!(
 
         // A PDB that allows nothing: each drain waits the drain timeout, then goes, said so.
         app.provisioning
-            .record_pdb(&cluster, "shop", "web", 0, None)
+            .record_pdb(
+                &crate::support::operator(),
+                &cluster,
+                "shop",
+                "web",
+                0,
+                None,
+            )
             .await
             .expect("pdb");
         let (status, _) = start_upgrade(

@@ -595,7 +595,7 @@ impl Provisioning {
             ),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &cluster).await?;
         Ok(cluster)
     }
 
@@ -697,7 +697,7 @@ impl Provisioning {
         }
         cluster.updated_at = self.now();
         clusters::update_settings(&mut transaction, &cluster).await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &cluster).await?;
         Ok(cluster)
     }
 
@@ -740,7 +740,7 @@ impl Provisioning {
             format!("cluster {} is being deleted", cluster.name),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &cluster).await?;
         Ok(cluster)
     }
 
@@ -860,7 +860,7 @@ impl Provisioning {
             format!("control plane upgrade from {current} to {target} started"),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &cluster).await?;
         Ok(cluster)
     }
 
@@ -932,7 +932,7 @@ impl Provisioning {
             ),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &cluster).await?;
         Ok(cluster)
     }
 
@@ -956,7 +956,7 @@ impl Provisioning {
             "the admin token was reset".into(),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &()).await?;
         Ok(())
     }
 
@@ -1081,8 +1081,9 @@ impl Provisioning {
             ));
         }
         clusters::replace_acl_rules(&mut transaction, id, &all).await?;
-        transaction.commit().await?;
-        Ok(if replace { all } else { new_rules })
+        let written = if replace { all } else { new_rules };
+        caller.commit_change(transaction, &written).await?;
+        Ok(written)
     }
 
     pub async fn delete_acl_rule(
@@ -1102,7 +1103,7 @@ impl Provisioning {
             .await
             .map_err(|_| DomainError::not_found("k8s_acl", rule_id))?;
         clusters::delete_acl_rule(&mut transaction, rule_id).await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &()).await?;
         Ok(())
     }
 

@@ -9,7 +9,7 @@ use crate::domain::model::{
 
 use super::Provisioning;
 use crate::backend::sandbox::store::inventory::{self, AttachedResource, Component, OsImage};
-use crate::domain::model::Cluster;
+use crate::domain::model::{Caller, Cluster};
 use crate::domain::DomainError;
 
 pub const CONTROL_PLANE: &str = "control_plane";
@@ -186,6 +186,7 @@ impl Provisioning {
     /// Fault injection for a component: `crash_loop`, `degraded` or back to `healthy`.
     pub async fn set_component_health(
         &self,
+        caller: &Caller,
         cluster_id: &str,
         component: &str,
         health: &str,
@@ -217,8 +218,7 @@ impl Provisioning {
             format!("{component} is now {health}"),
         )
         .await?;
-        transaction.commit().await?;
-        Ok(())
+        caller.commit_change(transaction, &()).await
     }
 }
 
@@ -253,6 +253,7 @@ impl Provisioning {
     /// report; a real provider reads it from the API server's audit of requests).
     pub async fn record_workload(
         &self,
+        caller: &Caller,
         cluster: &Cluster,
         api_version: &str,
         kind: &str,
@@ -269,26 +270,41 @@ impl Provisioning {
                 "api version, kind, namespace and name are 1 to 253 characters without spaces",
             ));
         }
-        let mut conn = self.database.pool().acquire().await?;
-        inventory::record_workload(&mut conn, &cluster.id, api_version, kind, namespace, name)
-            .await?;
-        Ok(())
+        let mut transaction = self.database.begin().await?;
+        inventory::record_workload(
+            &mut transaction,
+            &cluster.id,
+            api_version,
+            kind,
+            namespace,
+            name,
+        )
+        .await?;
+        caller.commit_change(transaction, &()).await
     }
 
     /// The workload no longer uses that API (moved to another, or deleted).
     pub async fn forget_workload(
         &self,
+        caller: &Caller,
         cluster: &Cluster,
         api_version: &str,
         kind: &str,
         namespace: &str,
         name: &str,
     ) -> Result<(), DomainError> {
-        let mut conn = self.database.pool().acquire().await?;
-        if inventory::forget_workload(&mut conn, &cluster.id, api_version, kind, namespace, name)
-            .await?
+        let mut transaction = self.database.begin().await?;
+        if inventory::forget_workload(
+            &mut transaction,
+            &cluster.id,
+            api_version,
+            kind,
+            namespace,
+            name,
+        )
+        .await?
         {
-            Ok(())
+            caller.commit_change(transaction, &()).await
         } else {
             Err(DomainError::not_found(
                 "workload",
@@ -301,6 +317,7 @@ impl Provisioning {
     /// pool's when `None`).
     pub async fn record_pdb(
         &self,
+        caller: &Caller,
         cluster: &Cluster,
         namespace: &str,
         name: &str,
@@ -321,9 +338,9 @@ impl Provisioning {
                 "a PDB allows 0 or more disruptions",
             ));
         }
-        let mut conn = self.database.pool().acquire().await?;
+        let mut transaction = self.database.begin().await?;
         if let Some(pool_id) = pool_id {
-            let pool = super::store::pools::get(&mut conn, pool_id).await?;
+            let pool = super::store::pools::get(&mut transaction, pool_id).await?;
             if pool.is_none_or(|pool| pool.cluster_id != cluster.id) {
                 return Err(DomainError::not_found("k8s_pool", pool_id));
             }
@@ -334,19 +351,20 @@ impl Provisioning {
             disruptions_allowed,
             pool_id: pool_id.map(str::to_string),
         };
-        inventory::upsert_pdb(&mut conn, &cluster.id, &row).await?;
-        Ok(())
+        inventory::upsert_pdb(&mut transaction, &cluster.id, &row).await?;
+        caller.commit_change(transaction, &()).await
     }
 
     pub async fn delete_pdb(
         &self,
+        caller: &Caller,
         cluster: &Cluster,
         namespace: &str,
         name: &str,
     ) -> Result<(), DomainError> {
-        let mut conn = self.database.pool().acquire().await?;
-        if inventory::delete_pdb(&mut conn, &cluster.id, namespace, name).await? {
-            Ok(())
+        let mut transaction = self.database.begin().await?;
+        if inventory::delete_pdb(&mut transaction, &cluster.id, namespace, name).await? {
+            caller.commit_change(transaction, &()).await
         } else {
             Err(DomainError::not_found("pdb", format!("{namespace}/{name}")))
         }

@@ -55,7 +55,8 @@ impl Provisioning {
             millis(self.now()),
         )
         .await?;
-        transaction.commit().await?;
+        // The record never sees the secret.
+        caller.commit_change(transaction, &()).await?;
         Ok(secret)
     }
 

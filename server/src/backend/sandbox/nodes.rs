@@ -103,7 +103,7 @@ impl Provisioning {
                 current_state: pool.status.as_str().to_string(),
             });
         }
-        transaction.commit().await?;
+        caller.commit_change(transaction, &pool).await?;
         Ok(pool)
     }
 
@@ -188,7 +188,7 @@ impl Provisioning {
         let updated = nodes::get(&mut transaction, &node.id)
             .await?
             .ok_or_else(|| DomainError::not_found("k8s_node", node_id))?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &updated).await?;
         Ok(updated)
     }
 

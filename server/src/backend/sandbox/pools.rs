@@ -587,7 +587,7 @@ impl Provisioning {
             ),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &pool).await?;
         Ok(pool)
     }
 
@@ -698,7 +698,7 @@ impl Provisioning {
             .await?;
         }
         pools::update(&mut transaction, &pool).await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &pool).await?;
         Ok(pool)
     }
 
@@ -762,7 +762,7 @@ impl Provisioning {
             format!("pool {} upgrading from {current} to {target}", pool.name),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &pool).await?;
         Ok(pool)
     }
 
@@ -803,7 +803,7 @@ impl Provisioning {
             format!("pool {} is being deleted", pool.name),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &pool).await?;
         Ok(pool)
     }
 }
@@ -862,7 +862,7 @@ impl Provisioning {
         let updated = pools::get(&mut transaction, &pool.id)
             .await?
             .ok_or_else(|| DomainError::not_found("k8s_pool", pool_id))?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &updated).await?;
         Ok(updated)
     }
 }

@@ -123,7 +123,7 @@ impl Provisioning {
             message.to_string(),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &cluster).await?;
         Ok(cluster)
     }
 }
@@ -228,7 +228,7 @@ impl Provisioning {
             format!("rollback from {current} to {target} started: the pools first, then the control plane"),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &cluster).await?;
         Ok(cluster)
     }
 
@@ -288,7 +288,7 @@ impl Provisioning {
             format!("pool {} rolling back from {from} to {target}", pool.name),
         )
         .await?;
-        transaction.commit().await?;
+        caller.commit_change(transaction, &pool).await?;
         Ok(pool)
     }
 }

@@ -314,16 +314,21 @@ impl FreshnessService {
         pool_id: &PoolId,
         days: Option<u32>,
     ) -> Result<Option<u32>> {
-        let result = self
-            .set_lifespan_unrecorded(caller, region, pool_id, days)
-            .await;
         let target = target_of(caller, "pool", pool_id, None);
-        self.service
-            .changes()
-            .report(caller, "pool.set_lifespan", target, None, result, |days| {
-                Some(serde_json::json!({ "max_node_age_days": days }))
-            })
-            .await
+        let changes = self.service.changes();
+        let pending = changes.pending(
+            caller,
+            "pool.set_lifespan",
+            target,
+            None,
+            |days: &Option<u32>, change| {
+                change.after = Some(serde_json::json!({ "max_node_age_days": days }))
+            },
+        );
+        let result = self
+            .set_lifespan_unrecorded(&caller.recording(pending.clone()), region, pool_id, days)
+            .await;
+        changes.settle(&pending, result).await
     }
 
     async fn set_lifespan_unrecorded(
@@ -353,11 +358,11 @@ impl FreshnessService {
                 "the nodes of an external pool run elsewhere: their owner replaces them",
             ));
         }
-        let mut conn = self.database.pool().acquire().await?;
+        let mut transaction = self.database.begin().await?;
         match days {
             Some(days) => {
                 store::set_lifespan(
-                    &mut conn,
+                    &mut transaction,
                     &pool.id,
                     &pool.cluster_id,
                     region,
@@ -367,8 +372,9 @@ impl FreshnessService {
                 )
                 .await?;
             }
-            None => store::clear_lifespan(&mut conn, &pool.id).await?,
+            None => store::clear_lifespan(&mut transaction, &pool.id).await?,
         }
+        caller.commit_change(transaction, &days).await?;
         Ok(days)
     }
 
@@ -685,16 +691,23 @@ impl FreshnessService {
         enabled: bool,
         cap_percent: u32,
     ) -> Result<()> {
-        let result = self
-            .set_autohealing_unrecorded(caller, region, pool_id, enabled, cap_percent)
-            .await;
         let target = target_of(caller, "pool", pool_id, None);
-        self.service
-            .changes()
-            .report(caller, "pool.set_autohealing", target, None, result, |_| {
-                Some(serde_json::json!({ "autohealing": enabled, "cap_percent": cap_percent }))
-            })
-            .await
+        let changes = self.service.changes();
+        let pending = changes.pending(
+            caller,
+            "pool.set_autohealing",
+            target,
+            None,
+            move |_: &(), change| {
+                change.after =
+                    Some(serde_json::json!({ "autohealing": enabled, "cap_percent": cap_percent }))
+            },
+        );
+        let recording = caller.recording(pending.clone());
+        let result = self
+            .set_autohealing_unrecorded(&recording, region, pool_id, enabled, cap_percent)
+            .await;
+        changes.settle(&pending, result).await
     }
 
     async fn set_autohealing_unrecorded(
@@ -725,9 +738,10 @@ impl FreshnessService {
                 .update_pool(caller, region, pool_id, changes)
                 .await?;
         }
-        let mut conn = self.database.pool().acquire().await?;
-        store::set_autohealing_cap(&mut conn, &pool.id, &pool.cluster_id, cap_percent).await?;
-        Ok(())
+        let mut transaction = self.database.begin().await?;
+        store::set_autohealing_cap(&mut transaction, &pool.id, &pool.cluster_id, cap_percent)
+            .await?;
+        caller.commit_change(transaction, &()).await
     }
 
     /// Keeps track of NotReady nodes of autohealing pools and reboots or replaces them when

@@ -64,21 +64,19 @@ impl MaintenanceService {
         id: &ClusterId,
         exclusion: Exclusion,
     ) -> Result<Exclusion> {
-        let result = self
-            .add_exclusion_unrecorded(caller, region, id, exclusion)
-            .await;
         let target = target_of(caller, "cluster", id, Some(id));
-        self.service
-            .changes()
-            .report(
-                caller,
-                "maintenance.add_exclusion",
-                target,
-                None,
-                result,
-                |e| serde_json::to_value(e).ok(),
-            )
-            .await
+        let changes = self.service.changes();
+        let pending = changes.pending(
+            caller,
+            "maintenance.add_exclusion",
+            target,
+            None,
+            |e: &Exclusion, change| change.after = serde_json::to_value(e).ok(),
+        );
+        let result = self
+            .add_exclusion_unrecorded(&caller.recording(pending.clone()), region, id, exclusion)
+            .await;
+        changes.settle(&pending, result).await
     }
 
     async fn add_exclusion_unrecorded(
@@ -96,7 +94,7 @@ impl MaintenanceService {
         }
         .validated(now)?;
         self.service.get_cluster(caller, region, id).await?;
-        let mut conn = self.database.pool().acquire().await?;
+        let mut transaction = self.database.begin().await?;
         let record = maintenance::ExclusionRecord {
             cluster_id: id.to_string(),
             id: exclusion.id.clone(),
@@ -105,7 +103,9 @@ impl MaintenanceService {
             scope: exclusion.scope.as_str().to_string(),
             reason: exclusion.reason.clone(),
         };
-        maintenance::insert_exclusion(&mut conn, owner(caller, region, id), &record, now).await?;
+        maintenance::insert_exclusion(&mut transaction, owner(caller, region, id), &record, now)
+            .await?;
+        caller.commit_change(transaction, &exclusion).await?;
         Ok(exclusion)
     }
 
@@ -117,21 +117,24 @@ impl MaintenanceService {
         id: &ClusterId,
         exclusion_id: &str,
     ) -> Result<()> {
-        let result = self
-            .remove_exclusion_unrecorded(caller, region, id, exclusion_id)
-            .await;
         let target = target_of(caller, "maintenance_exclusion", exclusion_id, Some(id));
-        self.service
-            .changes()
-            .report(
-                caller,
-                "maintenance.remove_exclusion",
-                target,
-                None,
-                result,
-                |_| None,
+        let changes = self.service.changes();
+        let pending = changes.pending(
+            caller,
+            "maintenance.remove_exclusion",
+            target,
+            None,
+            |_: &(), _| {},
+        );
+        let result = self
+            .remove_exclusion_unrecorded(
+                &caller.recording(pending.clone()),
+                region,
+                id,
+                exclusion_id,
             )
-            .await
+            .await;
+        changes.settle(&pending, result).await
     }
 
     async fn remove_exclusion_unrecorded(
@@ -142,15 +145,15 @@ impl MaintenanceService {
         exclusion_id: &str,
     ) -> Result<()> {
         self.service.get_cluster(caller, region, id).await?;
-        let mut conn = self.database.pool().acquire().await?;
-        let removed = maintenance::delete_exclusion(&mut conn, id, exclusion_id).await?;
+        let mut transaction = self.database.begin().await?;
+        let removed = maintenance::delete_exclusion(&mut transaction, id, exclusion_id).await?;
         if !removed {
             return Err(DomainError::not_found(
                 "maintenance_exclusion",
                 exclusion_id,
             ));
         }
-        Ok(())
+        caller.commit_change(transaction, &()).await
     }
 
     /// Sets (or, with `None`, clears back to the default) a cluster's maintenance window.
@@ -161,19 +164,19 @@ impl MaintenanceService {
         id: &ClusterId,
         window: MaintenanceWindow,
     ) -> Result<MaintenanceWindow> {
-        let result = self.set_window_unrecorded(caller, region, id, window).await;
         let target = target_of(caller, "cluster", id, Some(id));
-        self.service
-            .changes()
-            .report(
-                caller,
-                "maintenance.set_window",
-                target,
-                None,
-                result,
-                |w| serde_json::to_value(w).ok(),
-            )
-            .await
+        let changes = self.service.changes();
+        let pending = changes.pending(
+            caller,
+            "maintenance.set_window",
+            target,
+            None,
+            |w: &MaintenanceWindow, change| change.after = serde_json::to_value(w).ok(),
+        );
+        let result = self
+            .set_window_unrecorded(&caller.recording(pending.clone()), region, id, window)
+            .await;
+        changes.settle(&pending, result).await
     }
 
     async fn set_window_unrecorded(
@@ -206,9 +209,9 @@ impl MaintenanceService {
                 .update_cluster(caller, region, id, changes)
                 .await?;
         }
-        let mut conn = self.database.pool().acquire().await?;
+        let mut transaction = self.database.begin().await?;
         maintenance::upsert_window(
-            &mut conn,
+            &mut transaction,
             owner(caller, region, id),
             &window.days,
             i64::from(window.start_hour),
@@ -216,6 +219,7 @@ impl MaintenanceService {
             self.clock.now(),
         )
         .await?;
+        caller.commit_change(transaction, &window).await?;
         Ok(window)
     }
 }

@@ -441,16 +441,26 @@ impl UpgradeService {
         request: UpgradeRequest<'_>,
         starter: &Starter,
     ) -> Result<(UpgradeRun, Cluster)> {
-        let result = self
-            .start_unrecorded(caller, region, id, request, starter)
-            .await;
         let target = target_of(caller, "cluster", id, Some(id));
-        self.service
-            .changes()
-            .report(caller, "upgrade.start", target, None, result, |(run, _)| {
-                Some(run_fields(run))
-            })
-            .await
+        let changes = self.service.changes();
+        // Sealed with the run's record, which is written last.
+        let pending = changes.pending(
+            caller,
+            "upgrade.start",
+            target,
+            None,
+            |run: &UpgradeRun, change| change.after = Some(run_fields(run)),
+        );
+        let result = self
+            .start_unrecorded(
+                &caller.recording(pending.clone()),
+                region,
+                id,
+                request,
+                starter,
+            )
+            .await;
+        changes.settle(&pending, result).await
     }
 
     async fn start_unrecorded(
@@ -534,9 +544,10 @@ impl UpgradeService {
         Ok((run, cluster))
     }
 
-    /// Keeps the record of a started run.
+    /// Keeps the record of a started run, with the caller's record of the start (an
+    /// `upgrade.start` or `rollback.start` entry) in the same transaction.
     async fn record(&self, run: &UpgradeRun, region: &str, caller: &Caller) -> Result<()> {
-        let mut conn = self.database.pool().acquire().await?;
+        let mut transaction = self.database.begin().await?;
         let record = upgrade_runs::RunRecord {
             id: run.id.clone(),
             cluster_id: run.cluster_id.clone(),
@@ -555,8 +566,8 @@ impl UpgradeService {
             pool_id: run.pool_id.clone(),
             soak_until: run.soak_until,
         };
-        upgrade_runs::insert(&mut conn, &record).await?;
-        Ok(())
+        upgrade_runs::insert(&mut transaction, &record).await?;
+        caller.commit_change(transaction, run).await
     }
 
     /// The cluster's most recent upgrade, if Wheelhouse started one.

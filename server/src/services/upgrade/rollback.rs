@@ -192,16 +192,21 @@ impl UpgradeService {
         override_reason: Option<&str>,
         starter: &Starter,
     ) -> Result<UpgradeRun> {
-        let result = self
-            .rollback_unrecorded(caller, region, id, scope, override_reason, starter)
-            .await;
         let target = target_of(caller, "cluster", id, Some(id));
-        self.service
-            .changes()
-            .report(caller, "rollback.start", target, None, result, |run| {
-                Some(run_fields(run))
-            })
-            .await
+        let changes = self.service.changes();
+        // Sealed with the run's record, which is written last.
+        let pending = changes.pending(
+            caller,
+            "rollback.start",
+            target,
+            None,
+            |run: &UpgradeRun, change| change.after = Some(run_fields(run)),
+        );
+        let recording = caller.recording(pending.clone());
+        let result = self
+            .rollback_unrecorded(&recording, region, id, scope, override_reason, starter)
+            .await;
+        changes.settle(&pending, result).await
     }
 
     async fn rollback_unrecorded(

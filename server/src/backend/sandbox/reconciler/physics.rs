@@ -3,7 +3,7 @@
 
 use crate::backend::sandbox::store::{nodes, pools};
 use crate::backend::sandbox::Provisioning;
-use crate::domain::model::NodeStatus;
+use crate::domain::model::{Caller, NodeStatus};
 use crate::domain::DomainError;
 
 /// Settles every node whose transition is due; returns how many.
@@ -84,6 +84,7 @@ async fn release(conn: &mut sqlx::AnyConnection, node_id: &str) -> Result<(), sq
 /// `provisioning_failure` makes the pool's next new nodes fail to provision; `none` clears.
 pub async fn inject_fault(
     provisioning: &Provisioning,
+    caller: &Caller,
     node_id: &str,
     fault: &str,
 ) -> Result<(), DomainError> {
@@ -128,6 +129,5 @@ pub async fn inject_fault(
             ))
         }
     }
-    transaction.commit().await?;
-    Ok(())
+    caller.commit_change(transaction, &()).await
 }
