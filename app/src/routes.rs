@@ -298,6 +298,8 @@ pub const ADD_MEMBER: ServerRoute = form_of::<api::settings::AddMember>(Audience
 pub const CHANGE_MEMBER_ROLE: ServerRoute =
     form_of::<api::settings::ChangeMemberRole>(Audience::SignedIn);
 pub const REMOVE_MEMBER: ServerRoute = form_of::<api::settings::RemoveMember>(Audience::SignedIn);
+pub const SET_AUDIT_VIEWERS: ServerRoute =
+    form_of::<api::settings::SetAuditViewers>(Audience::SignedIn);
 // Creating a cluster.
 pub const CREATE_CLUSTER: ServerRoute = form_of::<api::create::CreateCluster>(Audience::SignedIn);
 // A cluster's forms.
@@ -374,6 +376,7 @@ pub const SERVER_ROUTES: &[ServerRoute] = &[
     DELETE_ACL_RULE,
     RESET_ADMIN_TOKEN,
     SIGN_CHECKPOINT,
+    SET_AUDIT_VIEWERS,
     AUDIT_EXPORT,
     AUDIT_PUBLIC_KEY,
 ];

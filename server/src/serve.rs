@@ -639,7 +639,7 @@ pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), Star
         Ok((before, offset))
     }
     .await;
-    database.close().await;
+    // The pool stays open until a refusal is recorded (it writes through it).
     let (_, offset) = match moved {
         Ok(moved) => moved,
         Err(error) => {
@@ -657,6 +657,7 @@ pub async fn advance_clock(command: crate::cli::ClockCommand) -> Result<(), Star
         (chrono::Utc::now() + offset).format("%Y-%m-%d %H:%M:%S UTC"),
         crate::console::upgrade::about(offset.num_seconds()).trim_start_matches("about ")
     );
+    database.close().await;
     Ok(())
 }
 
@@ -709,7 +710,6 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
         Ok(true)
     }
     .await;
-    database.close().await;
     let refused = match published {
         Ok(true) => None,
         Ok(false) => Some(StartError::Invalid(format!(
@@ -720,6 +720,7 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
     if let Some(error) = refused {
         return Err(changes.refuse("os_image.publish", target, error).await);
     }
+    database.close().await;
     println!("Published {name}: new nodes boot it; nodes on older images are outdated.");
     Ok(())
 }

@@ -113,6 +113,22 @@ pub async fn remove_member(#[server(flatten)] form: MemberForm) -> Result<(), Se
     super::ssr::answer(console.remove_member(&caller, form).await)
 }
 
+/// Whether a project's viewers read its audit entries (an unticked box sends nothing).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditViewersForm {
+    #[serde(default)]
+    pub project_id: String,
+    pub allowed: Option<String>,
+}
+
+#[server(prefix = "/console", endpoint = "projects/audit-viewers")]
+pub async fn set_audit_viewers(
+    #[server(flatten)] form: AuditViewersForm,
+) -> Result<(), ServerFnError> {
+    let (console, caller) = super::ssr::port_and_caller::<dyn ssr::SettingsConsole>()?;
+    super::ssr::answer(console.set_audit_viewers(&caller, form).await)
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::*;
@@ -160,6 +176,12 @@ pub mod ssr {
             &self,
             caller: &ConsoleCaller,
             form: MemberForm,
+        ) -> Result<Done, ConsoleError>;
+        /// An owner lets the project's viewers read its audit entries, or not.
+        async fn set_audit_viewers(
+            &self,
+            caller: &ConsoleCaller,
+            form: AuditViewersForm,
         ) -> Result<Done, ConsoleError>;
     }
 }

@@ -34,6 +34,8 @@ pub struct ProjectSettings {
     pub can_manage_members: bool,
     pub keys: Vec<KeyRow>,
     pub members: Vec<MemberRow>,
+    /// Whether its viewers read its audit entries (owners and editors always do).
+    pub audit_for_viewers: bool,
 }
 
 /// An organization in which the signed-in person may create projects (they own one of its
@@ -111,6 +113,7 @@ pub fn settings_message(code: &str) -> Option<&'static str> {
         "role-changed" => Some("The role was changed."),
         "member-removed" => Some("The member was removed: they no longer see this project."),
         "project-created" => Some("The project was created and you are its owner."),
+        "audit-viewers-saved" => Some("Saved: who reads the project's audit log changes at once."),
         "invalid" => Some("Nothing was changed: see the message beside the field."),
         "description" => Some("A description has at most 200 characters."),
         "password-mismatch" => Some("The two new passwords differ: nothing was changed."),

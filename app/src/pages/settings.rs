@@ -173,7 +173,22 @@ fn MembersCard(project: ProjectSettings) -> impl IntoView {
             </table>
             {if manage {
                 let action = routes::form_to(routes::ADD_MEMBER).with("project_id", &project_id);
-                view! { <AddMemberForm project_id action /> }.into_any()
+                let audit = routes::form_to(routes::SET_AUDIT_VIEWERS).with("project_id", &project_id);
+                let allowed = project.audit_for_viewers;
+                let box_id = format!("audit-viewers-{project_id}");
+                let label_for = box_id.clone();
+                view! {
+                    <AddMemberForm project_id action />
+                    <form method="post" action=audit.action class="mt-4 flex flex-wrap items-center gap-3 border-t border-line pt-4" data-testid="audit-viewers">
+                        <HiddenFields to=audit.clone() />
+                        <label for=label_for class="flex min-h-11 items-center gap-2 text-sm">
+                            <input id=box_id type="checkbox" name="allowed" value="yes" checked=allowed class="size-5" />
+                            "Viewers may read this project's audit log"
+                        </label>
+                        <button type="submit" class="min-h-11 rounded-md border border-line px-3 text-sm hover:bg-subtle">"Save"</button>
+                    </form>
+                }
+                .into_any()
             } else {
                 view! { <p class="mt-3 text-sm text-muted">"Only the project's owners add members, change their roles or remove them."</p> }.into_any()
             }}

@@ -5,7 +5,8 @@
 
 use app::api::settings::ssr::SettingsConsole;
 use app::api::settings::{
-    AddMemberForm, MemberForm, NewKeyForm, NewProjectForm, PasswordForm, RevokeForm,
+    AddMemberForm, AuditViewersForm, MemberForm, NewKeyForm, NewProjectForm, PasswordForm,
+    RevokeForm,
 };
 use app::model::identity::SESSION_COOKIE;
 use app::model::settings::{
@@ -329,6 +330,28 @@ pub async fn create_project(
     }
 }
 
+/// The `SET_AUDIT_VIEWERS` form: an owner lets the project's viewers read its audit entries,
+/// or not.
+pub async fn set_audit_viewers(
+    state: &AppState,
+    headers: &ConsoleRequest,
+    form: AuditViewersForm,
+) -> Result<Done, ConsoleError> {
+    let (_, user) = signed_in(state, headers).await?;
+    let context = context_of(&user, headers);
+    match identity::set_audit_for_viewers(
+        &state.database,
+        ChangePath::new(&state.recorded, &context),
+        &form.project_id,
+        form.allowed.as_deref() == Some("yes"),
+    )
+    .await
+    {
+        Ok(()) => notice("audit-viewers-saved"),
+        Err(error) => Err(refused(error, ("project", &form.project_id), &[])),
+    }
+}
+
 #[async_trait::async_trait]
 impl SettingsConsole for Console {
     async fn settings_page(
@@ -396,6 +419,14 @@ impl SettingsConsole for Console {
     ) -> Result<Done, ConsoleError> {
         remove_member(&self.state, &ConsoleRequest::of(caller), form).await
     }
+
+    async fn set_audit_viewers(
+        &self,
+        caller: &ConsoleCaller,
+        form: AuditViewersForm,
+    ) -> Result<Done, ConsoleError> {
+        set_audit_viewers(&self.state, &ConsoleRequest::of(caller), form).await
+    }
 }
 
 /// The page's read, for the request's person.
@@ -440,12 +471,17 @@ impl Console {
             let members = identity::members(&state.database, &access.project_id)
                 .await
                 .map_err(|error| failed(&error))?;
+            let audit_for_viewers =
+                identity::audit_for_viewers(&state.database, &access.project_id)
+                    .await
+                    .map_err(|error| failed(&error))?;
             projects.push(ProjectSettings {
                 project_id: access.project_id.clone(),
                 project_name: access.project_name.clone(),
                 role: access.role.as_str().to_string(),
                 can_change: access.role.can_change(),
                 can_manage_members: access.role == identity::Role::Owner,
+                audit_for_viewers,
                 keys: keys
                     .into_iter()
                     .map(|key| KeyRow {

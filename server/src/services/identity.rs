@@ -1417,6 +1417,54 @@ pub async fn create_project(
     path.settled("project.create", target, None, result).await
 }
 
+/// An owner (the person who acts) lets the project's viewers read its audit entries, or not
+/// (owners and editors always do).
+pub async fn set_audit_for_viewers(
+    database: &Database,
+    path: ChangePath<'_>,
+    project_id: &str,
+    allowed: bool,
+) -> Result<(), IdentityError> {
+    let mut target = target("project", Some(project_id), project_id);
+    let mut before = None;
+    let result: Result<((), Change), IdentityError> = async {
+        let actor = acting_person(path.context)?;
+        let mut transaction = database.begin().await?;
+        target.organization_id = organization_of(&mut transaction, project_id).await?;
+        if !projects::lock(&mut transaction, project_id).await? {
+            return Err(IdentityError::NotFound);
+        }
+        require_owner(&mut transaction, actor, project_id).await?;
+        before = projects::audit_for_viewers(&mut transaction, project_id)
+            .await?
+            .map(|was| json!({ "audit_for_viewers": was }));
+        projects::set_audit_for_viewers(&mut transaction, project_id, allowed).await?;
+        let change = path.done(
+            "project.set_audit_for_viewers",
+            target.clone(),
+            before.clone(),
+            Some(json!({ "audit_for_viewers": allowed })),
+        );
+        path.commit::<IdentityError>(transaction, std::slice::from_ref(&change))
+            .await?;
+        Ok(((), change))
+    }
+    .await;
+    path.settled("project.set_audit_for_viewers", target, before, result)
+        .await
+}
+
+/// Whether the project's viewers read its audit entries (for its settings card).
+pub async fn audit_for_viewers(
+    database: &Database,
+    project_id: &str,
+) -> Result<bool, IdentityError> {
+    let mut conn = database.pool().acquire().await?;
+    Ok(projects::audit_for_viewers(&mut conn, project_id)
+        .await?
+        .unwrap_or(true))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

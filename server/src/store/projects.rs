@@ -232,3 +232,31 @@ pub async fn insert_if_name_free(
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Whether the project's viewers read its audit entries.
+pub async fn audit_for_viewers(
+    conn: &mut AnyConnection,
+    project_id: &str,
+) -> Result<Option<bool>, sqlx::Error> {
+    let row = sqlx::query("SELECT audit_for_viewers FROM projects WHERE id = $1")
+        .bind(project_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| super::rows::get_bool(&row, "audit_for_viewers"))
+        .transpose()
+}
+
+pub async fn set_audit_for_viewers(
+    conn: &mut AnyConnection,
+    project_id: &str,
+    allowed: bool,
+) -> Result<bool, sqlx::Error> {
+    // A flag: BOOLEAN in PostgreSQL, INTEGER in SQLite; a comparison reads as either.
+    let sql = if allowed {
+        "UPDATE projects SET audit_for_viewers = (1 = 1) WHERE id = $1"
+    } else {
+        "UPDATE projects SET audit_for_viewers = (1 = 0) WHERE id = $1"
+    };
+    let changed = sqlx::query(sql).bind(project_id).execute(conn).await?;
+    Ok(changed.rows_affected() == 1)
+}

@@ -846,3 +846,64 @@ pub(crate) async fn every_change_is_one_entry(app: &TestApp) {
             .unwrap_or_else(|failure| panic!("the log of {organization}: {failure}"));
     }
 }
+
+on_both_databases!(
+    viewers_read_the_log_until_an_owner_turns_that_off,
+    |database: Database| async move {
+        use crate::identity::{page, signed_in, someone};
+        use wheelhouse::services::identity::Role;
+        let app = TestApp::new(database);
+        someone(&app, "olga@example.com", "team-v", Role::Owner).await;
+        someone(&app, "vic@example.com", "team-v", Role::Viewer).await;
+        let (owner, viewer) = (
+            signed_in(&app, "olga@example.com").await,
+            signed_in(&app, "vic@example.com").await,
+        );
+        let project: String = sqlx::query_scalar("SELECT id FROM projects WHERE name = 'team-v'")
+            .fetch_one(app.state.database.pool())
+            .await
+            .expect("project");
+        let (_, _, html) = page(&app, "/audit", Some(&viewer)).await;
+        assert!(html.contains(r#"data-testid="audit-row""#), "{html}");
+
+        // Only an owner turns it off; a viewer's try is refused and recorded.
+        let form = format!("project_id={project}");
+        let (status, location) = crate::forms::post(
+            &app,
+            app::routes::SET_AUDIT_VIEWERS.axum_path,
+            &viewer,
+            &form,
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert!(location.contains("problem="), "{location}");
+        let (_, location) = crate::forms::post(
+            &app,
+            app::routes::SET_AUDIT_VIEWERS.axum_path,
+            &owner,
+            &form,
+        )
+        .await;
+        assert_eq!(location, "/settings?notice=audit-viewers-saved");
+        let (_, _, html) = page(&app, "/audit", Some(&viewer)).await;
+        assert!(!html.contains(r#"data-testid="audit-row""#), "{html}");
+        assert!(
+            html.contains("not a member of a project whose log you may read"),
+            "{html}"
+        );
+        let (_, _, html) = page(&app, "/audit", Some(&owner)).await;
+        assert!(html.contains("project.set_audit_for_viewers"), "{html}");
+
+        let (_, location) = crate::forms::post(
+            &app,
+            app::routes::SET_AUDIT_VIEWERS.axum_path,
+            &owner,
+            &format!("{form}&allowed=yes"),
+        )
+        .await;
+        assert_eq!(location, "/settings?notice=audit-viewers-saved");
+        let (_, _, html) = page(&app, "/audit", Some(&viewer)).await;
+        assert!(html.contains(r#"data-testid="audit-row""#), "{html}");
+        every_change_is_one_entry(&app).await;
+    }
+);

@@ -478,6 +478,7 @@ on_both_databases!(
                 routes::ADD_MEMBER => "email=mallory%40example.com&role=owner",
                 routes::CHANGE_MEMBER_ROLE => "role=owner",
                 routes::REMOVE_MEMBER => "confirm=yes",
+                routes::SET_AUDIT_VIEWERS => "allowed=yes",
                 routes::CREATE_PROJECT => new_project.as_str(),
                 routes::CREATE_CLUSTER => new_cluster.as_str(),
                 // They name nothing of another's: the caller's own session, theme and password,
@@ -514,7 +515,9 @@ on_both_databases!(
                 routes::DELETE_ACL_RULE => and("rule", "rule"),
                 routes::REVOKE_API_KEY => vec![("access_key", victims("access_key"))],
                 routes::SIGN_CHECKPOINT => vec![("organization", victims("organization"))],
-                routes::ADD_MEMBER => vec![("project_id", victims("project"))],
+                routes::ADD_MEMBER | routes::SET_AUDIT_VIEWERS => {
+                    vec![("project_id", victims("project"))]
+                }
                 routes::CHANGE_MEMBER_ROLE | routes::REMOVE_MEMBER => vec![
                     ("project_id", victims("project")),
                     ("member", victims("member")),

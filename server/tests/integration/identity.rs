@@ -965,7 +965,7 @@ fn in_console(user_id: &str, email: &str) -> ChangeContext {
     )
 }
 
-async fn someone(app: &TestApp, email: &str, project: &str, role: Role) {
+pub(crate) async fn someone(app: &TestApp, email: &str, project: &str, role: Role) {
     identity::create_user(
         &app.provisioning.database,
         app.state.ids.as_ref(),
@@ -983,7 +983,7 @@ async fn someone(app: &TestApp, email: &str, project: &str, role: Role) {
     .expect("user");
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> String {
+pub(crate) async fn signed_in(app: &TestApp, email: &str) -> String {
     let (status, _, cookie) = sign_in(app, email, PASSWORD, None).await;
     assert_eq!(status, 303, "{email} signs in");
     session_of(&cookie)
