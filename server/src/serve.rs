@@ -470,9 +470,48 @@ impl CommandLineChanges {
     }
 }
 
-/// What an admin command acts on. The sandbox's clock, its OS images and what it simulates in
-/// clusters (faults, workloads) are the provider's, set by its operators: the provider's
-/// organization, whatever customer's cluster they touch (named in `cluster_id`).
+/// What an operator's command on a customer's cluster (a fault, a workload, a PDB, a node)
+/// acts on: in the customer's organization and project, so the provider's action is in the
+/// tenant's own audit log; a cluster Wheelhouse does not know stays the provider's.
+async fn tenant_target(
+    database: &Database,
+    kind: &'static str,
+    id: &str,
+    cluster_id: Option<&str>,
+    node_id: Option<&str>,
+) -> Target {
+    let mut target = provider_target(kind, id, cluster_id);
+    let Ok(mut conn) = database.pool().acquire().await else {
+        return target;
+    };
+    let cluster = match (cluster_id, node_id) {
+        (Some(cluster), _) => Some(cluster.to_string()),
+        (None, Some(node)) => crate::backend::sandbox::store::nodes::get(&mut conn, node)
+            .await
+            .ok()
+            .flatten()
+            .map(|node| node.cluster_id),
+        (None, None) => None,
+    };
+    let Some(cluster) = cluster else {
+        return target;
+    };
+    if let Ok(Some((project_id, _))) =
+        crate::store::cluster_owners::owner(&mut conn, &cluster).await
+    {
+        if let Ok(Some((_, organization_id))) =
+            crate::store::projects::project_by_id(&mut conn, &project_id).await
+        {
+            target.organization_id = organization_id;
+            target.project_id = Some(project_id);
+        }
+    }
+    target.cluster_id = Some(cluster);
+    target
+}
+
+/// What an admin command acts on. The sandbox's clock and its OS images are the provider's,
+/// set by its operators: the provider's organization.
 fn provider_target(kind: &'static str, id: &str, cluster_id: Option<&str>) -> Target {
     Target {
         organization_id: PROVIDER_ORGANIZATION.to_string(),
@@ -746,7 +785,7 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
         FaultCommand::Node { node_id, fault, .. } => {
             let (operator, pending) = changes.operator_recording(
                 "node.inject_fault",
-                provider_target("node", node_id, None),
+                tenant_target(&database, "node", node_id, None, Some(node_id)).await,
                 serde_json::json!({ "fault": fault }),
             );
             let injected = crate::backend::sandbox::reconciler::inject_fault(
@@ -766,7 +805,7 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
         } => {
             let (operator, pending) = changes.operator_recording(
                 "component.set_health",
-                provider_target("component", component, Some(cluster_id)),
+                tenant_target(&database, "component", component, Some(cluster_id), None).await,
                 serde_json::json!({ "health": health }),
             );
             let set = provisioning
@@ -829,7 +868,7 @@ pub async fn edit_inventory(command: crate::cli::InventoryCommand) -> Result<(),
             serde_json::json!({ "allowed": allowed, "pool": pool }),
         ),
     };
-    let target = provider_target(kind, &object, Some(&cluster_id));
+    let target = tenant_target(&database, kind, &object, Some(&cluster_id), None).await;
     let Some((namespace, name)) = object.split_once('/') else {
         return Err(changes
             .refuse(

@@ -907,3 +907,63 @@ on_both_databases!(
         every_change_is_one_entry(&app).await;
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operators_action_on_a_customers_cluster_is_in_the_customers_log() {
+    let test_database = TestDatabase::sqlite().await;
+    let app = TestApp::new(test_database.database.clone());
+    let token = app.api_key("team-o").await;
+    let (status, body) = app
+        .api(
+            "POST",
+            &format!("{R}/clusters"),
+            &token,
+            Some(json!({ "name": "watched", "version": "1.35.1", "cni": "cilium", "pools": [] })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let cluster_id = body["id"].as_str().expect("id").to_string();
+    app.run_until_idle().await;
+    let output = crate::support::wheelhouse_command()
+        .args([
+            "admin",
+            "fault",
+            "component",
+            &cluster_id,
+            "coredns",
+            "degraded",
+        ])
+        .args(["--database-url", &test_database.url])
+        .env("USER", "ada-ops")
+        .output()
+        .expect("wheelhouse runs");
+    assert!(output.status.success(), "{output:?}");
+    let organization: String =
+        sqlx::query_scalar("SELECT organization_id FROM projects WHERE name = 'team-o'")
+            .fetch_one(app.state.database.pool())
+            .await
+            .expect("organization");
+    let entry: String = sqlx::query_scalar(
+        "SELECT entry FROM audit_entries WHERE organization_id = $1 AND action = 'component.set_health'",
+    )
+    .bind(&organization)
+    .fetch_one(app.state.database.pool())
+    .await
+    .expect("the operator's action is in the customer's log");
+    let entry: Value = serde_json::from_str(&entry).expect("JSON");
+    assert_eq!(entry["actor"]["kind"], "operator", "{entry}");
+    assert_eq!(entry["target"]["cluster_id"], json!(cluster_id), "{entry}");
+    // An operator's action is followed by a checkpoint at once.
+    let checkpoint = app
+        .state
+        .audit
+        .latest_checkpoint(&organization)
+        .await
+        .expect("read")
+        .expect("a checkpoint after the operator's action");
+    assert_eq!(
+        checkpoint.checkpoint.tree_size,
+        entry["seq"].as_u64().expect("seq") + 1
+    );
+    test_database.cleanup().await;
+}
