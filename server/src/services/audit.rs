@@ -643,13 +643,11 @@ impl AuditLog {
         seq: i64,
     ) -> Result<ProvenEntry, AuditError> {
         let mut conn = self.database.pool().acquire().await?;
-        let (rows, _) = {
-            let mut only = filter.clone();
-            only.from_ms = None;
-            only.to_ms = None;
-            let rows = store::batch(&mut conn, organization_id, &only, seq - 1, seq + 1, 1).await?;
-            (rows, 0)
-        };
+        // Whether the reader may see it is the filter's projects; its time does not matter.
+        let mut only = filter.clone();
+        only.from_ms = None;
+        only.to_ms = None;
+        let rows = store::batch(&mut conn, organization_id, &only, seq - 1, seq + 1, 1).await?;
         let entry = rows.into_iter().next().ok_or(AuditError::NotFound)?;
         let Some(row) = store::checkpoint_covering(&mut conn, organization_id, seq).await? else {
             return Ok(ProvenEntry {

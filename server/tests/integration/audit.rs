@@ -787,6 +787,10 @@ on_both_databases!(
         assert_eq!(verified.entries, 1);
         let (_, _, csv) = page(&app, &export.replace("jsonl", "csv"), Some(&kim)).await;
         assert!(csv.starts_with("seq,time,actor"), "{csv}");
+        // An export format that does not exist is refused, in words.
+        let (status, _, said) = page(&app, &export.replace("jsonl", "xml"), Some(&kim)).await;
+        assert_eq!(status, 400);
+        assert!(said.contains("jsonl or csv"), "{said}");
 
         // Another organization's person finds nothing.
         let (_, _, cookie) = sign_in(&app, "lou@example.com", PASSWORD, None).await;
