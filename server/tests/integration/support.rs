@@ -52,12 +52,10 @@ pub const TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 /// How long cleanup waits for the application's pooled connections to come back.
 const CLEANUP_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// Runs a test body, failing it if it runs past [`TEST_LIMIT`].
-pub async fn within_limit(body: impl std::future::Future<Output = ()>) {
-    if tokio::time::timeout(TEST_LIMIT, body).await.is_err() {
-        panic!("the test did not finish within {TEST_LIMIT:?}: it hangs");
-    }
-}
+/// How long a statement of a test waits for a row or table lock before it fails with
+/// PostgreSQL's "canceling statement due to lock timeout" (which names the wait, where a hang
+/// would not).
+const LOCK_TIMEOUT_MS: u32 = 60_000;
 
 /// A migrated database that exists only for one test.
 pub struct TestDatabase {
@@ -114,7 +112,8 @@ impl TestDatabase {
         let separator = if base.contains('?') { '&' } else { '?' };
         // The application name lets cleanup end this test's connections, if any were leaked.
         let url = format!(
-            "{base}{separator}options=-c%20search_path%3D{schema}&application_name={schema}"
+            "{base}{separator}options=-c%20search_path%3D{schema}%20-c%20lock_timeout%3D{LOCK_TIMEOUT_MS}\
+             &application_name={schema}"
         );
         let database = wheelhouse::serve::prepare_database(&url)
             .await
@@ -124,6 +123,22 @@ impl TestDatabase {
             url,
             cleanup: Cleanup::PostgresSchema(schema),
         })
+    }
+
+    /// Runs a test body on this database, failing it if it runs past [`TEST_LIMIT`]; a hang is
+    /// reported with what this test's PostgreSQL sessions were doing, so it can be diagnosed from
+    /// the CI log alone.
+    pub async fn run<F: std::future::Future<Output = ()>>(&self, body: impl FnOnce(Database) -> F) {
+        if tokio::time::timeout(TEST_LIMIT, body(self.database.clone()))
+            .await
+            .is_err()
+        {
+            let sessions = match &self.cleanup {
+                Cleanup::PostgresSchema(schema) => postgres_sessions(schema).await,
+                Cleanup::Sqlite(_) => String::from("(SQLite)"),
+            };
+            panic!("the test did not finish within {TEST_LIMIT:?}: it hangs; its database sessions: {sessions}");
+        }
     }
 
     pub async fn cleanup(self) {
@@ -150,6 +165,46 @@ impl TestDatabase {
                 admin.close().await;
             }
         }
+    }
+}
+
+/// One line per PostgreSQL session of a test: its state, what it waits for, who blocks it, and
+/// its statement.
+async fn postgres_sessions(schema: &str) -> String {
+    use sqlx::Row;
+    let Ok(admin) = Database::connect(&postgres_url()).await else {
+        return String::from("(PostgreSQL unreachable)");
+    };
+    let rows = sqlx::query(
+        "SELECT pid::text AS pid, COALESCE(state, '') AS state, \
+                COALESCE(wait_event_type || '/' || wait_event, '') AS waiting, \
+                array_to_string(pg_blocking_pids(pid), ',') AS blocked_by, \
+                COALESCE(to_char(xact_start, 'HH24:MI:SS'), '') AS transaction_since, \
+                left(query, 300) AS query \
+         FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(schema)
+    .fetch_all(admin.pool())
+    .await;
+    admin.close().await;
+    match rows {
+        Err(error) => format!("(could not read pg_stat_activity: {error})"),
+        Ok(rows) if rows.is_empty() => String::from("none open"),
+        Ok(rows) => rows
+            .iter()
+            .map(|row| {
+                let field = |name: &str| row.try_get::<String, _>(name).unwrap_or_default();
+                format!(
+                    "\n  pid {} {} waiting [{}] blocked by [{}] transaction since [{}]: {}",
+                    field("pid"),
+                    field("state"),
+                    field("waiting"),
+                    field("blocked_by"),
+                    field("transaction_since"),
+                    field("query")
+                )
+            })
+            .collect(),
     }
 }
 
@@ -199,7 +254,7 @@ macro_rules! on_both_databases {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 let test_database = $crate::support::TestDatabase::sqlite().await;
-                $crate::support::within_limit(($body)(test_database.database.clone())).await;
+                test_database.run($body).await;
                 test_database.cleanup().await;
             }
 
@@ -208,7 +263,7 @@ macro_rules! on_both_databases {
                 let Some(test_database) = $crate::support::TestDatabase::postgres().await else {
                     return;
                 };
-                $crate::support::within_limit(($body)(test_database.database.clone())).await;
+                test_database.run($body).await;
                 test_database.cleanup().await;
             }
         }
