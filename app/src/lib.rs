@@ -66,12 +66,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("storage") view=pages::cluster::storage::ClusterStorage />
                         <Route path=path!("upgrade") view=pages::cluster::upgrade::ClusterUpgrade />
                         <Route path=path!("maintenance") view=pages::cluster::maintenance::ClusterMaintenance />
+                        <Route path=path!("alerts") view=pages::alerts::ClusterAlerts />
                         <Route path=path!("events") view=pages::cluster::events::ClusterEvents />
                         <Route path=path!("access") view=pages::cluster::access::ClusterAccess />
                         <Route path=path!("audit") view=pages::audit::ClusterAudit />
                         <Route path=path!("settings") view=pages::cluster::settings::ClusterSettings />
                     </ParentRoute>
                     <Route path=path!("login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("alerts") view=pages::alerts::AlertsPageView ssr=SsrMode::Async />
                     <Route path=path!("audit") view=pages::audit::AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("audit/:organization/:seq") view=pages::audit::AuditEntryPageView ssr=SsrMode::Async />
                     <Route path=path!("settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />

@@ -45,6 +45,7 @@ pub enum Tab {
     Storage,
     Upgrade,
     Maintenance,
+    Alerts,
     Events,
     Access,
     Audit,
@@ -61,6 +62,7 @@ impl Tab {
             Tab::Storage => CLUSTER_STORAGE,
             Tab::Upgrade => CLUSTER_UPGRADE,
             Tab::Maintenance => CLUSTER_MAINTENANCE,
+            Tab::Alerts => CLUSTER_ALERTS,
             Tab::Events => CLUSTER_EVENTS,
             Tab::Access => CLUSTER_ACCESS,
             Tab::Audit => CLUSTER_AUDIT,
@@ -205,6 +207,7 @@ pub const CLUSTER_MAINTENANCE: Page = tab(
     "Maintenance",
     Tab::Maintenance,
 );
+pub const CLUSTER_ALERTS: Page = tab("/clusters/{region}/{id}/alerts", "Alerts", Tab::Alerts);
 pub const CLUSTER_EVENTS: Page = tab("/clusters/{region}/{id}/events", "Events", Tab::Events);
 pub const CLUSTER_ACCESS: Page = tab("/clusters/{region}/{id}/access", "Access", Tab::Access);
 pub const CLUSTER_AUDIT: Page = tab("/clusters/{region}/{id}/audit", "Audit", Tab::Audit);
@@ -218,6 +221,12 @@ pub const LOGIN: Page = page(
     "Sign in",
     Audience::Public,
     Placement::Linked,
+);
+pub const ALERTS: Page = page(
+    "/alerts",
+    "Alerts",
+    Audience::SignedIn,
+    Placement::Navigation(IconName::Alerts),
 );
 pub const AUDIT: Page = page(
     "/audit",
@@ -255,11 +264,13 @@ pub const PAGES: &[Page] = &[
     CLUSTER_STORAGE,
     CLUSTER_UPGRADE,
     CLUSTER_MAINTENANCE,
+    CLUSTER_ALERTS,
     CLUSTER_EVENTS,
     CLUSTER_ACCESS,
     CLUSTER_AUDIT,
     CLUSTER_SETTINGS,
     LOGIN,
+    ALERTS,
     AUDIT,
     AUDIT_ENTRY,
     SETTINGS,
@@ -327,6 +338,12 @@ pub const SAVE_AUTO_UPGRADE: ServerRoute =
     form_of::<api::maintenance::SaveAutoUpgrade>(Audience::SignedIn);
 pub const SAVE_AUTOHEALING: ServerRoute =
     form_of::<api::maintenance::SaveAutohealing>(Audience::SignedIn);
+// Alerts'.
+pub const ACKNOWLEDGE_ALERT: ServerRoute =
+    form_of::<api::alerts::AcknowledgeAlert>(Audience::SignedIn);
+pub const SILENCE_ALERTS: ServerRoute = form_of::<api::alerts::SilenceAlerts>(Audience::SignedIn);
+pub const END_SILENCE: ServerRoute = form_of::<api::alerts::EndSilence>(Audience::SignedIn);
+pub const CHECK_ALERTS: ServerRoute = form_of::<api::alerts::CheckAlerts>(Audience::SignedIn);
 // The audit log's.
 pub const SIGN_CHECKPOINT: ServerRoute = form_of::<api::audit::SignCheckpoint>(Audience::SignedIn);
 
@@ -377,6 +394,10 @@ pub const SERVER_ROUTES: &[ServerRoute] = &[
     RESET_ADMIN_TOKEN,
     SIGN_CHECKPOINT,
     SET_AUDIT_VIEWERS,
+    ACKNOWLEDGE_ALERT,
+    SILENCE_ALERTS,
+    END_SILENCE,
+    CHECK_ALERTS,
     AUDIT_EXPORT,
     AUDIT_PUBLIC_KEY,
 ];
@@ -557,6 +578,7 @@ mod tests {
                 Tab::Storage,
                 Tab::Upgrade,
                 Tab::Maintenance,
+                Tab::Alerts,
                 Tab::Events,
                 Tab::Access,
                 Tab::Audit,
@@ -579,6 +601,7 @@ mod tests {
             [
                 ("/", "Overview"),
                 ("/clusters", "Clusters"),
+                ("/alerts", "Alerts"),
                 ("/audit", "Audit log"),
                 ("/settings", "Settings"),
                 ("/provider/system", "System")

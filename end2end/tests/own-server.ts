@@ -12,7 +12,8 @@ export class OwnServer {
   readonly databaseUrl: string;
   private process?: ChildProcess;
 
-  constructor(readonly port: number) {
+  /// `extra`: more `serve` options (e.g. a faster alerts pass).
+  constructor(readonly port: number, readonly extra: string[] = []) {
     this.baseURL = `http://127.0.0.1:${port}`;
     this.databaseUrl = `sqlite://${path.join(fs.mkdtempSync(path.join(os.tmpdir(), `wh-${port}-`)), "w.db")}`;
   }
@@ -22,7 +23,7 @@ export class OwnServer {
     this.process = spawn(process.env.WHEELHOUSE_BIN!, [
       "serve", "--addr", `127.0.0.1:${this.port}`, "--kube-api-addr", "127.0.0.1:0",
       "--database-url", this.databaseUrl, "--site-root", siteRoot, "--time-scale", "60",
-      "--reconcile-interval-ms", "50",
+      "--reconcile-interval-ms", "50", ...this.extra,
     ], { stdio: "ignore" });
     await expect(async () => {
       expect((await fetch(`${this.baseURL}/readyz`)).status).toBe(200);

@@ -118,6 +118,27 @@ pub enum ClusterCommand {
         #[command(flatten)]
         server: ServerOptions,
     },
+    /// The cluster's alerts, open ones first: severity, state, whose it is, what it is about
+    /// and what to do. With --check, every rule is evaluated now first (a cleared condition
+    /// resolves its alert); with --acknowledge ID --note TEXT, acknowledges one alert.
+    Alerts {
+        /// The cluster's id.
+        cluster_id: String,
+        /// Only alerts in this state: firing, pending, resolved or silenced.
+        #[arg(long)]
+        state: Option<String>,
+        /// Evaluate every rule on the cluster now.
+        #[arg(long)]
+        check: bool,
+        /// Acknowledge this alert (with --note).
+        #[arg(long, requires = "note")]
+        acknowledge: Option<String>,
+        /// What is being done about the acknowledged alert.
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        server: ServerOptions,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -452,6 +473,11 @@ pub struct ServeOptions {
         default_value_t = 3600
     )]
     pub audit_checkpoint_interval_s: u64,
+
+    /// Pause between two alert evaluation passes (every rule over every cluster), in
+    /// milliseconds.
+    #[arg(long, env = "WHEELHOUSE_ALERTS_INTERVAL_MS", default_value_t = 15_000)]
+    pub alerts_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

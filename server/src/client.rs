@@ -1,6 +1,7 @@
 //! `wheelhouse k8s cluster …`: the CLI for cluster owners, a client of a Wheelhouse server's
 //! extension API (`/api/v1/`) with a project's API key. It prints what the console shows: the
-//! pre-flight verdict with its evidence, and (with `--wait`) the progress until the end.
+//! pre-flight verdict with its evidence, (with `--wait`) the progress until the end, and a
+//! cluster's alerts with whose each is and what to do.
 
 use std::time::Duration;
 
@@ -215,6 +216,83 @@ pub async fn run(command: ClusterCommand) -> Result<(), StartError> {
                 follow(&api, "Rollback", &target).await?;
             }
             Ok(())
+        }
+        ClusterCommand::Alerts {
+            cluster_id,
+            state,
+            check,
+            acknowledge,
+            note,
+            server,
+        } => {
+            let api = Api::new(&server, &cluster_id);
+            if let Some(alert) = acknowledge {
+                let root = server.url.trim_end_matches('/');
+                let done = api
+                    .call(
+                        api.http
+                            .post(format!("{root}/api/v1/alerts/{alert}/acknowledge"))
+                            .json(&json!({ "note": note.unwrap_or_default() })),
+                    )
+                    .await?;
+                println!(
+                    "Acknowledged {} ({}).",
+                    done["title"].as_str().unwrap_or("the alert"),
+                    done["summary"].as_str().unwrap_or("")
+                );
+                return Ok(());
+            }
+            if check {
+                api.call(api.http.post(format!("{}/alerts/check", api.base)))
+                    .await?;
+            }
+            let query: Vec<(&str, &str)> = state.iter().map(|s| ("state", s.as_str())).collect();
+            let list = api.get("alerts", &query).await?;
+            print_alerts(&list);
+            Ok(())
+        }
+    }
+}
+
+/// One block per alert: its line, whose it is and what to do.
+fn print_alerts(list: &Value) {
+    let alerts = list["alerts"].as_array().cloned().unwrap_or_default();
+    if alerts.is_empty() {
+        println!("No alert.");
+        return;
+    }
+    for alert in alerts {
+        let text = |key: &str| alert[key].as_str().unwrap_or("").to_string();
+        let state = match alert["silenced_by"].as_str() {
+            Some(_) if text("state") != "resolved" => format!("{}, silenced", text("state")),
+            _ => text("state"),
+        };
+        let owner = if text("owner") == "provider" {
+            "the provider's"
+        } else {
+            "yours"
+        };
+        println!(
+            "{:<8} {:<18} {} — {} [{owner}] id {}",
+            text("severity").to_uppercase(),
+            state,
+            text("title"),
+            text("summary"),
+            text("id")
+        );
+        let recommendation = &alert["recommendation"];
+        if let Some(words) = recommendation["text"].as_str() {
+            println!("         {words}");
+        }
+        if let Some(command) = recommendation["command"].as_str() {
+            println!("         $ {command}");
+        }
+        if let Some(acknowledgement) = alert["acknowledgement"].as_object() {
+            println!(
+                "         acknowledged by {}: {}",
+                acknowledgement["by"].as_str().unwrap_or("?"),
+                acknowledgement["note"].as_str().unwrap_or("")
+            );
         }
     }
 }

@@ -192,6 +192,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), StartError> {
             reconcile: Duration::from_millis(options.reconcile_interval_ms.max(10)),
             maintenance: Duration::from_millis(options.maintenance_interval_ms.max(50)),
             checkpoint: Duration::from_secs(options.audit_checkpoint_interval_s.clamp(1, 3600)),
+            alerts: Duration::from_millis(options.alerts_interval_ms.max(100)),
         },
         with_sandbox,
     );

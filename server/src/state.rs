@@ -142,6 +142,18 @@ impl AppState {
         )
     }
 
+    /// Alerts (rules, their lifecycle, acknowledgements and silences), over whichever provider
+    /// serves now.
+    pub fn alerts(&self) -> crate::services::alerts::AlertService {
+        crate::services::alerts::AlertService::new(
+            self.service.clone(),
+            self.database.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+            self.replica.clone(),
+        )
+    }
+
     /// Serves over another provider behind the port (a remote one, or a test double).
     pub fn use_backend(&mut self, backend: SharedBackend) {
         self.service = ProvisioningService::new(backend, self.database.clone(), self.clock.clone())

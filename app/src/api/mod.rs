@@ -4,6 +4,7 @@
 //! and answers with a 303 to the page that shows the outcome. Each function is thin: find the
 //! console and the caller in the request's context, call one port method, answer.
 
+pub mod alerts;
 pub mod audit;
 pub mod cluster;
 pub mod clusters;

@@ -9,6 +9,7 @@ pub enum IconName {
     Settings,
     System,
     Audit,
+    Alerts,
     Wheel,
     Sun,
     Moon,
@@ -23,6 +24,7 @@ impl IconName {
             IconName::Settings => "M12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6M4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4",
             IconName::System => "M4 5h16v10H4zM8 19h8M12 15v4",
             IconName::Audit => "M6 3h9l3 3v15H6zM9 13l2 2l4-4",
+            IconName::Alerts => "M6 17V11a6 6 0 0 1 12 0v6l2 2H4zM10 21h4",
             IconName::Wheel => {
                 "M12 3v4M12 17v4M3 12h4M17 12h4M5.6 5.6l2.9 2.9M15.5 15.5l2.9 2.9M5.6 18.4l2.9-2.9M15.5 8.5l2.9-2.9M12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6"
             }

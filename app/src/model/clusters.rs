@@ -49,6 +49,8 @@ pub struct ClusterSummary {
     pub total_nodes: usize,
     pub pools: usize,
     pub node_ages: Option<AgeSpread>,
+    /// Alerts firing now (not silenced).
+    pub firing_alerts: i64,
 }
 
 /// What the dashboard's filters ask for (empty = any).

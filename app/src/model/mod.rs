@@ -1,5 +1,6 @@
 //! Serde types shared by the server and the browser: no sqlx, no tokio, nothing server-only.
 
+pub mod alerts;
 pub mod audit;
 pub mod cluster;
 pub mod clusters;

@@ -315,6 +315,7 @@ fn ClusterTable(clusters: Vec<ClusterSummary>) -> impl IntoView {
                     <th scope="col" class="px-3 py-2 font-medium">"Nodes ready"</th>
                     <th scope="col" class="px-3 py-2 font-medium">"Pools"</th>
                     <th scope="col" class="px-3 py-2 font-medium">"Node age (oldest / median / newest)"</th>
+                    <th scope="col" class="px-3 py-2 font-medium">"Alerts"</th>
                 </tr>
             </thead>
             <tbody class="block sm:table-row-group">
@@ -336,6 +337,15 @@ fn ClusterTable(clusters: Vec<ClusterSummary>) -> impl IntoView {
                                 <td class=cell data-label="Nodes ready">{format!("{} of {}", cluster.ready_nodes, cluster.total_nodes)}</td>
                                 <td class=cell data-label="Pools">{cluster.pools}</td>
                                 <td class=cell data-label="Node age">{ages(&cluster.node_ages)}</td>
+                                <td class=cell data-label="Alerts" data-testid="firing-alerts">
+                                    {if cluster.firing_alerts == 0 {
+                                        view! { <span class="text-muted">"None firing"</span> }.into_any()
+                                    } else {
+                                        let href = routes::cluster_tab(&cluster.region, &cluster.id, routes::Tab::Alerts);
+                                        let words = if cluster.firing_alerts == 1 { "1 firing".to_string() } else { format!("{} firing", cluster.firing_alerts) };
+                                        view! { <a href=href class="inline-flex min-h-11 items-center font-medium text-bad underline">{words}</a> }.into_any()
+                                    }}
+                                </td>
                             </tr>
                         }
                     })

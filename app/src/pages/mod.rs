@@ -1,5 +1,6 @@
 //! One module per screen; each page loads its data on the server.
 
+pub mod alerts;
 pub mod audit;
 pub mod cluster;
 pub mod clusters;

@@ -73,6 +73,12 @@ impl Console {
                 .or_default()
                 .push(digest);
         }
+        let project_ids: Vec<String> = user.projects.iter().map(|p| p.project_id.clone()).collect();
+        let firing = state
+            .alerts()
+            .firing_counts(&project_ids)
+            .await
+            .map_err(|error| failed(&error))?;
         let mut clusters = Vec::new();
         let mut all_node_ages: Vec<f64> = Vec::new();
         for project in &user.projects {
@@ -101,6 +107,7 @@ impl Console {
                         total_nodes,
                         pools,
                         node_ages: age_spread(ages),
+                        firing_alerts: firing.get(&cluster.id).copied().unwrap_or(0),
                         id: cluster.id,
                         name: cluster.name,
                         project: project.project_name.clone(),

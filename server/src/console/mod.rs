@@ -20,6 +20,7 @@
 //! not found, unavailable, back to the page with its `problem` and what was typed, a request no
 //! page sends).
 
+pub mod alerts;
 pub mod audit;
 pub mod cluster;
 pub mod clusters;

@@ -8,6 +8,7 @@ pub mod source;
 
 use std::sync::Arc;
 
+use app::api::alerts::ssr::AlertsConsole;
 use app::api::audit::ssr::AuditConsole;
 use app::api::cluster::ssr::ClusterConsole;
 use app::api::clusters::ssr::ClustersConsole;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     // Each feature's console port, for the server functions of every console request.
     let console = Arc::new(Console::new(state.clone()));
     let provide_console = move || {
+        provide_context(console.clone() as Arc<dyn AlertsConsole>);
         provide_context(console.clone() as Arc<dyn AuditConsole>);
         provide_context(console.clone() as Arc<dyn ClusterConsole>);
         provide_context(console.clone() as Arc<dyn ClustersConsole>);

@@ -1,7 +1,8 @@
 //! Background work, in one place: the loops a server runs beside its HTTP listener — the
 //! sandbox's reconciler (the simulated provider's own work, when it is the provider) and
-//! Wheelhouse's maintenance pass (node lifespans, autohealing, patch auto-upgrade); the notices,
-//! webhook deliveries and audit checkpoints of later issues start here too. Each loop runs every
+//! Wheelhouse's maintenance pass (node lifespans, autohealing, patch auto-upgrade), the alerts
+//! pass (every rule over every cluster) and audit checkpoints; the notices and webhook
+//! deliveries of later issues start here too. Each loop runs every
 //! interval until stopped and is steppable one pass at a time in tests (`run_pass`, `pass`).
 //! Work on a shared subject happens only under its lease (`store::leases`, table `job_leases`),
 //! so with several replicas on one database exactly one acts on each subject.
@@ -21,6 +22,8 @@ pub struct Intervals {
     pub maintenance: Duration,
     /// How often every audit log that grew gets a signed checkpoint (at most an hour).
     pub checkpoint: Duration,
+    /// How often the alert rules are evaluated over every cluster.
+    pub alerts: Duration,
 }
 
 /// The loops started, and how to stop them.
@@ -73,6 +76,18 @@ pub fn start(state: &AppState, intervals: Intervals, sandbox: bool) -> Running {
                 let _ = stopped.await;
             },
         )));
+    // One replica evaluates the alerts at a time: the lease outlives three passes.
+    let lease = (intervals.alerts * 3).max(Duration::from_secs(10));
+    let (stop, stopped) = oneshot::channel::<()>();
+    running.stop.push(stop);
+    running.tasks.push(tokio::spawn(
+        state
+            .alerts()
+            .with_lease(chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60)))
+            .run_until(intervals.alerts, async {
+                let _ = stopped.await;
+            }),
+    ));
     running
 }
 

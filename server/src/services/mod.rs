@@ -2,6 +2,7 @@
 //! provisioning service (tenancy over whichever provider is behind the port), the demo seed.
 //! Each owns its tables; none reaches past the port.
 
+pub mod alerts;
 pub mod audit;
 pub mod changes;
 pub mod demo;

@@ -5,6 +5,7 @@
 //! dialects differ, `Database::kind` tells which one is in use. Columns therefore stick to types
 //! both drivers map the same way: TEXT, BIGINT, BOOLEAN, DOUBLE PRECISION/REAL.
 
+pub mod alerts;
 pub mod audit;
 pub mod changes;
 pub mod cluster_owners;

@@ -398,6 +398,62 @@ on_both_databases!(
                 .fetch_one(app.provisioning.database.pool())
                 .await
                 .expect("key");
+        // The victim's firing alert and silence, for the alerts' forms.
+        app.provisioning
+            .set_component_health(
+                &crate::support::operator(),
+                &cluster_id,
+                "kube-apiserver",
+                "crash_loop",
+            )
+            .await
+            .expect("fault");
+        app.state.alerts().pass().await.expect("pass");
+        app.clock.advance(chrono::Duration::minutes(2));
+        app.state.alerts().pass().await.expect("pass");
+        let alert_id: String =
+            sqlx::query_scalar("SELECT id FROM alerts WHERE state = 'firing' AND cluster_id = $1")
+                .bind(&cluster_id)
+                .fetch_one(app.provisioning.database.pool())
+                .await
+                .expect("a firing alert of the victim");
+        let silence_id = app
+            .state
+            .alerts()
+            .silence(
+                &wheelhouse::domain::model::Caller::job(&project_id, &organization_id, "test"),
+                &wheelhouse::services::alerts::SilenceRequest {
+                    severity: Some("info".into()),
+                    reason: "the victim's".into(),
+                    duration_hours: 24,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("silence")
+            .id;
+        let alert_form = format!("alert={alert_id}&note=mine&back=%2Falerts");
+        let silence_form = format!(
+            "project={project_id}&rule=&severity=critical&hours=2&reason=mine&back=%2Falerts"
+        );
+        let end_silence_form = format!("silence={silence_id}&back=%2Falerts");
+        let untouched = || async {
+            let acknowledged: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE acknowledged_at IS NOT NULL")
+                    .fetch_one(app.provisioning.database.pool())
+                    .await
+                    .expect("count");
+            let silences: Vec<String> = sqlx::query_scalar(
+                "SELECT id || CAST(expires_at AS TEXT) FROM alert_silences ORDER BY id",
+            )
+            .fetch_all(app.provisioning.database.pool())
+            .await
+            .expect("silences");
+            (acknowledged, silences)
+        };
+        let alerts_before = untouched().await;
+        assert_eq!(alerts_before.0, 0);
+        assert_eq!(alerts_before.1.len(), 1);
         let victims = |parameter: &str| -> String {
             match parameter {
                 "region" => "fr-par",
@@ -481,6 +537,11 @@ on_both_databases!(
                 routes::SET_AUDIT_VIEWERS => "allowed=yes",
                 routes::CREATE_PROJECT => new_project.as_str(),
                 routes::CREATE_CLUSTER => new_cluster.as_str(),
+                // The alerts' forms name the alert, the project or the silence.
+                routes::ACKNOWLEDGE_ALERT => alert_form.as_str(),
+                routes::SILENCE_ALERTS => silence_form.as_str(),
+                routes::END_SILENCE => end_silence_form.as_str(),
+                routes::CHECK_ALERTS => "",
                 // They name nothing of another's: the caller's own session, theme and password,
                 // and the stream of the caller's own clusters (it never ends).
                 routes::SET_THEME
@@ -522,9 +583,12 @@ on_both_databases!(
                     ("project_id", victims("project")),
                     ("member", victims("member")),
                 ],
-                routes::CREATE_API_KEY | routes::CREATE_PROJECT | routes::CREATE_CLUSTER => {
-                    vec![]
-                }
+                routes::CREATE_API_KEY
+                | routes::CREATE_PROJECT
+                | routes::CREATE_CLUSTER
+                | routes::ACKNOWLEDGE_ALERT
+                | routes::SILENCE_ALERTS
+                | routes::END_SILENCE => vec![],
                 route if route.kind == Kind::Form => cluster,
                 _ => vec![],
             }
@@ -576,6 +640,11 @@ on_both_databases!(
             assert_eq!(status, 303, "POST {path}: refused with the reason");
         }
         assert_eq!(snapshot(&app).await, before, "a viewer changed nothing");
+        assert_eq!(
+            untouched().await,
+            alerts_before,
+            "no alert acknowledged, no silence made or ended by a stranger or a viewer"
+        );
         assert_eq!(
             people(&app).await,
             people_before,

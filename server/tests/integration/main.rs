@@ -4,6 +4,7 @@
 mod forms;
 mod support;
 
+mod alerts;
 mod audit;
 mod audit_crash;
 mod authorization;

@@ -797,7 +797,15 @@ impl Modify for AuthToken {
         super::audit::get_entry,
         super::audit::export,
         super::audit::latest_checkpoint,
-        super::audit::checkpoint_now
+        super::audit::checkpoint_now,
+        super::alerts::list_alerts,
+        super::alerts::get_alert,
+        super::alerts::acknowledge,
+        super::alerts::cluster_alerts,
+        super::alerts::check_cluster,
+        super::alerts::list_silences,
+        super::alerts::add_silence,
+        super::alerts::end_silence
     ),
     components(schemas(
         preflight::PreflightReport,
@@ -838,6 +846,21 @@ impl Modify for AuthToken {
         super::audit::SignedCheckpointView,
         super::audit::ProvenEntryView,
         super::audit::PublicKeyView,
+        super::alerts::AlertList,
+        super::alerts::SilenceList,
+        super::alerts::AcknowledgeBody,
+        crate::services::alerts::Alert,
+        crate::services::alerts::Acknowledgement,
+        crate::services::alerts::Evidence,
+        crate::services::alerts::EvidenceEvent,
+        crate::services::alerts::EvidenceComponent,
+        crate::services::alerts::EvidenceAuditEntry,
+        crate::services::alerts::Silence,
+        crate::services::alerts::SilenceRequest,
+        crate::services::alerts::AlertTarget,
+        crate::services::alerts::Recommendation,
+        crate::services::alerts::Severity,
+        crate::services::alerts::Owner,
         ErrorBody
     )),
     modifiers(&AuthToken)

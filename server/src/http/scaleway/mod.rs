@@ -4,6 +4,7 @@
 //! keeps tenancy and calls the port), render the view. Everything under `/k8s/` first passes
 //! [`guard`]: authentication, then a bounded body that must be a JSON object.
 
+pub mod alerts;
 pub mod audit;
 mod catalog;
 mod clusters;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(catalog::routes())
         .merge(extension::routes())
         .merge(audit::routes())
+        .merge(alerts::routes())
         // API clients get JSON errors, never the console's HTML 404 page.
         .route("/k8s/{*rest}", axum::routing::any(unknown_endpoint))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
