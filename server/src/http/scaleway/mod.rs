@@ -12,6 +12,7 @@ pub mod extension;
 mod kosmos;
 mod nodes;
 mod pools;
+mod restore;
 mod views;
 
 use std::collections::HashMap;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(catalog::routes())
         .merge(extension::routes())
         .merge(audit::routes())
+        .merge(restore::routes())
         // API clients get JSON errors, never the console's HTML 404 page.
         .route("/k8s/{*rest}", axum::routing::any(unknown_endpoint))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
