@@ -1232,3 +1232,140 @@ async fn killed_during_a_restore_resumes_and_finishes_once_postgres() {
     };
     killed_during_a_restore(test_db).await;
 }
+
+/// The owner's CLI against a real server: the snapshot list, a restore previewed, confirmed and
+/// followed to its diagnostics, `diagnose` failing on what a restore cannot fix (the user's
+/// workload on a removed API), and the undo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_cli_restores_diagnoses_and_undoes() {
+    use crate::crash::{api_key, block_on, Server};
+    let test_db = crate::support::TestDatabase::sqlite().await;
+    let url = test_db.url.clone();
+    let token = api_key(&url);
+    let server = Server::start(&url, "3000");
+    let (status, cluster) = server
+        .request(
+            "POST",
+            &format!("{R}/clusters"),
+            &token,
+            Some(json!({
+                "name": "shop", "version": "1.34.2", "cni": "cilium",
+                "admission_plugins": ["AlwaysPullImages"],
+                "pools": [{ "name": "default", "node_type": "pro2_xs", "size": 1 }],
+            })),
+        )
+        .expect("create");
+    assert_eq!(status, 200, "{cluster}");
+    let id = cluster["id"].as_str().expect("id").to_string();
+    server.wait_for(
+        || {
+            block_on(count(
+                &test_db,
+                "SELECT COUNT(*) FROM nodes WHERE cluster_id = $1 AND status = 'ready'",
+                &id,
+            )) == 1
+                && block_on(count(
+                    &test_db,
+                    "SELECT COUNT(*) FROM sandbox_etcd_snapshots WHERE cluster_id = $1",
+                    &id,
+                )) > 0
+        },
+        "the cluster and its first snapshot",
+    );
+    let inventory = crate::support::wheelhouse_command()
+        .args([
+            "admin",
+            "inventory",
+            "workload",
+            "add",
+            &id,
+            "batch/v1beta1",
+            "CronJob",
+            "shop/cart",
+        ])
+        .args(["--database-url", &url])
+        .output()
+        .expect("inventory");
+    assert!(
+        inventory.status.success(),
+        "{}",
+        String::from_utf8_lossy(&inventory.stderr)
+    );
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let owner = |args: &[&str]| {
+        let output = crate::support::wheelhouse_command()
+            .args(["k8s", "cluster"])
+            .args(args)
+            .env("WHEELHOUSE_URL", &base)
+            .env("WHEELHOUSE_SECRET_KEY", &token)
+            .output()
+            .expect("run wheelhouse");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, listed, _) = owner(&["restore", &id, "--list-snapshots"]);
+    assert!(
+        ok && listed.contains("periodic") && listed.contains("available"),
+        "{listed}"
+    );
+
+    // A wrong name starts nothing.
+    let (ok, _, refused) = owner(&[
+        "restore",
+        &id,
+        "--scope",
+        "control_plane",
+        "--confirm",
+        "nope",
+    ]);
+    assert!(!ok && refused.contains("400"), "{refused}");
+    let (ok, out, err) = owner(&[
+        "restore",
+        &id,
+        "--scope",
+        "control_plane",
+        "--confirm",
+        "shop",
+        "--wait",
+    ]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("admission_plugins admission_plugins: [\"AlwaysPullImages\"] -> []"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Not touched:") && out.contains("workload shop/cart (batch/v1beta1 CronJob)"),
+        "{out}"
+    );
+    assert!(out.contains("The restore finished."), "{out}");
+    assert!(out.contains("[fails] APIs your workloads use"), "{out}");
+
+    let (ok, out, err) = owner(&["diagnose", &id]);
+    assert!(!ok, "a failing check fails the command: {out}");
+    assert!(
+        out.contains("a restore cannot fix this: your workload shop/cart uses batch/v1beta1 CronJob, removed in 1.25")
+            && out.contains("(owner: user)"),
+        "{out}"
+    );
+    assert!(err.contains("1 check(s) still fail"), "{err}");
+
+    let (ok, out, err) = owner(&["restore", &id, "--undo", "--confirm", "shop", "--wait"]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("Undo of shop") && out.contains("[] -> [\"AlwaysPullImages\"]"),
+        "{out}"
+    );
+    let (_, cluster) = server
+        .request("GET", &format!("{R}/clusters/{id}"), &token, None)
+        .expect("cluster");
+    assert_eq!(
+        cluster["admission_plugins"],
+        json!(["AlwaysPullImages"]),
+        "undone"
+    );
+    drop(server);
+    test_db.cleanup().await;
+}
