@@ -380,6 +380,16 @@ pub enum FaultCommand {
         #[command(flatten)]
         database: DatabaseOptions,
     },
+    /// An etcd snapshot of a cluster lost or damaged in the provider's storage: corrupt,
+    /// missing, or available again (a restore refuses it before anything changes).
+    Snapshot {
+        cluster_id: String,
+        snapshot_id: String,
+        #[arg(value_parser = ["corrupt", "missing", "available"])]
+        state: String,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

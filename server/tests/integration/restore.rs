@@ -777,7 +777,7 @@ on_both_databases!(
         // whose bytes were altered behind the provider's back.
         for state in ["missing", "corrupt"] {
             app.provisioning
-                .set_snapshot_state(&operator(), &periodic, state)
+                .set_snapshot_state(&operator(), &id, &periodic, state)
                 .await
                 .expect("fault");
             let (status, refused) = preview(
@@ -802,7 +802,7 @@ on_both_databases!(
             );
         }
         app.provisioning
-            .set_snapshot_state(&operator(), &periodic, "available")
+            .set_snapshot_state(&operator(), &id, &periodic, "available")
             .await
             .expect("repaired");
         sqlx::query("UPDATE sandbox_etcd_snapshots SET content = replace(content, 'healthy', 'HEALTHY') WHERE id = $1")
@@ -1310,6 +1310,46 @@ async fn the_owner_cli_restores_diagnoses_and_undoes() {
     assert!(
         ok && listed.contains("periodic") && listed.contains("available"),
         "{listed}"
+    );
+    // An operator's fault: the snapshot is lost; a restore from it is refused before it starts.
+    let snapshot = listed
+        .split_whitespace()
+        .next()
+        .expect("a snapshot id")
+        .to_string();
+    let fault = crate::support::wheelhouse_command()
+        .args(["admin", "fault", "snapshot", &id, &snapshot, "missing"])
+        .args(["--database-url", &url])
+        .output()
+        .expect("fault");
+    assert!(
+        fault.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fault.stderr)
+    );
+    let (ok, _, refused) = owner(&[
+        "restore",
+        &id,
+        "--scope",
+        "etcd",
+        "--snapshot",
+        &snapshot,
+        "--confirm",
+        "shop",
+    ]);
+    assert!(
+        !ok && refused.contains("412") && refused.contains("missing"),
+        "{refused}"
+    );
+    assert_eq!(
+        count(
+            &test_db,
+            "SELECT COUNT(*) FROM restore_runs WHERE cluster_id = $1",
+            &id
+        )
+        .await,
+        0,
+        "nothing started"
     );
 
     // A wrong name starts nothing.

@@ -297,6 +297,7 @@ impl Provisioning {
     pub async fn set_snapshot_state(
         &self,
         caller: &Caller,
+        cluster_id: &str,
         snapshot_id: &str,
         state: &str,
     ) -> Result<(), DomainError> {
@@ -308,7 +309,10 @@ impl Provisioning {
             ));
         }
         let mut transaction = self.database.begin().await?;
-        if !snapshots::set_state(&mut transaction, snapshot_id, state).await? {
+        let of_cluster = snapshots::get(&mut transaction, snapshot_id)
+            .await?
+            .is_some_and(|row| row.cluster_id == cluster_id);
+        if !of_cluster || !snapshots::set_state(&mut transaction, snapshot_id, state).await? {
             return Err(DomainError::not_found("etcd_snapshot", snapshot_id));
         }
         caller.commit_change(transaction, &()).await

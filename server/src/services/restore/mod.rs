@@ -481,7 +481,7 @@ impl RestoreService {
             }
         };
         let request = RestoreRequest {
-            scope: RestoreScope::parse(&undoable.scope).unwrap_or(RestoreScope::SystemApps),
+            scope: stored_scope(&undoable)?,
             snapshot_id: None,
             undo_to: Some(undoable.pre_restore_snapshot_id.clone()),
         };
@@ -498,7 +498,7 @@ impl RestoreService {
     ) -> Result<RestorePreview> {
         let undoable = self.undoable(caller, region, id).await?;
         let request = RestoreRequest {
-            scope: RestoreScope::parse(&undoable.scope).unwrap_or(RestoreScope::SystemApps),
+            scope: stored_scope(&undoable)?,
             snapshot_id: None,
             undo_to: Some(undoable.pre_restore_snapshot_id.clone()),
         };
@@ -773,6 +773,20 @@ fn run_of(record: restore_runs::RestoreRecord, progress: ProviderRestore) -> Res
         confirmed_changes,
         progress,
     }
+}
+
+/// The scope a run was recorded with.
+fn stored_scope(run: &restore_runs::RestoreRecord) -> Result<RestoreScope> {
+    RestoreScope::parse(&run.scope).ok_or_else(|| {
+        sqlx::Error::Decode(
+            format!(
+                "restore run {} has an unknown scope `{}`",
+                run.id, run.scope
+            )
+            .into(),
+        )
+        .into()
+    })
 }
 
 /// The scope named in a request, or a clear refusal.
