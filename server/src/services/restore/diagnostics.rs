@@ -480,3 +480,130 @@ fn last_restore(restore: Option<&ProviderRestore>) -> Option<DiagnosticCheck> {
         RestoreState::Running => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::{ApiUsage, ComponentState};
+    use crate::services::upgrade::synthetic::{cluster, epoch, node, pool, version};
+
+    fn component(name: &str, kind: &str, health: &str, managed_by: &str) -> ComponentState {
+        ComponentState {
+            name: name.into(),
+            kind: kind.into(),
+            version: "1.0.0".into(),
+            health: health.into(),
+            managed_by: managed_by.into(),
+        }
+    }
+
+    fn inventory(components: Vec<ComponentState>, api_usage: Vec<ApiUsage>) -> ClusterInventory {
+        ClusterInventory {
+            components,
+            volumes: vec![],
+            load_balancers: vec![],
+            api_usage,
+            pod_disruption_budgets: vec![],
+        }
+    }
+
+    fn run(inventory: Option<&ClusterInventory>, pools: &[Pool], nodes: &[Node]) -> Diagnostics {
+        let cluster = cluster("1.34.2");
+        let versions = [version("1.34.2", &[])];
+        diagnose(&DiagnosticSubject {
+            now: epoch(),
+            cluster: &cluster,
+            pools,
+            nodes,
+            versions: &versions,
+            inventory,
+            last_restore: None,
+        })
+    }
+
+    fn find<'a>(diagnostics: &'a Diagnostics, id: &str) -> &'a DiagnosticCheck {
+        diagnostics
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no check {id}: {diagnostics:?}"))
+    }
+
+    #[test]
+    fn a_failing_provider_component_is_the_providers_and_asks_nothing_of_the_user() {
+        let inventory = inventory(
+            vec![
+                component("etcd", "control_plane", "crash_loop", "provider"),
+                component("coredns", "system_app", "degraded", "user"),
+            ],
+            vec![],
+        );
+        let diagnostics = run(Some(&inventory), &[], &[]);
+        let etcd = find(&diagnostics, "component:etcd");
+        assert_eq!(
+            (etcd.finding, etcd.owner),
+            (Finding::Fails, Owner::Provider)
+        );
+        assert!(
+            etcd.recommendation.contains("nothing for you to fix"),
+            "{etcd:?}"
+        );
+        let coredns = find(&diagnostics, "component:coredns");
+        assert_eq!(
+            (coredns.finding, coredns.owner),
+            (Finding::Fails, Owner::User)
+        );
+        assert_eq!(diagnostics.fails, 2);
+    }
+
+    #[test]
+    fn without_an_inventory_components_are_unknown_not_fine() {
+        let diagnostics = run(None, &[], &[]);
+        let unknown = find(&diagnostics, "inventory");
+        assert_eq!(
+            (unknown.finding, unknown.owner),
+            (Finding::Unknown, Owner::Unknown)
+        );
+        assert!(diagnostics.checks.iter().all(|c| c.id != "control_plane"));
+    }
+
+    #[test]
+    fn a_workload_on_a_removed_api_is_the_users_and_named() {
+        let usage = ApiUsage {
+            api_version: "policy/v1beta1".into(),
+            kind: "PodDisruptionBudget".into(),
+            objects: 1,
+            workloads: vec!["shop/web-pdb".into()],
+        };
+        let inventory = inventory(vec![], vec![usage]);
+        let diagnostics = run(Some(&inventory), &[], &[]);
+        let removed = find(&diagnostics, "removed_apis");
+        assert_eq!(
+            (removed.finding, removed.owner),
+            (Finding::Fails, Owner::User)
+        );
+        assert_eq!(
+            removed.evidence,
+            vec!["a restore cannot fix this: your workload shop/web-pdb uses policy/v1beta1 PodDisruptionBudget, removed in 1.25"]
+        );
+    }
+
+    #[test]
+    fn kubelet_arguments_are_the_users_and_not_ready_nodes_on_them_too() {
+        let mut gpu = pool("gpu", "1.34.2", 1, 0, 0);
+        gpu.name = "gpu".into();
+        gpu.kubelet_args
+            .insert("maxPods".into(), serde_json::Value::from("60"));
+        let mut sick = node("n1", "gpu", "1.34.2", 0);
+        sick.status = NodeStatus::NotReady;
+        let diagnostics = run(None, &[gpu], &[sick]);
+        let args = find(&diagnostics, "kubelet_args:gpu");
+        assert_eq!((args.finding, args.owner), (Finding::LeftAsIs, Owner::User));
+        assert_eq!(
+            args.summary,
+            "kubelet arguments of pool gpu are yours and were left as they are"
+        );
+        let nodes = find(&diagnostics, "nodes");
+        assert_eq!((nodes.finding, nodes.owner), (Finding::Fails, Owner::User));
+    }
+}
