@@ -139,6 +139,42 @@ pub enum ClusterCommand {
         #[command(flatten)]
         server: ServerOptions,
     },
+    /// Restores the cluster to the provider's defaults: prints the preview (what changes, what
+    /// is not touched), then starts once the cluster's name is typed (or given with --confirm).
+    /// With --undo, undoes the latest restore (7 days); with --list-snapshots, lists the etcd
+    /// snapshots a scope `etcd` restore can use.
+    Restore {
+        /// The cluster's id.
+        cluster_id: String,
+        /// system_apps, control_plane (with system apps) or etcd (with both, from --snapshot).
+        #[arg(long, default_value = "system_apps")]
+        scope: String,
+        /// Scope etcd: the snapshot to restore (see --list-snapshots).
+        #[arg(long)]
+        snapshot: Option<String>,
+        /// Undo the latest restore instead.
+        #[arg(long)]
+        undo: bool,
+        /// List the cluster's etcd snapshots and stop.
+        #[arg(long)]
+        list_snapshots: bool,
+        /// The cluster's name, to confirm without being asked.
+        #[arg(long)]
+        confirm: Option<String>,
+        /// Follow the progress until the restore ends, then print the diagnostics.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        server: ServerOptions,
+    },
+    /// Runs the diagnostics: what works, what still fails, whose it is and what to do. Exits
+    /// with an error when a check fails.
+    Diagnose {
+        /// The cluster's id.
+        cluster_id: String,
+        #[command(flatten)]
+        server: ServerOptions,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -362,6 +398,16 @@ pub enum FaultCommand {
         component: String,
         #[arg(value_parser = ["crash_loop", "degraded", "healthy"])]
         health: String,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
+    /// An etcd snapshot of a cluster lost or damaged in the provider's storage: corrupt,
+    /// missing, or available again (a restore refuses it before anything changes).
+    Snapshot {
+        cluster_id: String,
+        snapshot_id: String,
+        #[arg(value_parser = ["corrupt", "missing", "available"])]
+        state: String,
         #[command(flatten)]
         database: DatabaseOptions,
     },

@@ -251,6 +251,31 @@ pub async fn run(command: ClusterCommand) -> Result<(), StartError> {
             print_alerts(&list);
             Ok(())
         }
+        ClusterCommand::Restore {
+            cluster_id,
+            scope,
+            snapshot,
+            undo,
+            list_snapshots,
+            confirm,
+            wait,
+            server,
+        } => {
+            let api = Api::new(&server, &cluster_id);
+            let ask = RestoreAsk {
+                scope,
+                snapshot,
+                undo,
+                list_snapshots,
+                confirm,
+                wait,
+            };
+            restore(&api, ask).await
+        }
+        ClusterCommand::Diagnose { cluster_id, server } => {
+            let api = Api::new(&server, &cluster_id);
+            diagnose(&api).await
+        }
     }
 }
 
@@ -295,6 +320,203 @@ fn print_alerts(list: &Value) {
             );
         }
     }
+}
+
+/// What `restore` was asked.
+struct RestoreAsk {
+    scope: String,
+    snapshot: Option<String>,
+    undo: bool,
+    list_snapshots: bool,
+    confirm: Option<String>,
+    wait: bool,
+}
+
+async fn restore(api: &Api, ask: RestoreAsk) -> Result<(), StartError> {
+    if ask.list_snapshots {
+        let snapshots = api.get("etcd-snapshots", &[]).await?;
+        for snapshot in snapshots.as_array().into_iter().flatten() {
+            println!(
+                "{}  {}  {:>9} bytes  {:<12} {}",
+                snapshot["id"].as_str().unwrap_or("?"),
+                snapshot["taken_at"].as_str().unwrap_or("?"),
+                snapshot["size_bytes"].as_i64().unwrap_or(0),
+                snapshot["reason"].as_str().unwrap_or("?"),
+                snapshot["state"].as_str().unwrap_or("?"),
+            );
+        }
+        return Ok(());
+    }
+    let preview = if ask.undo {
+        api.get("restore-undo-preview", &[]).await?
+    } else {
+        let mut query = vec![("scope", ask.scope.as_str())];
+        if let Some(snapshot) = &ask.snapshot {
+            query.push(("snapshot_id", snapshot.as_str()));
+        }
+        api.get("restore-preview", &query).await?
+    };
+    print_preview(&preview);
+    if let Some(why) = preview["blocked_by"].as_str() {
+        return Err(StartError::Invalid(format!(
+            "a restore cannot start now: {why}"
+        )));
+    }
+    let name = preview["confirm_with"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let typed = match ask.confirm {
+        Some(typed) => typed,
+        None => {
+            println!("Type the cluster's name ({name}) to confirm:");
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|error| StartError::Invalid(format!("no confirmation read: {error}")))?;
+            line.trim().to_string()
+        }
+    };
+    let run = if ask.undo {
+        api.call(
+            api.http
+                .post(format!("{}/restore-undo", api.base))
+                .json(&json!({ "confirm_name": typed })),
+        )
+        .await?
+    } else {
+        api.call(api.http.post(format!("{}/restores", api.base)).json(
+            &json!({ "scope": ask.scope, "snapshot_id": ask.snapshot, "confirm_name": typed }),
+        ))
+        .await?
+    };
+    println!(
+        "{} started ({}); deadline {}. Undo for 7 days: wheelhouse k8s cluster restore {} --undo",
+        if ask.undo { "Undo" } else { "Restore" },
+        run["scope"].as_str().unwrap_or("?"),
+        run["progress"]["deadline_at"].as_str().unwrap_or("?"),
+        run["cluster_id"].as_str().unwrap_or("?"),
+    );
+    if !ask.wait {
+        return Ok(());
+    }
+    let mut last = String::new();
+    let ended = loop {
+        let progress = api.get("restore-progress", &[]).await?;
+        let restore = &progress["run"]["progress"];
+        let line = restore["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|step| {
+                let waiting = step["waiting_on"]
+                    .as_str()
+                    .map(|why| format!(" (waiting: {why})"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {}{waiting}",
+                    step["name"].as_str().unwrap_or("?"),
+                    step["state"].as_str().unwrap_or("?")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" · ");
+        if line != last {
+            println!("{line}");
+            last = line;
+        }
+        if progress["active"] != true {
+            break restore.clone();
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    let outcome = if ended["state"] == "failed" {
+        Err(StartError::Invalid(format!(
+            "the restore failed: {}",
+            ended["failure_reason"]
+                .as_str()
+                .unwrap_or("no reason given")
+        )))
+    } else {
+        println!("The restore finished.");
+        Ok(())
+    };
+    // Whatever the outcome, what still fails and whose it is.
+    let _ = diagnose(api).await;
+    outcome
+}
+
+fn print_preview(preview: &Value) {
+    println!(
+        "{} of {} ({}):",
+        if preview["kind"] == "undo" {
+            "Undo"
+        } else {
+            "Restore"
+        },
+        preview["cluster_name"].as_str().unwrap_or("?"),
+        preview["scope"].as_str().unwrap_or("?")
+    );
+    let changes = preview["changes"].as_array().cloned().unwrap_or_default();
+    if changes.is_empty() {
+        println!("  nothing differs from what it restores");
+    }
+    for change in &changes {
+        println!(
+            "  {} {}: {} -> {}",
+            change["name"].as_str().unwrap_or("?"),
+            change["field"].as_str().unwrap_or("?"),
+            change["from"],
+            change["to"]
+        );
+    }
+    let untouched = preview["not_touched"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if !untouched.is_empty() {
+        println!("Not touched:");
+        for item in &untouched {
+            println!(
+                "  {} {} ({})",
+                item["kind"].as_str().unwrap_or("?"),
+                item["name"].as_str().unwrap_or("?"),
+                item["why"].as_str().unwrap_or("")
+            );
+        }
+    }
+    for warning in preview["warnings"].as_array().into_iter().flatten() {
+        println!("! {}", warning.as_str().unwrap_or_default());
+    }
+}
+
+async fn diagnose(api: &Api) -> Result<(), StartError> {
+    let diagnostics = api.get("diagnostics", &[]).await?;
+    for check in diagnostics["checks"].as_array().into_iter().flatten() {
+        println!(
+            "[{}] {} — {} (owner: {})",
+            check["finding"].as_str().unwrap_or("?"),
+            check["title"].as_str().unwrap_or("?"),
+            check["summary"].as_str().unwrap_or(""),
+            check["owner"].as_str().unwrap_or("?")
+        );
+        for evidence in check["evidence"].as_array().into_iter().flatten() {
+            println!("    - {}", evidence.as_str().unwrap_or_default());
+        }
+        if check["finding"] == "fails" {
+            println!(
+                "    => {}",
+                check["recommendation"].as_str().unwrap_or_default()
+            );
+        }
+    }
+    let fails = diagnostics["fails"].as_u64().unwrap_or(0);
+    if fails > 0 {
+        return Err(StartError::Invalid(format!(
+            "{fails} check(s) still fail (see above)"
+        )));
+    }
+    Ok(())
 }
 
 /// Prints the progress as it changes, until the latest run finishes.

@@ -769,9 +769,9 @@ pub async fn publish_os_image(command: crate::cli::OsImageCommand) -> Result<(),
 pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), StartError> {
     use crate::cli::FaultCommand;
     let options = match &command {
-        FaultCommand::Node { database, .. } | FaultCommand::Component { database, .. } => {
-            database.clone()
-        }
+        FaultCommand::Node { database, .. }
+        | FaultCommand::Component { database, .. }
+        | FaultCommand::Snapshot { database, .. } => database.clone(),
     };
     let (changes, database) = CommandLineChanges::open(&options).await?;
     let provisioning = crate::backend::sandbox::Provisioning {
@@ -811,6 +811,29 @@ pub async fn inject_fault(command: crate::cli::FaultCommand) -> Result<(), Start
             );
             let set = provisioning
                 .set_component_health(&operator, cluster_id, component, health)
+                .await;
+            changes.changes.settle(&pending, set).await
+        }
+        FaultCommand::Snapshot {
+            cluster_id,
+            snapshot_id,
+            state,
+            ..
+        } => {
+            let (operator, pending) = changes.operator_recording(
+                "etcd_snapshot.set_state",
+                tenant_target(
+                    &database,
+                    "etcd_snapshot",
+                    snapshot_id,
+                    Some(cluster_id),
+                    None,
+                )
+                .await,
+                serde_json::json!({ "state": state }),
+            );
+            let set = provisioning
+                .set_snapshot_state(&operator, cluster_id, snapshot_id, state)
                 .await;
             changes.changes.settle(&pending, set).await
         }

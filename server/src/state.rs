@@ -154,6 +154,16 @@ impl AppState {
         )
     }
 
+    /// Restores and diagnostics, over whichever provider serves now.
+    pub fn restores(&self) -> crate::services::restore::RestoreService {
+        crate::services::restore::RestoreService::new(
+            self.service.clone(),
+            self.database.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+        )
+    }
+
     /// Serves over another provider behind the port (a remote one, or a test double).
     pub fn use_backend(&mut self, backend: SharedBackend) {
         self.service = ProvisioningService::new(backend, self.database.clone(), self.clock.clone())

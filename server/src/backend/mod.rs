@@ -25,9 +25,18 @@ use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
     PoolChanges,
 };
+use crate::domain::restore::{EtcdSnapshot, ProviderRestore, RestoreChange, RestoreRequest};
 use crate::domain::DomainError;
 
 pub type SharedBackend = Arc<dyn ProvisioningBackend>;
+
+/// The refusal of a provider whose API has no restore.
+pub fn no_restore_api(kind: &str) -> DomainError {
+    DomainError::precondition(
+        "restore_unsupported",
+        format!("the provider behind this Wheelhouse ({kind}) has no restore or etcd snapshot API: ask the provider's support to restore the cluster"),
+    )
+}
 
 type Result<T> = std::result::Result<T, DomainError>;
 
@@ -379,6 +388,50 @@ pub trait ProvisioningBackend: Send + Sync {
             "node_ages",
             format!("this provider makes pool {pool_id}'s nodes now, not as if long ago"),
         ))
+    }
+
+    // ---- restore: etcd snapshots, and resetting a cluster to the provider's defaults
+    /// The cluster's etcd snapshots, newest first. Providers without snapshots through their
+    /// API answer `precondition_failed` (Scaleway's k8s API has none).
+    async fn list_etcd_snapshots(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+    ) -> Result<Vec<EtcdSnapshot>> {
+        Err(no_restore_api(self.kind()))
+    }
+    /// What a restore would change now, field by field (nothing is written).
+    async fn preview_restore(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+        _request: &RestoreRequest,
+    ) -> Result<Vec<RestoreChange>> {
+        Err(no_restore_api(self.kind()))
+    }
+    /// Starts a restore: refused before anything changes when the cluster is busy or its
+    /// snapshot cannot be used; takes a snapshot of the cluster first (what an undo returns
+    /// to); ends, by its deadline at the latest, succeeded or failed with its reason.
+    async fn start_restore(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+        _request: &RestoreRequest,
+    ) -> Result<ProviderRestore> {
+        Err(no_restore_api(self.kind()))
+    }
+    /// Where a restore stands, step by step.
+    async fn restore_status(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+        _restore_id: &str,
+    ) -> Result<ProviderRestore> {
+        Err(no_restore_api(self.kind()))
     }
 
     // ---- the provider as a whole

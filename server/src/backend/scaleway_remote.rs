@@ -1123,6 +1123,54 @@ impl ProvisioningBackend for ScalewayRemote {
     async fn stats(&self) -> Result<Option<ProviderStats>> {
         Ok(None)
     }
+
+    // Scaleway's k8s v1 API has no etcd snapshots and no restore: each answers 412 with why.
+    async fn list_etcd_snapshots(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+    ) -> Result<Vec<crate::domain::restore::EtcdSnapshot>> {
+        Err(no_restore())
+    }
+
+    async fn preview_restore(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+        _request: &crate::domain::restore::RestoreRequest,
+    ) -> Result<Vec<crate::domain::restore::RestoreChange>> {
+        Err(no_restore())
+    }
+
+    async fn start_restore(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+        _request: &crate::domain::restore::RestoreRequest,
+    ) -> Result<crate::domain::restore::ProviderRestore> {
+        Err(no_restore())
+    }
+
+    async fn restore_status(
+        &self,
+        _caller: &Caller,
+        _region: &str,
+        _id: &ClusterId,
+        _restore_id: &str,
+    ) -> Result<crate::domain::restore::ProviderRestore> {
+        Err(no_restore())
+    }
+}
+
+/// Scaleway restores a cluster only through its support: its API has nothing to call.
+fn no_restore() -> DomainError {
+    DomainError::precondition(
+        "restore_unsupported",
+        "Scaleway's Kubernetes API has no restore or etcd snapshot endpoint: a cluster on Scaleway is restored only by Scaleway's support (open a ticket with them); diagnostics still work with what the API reports",
+    )
 }
 
 #[cfg(test)]

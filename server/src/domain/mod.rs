@@ -9,6 +9,7 @@ pub mod input;
 pub mod listing;
 pub mod model;
 pub mod requests;
+pub mod restore;
 pub mod version;
 
 pub use error::DomainError;

@@ -10,4 +10,5 @@ pub mod freshness;
 pub mod identity;
 pub mod maintenance;
 pub mod provisioning;
+pub mod restore;
 pub mod upgrade;

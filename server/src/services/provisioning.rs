@@ -1216,3 +1216,56 @@ fn projects_of(owners: &HashMap<String, Caller>) -> Vec<Caller> {
     }
     callers
 }
+
+// ---- restore: the restore service's calls to the port, behind the tenancy check. A start is
+// recorded by the restore service (its pending record rides on the caller).
+impl ProvisioningService {
+    pub async fn list_etcd_snapshots(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<Vec<crate::domain::restore::EtcdSnapshot>> {
+        self.owned(caller, region, id).await?;
+        self.backend.list_etcd_snapshots(caller, region, id).await
+    }
+
+    pub async fn preview_restore(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        request: &crate::domain::restore::RestoreRequest,
+    ) -> Result<Vec<crate::domain::restore::RestoreChange>> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .preview_restore(caller, region, id, request)
+            .await
+    }
+
+    pub async fn start_restore(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        request: &crate::domain::restore::RestoreRequest,
+    ) -> Result<crate::domain::restore::ProviderRestore> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .start_restore(caller, region, id, request)
+            .await
+    }
+
+    pub async fn restore_status(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        restore_id: &str,
+    ) -> Result<crate::domain::restore::ProviderRestore> {
+        self.owned(caller, region, id).await?;
+        self.backend
+            .restore_status(caller, region, id, restore_id)
+            .await
+    }
+}

@@ -13,6 +13,7 @@ pub mod freshness;
 pub mod leases;
 pub mod maintenance;
 pub mod projects;
+pub mod restore_runs;
 pub mod rows;
 pub mod setup;
 pub mod upgrade_runs;

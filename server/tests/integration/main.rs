@@ -22,6 +22,7 @@ mod openapi;
 mod probes;
 mod races;
 mod remote_provider;
+mod restore;
 mod rollback;
 mod sandbox;
 mod scaleway_api;

@@ -19,6 +19,7 @@ use crate::domain::requests::{
     AclRuleInput, ClusterChanges, ClusterQuery, NewCluster, NewPool, NodeMetadataChange,
     PoolChanges,
 };
+use crate::domain::restore::{EtcdSnapshot, ProviderRestore, RestoreChange, RestoreRequest};
 use crate::domain::version::KubeVersion;
 use crate::domain::DomainError;
 
@@ -594,6 +595,51 @@ impl ProvisioningBackend for SandboxBackend {
     ) -> Result<Node> {
         self.provisioning
             .delete_node(caller, region, node_id, skip_drain, replace)
+            .await
+    }
+
+    async fn list_etcd_snapshots(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+    ) -> Result<Vec<EtcdSnapshot>> {
+        self.provisioning.list_snapshots(caller, region, id).await
+    }
+
+    async fn preview_restore(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        request: &RestoreRequest,
+    ) -> Result<Vec<RestoreChange>> {
+        self.provisioning
+            .preview_restore(caller, region, id, request)
+            .await
+    }
+
+    async fn start_restore(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        request: &RestoreRequest,
+    ) -> Result<ProviderRestore> {
+        self.provisioning
+            .start_restore(caller, region, id, request)
+            .await
+    }
+
+    async fn restore_status(
+        &self,
+        caller: &Caller,
+        region: &str,
+        id: &ClusterId,
+        restore_id: &str,
+    ) -> Result<ProviderRestore> {
+        self.provisioning
+            .restore_status(caller, region, id, restore_id)
             .await
     }
 

@@ -839,6 +839,9 @@ impl Provisioning {
                 }
             }
         }
+        // etcd as it was before the upgrade, for a restore to pick.
+        self.take_snapshot(&mut transaction, &cluster, super::restore::PRE_UPGRADE)
+            .await?;
         cluster.status = cluster.status.to(ClusterStatus::Updating)?;
         cluster.target_version = Some(target_name.clone());
         cluster.updated_at = self.now();

@@ -12,6 +12,7 @@ pub mod kube_api;
 pub mod nodes;
 pub mod pools;
 pub mod reconciler;
+pub mod restore;
 pub mod rollouts;
 pub mod store;
 pub mod timing;

@@ -207,6 +207,9 @@ impl Provisioning {
         }
         // A pause or abort left over from the upgrade does not apply to its rollback.
         holds::clear(&mut transaction, id).await?;
+        // etcd as it was before the rollback, for a restore to pick.
+        self.take_snapshot(&mut transaction, &cluster, super::restore::PRE_ROLLBACK)
+            .await?;
         cluster.status = cluster.status.to(ClusterStatus::Updating)?;
         cluster.target_version = Some(version.to_string());
         cluster.updated_at = self.now();

@@ -53,6 +53,31 @@ impl Timing {
     pub fn drain_timeout(&self) -> Duration {
         self.scaled(600)
     }
+    /// A restore puts the provider's system apps back (rolled out again on the nodes).
+    pub fn restore_system_apps(&self) -> Duration {
+        self.scaled(90)
+    }
+    /// A restore resets the control plane's configuration (API server restarted).
+    pub fn restore_control_plane(&self) -> Duration {
+        self.scaled(180)
+    }
+    /// A restore writes etcd's contents back from a snapshot.
+    pub fn restore_etcd(&self) -> Duration {
+        self.scaled(240)
+    }
+    /// After this a restore still running ends Failed, with its reason: never retried forever.
+    pub fn restore_deadline(&self) -> Duration {
+        self.scaled(1800)
+    }
+    /// Each settled cluster's etcd is snapshotted this often.
+    pub fn snapshot_interval(&self) -> Duration {
+        self.scaled(6 * 3600)
+    }
+    /// Periodic snapshots are kept this long (those taken before a change, as long as the
+    /// cluster).
+    pub fn snapshot_retention(&self) -> Duration {
+        self.scaled(7 * 24 * 3600)
+    }
     /// How long the reconciler waits before looking again at something still in progress.
     pub fn poll(&self) -> Duration {
         self.scaled(5).max(Duration::milliseconds(50))

@@ -869,5 +869,7 @@ struct ExtensionApi;
 
 /// GET /api/openapi.json (public: it describes, it serves nothing).
 pub async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ExtensionApi::openapi())
+    let mut document = ExtensionApi::openapi();
+    document.merge(<super::restore::RestoreApi as OpenApi>::openapi());
+    Json(document)
 }

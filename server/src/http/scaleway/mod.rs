@@ -13,6 +13,7 @@ pub mod extension;
 mod kosmos;
 mod nodes;
 mod pools;
+mod restore;
 mod views;
 
 use std::collections::HashMap;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(extension::routes())
         .merge(audit::routes())
         .merge(alerts::routes())
+        .merge(restore::routes())
         // API clients get JSON errors, never the console's HTML 404 page.
         .route("/k8s/{*rest}", axum::routing::any(unknown_endpoint))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))

@@ -148,6 +148,13 @@ pub const UPGRADE_STALLED: Rule = Rule {
     for_minutes: 15,
     reference: "",
 };
+pub const RESTORE_FAILED: Rule = Rule {
+    id: "restore_failed",
+    title: "Restore failed",
+    severity: Severity::Critical,
+    for_minutes: 0,
+    reference: "",
+};
 pub const AUTOHEALING_STOPPED: Rule = Rule {
     id: "autohealing_stopped",
     title: "Autohealing stopped at its cap",
@@ -173,6 +180,7 @@ pub const END_OF_SUPPORT: Rule = Rule {
 /// Every rule, in the order the console lists them.
 pub const RULES: &[Rule] = &[
     CONTROL_PLANE_UNAVAILABLE,
+    RESTORE_FAILED,
     AUTOHEALING_STOPPED,
     NODE_NOT_READY,
     NODE_READINESS_FLAPPING,
@@ -578,6 +586,40 @@ fn component_conditions(facts: &ClusterFacts<'_>, out: &mut Vec<Condition>) {
     }
 }
 
+/// A restore whose latest outcome is a failure (until another restore, or its undo, succeeds).
+fn restore_outcome(facts: &ClusterFacts<'_>, out: &mut Vec<Condition>) {
+    let Some(events) = facts.events else {
+        return;
+    };
+    let latest = events.iter().find(|event| {
+        matches!(
+            event.reason.as_str(),
+            "RestoreStarted" | "RestoreSucceeded" | "RestoreFailed"
+        )
+    });
+    let Some(failed) = latest.filter(|event| event.reason == "RestoreFailed") else {
+        return;
+    };
+    let cluster = facts.cluster;
+    out.push(Condition {
+        rule: &RESTORE_FAILED,
+        severity: RESTORE_FAILED.severity,
+        owner: Owner::Provider,
+        target: AlertTarget {
+            kind: "cluster".into(),
+            id: cluster.id.clone(),
+            name: cluster.name.clone(),
+        },
+        summary: format!("the restore of {} failed: {}", cluster.name, failed.message),
+        since: Some(failed.at),
+        recommendation: Recommendation {
+            text: "A restore is the provider's to carry out, without guarantee: it ended within its deadline and retries nothing. Read its diagnostics for what still fails and whose it is; you may undo it for 7 days.".into(),
+            console_path: Some(tab(cluster, "")),
+            command: Some(format!("wheelhouse k8s cluster diagnose {}", cluster.id)),
+        },
+    });
+}
+
 /// End of support of the cluster's version: info 90 days ahead, warning 30, critical 7 (and
 /// past it).
 fn end_of_support(facts: &ClusterFacts<'_>, out: &mut Vec<Condition>) {
@@ -632,7 +674,7 @@ pub fn evaluated(facts: &ClusterFacts<'_>, rule: &str) -> bool {
         "control_plane_unavailable" | "component_crash_looping" | "component_degraded" => {
             facts.components.is_some()
         }
-        "node_readiness_flapping" | "upgrade_stalled" => facts.events.is_some(),
+        "node_readiness_flapping" | "upgrade_stalled" | "restore_failed" => facts.events.is_some(),
         "end_of_support_approaching" => facts.version.is_some(),
         _ => true,
     }
@@ -644,6 +686,7 @@ pub fn cluster_conditions(facts: &ClusterFacts<'_>) -> Vec<Condition> {
     component_conditions(facts, &mut out);
     node_conditions(facts, &mut out);
     pool_conditions(facts, &mut out);
+    restore_outcome(facts, &mut out);
     end_of_support(facts, &mut out);
     out
 }
@@ -882,6 +925,28 @@ mod tests {
             severity_at(-3, &mut entry),
             Some((Severity::Critical, Owner::User))
         );
+    }
+
+    #[test]
+    fn a_failed_restore_alerts_until_a_later_one_succeeds() {
+        let cluster_event = |minutes_ago: i64, reason: &str| ClusterEvent {
+            object_kind: "cluster".into(),
+            ..event(minutes_ago, "c", reason)
+        };
+        let failed = [
+            cluster_event(1, "RestoreFailed"),
+            cluster_event(9, "RestoreStarted"),
+        ];
+        let found = conditions(&[], &[], &[], &failed);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "restore_failed");
+        assert_eq!(found[0].1, Owner::Provider);
+        let retried = [
+            cluster_event(1, "RestoreSucceeded"),
+            cluster_event(5, "RestoreStarted"),
+            cluster_event(9, "RestoreFailed"),
+        ];
+        assert!(conditions(&[], &[], &[], &retried).is_empty());
     }
 
     #[test]

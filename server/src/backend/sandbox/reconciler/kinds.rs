@@ -31,6 +31,7 @@ named_enum!(
         ReplaceNode => "replace_node",
         RebootNode => "reboot_node",
         DeleteNode => "delete_node",
+        RestoreCluster => "restore_cluster",
     }
 );
 
@@ -46,6 +47,9 @@ named_enum!(
         WaitReplacement => "wait_replacement",
         WaitOldGone => "wait_old_gone",
         Wait => "wait",
+        SystemApps => "system_apps",
+        ControlPlaneConfig => "control_plane_config",
+        Etcd => "etcd",
         Done => "done",
     }
 );

@@ -43,6 +43,10 @@ pub(crate) enum Next {
         after: Duration,
     },
     Done,
+    /// Ends the operation Failed with its reason, at once (a deadline passed): never retried.
+    Fail {
+        reason: String,
+    },
 }
 
 impl Reconciler {
@@ -60,6 +64,8 @@ impl Reconciler {
             nodes_settled: physics::settle_due_nodes(&self.provisioning).await?,
             ..PassReport::default()
         };
+        // Periodic etcd snapshots, taken by the pass as a provider's backup schedule would.
+        self.provisioning.take_due_snapshots().await?;
         let now = self.provisioning.now();
         let claimed = {
             let mut conn = self.provisioning.database.pool().acquire().await?;
@@ -109,10 +115,18 @@ impl Reconciler {
                 operation.step = kinds::Step::Done.as_str().to_string();
                 operation.state = operations::DONE.to_string();
                 operation.next_run_at = now;
+                operation.last_error = None;
+            }
+            Next::Fail { reason } => {
+                operation.state = operations::FAILED.to_string();
+                operation.next_run_at = now;
+                operation.last_error = Some(reason);
             }
         }
         operation.attempt = 0;
-        operation.last_error = None;
+        if operation.state == operations::PENDING {
+            operation.last_error = None;
+        }
         if !operations::record_step(&mut transaction, &operation, &self.owner, now).await? {
             transaction.rollback().await?;
             return Ok(false);

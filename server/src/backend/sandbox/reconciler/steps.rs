@@ -38,6 +38,7 @@ pub(crate) async fn run(
         OperationKind::ReplaceNode => replace_node(p, conn, op).await,
         OperationKind::RebootNode => reboot_node(p, conn, op).await,
         OperationKind::DeleteNode => delete_node(p, conn, op).await,
+        OperationKind::RestoreCluster => crate::backend::sandbox::restore::step(p, conn, op).await,
     }
 }
 

@@ -9,4 +9,5 @@ pub mod inventory;
 pub mod nodes;
 pub mod operations;
 pub mod pools;
+pub mod snapshots;
 pub mod versions;
