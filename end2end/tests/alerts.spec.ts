@@ -40,6 +40,13 @@ async function ownerWithCluster(page: Page, project: string): Promise<string> {
   });
   expect(created.status).toBe(200);
   const cluster = await created.json();
+  // Its components exist once it is ready (a few seconds at this pace).
+  await expect(async () => {
+    const read = await fetch(`${baseURL}/k8s/v1/regions/fr-par/clusters/${cluster.id}`, {
+      headers: { "X-Auth-Token": key.secret_key },
+    });
+    expect((await read.json()).status).toBe("ready");
+  }).toPass({ timeout: 30_000 });
   await page.goto(`${baseURL}/login`);
   await page.getByLabel("Email").fill(person.email);
   await page.getByLabel("Password").fill(person.password);
